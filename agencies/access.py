@@ -1,0 +1,194 @@
+"""The one access policy of Fortress: who may see what, and who may do what.
+
+Every read of cases (and of everything hanging off a case) is scoped here; views, API,
+exports and tasks ask these functions and never filter by hand. An object a user may not
+see does not exist for that user: the `get_*_for_user` helpers raise Http404 for both
+"not yours" and "not there".
+
+Later parts of the system add their own questions here, beside their twins.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from agencies.models import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from agencies.models import User
+    from cases.models import Case, CaseQuerySet, JointOperation
+
+    AnyUser = User | AnonymousUser
+
+
+class Action:
+    """What a role may do in its own agency (DESIGN.md, the access table)."""
+
+    VIEW_CASES = "view_cases"
+    VIEW_CASE_FILE = "view_case_file"  # suspects, assets, notes, indicators
+    EDIT_CASES = "edit_cases"
+    MANAGE_INDICATORS = "manage_indicators"
+    READ_VICTIM_IDENTITY = "read_victim_identity"
+    RECORD_VICTIMS = "record_victims"
+    MOVE_REPATRIATION = "move_repatriation"
+    SET_SHARING = "set_sharing"
+    DECIDE_ACCESS_REQUESTS = "decide_access_requests"
+    RUN_OPERATIONS = "run_operations"
+    MANAGE_USERS = "manage_users"
+
+
+_INV, _ANA, _LIA, _SUP, _ADM = (
+    Role.INVESTIGATOR,
+    Role.ANALYST,
+    Role.LIAISON,
+    Role.SUPERVISOR,
+    Role.AGENCY_ADMIN,
+)
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Action.VIEW_CASES: frozenset({_INV, _ANA, _LIA, _SUP}),
+    Action.VIEW_CASE_FILE: frozenset({_INV, _ANA, _SUP}),
+    Action.EDIT_CASES: frozenset({_INV, _SUP}),
+    Action.MANAGE_INDICATORS: frozenset({_INV, _ANA, _SUP}),
+    Action.READ_VICTIM_IDENTITY: frozenset({_INV, _LIA, _SUP}),
+    Action.RECORD_VICTIMS: frozenset({_INV, _LIA, _SUP}),
+    Action.MOVE_REPATRIATION: frozenset({_LIA, _SUP}),
+    # The sharing of a case is set by its owning agency's investigators and supervisors.
+    Action.SET_SHARING: frozenset({_INV, _SUP}),
+    Action.DECIDE_ACCESS_REQUESTS: frozenset({_SUP}),
+    Action.RUN_OPERATIONS: frozenset({_SUP}),
+    Action.MANAGE_USERS: frozenset({_ADM}),
+}
+
+
+def agency_id_of(user: AnyUser) -> int | None:
+    """The agency a signed-in, active agency member acts for; None for anyone else."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return getattr(user, "agency_id", None)
+
+
+def can(user: AnyUser, action: str) -> bool:
+    """May this user's role do `action` at all (in its own agency)?"""
+    if agency_id_of(user) is None:
+        return False
+    return user.role in PERMISSIONS[action]
+
+
+# --- cases -------------------------------------------------------------------------------
+
+
+def case_visibility_q(user: AnyUser, prefix: str = "") -> Q:
+    """A Q over Case (or over a model with a `case` relation, given `prefix="case__"`)
+    matching exactly the cases `user` may see."""
+    from cases.models import Case, OperationParticipant, ParticipationStatus, SharingLevel
+
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.VIEW_CASES):
+        return Q(pk__in=[])
+    shared_with_me = Exists(
+        Case.shared_with.through.objects.filter(case_id=OuterRef("pk"), agency_id=agency_id)
+    )
+    in_my_operation = Exists(
+        OperationParticipant.objects.filter(
+            operation_id=OuterRef("operation_id"),
+            agency_id=agency_id,
+            status=ParticipationStatus.ACCEPTED,
+        )
+    )
+    cases = Case.objects.filter(
+        Q(agency_id=agency_id)
+        | Q(sharing_level=SharingLevel.NETWORK)
+        | Q(sharing_level=SharingLevel.SHARED) & shared_with_me
+        | Q(sharing_level=SharingLevel.OPERATION)
+        & (Q(operation__lead_agency_id=agency_id) | in_my_operation)
+    ).values("pk")
+    return Q(**{f"{prefix}pk__in" if prefix else "pk__in": cases})
+
+
+def visible_cases(user: AnyUser) -> CaseQuerySet:
+    from cases.models import Case
+
+    return Case.objects.visible_to(user)
+
+
+def get_case_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Case:
+    """The case if `user` may see it (and edit it, with `write=True`); else 404."""
+    from cases.models import Case
+
+    try:
+        case = visible_cases(user).get(pk=pk)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case.") from None
+    if write and not can_edit_case(user, case):
+        raise Http404("No such case.")
+    return case
+
+
+def is_own_case(user: AnyUser, case: Case) -> bool:
+    agency_id = agency_id_of(user)
+    return agency_id is not None and case.agency_id == agency_id
+
+
+def can_edit_case(user: AnyUser, case: Case) -> bool:
+    """Cases are edited by the owning agency's investigators and supervisors; others read."""
+    return is_own_case(user, case) and can(user, Action.EDIT_CASES)
+
+
+def can_view_case_file(user: AnyUser, case: Case) -> bool:
+    """Suspects, assets, notes and indicators of a visible case: not for liaison officers."""
+    return can(user, Action.VIEW_CASE_FILE)
+
+
+def can_set_sharing(user: AnyUser, case: Case) -> bool:
+    return is_own_case(user, case) and can(user, Action.SET_SHARING)
+
+
+# --- joint operations ----------------------------------------------------------------------
+
+
+def visible_operations(user: AnyUser):
+    """Operations the user's agency leads or takes part in (invited ones included)."""
+    from cases.models import JointOperation
+
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.VIEW_CASES):
+        return JointOperation.objects.none()
+    return JointOperation.objects.filter(
+        Q(lead_agency_id=agency_id) | Q(participations__agency_id=agency_id)
+    ).distinct()
+
+
+def get_operation_for_user(user: AnyUser, pk: Any) -> JointOperation:
+    from cases.models import JointOperation
+
+    try:
+        return visible_operations(user).get(pk=pk)
+    except (JointOperation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such operation.") from None
+
+
+# --- user accounts -------------------------------------------------------------------------
+
+
+def manageable_users(user: AnyUser):
+    """The accounts an agency admin manages: those of their own agency."""
+    from agencies.models import User
+
+    if not can(user, Action.MANAGE_USERS):
+        return User.objects.none()
+    return User.objects.filter(agency_id=agency_id_of(user))
+
+
+def get_managed_user_for(user: AnyUser, pk: Any) -> User:
+    from agencies.models import User
+
+    try:
+        return manageable_users(user).get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such user.") from None

@@ -1,0 +1,11 @@
+from django.http import HttpRequest
+
+from agencies import access
+from agencies.navigation import nav_items
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = request.user
+    if access.agency_id_of(user) is None:
+        return {"nav_items": []}
+    return {"nav_items": nav_items(user)}

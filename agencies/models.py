@@ -1,0 +1,106 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django_countries.fields import CountryField
+
+
+class AgencyKind(models.TextChoices):
+    POLICE = "police", "Police"
+    INTERPOL_NCB = "interpol_ncb", "Interpol National Central Bureau"
+    FIU = "fiu", "Financial intelligence unit"
+    PROSECUTOR = "prosecutor", "Prosecutor"
+    EMBASSY = "embassy", "Embassy / consulate"
+    MINISTRY = "ministry", "Ministry"
+    NGO = "ngo", "NGO / shelter"
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=32, unique=True, help_text="Short code, e.g. vn-c03.")
+    country = CountryField()
+    kind = models.CharField(max_length=20, choices=AgencyKind.choices, default=AgencyKind.POLICE)
+    contact_email = models.EmailField(help_text="Where other agencies write about a shared case.")
+    contact_phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["country", "name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country.code})"
+
+
+class Role(models.TextChoices):
+    INVESTIGATOR = "investigator", "Investigator"
+    ANALYST = "analyst", "Analyst"
+    LIAISON = "liaison", "Liaison officer"
+    SUPERVISOR = "supervisor", "Supervisor"
+    AGENCY_ADMIN = "admin", "Agency admin"
+
+
+class FortressUserManager(UserManager["User"]):
+    def of_agency(self, agency: Agency) -> "models.QuerySet[User]":
+        return self.filter(agency=agency)
+
+
+class User(AbstractUser):
+    """A person who signs in. Every user except platform admins belongs to one agency."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+
+    objects = FortressUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(agency__isnull=True, role="")
+                | models.Q(agency__isnull=False) & ~models.Q(role=""),
+                name="user_agency_and_role_together",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A token for integrations. Only its SHA-256 digest is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to recognise it.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def generate_key() -> str:
+        return secrets.token_urlsafe(32)

@@ -1,0 +1,31 @@
+"""What each role works on: the navigation bar, derived from the access policy."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from agencies import access
+from agencies.access import Action
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    action: str | None  # None: every agency member
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+# Each part of the system adds its pages here, guarded by the action that opens them.
+NAV: list[NavItem] = [
+    NavItem("Home", "home", None),
+    NavItem("Cases", "cases:list", Action.VIEW_CASES),
+    NavItem("Users", "agencies:user_list", Action.MANAGE_USERS),
+]
+
+
+def nav_items(user) -> list[NavItem]:
+    return [item for item in NAV if item.action is None or access.can(user, item.action)]

@@ -1,0 +1,102 @@
+"""The writes on agencies, users and API tokens. One function per action a user can take."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import Agency, ApiToken, Role, User
+
+
+class PolicyError(Exception):
+    """The acting user may not do this; views answer 404 (the object does not exist for them)."""
+
+
+@transaction.atomic
+def user_create(
+    *,
+    by: User,
+    username: str,
+    password: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    """An agency admin creates an account in their own agency; never a platform admin."""
+    if not access.can(by, access.Action.MANAGE_USERS):
+        raise PolicyError("Only an agency admin creates accounts.")
+    user = User(
+        username=username,
+        role=Role(role),
+        agency_id=by.agency_id,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        is_staff=False,
+        is_superuser=False,
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    by: User,
+    user: User,
+    role: str,
+    is_active: bool,
+    first_name: str,
+    last_name: str,
+    email: str,
+) -> User:
+    """Role, names and active flag of an account of the admin's own agency. An admin does not
+    change their own role or deactivate themselves (that would lock the agency out)."""
+    managed = access.get_managed_user_for(by, user.pk)
+    if managed.pk == by.pk and (role != by.role or not is_active):
+        raise PolicyError("You cannot change your own role or deactivate your own account.")
+    managed.role = Role(role)
+    managed.is_active = is_active
+    managed.first_name = first_name
+    managed.last_name = last_name
+    managed.email = email
+    managed.full_clean()
+    managed.save(update_fields=["role", "is_active", "first_name", "last_name", "email"])
+    if not is_active:
+        ApiToken.objects.filter(user=managed).active().update(revoked_at=timezone.now())
+    return managed
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for `user`; returns the token row and the key, shown only once."""
+    key = ApiToken.generate_key()
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=key[:8], digest=ApiToken.hash_key(key)
+    )
+    return token, key
+
+
+def token_revoke(*, token: ApiToken, by: User) -> None:
+    if token.user_id != by.pk:
+        raise PolicyError("Only the owner revokes a token.")
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def agency_upsert(*, code: str, name: str, country: str, kind: str, contact_email: str) -> Agency:
+    agency, _ = Agency.objects.update_or_create(
+        code=code,
+        defaults={"name": name, "country": country, "kind": kind, "contact_email": contact_email},
+    )
+    return agency

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from agencies import views
+
+app_name = "agencies"
+urlpatterns = [
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+]

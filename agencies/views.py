@@ -1,0 +1,109 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from agencies import access, services
+from agencies.forms import UserCreateForm, UserUpdateForm
+from agencies.home import home_context
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if access.agency_id_of(request.user) is None:
+        # Platform admins have no agency: their tool is Django admin.
+        return redirect("admin:index")
+    return render(request, "home/home.html", home_context(request.user))
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not access.can(request.user, access.Action.MANAGE_USERS):
+        raise Http404("No such page.")
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    users = access.manageable_users(request.user).order_by("username")
+    query = request.GET.get("q", "").strip()
+    if query:
+        users = users.filter(
+            Q(username__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
+        )
+    page = Paginator(users, 25).get_page(request.GET.get("page"))
+    return render(request, "agencies/user_list.html", {"page": page, "query": query})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Account {user.username} created.")
+            return redirect("agencies:user_list")
+    return render(request, "agencies/user_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_admin(request)
+    managed = access.get_managed_user_for(request.user, pk)
+    initial = {
+        "first_name": managed.first_name,
+        "last_name": managed.last_name,
+        "email": managed.email,
+        "role": managed.role,
+        "is_active": managed.is_active,
+    }
+    form = UserUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(by=request.user, user=managed, **form.cleaned_data)
+        except services.PolicyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Account {managed.username} saved.")
+            return redirect("agencies:user_list")
+    return render(
+        request, "agencies/user_form.html", {"form": form, "managed": managed, "creating": False}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page (GET), then the deactivation (POST)."""
+    _require_admin(request)
+    managed = access.get_managed_user_for(request.user, pk)
+    if request.method == "POST":
+        try:
+            services.user_update(
+                by=request.user,
+                user=managed,
+                role=managed.role,
+                is_active=False,
+                first_name=managed.first_name,
+                last_name=managed.last_name,
+                email=managed.email,
+            )
+        except services.PolicyError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Account {managed.username} deactivated.")
+        return redirect("agencies:user_list")
+    return render(request, "agencies/user_confirm_deactivate.html", {"managed": managed})

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from agencies.models import Agency
+from cases.money import validate_currency
+
+if TYPE_CHECKING:
+    from agencies.models import User
+
+
+class FraudType(models.TextChoices):
+    INVESTMENT = "investment", "Investment fraud"
+    IMPERSONATION = "impersonation", "Impersonation of authorities"
+    PHISHING = "phishing", "Phishing / smishing"
+    ROMANCE = "romance", "Romance scam"
+    JOB_SCAM = "job_scam", "Job / task scam"
+    SEXTORTION = "sextortion", "Sextortion"
+    BEC = "bec", "Business e-mail compromise"
+    CRYPTO = "crypto", "Crypto fraud"
+    OTHER = "other", "Other"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    UNDER_INVESTIGATION = "under_investigation", "Under investigation"
+    REFERRED = "referred", "Referred"
+    CLOSED = "closed", "Closed"
+
+
+class SharingLevel(models.TextChoices):
+    RESTRICTED = "restricted", "Restricted — own agency only"
+    SHARED = "shared", "Shared — plus the agencies named"
+    OPERATION = "operation", "Operation — plus every agency of its joint operation"
+    NETWORK = "network", "Network — every agency"
+
+
+class OperationStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    ACTIVE = "active", "Active"
+    CONCLUDED = "concluded", "Concluded"
+
+
+class JointOperation(models.Model):
+    """A named multi-agency operation. Its participants see the cases linked to it at the
+    `operation` sharing level."""
+
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=40, unique=True)
+    lead_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="led_operations")
+    participants = models.ManyToManyField(
+        Agency, through="OperationParticipant", related_name="operations"
+    )
+    status = models.CharField(
+        max_length=20, choices=OperationStatus.choices, default=OperationStatus.PLANNED
+    )
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+
+class ParticipationStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class OperationParticipant(models.Model):
+    operation = models.ForeignKey(
+        JointOperation, on_delete=models.CASCADE, related_name="participations"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="participations")
+    status = models.CharField(
+        max_length=20, choices=ParticipationStatus.choices, default=ParticipationStatus.INVITED
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "agency"], name="one_participation_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} in {self.operation} ({self.status})"
+
+
+class CaseSequence(models.Model):
+    """The last case number used per country and year; references are never reused."""
+
+    country = models.CharField(max_length=2)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["country", "year"], name="one_sequence_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country}-{self.year}: {self.last}"
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: User) -> CaseQuerySet:
+        from agencies import access
+
+        return self.filter(access.case_visibility_q(user))
+
+
+class Case(models.Model):
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    fraud_type = models.CharField(max_length=20, choices=FraudType.choices, default=FraudType.OTHER)
+    status = models.CharField(max_length=24, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="cases")
+    lead_investigator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_cases",
+    )
+    countries = CountryField(multiple=True, blank=True, help_text="Countries involved.")
+    reported_loss_amount = models.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    reported_loss_currency = models.CharField(
+        max_length=3, blank=True, validators=[validate_currency]
+    )
+    opened_on = models.DateField(default=timezone.localdate)
+    closed_on = models.DateField(null=True, blank=True)
+    sharing_level = models.CharField(
+        max_length=20, choices=SharingLevel.choices, default=SharingLevel.RESTRICTED
+    )
+    shared_with = models.ManyToManyField(Agency, blank=True, related_name="cases_shared_with")
+    operation = models.ForeignKey(
+        JointOperation, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases"
+    )
+    silent = models.BooleanField(
+        default=False,
+        help_text="Values still match, but only the owning agency learns of the match.",
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["agency", "status"]),
+            models.Index(fields=["sharing_level"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reported_loss_amount__isnull=True)
+                | models.Q(reported_loss_amount__gte=0),
+                name="case_loss_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reported_loss_amount__isnull=True)
+                | ~models.Q(reported_loss_currency=""),
+                name="case_loss_has_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"

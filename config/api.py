@@ -1,0 +1,15 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from agencies.api import AgencyViewSet, ApiTokenViewSet, ObtainTokenView
+from cases.api import CaseViewSet
+
+router = DefaultRouter()
+router.register("agencies", AgencyViewSet, basename="agency")
+router.register("auth/tokens", ApiTokenViewSet, basename="token")
+router.register("cases", CaseViewSet, basename="case")
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="token-obtain"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,102 @@
+"""Standing fixtures: three agencies — `own` (Alice's, owns the data), `partner` (a case may be
+shared with it) and `outsider` (should have no access to the own agency's stuff) — with one
+user in every role each."""
+
+from collections.abc import Callable
+
+import pytest
+from rest_framework.test import APIClient
+
+from agencies.models import Agency, AgencyKind, Role, User
+from cases.models import Case, SharingLevel
+from cases.services import case_create
+
+ROLES = [r.value for r in Role]
+
+
+def _agency(code: str, country: str, kind: str = AgencyKind.POLICE) -> Agency:
+    return Agency.objects.create(
+        code=code,
+        name=f"Agency {code}",
+        country=country,
+        kind=kind,
+        contact_email=f"desk@{code}.example.org",
+    )
+
+
+def _users(agency: Agency, prefix: str) -> dict[str, User]:
+    return {
+        role: User.objects.create_user(
+            username=f"{prefix}.{role}", password="pw", agency=agency, role=role
+        )
+        for role in ROLES
+    }
+
+
+@pytest.fixture
+def own(db) -> Agency:
+    return _agency("own", "VN")
+
+
+@pytest.fixture
+def partner(db) -> Agency:
+    return _agency("partner", "TH")
+
+
+@pytest.fixture
+def outsider(db) -> Agency:
+    return _agency("outsider", "NG")
+
+
+@pytest.fixture
+def own_users(own) -> dict[str, User]:
+    return _users(own, "own")
+
+
+@pytest.fixture
+def partner_users(partner) -> dict[str, User]:
+    return _users(partner, "partner")
+
+
+@pytest.fixture
+def outsider_users(outsider) -> dict[str, User]:
+    return _users(outsider, "outsider")
+
+
+@pytest.fixture
+def alice(own_users) -> User:
+    """The own agency's investigator: she owns the cases."""
+    return own_users["investigator"]
+
+
+@pytest.fixture
+def bob(own_users) -> User:
+    """Alice's teammate, a supervisor of the same agency."""
+    return own_users["supervisor"]
+
+
+@pytest.fixture
+def charlie(outsider_users) -> User:
+    """Should have no access to Alice's stuff."""
+    return outsider_users["investigator"]
+
+
+@pytest.fixture
+def make_case(own_users) -> Callable[..., Case]:
+    def make(by: User | None = None, **fields) -> Case:
+        fields.setdefault("title", "Fake investment app")
+        fields.setdefault("sharing_level", SharingLevel.RESTRICTED)
+        return case_create(by=by or own_users["investigator"], **fields)
+
+    return make
+
+
+@pytest.fixture
+def api() -> Callable[[User | None], APIClient]:
+    def client_for(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
