@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from agencies import access
+from cases.sections import case_sections
 
 
 @login_required
@@ -27,5 +28,6 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "can_edit": access.can_edit_case(request.user, case),
             "can_view_file": access.can_view_case_file(request.user, case),
+            "sections": case_sections(request.user, case),
         },
     )
