@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -186,3 +187,177 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+
+# --- the case file: suspects, assets, notes ---------------------------------------------------
+
+
+class SuspectRole(models.TextChoices):
+    ORGANISER = "organiser", "Organiser"
+    RECRUITER = "recruiter", "Recruiter"
+    OPERATOR = "operator", "Operator"
+    MONEY_MULE = "money_mule", "Money mule"
+    INFRASTRUCTURE = "infrastructure", "Infrastructure"
+    OTHER = "other", "Other"
+
+
+class SuspectStatus(models.TextChoices):
+    AT_LARGE = "at_large", "At large"
+    WANTED = "wanted", "Wanted"
+    ARRESTED = "arrested", "Arrested"
+    CHARGED = "charged", "Charged"
+    CONVICTED = "convicted", "Convicted"
+    EXTRADITION_REQUESTED = "extradition_requested", "Extradition requested"
+    EXTRADITED = "extradited", "Extradited"
+
+
+class Suspect(models.Model):
+    """A person suspected in a case. Names in any script; the date of birth may be partial
+    (year, year and month, or a full date)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspects")
+    full_name = models.CharField(max_length=300)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names, any script.")
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    birth_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    nationalities = CountryField(multiple=True, blank=True)
+    documents = models.JSONField(
+        default=list, blank=True, help_text='Identity documents: [{"type", "country", "number"}].'
+    )
+    role = models.CharField(max_length=20, choices=SuspectRole.choices, default=SuspectRole.OTHER)
+    status = models.CharField(
+        max_length=24, choices=SuspectStatus.choices, default=SuspectStatus.AT_LARGE
+    )
+    notice_references = models.TextField(
+        blank=True, help_text="Interpol notices, warrants: one per line."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["case_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(birth_month__isnull=True)
+                | models.Q(birth_year__isnull=False, birth_month__gte=1, birth_month__lte=12),
+                name="suspect_birth_month_needs_year",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(birth_day__isnull=True)
+                | models.Q(birth_month__isnull=False, birth_day__gte=1, birth_day__lte=31),
+                name="suspect_birth_day_needs_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def date_of_birth(self) -> str:
+        """`YYYY`, `YYYY-MM` or `YYYY-MM-DD`; empty when unknown."""
+        if self.birth_year is None:
+            return ""
+        text = f"{self.birth_year:04d}"
+        if self.birth_month is not None:
+            text += f"-{self.birth_month:02d}"
+            if self.birth_day is not None:
+                text += f"-{self.birth_day:02d}"
+        return text
+
+    @property
+    def notice_list(self) -> list[str]:
+        return [line.strip() for line in self.notice_references.splitlines() if line.strip()]
+
+
+class AssetKind(models.TextChoices):
+    BANK_ACCOUNT = "bank_account", "Bank account"
+    CRYPTO = "crypto", "Crypto-assets"
+    CASH = "cash", "Cash"
+    PROPERTY = "property", "Property"
+    VEHICLE = "vehicle", "Vehicle"
+    OTHER = "other", "Other"
+
+
+class AssetStatus(models.TextChoices):
+    TRACED = "traced", "Traced"
+    FREEZE_REQUESTED = "freeze_requested", "Freeze requested"
+    FROZEN = "frozen", "Frozen"
+    SEIZED = "seized", "Seized"
+    RECOVERED = "recovered", "Recovered"
+    RETURNED = "returned", "Returned to victims"
+
+
+class Asset(models.Model):
+    """Traced funds or property. Each status change is dated (`status_changed_on`) and kept in
+    the history, so the date of every step can be read back."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=20, choices=AssetKind.choices, default=AssetKind.OTHER)
+    description = models.TextField(blank=True)
+    amount = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(max_length=3, blank=True, validators=[validate_currency])
+    status = models.CharField(
+        max_length=20, choices=AssetStatus.choices, default=AssetStatus.TRACED
+    )
+    status_changed_on = models.DateField(default=timezone.localdate)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["case_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
+                name="asset_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | ~models.Q(currency=""),
+                name="asset_amount_has_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount or ''} {self.currency}".strip()
+
+
+class NoteKind(models.TextChoices):
+    NOTE = "note", "Note"
+    EVENT = "event", "Event"
+
+
+class CaseNote(models.Model):
+    """A timeline entry: a note written by a user, or an event the system records (sharing
+    changed, access granted...). An edited note keeps its previous text in the history."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_notes",
+    )
+    kind = models.CharField(max_length=10, choices=NoteKind.choices, default=NoteKind.NOTE)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.case_id}: {self.text[:40]}"
+
+    @property
+    def edited(self) -> bool:
+        return self.updated_at - self.created_at > timedelta(seconds=1)

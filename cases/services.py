@@ -11,7 +11,7 @@ from django.utils import timezone
 from agencies import access
 from agencies.models import Agency, User
 from agencies.services import PolicyError
-from cases.models import Case, CaseSequence, SharingLevel
+from cases.models import Case, CaseNote, CaseSequence, NoteKind, SharingLevel
 
 
 def next_case_reference(*, country: str, year: int) -> str:
@@ -58,3 +58,14 @@ def case_set_sharing(*, case: Case, level: str, agencies: Iterable[Agency] = (),
     case.save(update_fields=["sharing_level", "version", "updated_at"])
     case.shared_with.set([a for a in agencies if a.pk != case.agency_id])
     return case
+
+
+@transaction.atomic
+def case_event_record(*, case: Case, text: str, by: User | None) -> CaseNote:
+    """A system entry in the case's timeline (sharing changed, access granted, ...). Other
+    parts of the system call this; it checks nothing, because the caller's own service has
+    already decided that the event happened."""
+    note = CaseNote(case=case, author=by, kind=NoteKind.EVENT, text=text)
+    note._history_user = by
+    note.save()
+    return note
