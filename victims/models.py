@@ -1,0 +1,372 @@
+"""Victims of a case and their repatriation. The most sensitive data in Fortress: every read
+and change of a victim record lands in the append-only `VictimAccessLog`."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+from agencies.models import Agency
+from cases.models import Case
+from cases.money import validate_currency
+
+if TYPE_CHECKING:
+    from agencies.models import User
+
+
+class VictimKind(models.TextChoices):
+    FRAUD_VICTIM = "fraud_victim", "Fraud victim"
+    TRAFFICKED_WORKER = "trafficked_worker", "Trafficked worker (forced criminality)"
+    BOTH = "both", "Both"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class DatePrecision(models.TextChoices):
+    """How much of `date_of_birth` is known: a year-only date is stored as 1 January."""
+
+    DAY = "day", "Exact date"
+    MONTH = "month", "Month and year"
+    YEAR = "year", "Year only"
+
+
+class Vulnerability(models.TextChoices):
+    MINOR = "minor", "Minor"
+    MEDICAL = "medical", "Medical need"
+    INJURED = "injured", "Injured"
+    PREGNANT = "pregnant", "Pregnant"
+
+
+# Vulnerability -> the boolean field that records it.
+VULNERABILITY_FIELDS: dict[str, str] = {
+    Vulnerability.MINOR: "is_minor",
+    Vulnerability.MEDICAL: "has_medical_need",
+    Vulnerability.INJURED: "is_injured",
+    Vulnerability.PREGNANT: "is_pregnant",
+}
+
+
+def validate_identity_documents(value: object) -> None:
+    """A list of {"type", "country", "number"} objects, each value a non-empty string."""
+    if not isinstance(value, list):
+        raise ValidationError("Identity documents must be a list.", code="invalid_documents")
+    for doc in value:
+        if not isinstance(doc, dict) or set(doc) != {"type", "country", "number"}:
+            raise ValidationError(
+                'Each identity document needs exactly "type", "country" and "number".',
+                code="invalid_documents",
+            )
+        if not all(isinstance(v, str) and v.strip() for v in doc.values()):
+            raise ValidationError(
+                "Identity document type, country and number must be non-empty text.",
+                code="invalid_documents",
+            )
+
+
+def validate_name_list(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValidationError("Other names must be a list of non-empty names.", code="invalid")
+
+
+class VictimQuerySet(models.QuerySet["Victim"]):
+    def visible_to(self, user: User) -> VictimQuerySet:
+        from agencies import access
+
+        return self.filter(access.victim_visibility_q(user))
+
+
+class Victim(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="victims")
+    kind = models.CharField(max_length=20, choices=VictimKind.choices)
+    full_name = models.CharField(max_length=200, help_text="As written by the person, any script.")
+    other_names = models.JSONField(
+        default=list, blank=True, validators=[validate_name_list], help_text="Aliases, spellings."
+    )
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    nationality = CountryField(blank=True)
+    languages = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
+    contact = models.TextField(blank=True, help_text="Phone, e-mail, family contact.")
+    current_country = CountryField(blank=True)
+    current_facility = models.CharField(
+        max_length=200, blank=True, help_text="Shelter, hospital, detention centre, ..."
+    )
+    is_minor = models.BooleanField(default=False)
+    has_medical_need = models.BooleanField(default=False)
+    is_injured = models.BooleanField(default=False)
+    is_pregnant = models.BooleanField(default=False)
+    loss_amount = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    loss_currency = models.CharField(max_length=3, blank=True, validators=[validate_currency])
+    consent_to_share = models.BooleanField(
+        default=False, help_text="The person agrees that other agencies see this record."
+    )
+    notes = models.TextField(blank=True)
+    identity_documents = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_identity_documents],
+        help_text='[{"type": "passport", "country": "VN", "number": "C1234567"}]',
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="victims_recorded"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VictimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        indexes = [
+            models.Index(fields=["case", "current_facility"]),
+            models.Index(fields=["nationality"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(loss_amount__isnull=True) | models.Q(loss_amount__gte=0),
+                name="victim_loss_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(loss_amount__isnull=True) | ~models.Q(loss_currency=""),
+                name="victim_loss_has_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.reference})"
+
+    @property
+    def reference(self) -> str:
+        return f"V-{self.pk}"
+
+    @property
+    def vulnerabilities(self) -> list[str]:
+        return [v for v, field in VULNERABILITY_FIELDS.items() if getattr(self, field)]
+
+    def clean(self) -> None:
+        if self.loss_amount is not None and not self.loss_currency:
+            raise ValidationError({"loss_currency": "A loss needs its currency."})
+        if self.loss_currency:
+            self.loss_currency = self.loss_currency.upper()
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": "The date of birth is in the future."})
+
+
+class Stage(models.TextChoices):
+    IDENTIFIED = "identified", "Identified"
+    RESCUED = "rescued", "Rescued"
+    IN_SHELTER = "in_shelter", "In shelter"
+    IDENTITY_VERIFIED = "identity_verified", "Identity verified"
+    TRAVEL_DOCUMENTS_ISSUED = "travel_documents_issued", "Travel documents issued"
+    TRAVEL_ARRANGED = "travel_arranged", "Travel arranged"
+    REPATRIATED = "repatriated", "Repatriated"
+    REINTEGRATION_FOLLOW_UP = "reintegration_follow_up", "Reintegration follow-up"
+    CLOSED = "closed", "Closed"
+    DECLINED = "declined", "Declined (victim refused)"
+    MISSING = "missing", "Missing"
+
+
+class HandoverStatus(models.TextChoices):
+    NONE = "", "Not handed over"
+    PENDING = "pending", "Awaiting acceptance"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class RepatriationQuerySet(models.QuerySet["Repatriation"]):
+    def visible_to(self, user: User) -> RepatriationQuerySet:
+        from agencies import access
+
+        return self.filter(access.repatriation_visibility_q(user))
+
+    def open(self) -> RepatriationQuerySet:
+        from victims.stages import TERMINAL_STAGES
+
+        return self.exclude(stage__in=TERMINAL_STAGES)
+
+    def overdue(self, today: datetime.date | None = None) -> RepatriationQuerySet:
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+    def with_overdue(self, today: datetime.date | None = None) -> RepatriationQuerySet:
+        """Annotate `is_overdue`, so lists can order overdue first."""
+        from victims.stages import TERMINAL_STAGES
+
+        return self.annotate(
+            is_overdue=models.Case(
+                models.When(
+                    models.Q(due_on__lt=today or timezone.localdate())
+                    & ~models.Q(stage__in=TERMINAL_STAGES),
+                    then=models.Value(True),
+                ),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+class Repatriation(models.Model):
+    """Bringing one victim home. One per victim; its moves are `RepatriationStep`s."""
+
+    victim = models.OneToOneField(Victim, on_delete=models.PROTECT, related_name="repatriation")
+    destination_country = CountryField()
+    stage = models.CharField(max_length=30, choices=Stage.choices, default=Stage.IDENTIFIED)
+    stage_entered_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField(null=True, blank=True, help_text="When the current stage is due.")
+    overdue_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set once the current stage's overdue alert went out."
+    )
+    liaison_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repatriations",
+        help_text="The responsible liaison officer.",
+    )
+    handed_over_to = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repatriations_received",
+    )
+    handover_status = models.CharField(
+        max_length=10, choices=HandoverStatus.choices, default=HandoverStatus.NONE, blank=True
+    )
+    handover_reason = models.TextField(blank=True, help_text="Why the hand-over was declined.")
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    handover_decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RepatriationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["stage", "due_on"]),
+            models.Index(fields=["handed_over_to", "handover_status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(handed_over_to__isnull=True, handover_status="")
+                | models.Q(handed_over_to__isnull=False) & ~models.Q(handover_status=""),
+                name="repatriation_handover_agency_and_status_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Repatriation of {self.victim.reference} to {self.destination_country.code}"
+
+    @property
+    def overdue(self) -> bool:
+        from victims.stages import TERMINAL_STAGES
+
+        return (
+            self.due_on is not None
+            and self.stage not in TERMINAL_STAGES
+            and self.due_on < timezone.localdate()
+        )
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are written once: the app never updates or deletes them."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError(f"{self._meta.verbose_name} entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"{self._meta.verbose_name} entries are never deleted.")
+
+
+class StepEvent(models.TextChoices):
+    STARTED = "started", "Started"
+    MOVED = "moved", "Stage moved"
+    HANDED_OVER = "handed_over", "Handed over"
+    ACCEPTED = "accepted", "Hand-over accepted"
+    DECLINED = "declined", "Hand-over declined"
+
+
+class RepatriationStep(AppendOnlyModel):
+    """The history of a repatriation: every stage move and hand-over decision, dated and
+    attributed. Both sides of a hand-over see it."""
+
+    repatriation = models.ForeignKey(Repatriation, on_delete=models.PROTECT, related_name="steps")
+    event = models.CharField(max_length=12, choices=StepEvent.choices, default=StepEvent.MOVED)
+    from_stage = models.CharField(max_length=30, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=30, choices=Stage.choices)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agency handed over to (hand-over events).",
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["repatriation", "to_stage"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()}: {self.from_stage} → {self.to_stage}"
+
+
+class AccessAction(models.TextChoices):
+    READ = "read", "Read"
+    CREATE = "create", "Create"
+    UPDATE = "update", "Update"
+    REPATRIATION_START = "repatriation_start", "Repatriation started"
+    REPATRIATION_MOVE = "repatriation_move", "Repatriation moved"
+    HANDOVER = "handover", "Handed over"
+    ACCEPT = "accept", "Hand-over accepted"
+    DECLINE = "decline", "Hand-over declined"
+
+
+class VictimAccessLog(AppendOnlyModel):
+    """Who read or changed which victim record, when, where and why. Append-only."""
+
+    victim = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="access_log")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, related_name="+", help_text="At the time."
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=20, choices=AccessAction.choices)
+    where = models.CharField(max_length=200, help_text="The view or API endpoint.")
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user_agency", "at"])]
+        verbose_name = "victim access log"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.victim_id}"
