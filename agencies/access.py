@@ -151,6 +151,56 @@ def can_set_sharing(user: AnyUser, case: Case) -> bool:
     return is_own_case(user, case) and can(user, Action.SET_SHARING)
 
 
+# --- the case file: suspects, assets, notes (visible case AND can_view_case_file) ----------
+
+
+def _case_file(user: AnyUser, model):
+    if not can(user, Action.VIEW_CASE_FILE):
+        return model.objects.none()
+    return model.objects.filter(case_visibility_q(user, prefix="case__"))
+
+
+def visible_suspects(user: AnyUser):
+    from cases.models import Suspect
+
+    return _case_file(user, Suspect)
+
+
+def visible_assets(user: AnyUser):
+    from cases.models import Asset
+
+    return _case_file(user, Asset)
+
+
+def visible_notes(user: AnyUser):
+    from cases.models import CaseNote
+
+    return _case_file(user, CaseNote)
+
+
+def _get_file_object(queryset, user: AnyUser, pk: Any, write: bool):
+    try:
+        obj = queryset.select_related("case").get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found.") from None
+    if write and not can_edit_case(user, obj.case):
+        raise Http404("Not found.")
+    return obj
+
+
+def get_suspect_for_user(user: AnyUser, pk: Any, *, write: bool = False):
+    """The suspect if `user` may see its case file (and edit the case, with `write=True`)."""
+    return _get_file_object(visible_suspects(user), user, pk, write)
+
+
+def get_asset_for_user(user: AnyUser, pk: Any, *, write: bool = False):
+    return _get_file_object(visible_assets(user), user, pk, write)
+
+
+def get_note_for_user(user: AnyUser, pk: Any, *, write: bool = False):
+    return _get_file_object(visible_notes(user), user, pk, write)
+
+
 # --- victims and repatriation --------------------------------------------------------------
 # Victim identities: the owning agency's investigators, liaison officers and supervisors, plus
 # the liaison officers and supervisors of an agency that ACCEPTED the hand-over of the

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -188,6 +190,23 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        today = timezone.localdate()
+        if self.opened_on and self.opened_on > today:
+            errors["opened_on"] = "A case cannot be opened in the future."
+        if self.closed_on:
+            if self.closed_on > today:
+                errors["closed_on"] = "A case cannot be closed in the future."
+            elif self.opened_on and self.closed_on < self.opened_on:
+                errors["closed_on"] = "A case cannot be closed before it was opened."
+        if self.reported_loss_currency:
+            self.reported_loss_currency = self.reported_loss_currency.upper()
+        if self.reported_loss_amount is not None and not self.reported_loss_currency:
+            errors["reported_loss_currency"] = "Give the currency of the reported loss."
+        if errors:
+            raise ValidationError(errors)
+
 
 # --- the case file: suspects, assets, notes ---------------------------------------------------
 
@@ -209,6 +228,58 @@ class SuspectStatus(models.TextChoices):
     CONVICTED = "convicted", "Convicted"
     EXTRADITION_REQUESTED = "extradition_requested", "Extradition requested"
     EXTRADITED = "extradited", "Extradited"
+
+
+def check_partial_date(year: int | None, month: int | None, day: int | None) -> None:
+    """A date of birth known to the year, the month or the day; never in the future."""
+    if year is None:
+        if month is not None or day is not None:
+            raise ValidationError("A month or day of birth needs the year.")
+        return
+    if day is not None and month is None:
+        raise ValidationError("A day of birth needs the month.")
+    today = timezone.localdate()
+    if year < 1900:
+        raise ValidationError("The year of birth must be 1900 or later.")
+    try:
+        date(year, month or 1, day or 1)
+    except ValueError:
+        raise ValidationError("This date of birth does not exist.") from None
+    if (year, month or 1, day or 1) > (today.year, today.month, today.day):
+        raise ValidationError("A date of birth cannot be in the future.")
+
+
+def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
+    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` (empty: unknown) to (year, month, day)."""
+    text = (text or "").strip()
+    if not text:
+        return None, None, None
+    parts = text.split("-")
+    if len(parts) > 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        raise ValidationError("Write the date of birth as YYYY, YYYY-MM or YYYY-MM-DD.")
+    numbers = [int(p) for p in parts] + [None] * (3 - len(parts))
+    check_partial_date(*numbers)
+    return numbers[0], numbers[1], numbers[2]
+
+
+def clean_documents(documents: object) -> list[dict[str, str]]:
+    """Identity documents: a list of {"type", "country", "number"}, country an ISO code."""
+    if not isinstance(documents, list):
+        raise ValidationError('Documents are a list of {"type", "country", "number"}.')
+    cleaned = []
+    for doc in documents:
+        if not isinstance(doc, dict) or set(doc) - {"type", "country", "number"}:
+            raise ValidationError('Each document is {"type", "country", "number"}.')
+        number = str(doc.get("number") or "").strip()
+        if not number:
+            raise ValidationError("Each document needs a number.")
+        country = str(doc.get("country") or "").strip().upper()
+        if country and country not in dict(countries):
+            raise ValidationError(f"{country} is not an ISO country code.")
+        cleaned.append(
+            {"type": str(doc.get("type") or "").strip(), "country": country, "number": number}
+        )
+    return cleaned
 
 
 class Suspect(models.Model):
@@ -254,6 +325,25 @@ class Suspect(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not isinstance(self.aliases, list) or not all(
+            isinstance(a, str) and a.strip() for a in self.aliases
+        ):
+            errors["aliases"] = "Aliases are a list of names."
+        else:
+            self.aliases = [a.strip() for a in self.aliases]
+        try:
+            self.documents = clean_documents(self.documents)
+        except ValidationError as exc:
+            errors["documents"] = exc.messages[0]
+        try:
+            check_partial_date(self.birth_year, self.birth_month, self.birth_day)
+        except ValidationError as exc:
+            errors["birth_year"] = exc.messages[0]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def date_of_birth(self) -> str:
@@ -325,6 +415,17 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount or ''} {self.currency}".strip()
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.currency:
+            self.currency = self.currency.upper()
+        if self.amount is not None and not self.currency:
+            errors["currency"] = "Give the currency of the amount."
+        if self.status_changed_on and self.status_changed_on > timezone.localdate():
+            errors["status_changed_on"] = "A status cannot change in the future."
+        if errors:
+            raise ValidationError(errors)
 
 
 class NoteKind(models.TextChoices):

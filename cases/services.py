@@ -1,17 +1,111 @@
 """The writes on cases. Each function is one thing a user does, atomic, with the actor passed
-in; views, API and tasks call these and nothing else."""
+in; views, API and tasks call these and nothing else.
+
+Only the fields named in each service's allow-list can be written from input: the agency,
+reference, version and timestamps always come from the service itself."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, User
 from agencies.services import PolicyError
-from cases.models import Case, CaseNote, CaseSequence, NoteKind, SharingLevel
+from cases.models import (
+    Asset,
+    Case,
+    CaseNote,
+    CaseSequence,
+    NoteKind,
+    SharingLevel,
+    Suspect,
+)
+
+# What a user may write on a case through case_create / case_update.
+CASE_FIELDS = (
+    "title",
+    "summary",
+    "fraud_type",
+    "status",
+    "lead_investigator",
+    "countries",
+    "reported_loss_amount",
+    "reported_loss_currency",
+    "opened_on",
+    "closed_on",
+    "silent",
+)
+SUSPECT_FIELDS = (
+    "full_name",
+    "aliases",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "nationalities",
+    "documents",
+    "role",
+    "status",
+    "notice_references",
+)
+ASSET_FIELDS = ("kind", "description", "amount", "currency", "status", "status_changed_on")
+
+
+class ConflictError(Exception):
+    """The object changed since the version the user edited: `changes` maps each field changed
+    since to its current value, `version` is the current version."""
+
+    def __init__(self, *, changes: dict[str, Any], version: int) -> None:
+        self.changes = changes
+        self.version = version
+        names = ", ".join(changes) or "unknown fields"
+        super().__init__(f"Someone else saved this case meanwhile (changed: {names}).")
+
+
+def _only(fields: dict[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
+    """Refuse any field outside the allow-list: mass assignment never writes it."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            dict.fromkeys(sorted(unknown), "This field cannot be set."), code="not_allowed"
+        )
+    return fields
+
+
+def plain(value: Any) -> Any:
+    """A field value as JSON-able, comparable data (for conflicts and the history)."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal | date):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    if isinstance(value, list | tuple):
+        return [getattr(v, "code", v) for v in value]
+    return getattr(value, "code", value)
+
+
+def _field_value(obj: models.Model, name: str) -> Any:
+    field = obj._meta.get_field(name)
+    if isinstance(field, models.ForeignKey):
+        return getattr(obj, field.attname)
+    return plain(getattr(obj, name))
+
+
+def _check_lead(case: Case, lead: User | None) -> None:
+    if lead is not None and not (
+        lead.agency_id == case.agency_id and access.can(lead, access.Action.EDIT_CASES)
+    ):
+        raise ValidationError(
+            {
+                "lead_investigator": "The lead investigator must be an investigator or supervisor "
+                "of the case's agency."
+            }
+        )
 
 
 def next_case_reference(*, country: str, year: int) -> str:
@@ -26,37 +120,112 @@ def next_case_reference(*, country: str, year: int) -> str:
 
 
 @transaction.atomic
-def case_create(*, by: User, title: str, **fields) -> Case:
+def case_create(
+    *,
+    by: User,
+    title: str,
+    sharing_level: str = SharingLevel.RESTRICTED,
+    shared_with: Iterable[Agency] = (),
+    operation: Any = None,
+    **fields: Any,
+) -> Case:
     """A new case of the actor's agency. The agency and reference come from the actor, never
     from input."""
     if not access.can(by, access.Action.EDIT_CASES):
         raise PolicyError("Your role does not create cases.")
+    _only(fields, CASE_FIELDS)
     agency = by.agency
-    shared_with = fields.pop("shared_with", None)
-    case = Case(title=title, agency=agency, **fields)
+    case = Case(title=title, agency=agency, sharing_level=SharingLevel(sharing_level), **fields)
+    if operation is not None:
+        if not access.visible_operations(by).filter(pk=operation.pk).exists():
+            raise ValidationError({"operation": "Your agency does not take part in it."})
+        case.operation = operation
     if case.lead_investigator_id is None:
         case.lead_investigator = by
+    _check_lead(case, case.lead_investigator)
+    case.reference = "pending"
+    case.full_clean(exclude=["reference"])
     case.reference = next_case_reference(
         country=agency.country.code, year=timezone.localdate().year
     )
-    case.full_clean()
     case._history_user = by
     case.save()
-    if shared_with is not None:
-        case.shared_with.set(shared_with)
+    shared = [a for a in shared_with if a.pk != agency.pk]
+    if shared:
+        case.shared_with.set(shared)
+    return case
+
+
+def _check_version(case: Case, expected_version: int) -> None:
+    """`case` is locked; refuse the write if it is no longer at `expected_version`."""
+    if case.version == expected_version:
+        return
+    then = (
+        case.history.filter(version=expected_version)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    changes = {}
+    if then is not None:
+        changes = {
+            name: _field_value(case, name)
+            for name in (*CASE_FIELDS, "sharing_level")
+            if _field_value(then, name) != _field_value(case, name)
+        }
+    raise ConflictError(changes=changes, version=case.version)
+
+
+@transaction.atomic
+def case_update(*, case: Case, by: User, expected_version: int, **fields: Any) -> Case:
+    """Edit a case. Refused with ConflictError when someone saved it since `expected_version`:
+    nothing is overwritten, and the error names what changed meanwhile."""
+    if not access.can_edit_case(by, case):
+        raise PolicyError("Only the owning agency's investigators and supervisors edit a case.")
+    _only(fields, CASE_FIELDS)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _check_version(case, expected_version)
+    for name, value in fields.items():
+        setattr(case, name, value)
+    if "lead_investigator" in fields:
+        _check_lead(case, case.lead_investigator)
+    case.full_clean()
+    case.version += 1
+    case._history_user = by
+    case.save()
     return case
 
 
 @transaction.atomic
-def case_set_sharing(*, case: Case, level: str, agencies: Iterable[Agency] = (), by: User) -> Case:
+def case_set_sharing(
+    *,
+    case: Case,
+    level: str,
+    agencies: Iterable[Agency] = (),
+    by: User,
+    expected_version: int | None = None,
+) -> Case:
+    """Set who besides the owning agency sees the case; the change goes in the timeline."""
     if not access.can_set_sharing(by, case):
         raise PolicyError("Only the owning agency's investigators and supervisors set sharing.")
     case = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None:
+        _check_version(case, expected_version)
+    before_level = case.sharing_level
+    before = set(case.shared_with.values_list("pk", flat=True))
     case.sharing_level = SharingLevel(level)
     case.version += 1
     case._history_user = by
     case.save(update_fields=["sharing_level", "version", "updated_at"])
-    case.shared_with.set([a for a in agencies if a.pk != case.agency_id])
+    agencies = [a for a in agencies if a.pk != case.agency_id]
+    case.shared_with.set(agencies)
+    if before_level != case.sharing_level or before != {a.pk for a in agencies}:
+        names = ", ".join(sorted(a.name for a in agencies)) or "no named agency"
+        case_event_record(
+            case=case,
+            text=f"Sharing changed from {SharingLevel(before_level).label} to "
+            f"{case.get_sharing_level_display()}; named agencies: {names}.",
+            by=by,
+        )
     return case
 
 
@@ -68,4 +237,91 @@ def case_event_record(*, case: Case, text: str, by: User | None) -> CaseNote:
     note = CaseNote(case=case, author=by, kind=NoteKind.EVENT, text=text)
     note._history_user = by
     note.save()
+    return note
+
+
+# --- suspects ------------------------------------------------------------------------------
+
+
+def _check_file_writer(by: User, case: Case) -> None:
+    if not access.can_edit_case(by, case):
+        raise PolicyError("Only the owning agency's investigators and supervisors edit a case.")
+
+
+@transaction.atomic
+def suspect_create(*, case: Case, by: User, full_name: str, **fields: Any) -> Suspect:
+    _check_file_writer(by, case)
+    suspect = Suspect(case=case, full_name=full_name, **_only(fields, SUSPECT_FIELDS))
+    suspect.full_clean()
+    suspect._history_user = by
+    suspect.save()
+    return suspect
+
+
+@transaction.atomic
+def suspect_update(*, suspect: Suspect, by: User, **fields: Any) -> Suspect:
+    _check_file_writer(by, suspect.case)
+    suspect = Suspect.objects.select_for_update().get(pk=suspect.pk)
+    for name, value in _only(fields, SUSPECT_FIELDS).items():
+        setattr(suspect, name, value)
+    suspect.full_clean()
+    suspect._history_user = by
+    suspect.save()
+    return suspect
+
+
+# --- assets --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def asset_create(*, case: Case, by: User, **fields: Any) -> Asset:
+    _check_file_writer(by, case)
+    asset = Asset(case=case, **_only(fields, ASSET_FIELDS))
+    asset.full_clean()
+    asset._history_user = by
+    asset.save()
+    return asset
+
+
+@transaction.atomic
+def asset_update(*, asset: Asset, by: User, **fields: Any) -> Asset:
+    """Edit an asset; a change of status is dated (today unless `status_changed_on` says)."""
+    _check_file_writer(by, asset.case)
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    old_status = asset.status
+    for name, value in _only(fields, ASSET_FIELDS).items():
+        setattr(asset, name, value)
+    if asset.status != old_status and "status_changed_on" not in fields:
+        asset.status_changed_on = timezone.localdate()
+    asset.full_clean()
+    asset._history_user = by
+    asset.save()
+    return asset
+
+
+# --- notes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def note_create(*, case: Case, by: User, text: str) -> CaseNote:
+    _check_file_writer(by, case)
+    note = CaseNote(case=case, author=by, kind=NoteKind.NOTE, text=text.strip())
+    note.full_clean()
+    note._history_user = by
+    note.save()
+    return note
+
+
+@transaction.atomic
+def note_update(*, note: CaseNote, by: User, text: str) -> CaseNote:
+    """Edit a note's text; the previous text stays in the note's history. Events are the
+    system's record and are never edited."""
+    _check_file_writer(by, note.case)
+    if note.kind != NoteKind.NOTE:
+        raise PolicyError("Timeline events are not edited.")
+    note = CaseNote.objects.select_for_update().get(pk=note.pk)
+    note.text = text.strip()
+    note.full_clean()
+    note._history_user = by
+    note.save(update_fields=["text", "updated_at"])
     return note

@@ -1,0 +1,234 @@
+"""The case services: allow-lists, invariants, concurrent edits, the timeline."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from agencies import access
+from agencies.services import PolicyError
+from cases.models import (
+    Asset,
+    AssetStatus,
+    Case,
+    CaseNote,
+    NoteKind,
+    SharingLevel,
+    Suspect,
+    parse_partial_date,
+)
+from cases.services import (
+    ConflictError,
+    asset_create,
+    asset_update,
+    case_create,
+    case_event_record,
+    case_set_sharing,
+    case_update,
+    note_create,
+    note_update,
+    suspect_create,
+)
+
+
+def test_case_create_takes_agency_and_reference_from_the_actor(alice, own, outsider):
+    with pytest.raises(ValidationError):
+        case_create(by=alice, title="x", agency=outsider)
+    with pytest.raises(ValidationError):
+        case_create(by=alice, title="x", reference="XX-1")
+    with pytest.raises(ValidationError):
+        case_create(by=alice, title="x", version=99)
+    assert not Case.objects.exists()
+
+
+def test_case_create_refuses_a_lead_of_another_agency(alice, charlie):
+    with pytest.raises(ValidationError) as exc:
+        case_create(by=alice, title="x", lead_investigator=charlie)
+    assert "lead_investigator" in exc.value.message_dict
+    assert not Case.objects.exists()
+
+
+def test_case_create_rejects_impossible_values(alice):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    for bad in (
+        {"opened_on": tomorrow},
+        {"reported_loss_amount": Decimal("-1"), "reported_loss_currency": "USD"},
+        {"reported_loss_amount": Decimal("10"), "reported_loss_currency": "XYZ"},
+        {"reported_loss_amount": Decimal("10")},
+    ):
+        with pytest.raises(ValidationError):
+            case_create(by=alice, title="x", **bad)
+    assert not Case.objects.exists()
+
+
+def test_references_follow_country_and_year(make_case):
+    a, b = make_case(), make_case()
+    year = timezone.localdate().year
+    assert a.reference == f"VN-{year}-00001"
+    assert b.reference == f"VN-{year}-00002"
+
+
+def test_case_update_bumps_version_and_keeps_history(make_case, alice):
+    case = make_case()
+    case = case_update(case=case, by=alice, expected_version=1, title="New title")
+    assert case.version == 2
+    assert case.history.count() == 2
+    assert case.history.first().history_user == alice
+
+
+def test_second_concurrent_save_is_refused_and_the_first_kept(make_case, alice, bob):
+    case = make_case()
+    case_update(case=case, by=alice, expected_version=1, title="Alice's", status="referred")
+    with pytest.raises(ConflictError) as exc:
+        case_update(case=case, by=bob, expected_version=1, title="Bob's")
+    assert exc.value.changes == {"title": "Alice's", "status": "referred"}
+    assert exc.value.version == 2
+    case.refresh_from_db()
+    assert case.title == "Alice's"
+    assert case.version == 2
+
+
+def test_case_update_refuses_fields_outside_the_allow_list(make_case, alice, outsider):
+    case = make_case()
+    for field, value in (
+        ("agency", outsider),
+        ("reference", "X"),
+        ("version", 10),
+        ("sharing_level", SharingLevel.NETWORK),
+    ):
+        with pytest.raises(ValidationError):
+            case_update(case=case, by=alice, expected_version=1, **{field: value})
+    case.refresh_from_db()
+    assert (case.agency.code, case.version, case.sharing_level) == ("own", 1, "restricted")
+
+
+def test_only_owning_editors_update(make_case, own_users, partner_users, partner):
+    case = make_case(sharing_level=SharingLevel.SHARED, shared_with=[partner])
+    for user in (own_users["analyst"], own_users["liaison"], partner_users["investigator"]):
+        with pytest.raises(PolicyError):
+            case_update(case=case, by=user, expected_version=1, title="no")
+    assert case_update(case=case, by=own_users["supervisor"], expected_version=1, title="y")
+
+
+def test_sharing_change_is_in_the_timeline(make_case, alice, partner):
+    case = make_case()
+    case_set_sharing(case=case, level=SharingLevel.SHARED, agencies=[partner], by=alice)
+    event = CaseNote.objects.get(case=case)
+    assert event.kind == NoteKind.EVENT
+    assert "Shared" in event.text and partner.name in event.text
+    assert event.author == alice
+
+
+def test_sharing_by_others_is_refused(make_case, own_users):
+    case = make_case()
+    with pytest.raises(PolicyError):
+        case_set_sharing(case=case, level=SharingLevel.NETWORK, by=own_users["analyst"])
+    assert not CaseNote.objects.exists()
+
+
+def test_event_record_is_public(make_case, bob):
+    case = make_case()
+    note = case_event_record(case=case, text="Access granted to X.", by=bob)
+    assert note.kind == NoteKind.EVENT
+    with pytest.raises(PolicyError):
+        note_update(note=note, by=bob, text="rewritten")
+
+
+def test_partial_dates_of_birth():
+    assert parse_partial_date("1985") == (1985, None, None)
+    assert parse_partial_date("1985-03") == (1985, 3, None)
+    assert parse_partial_date("1985-03-09") == (1985, 3, 9)
+    assert parse_partial_date("") == (None, None, None)
+    future = str(timezone.localdate().year + 1)
+    for bad in ("85", "1985-13", "1985-02-30", future, "1985/03/01", "x"):
+        with pytest.raises(ValidationError):
+            parse_partial_date(bad)
+
+
+def test_suspect_in_any_script(make_case, alice):
+    case = make_case()
+    suspect = suspect_create(
+        case=case,
+        by=alice,
+        full_name="Nguyễn Văn An",
+        aliases=["张伟", "An Nguyen"],
+        birth_year=1985,
+        birth_month=3,
+        nationalities=["VN"],
+        documents=[{"type": "passport", "country": "vn", "number": "B1234567"}],
+    )
+    suspect.refresh_from_db()
+    assert suspect.date_of_birth == "1985-03"
+    assert suspect.aliases == ["张伟", "An Nguyen"]
+    assert suspect.documents[0]["country"] == "VN"
+
+
+def test_suspect_bad_input_stores_nothing(make_case, alice):
+    case = make_case()
+    for bad in (
+        {"aliases": "not a list"},
+        {"documents": [{"number": ""}]},
+        {"documents": [{"type": "passport", "country": "ZZ", "number": "1"}]},
+        {"birth_day": 3},
+        {"role": "boss"},
+    ):
+        with pytest.raises(ValidationError):
+            suspect_create(case=case, by=alice, full_name="X", **bad)
+    assert not Suspect.objects.exists()
+
+
+def test_asset_status_change_is_dated(make_case, alice):
+    case = make_case()
+    asset = asset_create(
+        case=case,
+        by=alice,
+        kind="bank_account",
+        amount=Decimal("1500.00"),
+        currency="usd",
+        status_changed_on=timezone.localdate() - timedelta(days=10),
+    )
+    assert asset.currency == "USD"
+    asset = asset_update(asset=asset, by=alice, status=AssetStatus.FROZEN)
+    assert asset.status_changed_on == timezone.localdate()
+    assert [h.status for h in asset.history.order_by("history_date")] == ["traced", "frozen"]
+
+
+def test_asset_rejects_negative_and_unknown_currency(make_case, alice):
+    case = make_case()
+    for bad in (
+        {"amount": Decimal("-5"), "currency": "USD"},
+        {"amount": Decimal("5"), "currency": "ABC"},
+        {"amount": Decimal("5")},
+        {"status_changed_on": timezone.localdate() + timedelta(days=2)},
+    ):
+        with pytest.raises(ValidationError):
+            asset_create(case=case, by=alice, **bad)
+    assert not Asset.objects.exists()
+
+
+def test_note_edit_keeps_the_previous_text(make_case, alice):
+    case = make_case()
+    note = note_create(case=case, by=alice, text="First")
+    note_update(note=note, by=alice, text="Second")
+    assert [h.text for h in note.history.order_by("history_date")] == ["First", "Second"]
+
+
+def test_case_file_scoped_by_visibility_and_role(
+    make_case, alice, own_users, partner_users, outsider_users, partner
+):
+    case = make_case(sharing_level=SharingLevel.SHARED, shared_with=[partner])
+    suspect = suspect_create(case=case, by=alice, full_name="X")
+    assert list(access.visible_suspects(partner_users["analyst"])) == [suspect]
+    assert not access.visible_suspects(own_users["liaison"]).exists()
+    assert not access.visible_suspects(outsider_users["investigator"]).exists()
+    assert access.get_suspect_for_user(partner_users["investigator"], suspect.pk) == suspect
+    for user, write in (
+        (partner_users["investigator"], True),
+        (own_users["liaison"], False),
+        (outsider_users["supervisor"], False),
+    ):
+        with pytest.raises(Http404):
+            access.get_suspect_for_user(user, suspect.pk, write=write)
