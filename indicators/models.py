@@ -1,0 +1,286 @@
+"""Indicators and the cross-reference store.
+
+- `IndicatorValue`: each distinct (kind, qualifier, normalised value) once. The qualifier is the
+  chain of a wallet or the platform of a handle ("" for the other kinds).
+- `Indicator`: one case's sighting of a value, with the text as entered.
+- `Hit`: "this value of my case is also held by another agency" — one row per own case per
+  value, never one per pair of cases. Which agencies hold it is read from the sightings.
+- `AccessRequest`: from a hit, an agency asks the owner of the other case for access.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from agencies.models import Agency
+from cases.models import Case
+
+if TYPE_CHECKING:
+    from agencies.models import User
+
+
+class Kind(models.TextChoices):
+    PHONE = "phone", "Phone number"
+    EMAIL = "email", "E-mail address"
+    DOMAIN = "domain", "Domain"
+    URL = "url", "URL"
+    IP = "ip", "IP address"
+    CRYPTO_WALLET = "crypto_wallet", "Crypto wallet"
+    BANK_ACCOUNT = "bank_account", "Bank account / IBAN"
+    SOCIAL_HANDLE = "social_handle", "Social media handle"
+    MESSAGING_ID = "messaging_id", "Messaging ID"
+    IDENTITY_DOCUMENT = "identity_document", "Identity document"
+
+
+# Kinds whose value is qualified: a wallet by its chain, a handle by its platform.
+CHAIN_KINDS = frozenset({Kind.CRYPTO_WALLET})
+PLATFORM_KINDS = frozenset({Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID})
+# Infrastructure that can be reported to its provider and taken down.
+TAKEDOWN_KINDS = frozenset(
+    {Kind.PHONE, Kind.EMAIL, Kind.DOMAIN, Kind.URL, Kind.IP, Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID}
+)
+
+
+class Chain(models.TextChoices):
+    BITCOIN = "bitcoin", "Bitcoin"
+    ETHEREUM = "ethereum", "Ethereum"
+    TRON = "tron", "Tron"
+    BSC = "bsc", "BNB Smart Chain"
+    POLYGON = "polygon", "Polygon"
+    SOLANA = "solana", "Solana"
+    LITECOIN = "litecoin", "Litecoin"
+    XRP = "xrp", "XRP Ledger"
+    OTHER = "other", "Other"
+
+
+class Platform(models.TextChoices):
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    TIKTOK = "tiktok", "TikTok"
+    X = "x", "X (Twitter)"
+    WECHAT = "wechat", "WeChat"
+    LINE = "line", "LINE"
+    ZALO = "zalo", "Zalo"
+    VIBER = "viber", "Viber"
+    SIGNAL = "signal", "Signal"
+    OTHER = "other", "Other"
+
+
+class TakedownStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REPORTED = "reported", "Reported"
+    TAKEN_DOWN = "taken_down", "Taken down"
+
+
+class IndicatorValue(models.Model):
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    qualifier = models.CharField(
+        max_length=20, blank=True, default="", help_text="Chain of a wallet, platform of a handle."
+    )
+    normalized = models.CharField(max_length=1000)
+    is_common = models.BooleanField(
+        default=False, help_text="Held by too many cases or on the common-values list: no hits."
+    )
+    case_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "qualifier", "normalized"], name="one_value_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.qualifier + ':' if self.qualifier else ''}{self.normalized}"
+
+    @property
+    def chain(self) -> str:
+        return self.qualifier if self.kind in CHAIN_KINDS else ""
+
+    @property
+    def platform(self) -> str:
+        return self.qualifier if self.kind in PLATFORM_KINDS else ""
+
+
+class IndicatorQuerySet(models.QuerySet["Indicator"]):
+    def visible_to(self, user: User) -> IndicatorQuerySet:
+        from agencies import access
+
+        return access.visible_indicators(user)
+
+    def unprocessed(self) -> IndicatorQuerySet:
+        return self.filter(processed_at__isnull=True)
+
+
+class Indicator(models.Model):
+    """A case's sighting of a value: the text as entered, and when and how it was seen."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="indicators")
+    value = models.ForeignKey(IndicatorValue, on_delete=models.PROTECT, related_name="sightings")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    raw_value = models.CharField(max_length=1000, help_text="As entered.")
+    chain = models.CharField(max_length=20, choices=Chain.choices, blank=True)
+    platform = models.CharField(max_length=20, choices=Platform.choices, blank=True)
+    first_seen = models.DateField(null=True, blank=True)
+    last_seen = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    takedown_status = models.CharField(
+        max_length=20, choices=TakedownStatus.choices, default=TakedownStatus.ACTIVE
+    )
+    takedown_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Cross-referencing: null until done. A worker claims an unprocessed indicator by setting
+    # `claimed_at` with a conditional UPDATE; a claim older than the lease may be taken over.
+    processed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case_id", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["value", "case"], name="one_sighting_per_case"),
+            models.CheckConstraint(
+                condition=Q(first_seen__isnull=True)
+                | Q(last_seen__isnull=True)
+                | Q(first_seen__lte=models.F("last_seen")),
+                name="indicator_seen_in_order",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["case", "kind"]),
+            models.Index(
+                fields=["id"],
+                condition=Q(processed_at__isnull=True),
+                name="indicator_unprocessed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.raw_value}"
+
+    @property
+    def normalized_value(self) -> str:
+        return self.value.normalized
+
+    @property
+    def has_takedown(self) -> bool:
+        return self.kind in TAKEDOWN_KINDS
+
+
+class HitStatus(models.TextChoices):
+    NEW = "new", "New"
+    REVIEWED = "reviewed", "Reviewed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class HitQuerySet(models.QuerySet["Hit"]):
+    def visible_to(self, user: User) -> HitQuerySet:
+        from agencies import access
+
+        return access.visible_hits(user)
+
+
+class Hit(models.Model):
+    """A value of this case is also held by a case of another agency (which one, and its
+    contact, is read from the value's sightings; the other case itself is not named)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="hits")
+    value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="hits")
+    status = models.CharField(max_length=20, choices=HitStatus.choices, default=HitStatus.NEW)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = HitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "value"], name="one_hit_per_case_value")
+        ]
+        indexes = [models.Index(fields=["value"]), models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"Hit {self.value} on case {self.case_id}"
+
+    @property
+    def kind(self) -> str:
+        return self.value.kind
+
+
+class AccessRequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+
+
+class AccessRequestQuerySet(models.QuerySet["AccessRequest"]):
+    def pending(self) -> AccessRequestQuerySet:
+        return self.filter(status=AccessRequestStatus.PENDING)
+
+
+class AccessRequest(models.Model):
+    """From a hit, an agency asks for access to another agency's case holding the value; a
+    supervisor of the owning agency grants (the case is shared) or refuses."""
+
+    hit = models.ForeignKey(
+        Hit, on_delete=models.SET_NULL, null=True, blank=True, related_name="access_requests"
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_requests"
+    )
+    requesting_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="access_requests"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=AccessRequestStatus.choices, default=AccessRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "requesting_agency"],
+                condition=Q(status="pending"),
+                name="one_pending_request_per_agency_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requesting_agency} asks for case {self.case_id} ({self.status})"
