@@ -5,4 +5,4 @@ class CasesConfig(AppConfig):
     name = "cases"
 
     def ready(self) -> None:
-        from cases import panels  # noqa: F401
+        from cases import case_sections, panels  # noqa: F401

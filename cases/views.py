@@ -1,21 +1,77 @@
+"""Case pages. Every read starts from agencies/access.py; every write calls cases/services.py.
+htmx requests for the suspects, assets and notes forms get the section back as a partial."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from agencies import access
-from cases.sections import case_sections
+from cases import services
+from cases.forms import (
+    AssetForm,
+    CaseFilterForm,
+    CaseForm,
+    NoteForm,
+    SharingForm,
+    SuspectForm,
+    apply_errors,
+)
+from cases.models import Case, NoteKind
+from cases.sections import SECTIONS, case_sections
+from cases.selectors import case_list as select_cases
+
+PAGE_SIZE = 25
 
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    cases = access.visible_cases(request.user).select_related("agency", "lead_investigator")
-    query = request.GET.get("q", "").strip()
-    if query:
-        cases = cases.filter(Q(reference__icontains=query) | Q(title__icontains=query))
-    page = Paginator(cases, 25).get_page(request.GET.get("page"))
-    return render(request, "cases/case_list.html", {"page": page, "query": query})
+    if not access.can(request.user, access.Action.VIEW_CASES):
+        raise Http404("No such page.")
+    filters = CaseFilterForm(request.GET or None)
+    params = filters.cleaned_data if filters.is_valid() else {}
+    sort = CaseFilterForm.SORTS.get(params.get("sort") or "")
+    cases = select_cases(request.user, params, sort)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": params.get("q", ""),
+            "sort": params.get("sort") or "",
+            "columns": _sort_columns(params.get("sort") or ""),
+            "can_create": access.can(request.user, access.Action.EDIT_CASES),
+            "show_file": access.can(request.user, access.Action.VIEW_CASE_FILE),
+        },
+    )
+
+
+def _sort_columns(current: str) -> list[dict[str, str]]:
+    """The list's sortable headers: a click sorts ascending, a second click descending."""
+    columns = []
+    for key, label in (
+        ("reference", "Reference"),
+        ("title", "Title"),
+        ("agency", "Agency"),
+        ("status", "Status"),
+        ("opened", "Opened"),
+        ("loss", "Reported loss"),
+    ):
+        arrow = "▲" if current == key else "▼" if current == f"-{key}" else ""
+        columns.append(
+            {"label": label, "sort": f"-{key}" if current == key else key, "arrow": arrow}
+        )
+    return columns
 
 
 @login_required
@@ -27,7 +83,230 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "can_edit": access.can_edit_case(request.user, case),
+            "can_set_sharing": access.can_set_sharing(request.user, case),
             "can_view_file": access.can_view_case_file(request.user, case),
             "sections": case_sections(request.user, case),
         },
+    )
+
+
+@login_required
+def case_create(request: HttpRequest) -> HttpResponse:
+    if not access.can(request.user, access.Action.EDIT_CASES):
+        raise Http404("No such page.")
+    form = CaseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        try:
+            case = services.case_create(by=request.user, **fields)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Case {case.reference} created.")
+            return redirect("cases:detail", case.pk)
+    return render(request, "cases/case_form.html", {"form": form, "case": None})
+
+
+def conflict_message(case: Case, changes: dict[str, Any]) -> str:
+    """What changed meanwhile, in words: `Title: now "X"; Status: now "Referred"`."""
+    parts = []
+    for name, value in changes.items():
+        field = Case._meta.get_field(name)
+        shown = value
+        if field.choices:
+            shown = dict(field.flatchoices).get(value, value)
+        elif name == "lead_investigator":
+            shown = case.lead_investigator.display_name if case.lead_investigator else "—"
+        elif isinstance(value, list):
+            shown = ", ".join(value) or "—"
+        parts.append(f"{str(field.verbose_name).capitalize()}: now “{shown or '—'}”")
+    changed = "; ".join(parts) or "see the timeline"
+    return (
+        "Someone else saved this case after you opened it, so your changes were NOT saved. "
+        f"Changed meanwhile — {changed}. Review the form and save again to apply your changes."
+    )
+
+
+def _show_conflict(
+    request: HttpRequest, form: Any, case: Case, exc: services.ConflictError
+) -> None:
+    """Refused save: tell what changed and move the form to the current version, so saving
+    again is a deliberate choice made after seeing the changes."""
+    current = Case.objects.select_related("lead_investigator").get(pk=case.pk)
+    form.add_error(None, conflict_message(current, exc.changes))
+    data = request.POST.copy()
+    data["version"] = str(exc.version)
+    form.data = data
+
+
+@login_required
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access.get_case_for_user(request.user, pk, write=True)
+    form = CaseForm(request.POST or None, instance=case, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        expected = form.cleaned_data.get("version") or 0
+        try:
+            case = services.case_update(
+                case=case, by=request.user, expected_version=expected, **form.service_fields()
+            )
+        except services.ConflictError as exc:
+            _show_conflict(request, form, case, exc)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Case {case.reference} saved.")
+            return redirect("cases:detail", case.pk)
+    return render(request, "cases/case_form.html", {"form": form, "case": case})
+
+
+@login_required
+def case_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access.get_case_for_user(request.user, pk)
+    if not access.can_set_sharing(request.user, case):
+        raise Http404("No such page.")
+    form = SharingForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_set_sharing(
+                case=case,
+                level=form.cleaned_data["sharing_level"],
+                agencies=form.cleaned_data["shared_with"],
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.ConflictError as exc:
+            _show_conflict(request, form, case, exc)
+        else:
+            messages.success(request, "Sharing saved.")
+            return redirect("cases:detail", case.pk)
+    return render(request, "cases/sharing_form.html", {"form": form, "case": case})
+
+
+# --- suspects, assets, notes -------------------------------------------------------------
+
+
+def _section_response(
+    request: HttpRequest, case: Case, key: str, form: Any = None, action: str = ""
+) -> HttpResponse:
+    section = next(s for s in SECTIONS if s.key == key)
+    context = section.provider(request.user, case)
+    return render(
+        request,
+        section.template,
+        {"case": case, "section": context, "form": form, "action": action},
+    )
+
+
+def _file_form(
+    request: HttpRequest,
+    *,
+    case: Case,
+    form: Any,
+    save: Callable[[dict[str, Any]], Any],
+    section: str,
+    title: str,
+    done: str,
+) -> HttpResponse:
+    """One form on the case file: GET shows it, POST saves through `save`. htmx gets the
+    section back (with the form and its errors when the input is refused)."""
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.service_fields())
+            saved = True
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    if request.htmx and section:
+        return _section_response(
+            request, case, section, form=None if saved else form, action=request.path
+        )
+    if saved:
+        messages.success(request, done)
+        return redirect(reverse("cases:detail", args=[case.pk]) + f"#section-{section}")
+    return render(request, "cases/file_form.html", {"form": form, "case": case, "title": title})
+
+
+@login_required
+def suspect_create(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access.get_case_for_user(request.user, pk, write=True)
+    return _file_form(
+        request,
+        case=case,
+        form=SuspectForm(request.POST or None),
+        save=lambda f: services.suspect_create(case=case, by=request.user, **f),
+        section="suspects",
+        title="New suspect",
+        done="Suspect added.",
+    )
+
+
+@login_required
+def suspect_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    suspect = access.get_suspect_for_user(request.user, pk, write=True)
+    return _file_form(
+        request,
+        case=suspect.case,
+        form=SuspectForm(request.POST or None, initial=SuspectForm.initial_for(suspect)),
+        save=lambda f: services.suspect_update(suspect=suspect, by=request.user, **f),
+        section="",
+        title=f"Suspect {suspect.full_name}",
+        done="Suspect saved.",
+    )
+
+
+@login_required
+def asset_create(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access.get_case_for_user(request.user, pk, write=True)
+    return _file_form(
+        request,
+        case=case,
+        form=AssetForm(request.POST or None),
+        save=lambda f: services.asset_create(case=case, by=request.user, **f),
+        section="assets",
+        title="New asset",
+        done="Asset added.",
+    )
+
+
+@login_required
+def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = access.get_asset_for_user(request.user, pk, write=True)
+    return _file_form(
+        request,
+        case=asset.case,
+        form=AssetForm(request.POST or None, instance=asset),
+        save=lambda f: services.asset_update(asset=asset, by=request.user, **f),
+        section="",
+        title=f"Asset: {asset}",
+        done="Asset saved.",
+    )
+
+
+@login_required
+def note_create(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access.get_case_for_user(request.user, pk, write=True)
+    return _file_form(
+        request,
+        case=case,
+        form=NoteForm(request.POST or None),
+        save=lambda f: services.note_create(case=case, by=request.user, text=f["text"]),
+        section="timeline",
+        title="New note",
+        done="Note added.",
+    )
+
+
+@login_required
+def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    note = access.get_note_for_user(request.user, pk, write=True)
+    if note.kind != NoteKind.NOTE:
+        raise Http404("Events are not edited.")
+    return _file_form(
+        request,
+        case=note.case,
+        form=NoteForm(request.POST or None, initial={"text": note.text}),
+        save=lambda f: services.note_update(note=note, by=request.user, text=f["text"]),
+        section="",
+        title="Edit note",
+        done="Note saved; the previous text is kept in the timeline's history.",
     )

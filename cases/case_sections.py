@@ -1,0 +1,38 @@
+"""The case page's own sections: suspects, assets and the timeline (registered like the
+sections other parts of the system add)."""
+
+from __future__ import annotations
+
+from agencies import access
+from agencies.models import User
+from cases.models import Case
+from cases.sections import register_section
+from cases.selectors import case_timeline
+
+
+@register_section("suspects", "Suspects", "cases/_section_suspects.html", order=10)
+def suspects_section(user: User, case: Case) -> dict | None:
+    if not access.can_view_case_file(user, case):
+        return None
+    return {
+        "suspects": list(access.visible_suspects(user).filter(case=case)),
+        "can_edit": access.can_edit_case(user, case),
+    }
+
+
+@register_section("assets", "Assets", "cases/_section_assets.html", order=50)
+def assets_section(user: User, case: Case) -> dict | None:
+    if not access.can_view_case_file(user, case):
+        return None
+    return {
+        "assets": list(access.visible_assets(user).filter(case=case)),
+        "can_edit": access.can_edit_case(user, case),
+    }
+
+
+@register_section("timeline", "Timeline", "cases/_section_timeline.html", order=90)
+def timeline_section(user: User, case: Case) -> dict | None:
+    return {
+        "entries": case_timeline(user, case),
+        "can_edit": access.can_edit_case(user, case),
+    }

@@ -1,0 +1,229 @@
+"""Browser forms for the case file. They turn input into the keyword arguments of the services
+in cases/services.py, which hold the rules; a form never saves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django_countries import countries
+
+from agencies import access
+from agencies.forms import FortressForm, FortressModelForm
+from agencies.models import Agency, User
+from cases.models import (
+    Asset,
+    AssetStatus,
+    Case,
+    CaseStatus,
+    FraudType,
+    SharingLevel,
+    SuspectRole,
+    SuspectStatus,
+    clean_documents,
+    parse_partial_date,
+)
+from cases.money import currency_choices
+from cases.services import CASE_FIELDS
+
+
+def _currency_field(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=[("", "—"), *currency_choices()], required=False)
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the field it names when the form has
+    that field, else at the top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class CaseForm(FortressModelForm):
+    reported_loss_currency = _currency_field("Currency of the reported loss")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Case
+        fields = list(CASE_FIELDS)
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "opened_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead_investigator"].queryset = User.objects.filter(
+            agency_id=user.agency_id,
+            is_active=True,
+            role__in=access.PERMISSIONS[access.Action.EDIT_CASES],
+        ).order_by("username")
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def service_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class SharingForm(FortressForm):
+    sharing_level = forms.ChoiceField(choices=SharingLevel.choices, label="Sharing level")
+    shared_with = forms.ModelMultipleChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        label="Agencies it is shared with",
+        help_text="Used with the “shared” level.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["shared_with"].queryset = Agency.objects.exclude(pk=case.agency_id)
+        self.initial.setdefault("sharing_level", case.sharing_level)
+        self.initial.setdefault("shared_with", list(case.shared_with.all()))
+        self.initial.setdefault("version", case.version)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("sharing_level") == SharingLevel.SHARED and not data.get("shared_with"):
+            self.add_error("shared_with", "Name at least one agency to share the case with.")
+        return data
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class SuspectForm(FortressForm):
+    full_name = forms.CharField(max_length=300, label="Full name (any script)")
+    aliases = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One per line."
+    )
+    date_of_birth = forms.CharField(
+        required=False, max_length=10, help_text="YYYY, YYYY-MM or YYYY-MM-DD."
+    )
+    nationalities = forms.MultipleChoiceField(choices=list(countries), required=False)
+    documents = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="One per line: type; country code; number — e.g. passport; VN; B1234567.",
+    )
+    role = forms.ChoiceField(choices=SuspectRole.choices, initial=SuspectRole.OTHER)
+    status = forms.ChoiceField(choices=SuspectStatus.choices, initial=SuspectStatus.AT_LARGE)
+    notice_references = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Interpol notices, warrants: one per line.",
+    )
+
+    @classmethod
+    def initial_for(cls, suspect) -> dict[str, Any]:
+        return {
+            "full_name": suspect.full_name,
+            "aliases": "\n".join(suspect.aliases),
+            "date_of_birth": suspect.date_of_birth,
+            "nationalities": [c.code for c in suspect.nationalities],
+            "documents": "\n".join(
+                f"{d.get('type', '')}; {d.get('country', '')}; {d.get('number', '')}"
+                for d in suspect.documents
+            ),
+            "role": suspect.role,
+            "status": suspect.status,
+            "notice_references": suspect.notice_references,
+        }
+
+    def clean_date_of_birth(self) -> tuple[int | None, int | None, int | None]:
+        return parse_partial_date(self.cleaned_data["date_of_birth"])
+
+    def clean_documents(self) -> list[dict[str, str]]:
+        documents = []
+        for line in _lines(self.cleaned_data["documents"]):
+            parts = [p.strip() for p in line.split(";")]
+            if len(parts) != 3:
+                raise ValidationError(f"“{line}”: write type; country code; number.")
+            documents.append(dict(zip(("type", "country", "number"), parts, strict=True)))
+        return clean_documents(documents)
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        year, month, day = data["date_of_birth"]
+        return {
+            "full_name": data["full_name"].strip(),
+            "aliases": _lines(data["aliases"]),
+            "birth_year": year,
+            "birth_month": month,
+            "birth_day": day,
+            "nationalities": data["nationalities"],
+            "documents": data["documents"],
+            "role": data["role"],
+            "status": data["status"],
+            "notice_references": data["notice_references"],
+        }
+
+
+class AssetForm(FortressModelForm):
+    currency = _currency_field("Currency")
+
+    class Meta:
+        model = Asset
+        fields = ["kind", "description", "amount", "currency", "status", "status_changed_on"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "status_changed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        labels = {"status_changed_on": "Status since"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = AssetStatus.choices
+        self.fields["status_changed_on"].required = False
+        self.fields["status_changed_on"].help_text = "Left empty: today, when the status changes."
+        if self.instance.pk:
+            self.initial["status_changed_on"] = None
+
+    def service_fields(self) -> dict[str, Any]:
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if fields["status_changed_on"] is None:
+            fields.pop("status_changed_on")
+        return fields
+
+
+class NoteForm(FortressForm):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+
+    def service_fields(self) -> dict[str, Any]:
+        return {"text": self.cleaned_data["text"]}
+
+
+class CaseFilterForm(FortressForm):
+    """The case list's search, filters and sort (GET)."""
+
+    SORTS = {
+        "reference": "reference",
+        "-reference": "-reference",
+        "title": "title",
+        "-title": "-title",
+        "status": "status",
+        "-status": "-status",
+        "opened": "opened_on",
+        "-opened": "-opened_on",
+        "loss": "reported_loss_amount",
+        "-loss": "-reported_loss_amount",
+        "agency": "agency__code",
+        "-agency": "-agency__code",
+    }
+
+    q = forms.CharField(required=False, label="Search")
+    status = forms.ChoiceField(choices=[("", "Any status"), *CaseStatus.choices], required=False)
+    fraud_type = forms.ChoiceField(
+        choices=[("", "Any fraud type"), *FraudType.choices], required=False
+    )
+    country = forms.ChoiceField(choices=[("", "Any country"), *countries], required=False)
+    sharing_level = forms.ChoiceField(
+        choices=[("", "Any sharing"), *SharingLevel.choices], required=False
+    )
+    mine = forms.BooleanField(required=False, label="My cases")
+    sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False)

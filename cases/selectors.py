@@ -1,0 +1,145 @@
+"""The reads of the case pages, always starting from agencies/access.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from agencies import access
+from agencies.models import User
+from cases.models import Asset, Case, CaseNote, Suspect
+
+# Fields whose change is not worth a line in the timeline.
+_QUIET = {"id", "version", "created_at", "updated_at", "case", "agency", "reference"}
+
+
+def case_list(user: User, params: dict[str, Any], sort: str | None) -> QuerySet[Case]:
+    """Visible cases, searched and filtered by the list's parameters (already validated)."""
+    cases = access.visible_cases(user).select_related("agency", "lead_investigator")
+    if access.can(user, access.Action.VIEW_CASE_FILE):
+        # The case file is visible for every visible case to these roles: count it.
+        cases = cases.annotate(suspect_count=Count("suspects", distinct=True))
+    query = (params.get("q") or "").strip()
+    if query:
+        match = Q(reference__icontains=query) | Q(title__icontains=query)
+        indicator_match = _indicator_match(user, query)
+        if indicator_match is not None:
+            match |= indicator_match
+        cases = cases.filter(match)
+    for name in ("status", "fraud_type", "sharing_level"):
+        if params.get(name):
+            cases = cases.filter(**{name: params[name]})
+    if params.get("country"):
+        # A multiple CountryField is stored as comma-separated codes.
+        code = params["country"]
+        cases = cases.filter(
+            Q(countries=code)
+            | Q(countries__startswith=f"{code},")
+            | Q(countries__endswith=f",{code}")
+            | Q(countries__contains=f",{code},")
+        )
+    if params.get("mine"):
+        cases = cases.filter(lead_investigator=user)
+    # Explicit: an aggregate drops the model's default ordering.
+    return cases.order_by(sort, "-id") if sort else cases.order_by("-created_at", "-id")
+
+
+def _indicator_match(user: User, query: str) -> Q | None:
+    """Cases with an indicator whose raw or normalised value contains `query`, once the
+    indicators part of the system provides them (and only for roles that see the case file)."""
+    try:
+        indicator = apps.get_model("indicators", "Indicator")
+    except LookupError:
+        return None
+    if not access.can(user, access.Action.VIEW_CASE_FILE):
+        return None
+    matching = indicator.objects.filter(case_id=OuterRef("pk")).filter(
+        Q(raw_value__icontains=query) | Q(value__normalized__icontains=query)
+    )
+    return Q(Exists(matching))
+
+
+@dataclass
+class TimelineEntry:
+    when: datetime
+    who: User | None
+    kind: str  # note, event, created, changed
+    subject: str
+    text: str = ""
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+    note: CaseNote | None = None
+
+
+def _display(record: models.Model, f: models.Field, users: dict[int, User]) -> str:
+    if isinstance(f, models.ForeignKey):
+        pk = getattr(record, f.attname)
+        if pk is None:
+            return "—"
+        if f.related_model is User:
+            return users[pk].display_name if pk in users else f"#{pk}"
+        return f"#{pk}"
+    value = getattr(record, f.attname)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(getattr(v, "code", v)) for v in value) or "—"
+    if f.choices and f.flatchoices:
+        return str(dict(f.flatchoices).get(value, value))
+    if value in (None, ""):
+        return "—"
+    return str(value)
+
+
+def _history_entries(records: list, subject_of, users: dict[int, User]) -> list[TimelineEntry]:
+    entries = []
+    previous: dict[int, Any] = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        before = previous.get(record.id)
+        previous[record.id] = record
+        who = users.get(record.history_user_id)
+        subject = subject_of(record)
+        if before is None:
+            entries.append(TimelineEntry(record.history_date, who, "created", subject))
+            continue
+        changes = []
+        for f in record.instance_type._meta.concrete_fields:
+            if f.name in _QUIET:
+                continue
+            old, new = _display(before, f, users), _display(record, f, users)
+            if old != new:
+                changes.append((str(f.verbose_name).capitalize(), old, new))
+        if changes:
+            entries.append(TimelineEntry(record.history_date, who, "changed", subject, "", changes))
+    return entries
+
+
+def case_timeline(user: User, case: Case, limit: int = 200) -> list[TimelineEntry]:
+    """Notes, events and every recorded change of the case and its suspects and assets, newest
+    first: who, when, old → new. The case file's part only for roles that see the case file."""
+    case_records = list(case.history.all())
+    file_visible = access.can_view_case_file(user, case)
+    suspect_records = list(Suspect.history.filter(case_id=case.pk)) if file_visible else []
+    asset_records = list(Asset.history.filter(case_id=case.pk)) if file_visible else []
+    notes = (
+        list(access.visible_notes(user).filter(case=case).select_related("author"))
+        if file_visible
+        else []
+    )
+    user_ids = {r.history_user_id for r in case_records + suspect_records + asset_records}
+    user_ids |= {r.lead_investigator_id for r in case_records}
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids - {None})}
+
+    entries = _history_entries(case_records, lambda r: f"Case {r.reference}", users)
+    entries += _history_entries(suspect_records, lambda r: f"Suspect {r.full_name}", users)
+    entries += _history_entries(
+        asset_records, lambda r: f"Asset: {r.get_kind_display()} {r.currency}".strip(), users
+    )
+    entries += [
+        TimelineEntry(n.created_at, n.author, n.kind, n.get_kind_display(), n.text, note=n)
+        for n in notes
+    ]
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]
