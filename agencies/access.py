@@ -415,3 +415,135 @@ def get_managed_user_for(user: AnyUser, pk: Any) -> User:
         return manageable_users(user).get(pk=pk)
     except (User.DoesNotExist, ValueError, TypeError):
         raise Http404("No such user.") from None
+
+
+# --- indicators, cross-reference hits and access requests ----------------------------------
+# A hit tells the agency holding a value that cases of other agencies hold it too: which
+# agency, and whom to contact there — never anything of the other case unless that case is
+# visible to the viewer anyway. A silent case's values still match, and its owner sees the
+# hits; the other agencies learn nothing from it.
+
+
+def visible_indicators(user: AnyUser):
+    """Indicators of the cases `user` may see, for roles that read the case file."""
+    from indicators.models import Indicator
+
+    return _case_file(user, Indicator)
+
+
+def get_indicator_for_user(user: AnyUser, pk: Any, *, write: bool = False):
+    indicator = _get_file_object(visible_indicators(user), user, pk, False)
+    if write and not can_manage_indicators(user, indicator.case):
+        raise Http404("Not found.")
+    return indicator
+
+
+def can_manage_indicators(user: AnyUser, case: Case) -> bool:
+    """Indicators are added and edited by the owning agency's investigators, analysts and
+    supervisors."""
+    return is_own_case(user, case) and can(user, Action.MANAGE_INDICATORS)
+
+
+def visible_hits(user: AnyUser):
+    """The hits of the user's own agency's cases (for the roles that review hits)."""
+    from indicators.models import Hit
+
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.MANAGE_INDICATORS):
+        return Hit.objects.none()
+    return Hit.objects.filter(case__agency_id=agency_id)
+
+
+def get_hit_for_user(user: AnyUser, pk: Any):
+    from indicators.models import Hit
+
+    try:
+        return visible_hits(user).select_related("case", "value").get(pk=pk)
+    except (Hit.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such hit.") from None
+
+
+def hit_counterparts(user: AnyUser, hits) -> dict[int, list]:
+    """For each of the user's hits: the other agencies holding its value (excluding their
+    silent cases), each with its contact. Two queries for any number of hits."""
+    from agencies.models import Agency
+    from indicators.models import Indicator
+
+    hits = list(hits)
+    agency_id = agency_id_of(user)
+    if agency_id is None or not hits:
+        return {}
+    pairs = set(
+        Indicator.objects.filter(value_id__in={h.value_id for h in hits}, case__silent=False)
+        .exclude(case__agency_id=agency_id)
+        .values_list("value_id", "case__agency_id")
+        .distinct()
+    )
+    agencies = Agency.objects.in_bulk({a for _, a in pairs})
+    by_value: dict[int, list] = {}
+    for value_id, other in sorted(pairs, key=lambda p: agencies[p[1]].name):
+        by_value.setdefault(value_id, []).append(agencies[other])
+    return {h.pk: by_value.get(h.value_id, []) for h in hits}
+
+
+def hit_visible_cases(user: AnyUser, hit):
+    """The other cases holding the hit's value that the user may see anyway (shared with the
+    user's agency, network-wide, ...): only these may be named to the user."""
+    return (
+        visible_cases(user)
+        .filter(indicators__value_id=hit.value_id)
+        .exclude(agency_id=agency_id_of(user))
+        .distinct()
+    )
+
+
+def can_review_hit(user: AnyUser, hit) -> bool:
+    return is_own_case(user, hit.case) and can(user, Action.MANAGE_INDICATORS)
+
+
+def can_request_access(user: AnyUser, hit) -> bool:
+    """From a hit of its own case, a member who reviews hits asks for the other case."""
+    return can_review_hit(user, hit)
+
+
+def visible_access_requests(user: AnyUser):
+    """Requests the user's agency made (for those who review hits) and requests for its cases
+    (for its supervisors, who decide them)."""
+    from indicators.models import AccessRequest
+
+    agency_id = agency_id_of(user)
+    if agency_id is None:
+        return AccessRequest.objects.none()
+    q = Q(pk__in=[])
+    if can(user, Action.MANAGE_INDICATORS):
+        q |= Q(requesting_agency_id=agency_id)
+    if can(user, Action.DECIDE_ACCESS_REQUESTS):
+        q |= Q(case__agency_id=agency_id)
+    return AccessRequest.objects.filter(q)
+
+
+def decidable_access_requests(user: AnyUser):
+    """Requests for the user's agency's cases, for its supervisors to grant or refuse."""
+    from indicators.models import AccessRequest
+
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.DECIDE_ACCESS_REQUESTS):
+        return AccessRequest.objects.none()
+    return AccessRequest.objects.filter(case__agency_id=agency_id)
+
+
+def get_access_request_for_user(user: AnyUser, pk: Any):
+    from indicators.models import AccessRequest
+
+    try:
+        return (
+            visible_access_requests(user)
+            .select_related("case", "requesting_agency", "requested_by", "hit__value")
+            .get(pk=pk)
+        )
+    except (AccessRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such access request.") from None
+
+
+def can_decide_access_request(user: AnyUser, access_request) -> bool:
+    return is_own_case(user, access_request.case) and can(user, Action.DECIDE_ACCESS_REQUESTS)

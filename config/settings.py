@@ -211,9 +211,28 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Indicators: cross-reference anything a broker outage left unprocessed, every minute.
+CELERY_BEAT_SCHEDULE["indicators-sweep-unprocessed"] = {
+    "task": "indicators.tasks.sweep_unprocessed",
+    "schedule": 60.0,
+}
 
 # --- Fortress ----------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "fortress-demo")
+# Cross-referencing: a value held by more cases than this is common and raises no hits; so
+# is any value on the list (public resolvers, webmail and URL-shortener domains, ...).
+FORTRESS_COMMON_VALUE_THRESHOLD = env_int("FORTRESS_COMMON_VALUE_THRESHOLD", 50)
+FORTRESS_COMMON_VALUES = env_list(
+    "FORTRESS_COMMON_VALUES",
+    default=[
+        "8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222",
+        "2001:4860:4860::8888", "2606:4700:4700::1111",
+        "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com",
+        "icloud.com", "proton.me", "protonmail.com", "qq.com", "163.com", "mail.ru",
+        "google.com", "facebook.com", "t.me", "telegram.org", "whatsapp.com", "bit.ly",
+        "tinyurl.com", "zalo.me", "line.me",
+    ],
+)
 
 LOGGING = {
     "version": 1,

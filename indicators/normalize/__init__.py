@@ -1,0 +1,81 @@
+"""Normalisation of indicator values, one module per kind.
+
+`normalize(kind, raw, ...)` returns the value in its one canonical form, or raises
+ValidationError with a message that says why the text is refused. Nothing is ever stored
+half-normalised: the callers store only what this returns.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from indicators.models import CHAIN_KINDS, PLATFORM_KINDS, Chain, Kind, Platform
+from indicators.normalize import (
+    bank,
+    document,
+    domain,
+    email,
+    handle,
+    ip,
+    phone,
+    url,
+    wallet,
+)
+from indicators.normalize.result import Normalized
+
+__all__ = ["Normalized", "ValidationError", "normalize"]
+
+MAX_LENGTH = 1000
+
+
+def normalize(
+    kind: str, raw: str, *, chain: str = "", platform: str = "", region: str | None = None
+) -> Normalized:
+    """The canonical form of `raw` as an indicator of `kind`. `region` (an ISO country code,
+    the case's agency country) is the default for phone numbers written in local form."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError("Give a value.")
+    if len(text) > MAX_LENGTH:
+        raise ValidationError(f"A value is at most {MAX_LENGTH} characters long.")
+    if kind not in Kind.values:
+        raise ValidationError(f"Unknown kind {kind!r}: use one of {', '.join(Kind.values)}.")
+    chain = (chain or "").strip().lower()
+    platform = (platform or "").strip().lower()
+    if kind in CHAIN_KINDS:
+        if not chain:
+            raise ValidationError("Give the chain of the wallet (bitcoin, ethereum, tron, ...).")
+        if chain not in Chain.values:
+            raise ValidationError(f"Unknown chain {chain!r}: use one of {', '.join(Chain.values)}.")
+    elif chain:
+        raise ValidationError("Only crypto wallets have a chain.")
+    if kind in PLATFORM_KINDS:
+        if not platform:
+            raise ValidationError("Give the platform (telegram, whatsapp, facebook, ...).")
+        if platform not in Platform.values:
+            raise ValidationError(
+                f"Unknown platform {platform!r}: use one of {', '.join(Platform.values)}."
+            )
+    elif platform:
+        raise ValidationError("Only handles and messaging IDs have a platform.")
+
+    if kind == Kind.PHONE:
+        return Normalized(kind, "", phone.normalize_phone(text, region))
+    if kind == Kind.EMAIL:
+        return Normalized(kind, "", email.normalize_email(text))
+    if kind == Kind.DOMAIN:
+        host = domain.normalize_domain(text)
+        return Normalized(kind, "", host, derived=domain.derived_domains(host))
+    if kind == Kind.URL:
+        canonical, host = url.normalize_url(text)
+        derived = ((Kind.DOMAIN, "", host),) if not ip.is_ip(host) else ((Kind.IP, "", host),)
+        return Normalized(kind, "", canonical, derived=derived)
+    if kind == Kind.IP:
+        return Normalized(kind, "", ip.normalize_ip(text))
+    if kind == Kind.CRYPTO_WALLET:
+        return Normalized(kind, chain, wallet.normalize_wallet(text, chain))
+    if kind == Kind.BANK_ACCOUNT:
+        return Normalized(kind, "", bank.normalize_bank_account(text))
+    if kind in PLATFORM_KINDS:
+        return Normalized(kind, platform, handle.normalize_handle(text, platform, region))
+    return Normalized(kind, "", document.normalize_document(text))

@@ -1,0 +1,28 @@
+"""IP addresses in `ipaddress`'s canonical text (IPv6 compressed, IPv4-mapped to IPv4)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.core.exceptions import ValidationError
+
+
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def normalize_ip(text: str) -> str:
+    text = text.strip().strip("[]")
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        if "/" in text:
+            raise ValidationError(f"{text!r} is a network, not one IP address.") from None
+        raise ValidationError(f"{text!r} is not an IPv4 or IPv6 address.") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.compressed

@@ -1,0 +1,35 @@
+"""Phone numbers to E.164 with `phonenumbers`; a number in local form is read in the default
+region (the case's agency country)."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+_REASONS = {
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "its country code does not exist",
+    phonenumbers.ValidationResult.TOO_SHORT: "it is too short",
+    phonenumbers.ValidationResult.TOO_LONG: "it is too long",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
+}
+
+
+def normalize_phone(text: str, region: str | None) -> str:
+    region = (region or "").upper() or None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValidationError(
+                f"{text!r} is not a phone number: write it in international form (+84 ...)"
+                " or add it to a case of an agency with a country."
+            ) from None
+        raise ValidationError(f"{text!r} is not a phone number.") from None
+    if not phonenumbers.is_valid_number(number):
+        reason = _REASONS.get(
+            phonenumbers.is_possible_number_with_reason(number),
+            "no such number exists in its numbering plan",
+        )
+        country = phonenumbers.region_code_for_number(number) or f"+{number.country_code}"
+        raise ValidationError(f"{text!r} is not a valid phone number for {country}: {reason}.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

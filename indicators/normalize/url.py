@@ -1,0 +1,46 @@
+"""URLs in one canonical form: scheme and host in lower case (host in IDNA), no default port,
+no fragment, an empty path written `/`. A link without a scheme is read as http."""
+
+from __future__ import annotations
+
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
+
+from django.core.exceptions import ValidationError
+
+from indicators.normalize import ip
+from indicators.normalize.domain import registrable_domain, to_ascii
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
+_SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+_SAFE_QUERY = _SAFE_PATH + "?"
+
+
+def normalize_url(text: str) -> tuple[str, str]:
+    """The canonical URL and its host."""
+    text = text.strip()
+    if " " in text:
+        raise ValidationError(f"{text!r} is not a URL: it contains a space.")
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(f"{text!r} is not a URL: {exc}.") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise ValidationError(f"{text!r} is not a web link (http, https or ftp).")
+    if not parts.hostname:
+        raise ValidationError(f"{text!r} is not a URL: it has no host.")
+    if ip.is_ip(parts.hostname):
+        host = ip.normalize_ip(parts.hostname)
+        netloc_host = f"[{host}]" if ":" in host else host
+    else:
+        host = to_ascii(parts.hostname)
+        if not registrable_domain(host):
+            raise ValidationError(f"{text!r} is not a URL: its host has no public suffix.")
+        netloc_host = host
+    netloc = netloc_host if port in (None, _DEFAULT_PORTS[scheme]) else f"{netloc_host}:{port}"
+    path = quote(unquote(parts.path), safe=_SAFE_PATH) or "/"
+    query = quote(unquote(parts.query), safe=_SAFE_QUERY)
+    return urlunsplit(SplitResult(scheme, netloc, path, query, "")), host

@@ -1,0 +1,427 @@
+"""The writes on indicators, hits and access requests. Views, API and tasks call these.
+
+Adding indicators validates every line first: a batch is stored whole or not at all, with an
+error per line. The cross-referencing itself runs in a Celery task queued after commit; if the
+broker cannot take it, the save still stands and the periodic sweep processes it later."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import Agency, Notification, User
+from agencies.services import PolicyError
+from cases.models import Case, SharingLevel
+from cases.services import case_event_record, case_set_sharing
+from indicators.models import (
+    TAKEDOWN_KINDS,
+    AccessRequest,
+    AccessRequestStatus,
+    Hit,
+    HitStatus,
+    Indicator,
+    IndicatorValue,
+    Kind,
+    TakedownStatus,
+)
+from indicators.normalize import Normalized, normalize
+
+log = logging.getLogger(__name__)
+
+LINE_FIELDS = frozenset(
+    {
+        "kind",
+        "value",
+        "chain",
+        "platform",
+        "first_seen",
+        "last_seen",
+        "note",
+        "takedown_status",
+        "takedown_date",
+    }
+)
+
+
+class BatchError(ValidationError):
+    """Some lines of a batch are invalid; nothing was stored. `lines` maps each bad line
+    (1-based) to its messages."""
+
+    def __init__(self, lines: dict[int, list[str]]) -> None:
+        self.lines = lines
+        super().__init__(
+            [f"Line {n}: {' '.join(msgs)}" for n, msgs in sorted(lines.items())], code="batch"
+        )
+
+
+@dataclass
+class _Line:
+    normalized: Normalized
+    raw: str
+    fields: dict[str, Any]
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+def _check_line(row: Mapping[str, Any], region: str) -> _Line:
+    unknown = set(row) - LINE_FIELDS
+    if unknown:
+        raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    kind = str(row.get("kind") or "").strip()
+    raw = str(row.get("value") or "")
+    normalized = normalize(
+        kind,
+        raw,
+        chain=str(row.get("chain") or ""),
+        platform=str(row.get("platform") or ""),
+        region=region,
+    )
+    first_seen, last_seen = row.get("first_seen"), row.get("last_seen")
+    for name, day in (("first seen", first_seen), ("last seen", last_seen)):
+        if day is not None and not isinstance(day, date):
+            raise ValidationError(f"The {name} date must be a date.")
+        if day is not None and day > timezone.localdate():
+            raise ValidationError(f"The {name} date cannot be in the future.")
+    if first_seen and last_seen and first_seen > last_seen:
+        raise ValidationError("First seen must not be after last seen.")
+    status = str(row.get("takedown_status") or TakedownStatus.ACTIVE)
+    if status not in TakedownStatus.values:
+        raise ValidationError(f"Unknown takedown status {status!r}.")
+    takedown_date = row.get("takedown_date")
+    if status != TakedownStatus.ACTIVE and kind not in TAKEDOWN_KINDS:
+        raise ValidationError(f"A {Kind(kind).label.lower()} is not taken down.")
+    if status == TakedownStatus.ACTIVE:
+        takedown_date = None
+    elif takedown_date is None:
+        takedown_date = timezone.localdate()
+    return _Line(
+        normalized=normalized,
+        raw=raw.strip(),
+        fields={
+            "first_seen": first_seen,
+            "last_seen": last_seen,
+            "note": str(row.get("note") or "").strip(),
+            "takedown_status": status,
+            "takedown_date": takedown_date,
+        },
+    )
+
+
+def _with_derived(normalized: Normalized, region: str) -> list[Normalized]:
+    """The values a value implies (a URL's domain, a host's registrable domain), recursively."""
+    out = []
+    for kind, _qualifier, raw in normalized.derived:
+        derived = normalize(kind, raw, region=region)
+        out.append(derived)
+        out.extend(_with_derived(derived, region))
+    return out
+
+
+def _value_ids(keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
+    """The id of each (kind, qualifier, normalised) value, created where missing: one insert
+    and one select for the whole batch."""
+    IndicatorValue.objects.bulk_create(
+        [IndicatorValue(kind=k, qualifier=q, normalized=v) for k, q, v in keys],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    found = IndicatorValue.objects.filter(normalized__in={v for _, _, v in keys}).values_list(
+        "pk", "kind", "qualifier", "normalized"
+    )
+    return {(k, q, v): pk for pk, k, q, v in found if (k, q, v) in keys}
+
+
+def queue_xref(indicator_ids: list[int]) -> None:
+    """After commit, queue the cross-referencing of these indicators. A broker that cannot
+    take the task does not undo the save: the periodic sweep processes them later."""
+    from indicators import tasks
+
+    def publish() -> None:
+        try:
+            tasks.xref_indicators.apply_async(args=[indicator_ids], retry=False)
+        except tasks.PUBLISH_ERRORS as exc:
+            log.warning(
+                "xref of %d indicators not queued (%s); the sweep will do it",
+                len(indicator_ids),
+                exc,
+            )
+
+    if indicator_ids:
+        transaction.on_commit(publish)
+
+
+@transaction.atomic
+def indicators_add_batch(
+    *, case: Case, by: User, rows: Iterable[Mapping[str, Any]]
+) -> list[Indicator]:
+    """Add indicators to a case: all lines or none. Each line is a mapping of LINE_FIELDS.
+    The values a line implies (a URL's domain) are recorded too, unless already there."""
+    if not access.can_manage_indicators(by, case):
+        raise PolicyError(
+            "Only the owning agency's investigators, analysts and supervisors add indicators."
+        )
+    region = case.agency.country.code
+    rows = list(rows)
+    if not rows:
+        raise BatchError({1: ["Give at least one indicator."]})
+    errors: dict[int, list[str]] = {}
+    lines: list[_Line] = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            lines.append(_check_line(row, region))
+        except ValidationError as exc:
+            errors[number] = _messages(exc)
+    if errors:
+        raise BatchError(errors)
+
+    derived = [d for line in lines for d in _with_derived(line.normalized, region)]
+    all_keys = {line.normalized.key for line in lines} | {d.key for d in derived}
+    held = set(
+        Indicator.objects.filter(
+            case=case, value__normalized__in={k[2] for k in all_keys}
+        ).values_list("value__kind", "value__qualifier", "value__normalized")
+    )
+    seen: dict[tuple[str, str, str], int] = {}
+    for number, line in enumerate(lines, start=1):
+        key = line.normalized.key
+        if key in held:
+            errors[number] = [f"{line.normalized.value} is already recorded on this case."]
+        elif key in seen:
+            errors[number] = [f"{line.normalized.value} is the same value as line {seen[key]}."]
+        seen.setdefault(key, number)
+    if errors:
+        raise BatchError(errors)
+
+    ids = _value_ids(all_keys)
+    now = timezone.now()
+    new = [
+        Indicator(
+            case=case,
+            value_id=ids[line.normalized.key],
+            kind=line.normalized.kind,
+            raw_value=line.raw,
+            chain=line.normalized.qualifier if line.normalized.kind == Kind.CRYPTO_WALLET else "",
+            platform=line.normalized.qualifier
+            if line.normalized.kind in (Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID)
+            else "",
+            created_by=by,
+            created_at=now,
+            **line.fields,
+        )
+        for line in lines
+    ]
+    for d in derived:
+        if d.key not in held and d.key not in seen:
+            seen[d.key] = 0
+            new.append(
+                Indicator(
+                    case=case,
+                    value_id=ids[d.key],
+                    kind=d.kind,
+                    raw_value=d.value,
+                    note="Recorded from a URL or host name of this case.",
+                    created_by=by,
+                    created_at=now,
+                )
+            )
+    created = Indicator.objects.bulk_create(new, batch_size=1000)
+    queue_xref([i.pk for i in created])
+    return created[: len(lines)]
+
+
+def indicator_add(*, case: Case, by: User, kind: str, value: str, **fields: Any) -> Indicator:
+    """Add one indicator; an invalid value raises ValidationError({"value": why})."""
+    try:
+        return indicators_add_batch(
+            case=case, by=by, rows=[{"kind": kind, "value": value, **fields}]
+        )[0]
+    except BatchError as exc:
+        raise ValidationError({"value": exc.lines[1]}) from None
+
+
+@transaction.atomic
+def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indicator:
+    """Edit what was seen and the takedown status; the value itself is not edited (remove the
+    indicator and add the right one)."""
+    if not access.can_manage_indicators(by, indicator.case):
+        raise PolicyError("Only the owning agency edits its indicators.")
+    allowed = {"first_seen", "last_seen", "note", "takedown_status", "takedown_date"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set."))
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    row = {
+        "kind": indicator.kind,
+        "value": indicator.value.normalized,
+        "chain": indicator.chain,
+        "platform": indicator.platform,
+        **{name: getattr(indicator, name) for name in allowed},
+        **fields,
+    }
+    if "takedown_status" in fields and "takedown_date" not in fields:
+        row["takedown_date"] = None
+    line = _check_line(row, indicator.case.agency.country.code)
+    for name, value in line.fields.items():
+        setattr(indicator, name, value)
+    indicator.save(update_fields=list(line.fields))
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, indicator: Indicator, by: User) -> None:
+    """Remove a sighting; the value's hits are recomputed after commit."""
+    from indicators import tasks
+
+    if not access.can_manage_indicators(by, indicator.case):
+        raise PolicyError("Only the owning agency removes its indicators.")
+    value_id = indicator.value_id
+    indicator.delete()
+    transaction.on_commit(
+        lambda: tasks.xref_values_task.apply_async(args=[[value_id]], retry=False), robust=True
+    )
+
+
+# --- hits ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hit_review(*, hit: Hit, by: User, status: str) -> Hit:
+    """Mark a hit reviewed or dismissed (or new again)."""
+    if not access.can_review_hit(by, hit):
+        raise PolicyError("Only the agency holding the case reviews its hits.")
+    if status not in HitStatus.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    hit = Hit.objects.select_for_update().get(pk=hit.pk)
+    hit.status = status
+    hit.reviewed_by = by if status != HitStatus.NEW else None
+    hit.reviewed_at = timezone.now() if status != HitStatus.NEW else None
+    hit.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return hit
+
+
+# --- access requests -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def access_request_create(
+    *, hit: Hit, by: User, agency: Agency, reason: str
+) -> list[AccessRequest]:
+    """From a hit, ask `agency` (one of the hit's counterparts) for access to its case(s)
+    holding the value. Its supervisors decide; both timelines record the request."""
+    if not access.can_request_access(by, hit):
+        raise PolicyError("Only the agency holding the hit asks for access.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why your agency needs access."})
+    counterparts = access.hit_counterparts(by, [hit]).get(hit.pk, [])
+    if agency.pk not in {a.pk for a in counterparts}:
+        raise ValidationError({"agency": "That agency holds no case with this value for you."})
+    targets = (
+        Case.objects.filter(agency=agency, silent=False, indicators__value_id=hit.value_id)
+        .exclude(pk__in=access.visible_cases(by).values("pk"))
+        .exclude(
+            access_requests__requesting_agency_id=by.agency_id,
+            access_requests__status=AccessRequestStatus.PENDING,
+        )
+        .distinct()
+    )
+    targets = list(targets)
+    if not targets:
+        raise ValidationError(
+            {"agency": "Your agency already sees, or has asked for, every such case."}
+        )
+    requests = AccessRequest.objects.bulk_create(
+        [
+            AccessRequest(
+                hit=hit,
+                case=target,
+                requested_by=by,
+                requesting_agency_id=by.agency_id,
+                reason=reason,
+            )
+            for target in targets
+        ]
+    )
+    value = hit.value
+    for target in targets:
+        case_event_record(
+            case=target,
+            text=f"{by.agency.name} ({by.display_name}) asked for access to this case after a "
+            f"cross-reference hit on {value.get_kind_display().lower()} {value.normalized}. "
+            f"Reason: {reason}",
+            by=by,
+        )
+    case_event_record(
+        case=hit.case,
+        text=f"Access asked to {len(targets)} case(s) of {agency.name} holding "
+        f"{value.normalized}. Reason: {reason}",
+        by=by,
+    )
+    return requests
+
+
+@transaction.atomic
+def access_request_decide(
+    *, access_request: AccessRequest, by: User, grant: bool, note: str = ""
+) -> AccessRequest:
+    """A supervisor of the case's agency grants (the case is then shared with the requesting
+    agency) or refuses. Both timelines and the requester learn the outcome."""
+    if not access.can_decide_access_request(by, access_request):
+        raise PolicyError("Only a supervisor of the owning agency decides access requests.")
+    request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+    if request.status != AccessRequestStatus.PENDING:
+        raise ValidationError("This request has already been decided.")
+    request.status = AccessRequestStatus.GRANTED if grant else AccessRequestStatus.REFUSED
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.decision_note = (note or "").strip()
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    case = request.case
+    requester = request.requesting_agency
+    if grant:
+        level = case.sharing_level
+        if level in (SharingLevel.RESTRICTED, SharingLevel.SHARED):
+            case_set_sharing(
+                case=case,
+                level=SharingLevel.SHARED,
+                agencies=[*case.shared_with.all(), requester],
+                by=by,
+            )
+        elif level == SharingLevel.OPERATION:
+            # The agencies named on a case count only at the shared level; an operation case
+            # is shared with the requester by inviting it to the operation instead.
+            case.shared_with.add(requester)
+    outcome = "granted" if grant else "refused"
+    suffix = f" Note: {request.decision_note}" if request.decision_note else ""
+    case_event_record(
+        case=case,
+        text=f"Access request of {requester.name} {outcome} by {by.display_name}.{suffix}",
+        by=by,
+    )
+    if request.hit_id is not None:
+        case_event_record(
+            case=request.hit.case,
+            text=f"{case.agency.name} {outcome} access to its case holding "
+            f"{request.hit.value.normalized}.{suffix}",
+            by=by,
+        )
+    Notification.objects.get_or_create(
+        user=request.requested_by,
+        key=f"access-request-{request.pk}-decided",
+        defaults={
+            "message": f"{case.agency.name} {outcome} your access request."
+            + (f" The case {case.reference} is now shared with your agency." if grant else ""),
+            "url": "/hits/requests/",
+        },
+    )
+    return request

@@ -1,0 +1,325 @@
+"""The cross-reference engine: hits from shared values, silent cases, common values,
+idempotency, rebuild == incremental, all-or-nothing batches, access requests."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from agencies import access
+from agencies.services import PolicyError
+from cases.models import CaseNote, SharingLevel
+from cases.services import case_create
+from indicators import services, xref
+from indicators.models import (
+    AccessRequestStatus,
+    Hit,
+    HitStatus,
+    Indicator,
+    IndicatorValue,
+)
+
+WALLET = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+
+
+def add(case, by, *rows):
+    return services.indicators_add_batch(case=case, by=by, rows=[dict(r) for r in rows])
+
+
+def hits():
+    return set(Hit.objects.values_list("case_id", "value__normalized"))
+
+
+@pytest.fixture
+def cases(own_users, partner_users, outsider_users):
+    return {
+        "own": case_create(by=own_users["investigator"], title="Own case"),
+        "own2": case_create(by=own_users["investigator"], title="Own second case"),
+        "partner": case_create(by=partner_users["investigator"], title="Partner case"),
+        "outsider": case_create(by=outsider_users["investigator"], title="Outsider case"),
+    }
+
+
+def test_a_value_in_cases_of_two_agencies_gives_each_a_hit(cases, alice, partner_users):
+    add(cases["own"], alice, {"kind": "phone", "value": "0912 345 678"})
+    add(cases["partner"], partner_users["analyst"], {"kind": "phone", "value": "+84 912-345-678"})
+    assert hits() == set()
+    xref.sweep()
+    assert hits() == {(cases["own"].pk, "+84912345678"), (cases["partner"].pk, "+84912345678")}
+    assert Indicator.objects.unprocessed().count() == 0
+    own_hit = access.visible_hits(alice).get()
+    assert access.hit_counterparts(alice, [own_hit]) == {own_hit.pk: [cases["partner"].agency]}
+
+
+def test_no_hit_within_one_agency_or_for_a_value_held_once(cases, alice):
+    add(cases["own"], alice, {"kind": "ip", "value": "203.0.113.7"})
+    add(cases["own2"], alice, {"kind": "ip", "value": "203.0.113.7"})
+    add(cases["own2"], alice, {"kind": "ip", "value": "203.0.113.8"})
+    xref.sweep()
+    assert hits() == set()
+    assert IndicatorValue.objects.get(normalized="203.0.113.7").case_count == 2
+
+
+def test_the_same_value_written_five_ways_is_one_value(cases, alice, partner_users, own_users):
+    partner = partner_users["investigator"]
+    ways = ["https://t.me/luckyboss", "@LuckyBoss", "luckyboss", "t.me/LUCKYBOSS", "@luckyboss "]
+    add(cases["own"], alice, {"kind": "social_handle", "platform": "telegram", "value": ways[0]})
+    add(
+        cases["own2"],
+        own_users["supervisor"],
+        {"kind": "social_handle", "platform": "telegram", "value": ways[1]},
+    )
+    add(
+        cases["partner"],
+        partner,
+        {"kind": "social_handle", "platform": "telegram", "value": ways[2]},
+    )
+    other = case_create(by=partner, title="Partner second case")
+    add(other, partner, {"kind": "social_handle", "platform": "telegram", "value": ways[3]})
+    third = case_create(by=partner, title="Partner third case")
+    add(third, partner, {"kind": "social_handle", "platform": "telegram", "value": ways[4]})
+    xref.sweep()
+    assert IndicatorValue.objects.filter(kind="social_handle").count() == 1
+    value = IndicatorValue.objects.get(kind="social_handle")
+    assert (value.qualifier, value.normalized, value.case_count) == ("telegram", "luckyboss", 5)
+    assert hits() == {
+        (c.pk, "luckyboss") for c in (cases["own"], cases["own2"], cases["partner"], other, third)
+    }
+    # The raw text stays as entered.
+    assert sorted(Indicator.objects.values_list("raw_value", flat=True)) == sorted(
+        w.strip() for w in ways
+    )
+
+
+def test_a_silent_case_matches_but_only_its_owner_learns(cases, alice, partner_users):
+    silent = case_create(by=alice, title="Undercover", silent=True)
+    add(silent, alice, {"kind": "crypto_wallet", "chain": "tron", "value": WALLET})
+    add(
+        cases["partner"],
+        partner_users["investigator"],
+        {"kind": "crypto_wallet", "chain": "tron", "value": WALLET},
+    )
+    xref.sweep()
+    assert hits() == {(silent.pk, WALLET)}
+    assert access.visible_hits(partner_users["investigator"]).count() == 0
+    # Both sides silent: nobody learns anything.
+    partner_silent = case_create(by=partner_users["investigator"], title="Quiet", silent=True)
+    add(silent, alice, {"kind": "ip", "value": "198.51.100.1"})
+    add(partner_silent, partner_users["investigator"], {"kind": "ip", "value": "198.51.100.1"})
+    xref.sweep()
+    assert (silent.pk, "198.51.100.1") not in hits()
+
+
+def test_common_values_raise_no_hits(cases, alice, partner_users, outsider_users, settings):
+    settings.FORTRESS_COMMON_VALUE_THRESHOLD = 2
+    for case, by in [
+        (cases["own"], alice),
+        (cases["partner"], partner_users["investigator"]),
+        (cases["outsider"], outsider_users["investigator"]),
+    ]:
+        add(
+            case,
+            by,
+            {"kind": "domain", "value": "popular-shop.com"},
+            {"kind": "ip", "value": "8.8.8.8"},
+        )
+    xref.sweep()
+    assert hits() == set()
+    assert set(IndicatorValue.objects.values_list("normalized", "is_common")) == {
+        ("popular-shop.com", True),
+        ("8.8.8.8", True),
+    }
+
+
+def test_running_twice_changes_nothing_and_keeps_reviews(cases, alice, partner_users):
+    add(cases["own"], alice, {"kind": "email", "value": "Boss@Scam-Mail.net"})
+    add(
+        cases["partner"],
+        partner_users["investigator"],
+        {"kind": "email", "value": "boss@scam-mail.net"},
+    )
+    xref.sweep()
+    hit = access.visible_hits(alice).get()
+    services.hit_review(hit=hit, by=alice, status=HitStatus.REVIEWED)
+    before = list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status"))
+    ids = list(Indicator.objects.values_list("pk", flat=True))
+    Indicator.objects.update(processed_at=None)
+    xref.process_indicators(ids)
+    xref.process_indicators(ids)
+    result = xref.xref_values(IndicatorValue.objects.values_list("pk", flat=True))
+    assert (result.hits_created, result.hits_removed) == (0, 0)
+    assert (
+        list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status"))
+        == before
+    )
+
+
+def test_full_rebuild_gives_the_same_hits_as_incremental(
+    cases, alice, partner_users, outsider_users
+):
+    partner, outsider = partner_users["investigator"], outsider_users["investigator"]
+    add(
+        cases["own"],
+        alice,
+        {"kind": "url", "value": "https://login.fake-bank.co.th/x"},
+        {"kind": "phone", "value": "+234 803 123 4567"},
+    )
+    add(cases["partner"], partner, {"kind": "domain", "value": "fake-bank.co.th"})
+    add(
+        cases["outsider"],
+        outsider,
+        {"kind": "phone", "value": "+2348031234567"},
+        {"kind": "domain", "value": "login.fake-bank.co.th"},
+    )
+    xref.sweep()
+    incremental = hits()
+    assert (cases["own"].pk, "fake-bank.co.th") in incremental
+    assert (cases["own"].pk, "login.fake-bank.co.th") in incremental
+    assert (cases["outsider"].pk, "+2348031234567") in incremental
+    Hit.objects.all().delete()
+    IndicatorValue.objects.update(case_count=0, is_common=False)
+    Indicator.objects.update(processed_at=None)
+    xref.rebuild(chunk=2)
+    assert hits() == incremental
+    assert Indicator.objects.unprocessed().count() == 0
+
+
+def test_removing_a_sighting_removes_the_hits_it_caused(cases, alice, partner_users):
+    add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.44"})
+    (theirs,) = add(
+        cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.44"}
+    )
+    xref.sweep()
+    assert len(hits()) == 2
+    services.indicator_delete(indicator=theirs, by=partner_users["investigator"])
+    xref.xref_values([theirs.value_id])
+    assert hits() == set()
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(cases, alice):
+    with pytest.raises(services.BatchError) as exc:
+        add(
+            cases["own"],
+            alice,
+            {"kind": "phone", "value": "0912 345 678"},
+            {"kind": "crypto_wallet", "chain": "ethereum", "value": "0xZZZ"},
+            {"kind": "email", "value": "not-an-email"},
+        )
+    assert set(exc.value.lines) == {2, 3}
+    assert "40 hex digits" in exc.value.lines[2][0]
+    assert Indicator.objects.count() == IndicatorValue.objects.count() == 0
+
+
+def test_duplicates_are_refused_but_derived_values_are_merged(cases, alice):
+    add(cases["own"], alice, {"kind": "domain", "value": "fake-bank.co.th"})
+    created = add(cases["own"], alice, {"kind": "url", "value": "http://fake-bank.co.th/login"})
+    assert len(created) == 1
+    assert Indicator.objects.filter(case=cases["own"]).count() == 2  # url + existing domain
+    with pytest.raises(services.BatchError) as exc:
+        add(cases["own"], alice, {"kind": "domain", "value": "WWW.Fake-Bank.co.th"})
+    assert "already recorded" in exc.value.lines[1][0]
+    with pytest.raises(services.BatchError) as exc:
+        add(
+            cases["own"],
+            alice,
+            {"kind": "ip", "value": "1.2.3.4"},
+            {"kind": "ip", "value": "::ffff:1.2.3.4"},
+        )
+    assert "same value as line 1" in exc.value.lines[2][0]
+
+
+def test_only_the_owning_agency_adds_indicators(cases, partner_users, own_users):
+    for user in [partner_users["investigator"], own_users["liaison"], own_users["admin"]]:
+        with pytest.raises(PolicyError):
+            add(cases["own"], user, {"kind": "ip", "value": "1.2.3.4"})
+
+
+def test_single_add_says_why_a_value_is_refused(cases, alice):
+    with pytest.raises(ValidationError) as exc:
+        services.indicator_add(case=cases["own"], by=alice, kind="phone", value="+84 12")
+    assert "not a valid phone number" in exc.value.message_dict["value"][0]
+
+
+def test_cross_referencing_uses_a_fixed_number_of_queries(
+    cases, alice, partner_users, django_assert_max_num_queries
+):
+    rows = [{"kind": "ip", "value": f"10.0.{i // 250}.{i % 250}"} for i in range(100)]
+    add(cases["partner"], partner_users["investigator"], *rows)
+    created = add(cases["own"], alice, *rows)
+    with django_assert_max_num_queries(18):  # whatever the batch size
+        xref.process_indicators([i.pk for i in Indicator.objects.all()])
+    assert len(hits()) == 200
+    assert len(created) == 100
+
+
+def test_two_claims_never_take_the_same_indicator(cases, alice):
+    add(cases["own"], alice, *[{"kind": "ip", "value": f"10.1.0.{i}"} for i in range(10)])
+    first = xref.claim(limit=6)
+    second = xref.claim(limit=10)
+    assert len(first) == 6 and len(second) == 4
+    assert not set(first) & set(second)
+    assert xref.claim() == []
+
+
+def test_access_request_granted_shares_the_case(cases, alice, partner_users, own_users):
+    partner = partner_users["investigator"]
+    add(cases["own"], alice, {"kind": "crypto_wallet", "chain": "tron", "value": WALLET})
+    add(cases["partner"], partner, {"kind": "crypto_wallet", "chain": "tron", "value": WALLET})
+    xref.sweep()
+    hit = access.get_hit_for_user(partner, access.visible_hits(partner).get().pk)
+    with pytest.raises(Http404):
+        access.get_case_for_user(partner, cases["own"].pk)
+    (request,) = services.access_request_create(
+        hit=hit, by=partner, agency=cases["own"].agency, reason="Same wallet as our victims paid"
+    )
+    assert request.case == cases["own"]
+    with pytest.raises(PolicyError):
+        services.access_request_decide(access_request=request, by=alice, grant=True)
+    with pytest.raises(PolicyError):
+        services.access_request_decide(
+            access_request=request, by=partner_users["supervisor"], grant=True
+        )
+    services.access_request_decide(access_request=request, by=own_users["supervisor"], grant=True)
+    request.refresh_from_db()
+    assert request.status == AccessRequestStatus.GRANTED
+    case = access.get_case_for_user(partner, cases["own"].pk)
+    assert case.sharing_level == SharingLevel.SHARED
+    assert list(case.shared_with.all()) == [cases["partner"].agency]
+    assert CaseNote.objects.filter(case=cases["own"], text__contains="granted").exists()
+    assert CaseNote.objects.filter(case=cases["partner"], text__contains="granted").exists()
+    with pytest.raises(ValidationError):
+        services.access_request_decide(
+            access_request=request, by=own_users["supervisor"], grant=False
+        )
+
+
+def test_access_request_refused_shares_nothing(
+    cases, alice, partner_users, own_users, outsider_users
+):
+    partner = partner_users["analyst"]
+    add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.9"})
+    add(cases["partner"], partner, {"kind": "ip", "value": "192.0.2.9"})
+    xref.sweep()
+    hit = access.visible_hits(partner).get()
+    with pytest.raises(ValidationError):
+        services.access_request_create(hit=hit, by=partner, agency=cases["own"].agency, reason=" ")
+    with pytest.raises(ValidationError):
+        services.access_request_create(
+            hit=hit, by=partner, agency=cases["outsider"].agency, reason="fishing"
+        )
+    with pytest.raises(PolicyError):
+        services.access_request_create(
+            hit=hit, by=outsider_users["investigator"], agency=cases["own"].agency, reason="x"
+        )
+    (request,) = services.access_request_create(
+        hit=hit, by=partner, agency=cases["own"].agency, reason="Need the logs"
+    )
+    with pytest.raises(ValidationError):  # one pending request per case and agency
+        services.access_request_create(
+            hit=hit, by=partner, agency=cases["own"].agency, reason="again"
+        )
+    services.access_request_decide(
+        access_request=request, by=own_users["supervisor"], grant=False, note="Ongoing covert op"
+    )
+    with pytest.raises(Http404):
+        access.get_case_for_user(partner, cases["own"].pk)
+    assert CaseNote.objects.filter(case=cases["partner"], text__contains="refused").exists()
