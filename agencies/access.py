@@ -331,6 +331,19 @@ def can_move_repatriation(user: AnyUser, repatriation) -> bool:
     )
 
 
+def movable_repatriations(user: AnyUser):
+    """The repatriations `user` may move (the queryset twin of can_move_repatriation)."""
+    from victims.models import HandoverStatus, Repatriation
+
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.MOVE_REPATRIATION):
+        return Repatriation.objects.none()
+    return Repatriation.objects.filter(
+        Q(victim__case__agency_id=agency_id)
+        | Q(handed_over_to_id=agency_id, handover_status=HandoverStatus.ACCEPTED)
+    )
+
+
 def can_handover(user: AnyUser, repatriation) -> bool:
     """The holding agency hands over, when no hand-over is pending or accepted."""
     from victims.models import HandoverStatus

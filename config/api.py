@@ -3,11 +3,14 @@ from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, ApiTokenViewSet, ObtainTokenView
 from cases.api import CaseViewSet
+from victims.api import RepatriationViewSet, VictimViewSet
 
 router = DefaultRouter()
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("auth/tokens", ApiTokenViewSet, basename="token")
 router.register("cases", CaseViewSet, basename="case")
+router.register("victims", VictimViewSet, basename="victim")
+router.register("repatriations", RepatriationViewSet, basename="repatriation")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token-obtain"),

@@ -183,7 +183,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CountryEnum": "django_countries.countries"},
+    "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "django_countries.countries",
+        "RepatriationStageEnum": "victims.models.Stage",
+    },
     # Swagger UI and ReDoc served from the drf-spectacular-sidecar package (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -211,6 +214,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Victims: flag overdue repatriation stages and notify the responsible liaison officer, hourly.
+CELERY_BEAT_SCHEDULE["victims-flag-overdue-repatriations"] = {
+    "task": "victims.tasks.flag_overdue_repatriations",
+    "schedule": 3600.0,
+}
 # Indicators: cross-reference anything a broker outage left unprocessed, every minute.
 CELERY_BEAT_SCHEDULE["indicators-sweep-unprocessed"] = {
     "task": "indicators.tasks.sweep_unprocessed",
@@ -219,6 +227,9 @@ CELERY_BEAT_SCHEDULE["indicators-sweep-unprocessed"] = {
 
 # --- Fortress ----------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "fortress-demo")
+# Days each repatriation stage may take before it is overdue; stages not named here keep the
+# defaults of victims/stages.py (DEFAULT_STAGE_DAYS).
+FORTRESS_REPATRIATION_STAGE_DAYS: dict[str, int] = {}
 # Cross-referencing: a value held by more cases than this is common and raises no hits; so
 # is any value on the list (public resolvers, webmail and URL-shortener domains, ...).
 FORTRESS_COMMON_VALUE_THRESHOLD = env_int("FORTRESS_COMMON_VALUE_THRESHOLD", 50)

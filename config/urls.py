@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("agency/", include("agencies.urls")),
     path("cases/", include("cases.urls")),
+    path("victims/", include("victims.urls")),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class VictimsConfig(AppConfig):
     name = "victims"
+
+    def ready(self) -> None:
+        from victims import panels  # noqa: F401

@@ -58,6 +58,28 @@ VULNERABILITY_FIELDS: dict[str, str] = {
 }
 
 
+# The fields of a victim record a user sets (forms and API); the vulnerabilities are set as a
+# list through VULNERABILITY_FIELDS.
+VICTIM_INPUT_FIELDS: tuple[str, ...] = (
+    "kind",
+    "full_name",
+    "other_names",
+    "sex",
+    "date_of_birth",
+    "date_of_birth_precision",
+    "nationality",
+    "languages",
+    "contact",
+    "current_country",
+    "current_facility",
+    "loss_amount",
+    "loss_currency",
+    "consent_to_share",
+    "notes",
+    "identity_documents",
+)
+
+
 def validate_identity_documents(value: object) -> None:
     """A list of {"type", "country", "number"} objects, each value a non-empty string."""
     if not isinstance(value, list):
@@ -156,6 +178,13 @@ class Victim(models.Model):
     @property
     def reference(self) -> str:
         return f"V-{self.pk}"
+
+    @property
+    def repatriation_or_none(self) -> Repatriation | None:
+        try:
+            return self.repatriation
+        except Repatriation.DoesNotExist:
+            return None
 
     @property
     def vulnerabilities(self) -> list[str]:

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from django import forms
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from agencies.forms import FortressForm, FortressModelForm
+from agencies.models import Agency, User
+from cases.money import currency_choices
+from victims import services
+from victims.models import VICTIM_INPUT_FIELDS, Stage, Victim, Vulnerability
+from victims.stages import allowed_next
+
+
+class VictimForm(FortressModelForm):
+    """Other names one per line; identity documents one per line as `type; country; number`."""
+
+    other_names = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="One per line: aliases, other spellings.",
+    )
+    identity_documents = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="One per line: type; country code; number — e.g. passport; VN; C1234567",
+    )
+    vulnerabilities = forms.MultipleChoiceField(
+        choices=Vulnerability.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    loss_currency = forms.ChoiceField(
+        choices=[("", "—"), *currency_choices()], required=False, label="Loss currency"
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Victim
+        fields = [*VICTIM_INPUT_FIELDS]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "contact": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, instance: Victim | None = None, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        if instance is not None:
+            initial.setdefault("other_names", "\n".join(instance.other_names))
+            initial.setdefault(
+                "identity_documents",
+                "\n".join(
+                    f"{d['type']}; {d['country']}; {d['number']}"
+                    for d in instance.identity_documents
+                ),
+            )
+            initial.setdefault("vulnerabilities", instance.vulnerabilities)
+            initial.setdefault("version", instance.version)
+        super().__init__(*args, instance=instance, **kwargs)
+
+    def clean_other_names(self) -> list[str]:
+        return [n.strip() for n in self.cleaned_data["other_names"].splitlines() if n.strip()]
+
+    def clean_identity_documents(self) -> list[dict]:
+        documents = []
+        for line in self.cleaned_data["identity_documents"].splitlines():
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split(";")]
+            if len(parts) != 3 or not all(parts):
+                raise forms.ValidationError(
+                    f"“{line}”: write type; country code; number (three parts)."
+                )
+            documents.append(
+                {"type": parts[0].lower(), "country": parts[1].upper(), "number": parts[2]}
+            )
+        return documents
+
+    def _post_clean(self) -> None:
+        # The service validates the model (with the case and recorder it sets); the form only
+        # converts input.
+        pass
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        allowed = {*services.VICTIM_FIELDS, "vulnerabilities"}
+        return {k: v for k, v in data.items() if k in allowed}
+
+
+class RepatriationStartForm(FortressForm):
+    destination_country = LazyTypedChoiceField(choices=countries)
+    liaison_officer = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["liaison_officer"].queryset = officers
+
+
+class MoveForm(FortressForm):
+    stage = forms.ChoiceField(choices=())
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, current_stage: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(s, Stage(s).label) for s in allowed_next(current_stage)]
+
+
+class HandoverForm(FortressForm):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+
+
+class DeclineForm(FortressForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BulkMoveForm(FortressForm):
+    """Pick a group (one case, one facility, one current stage), then the stage to move to."""
+
+    case = forms.ChoiceField(choices=())
+    facility = forms.CharField(required=False, help_text="Empty: every facility.")
+    from_stage = forms.ChoiceField(choices=Stage.choices, label="Currently at")
+    to_stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].choices = [(c.pk, f"{c.reference} · {c.title}") for c in cases]

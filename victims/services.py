@@ -1,0 +1,600 @@
+"""The writes on victims and repatriations. Each function is one thing a user does, atomic,
+with the actor passed in; pages, API and tasks call these and nothing else. Every change of a
+victim record writes a `VictimAccessLog` entry (`where` names the page or endpoint)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import Agency, AgencyKind, Notification, Role, User
+from agencies.services import PolicyError
+from cases.models import Case
+from victims import stages
+from victims.models import (
+    VICTIM_INPUT_FIELDS,
+    VULNERABILITY_FIELDS,
+    AccessAction,
+    HandoverStatus,
+    Repatriation,
+    RepatriationStep,
+    Stage,
+    StepEvent,
+    Victim,
+    VictimAccessLog,
+)
+
+# A minor's repatriation is closed only after a hand-over to a care agency: an accepted
+# hand-over (the destination agency took responsibility for the child), or a recorded
+# hand-over to an agency of one of these kinds (a shelter NGO or a social/labour ministry).
+CARE_AGENCY_KINDS: frozenset[str] = frozenset({AgencyKind.NGO, AgencyKind.MINISTRY})
+
+# Fields a victim form or API payload may set (the case, recorder and version come from the
+# service, never from input).
+VICTIM_FIELDS = VICTIM_INPUT_FIELDS
+
+
+# --- the access log ------------------------------------------------------------------------
+
+
+def log_access(
+    *, by: User, victims: Iterable[Victim], action: str, where: str, reason: str = ""
+) -> None:
+    """One append-only entry per victim. The only writer of VictimAccessLog."""
+    now = timezone.now()
+    VictimAccessLog.objects.bulk_create(
+        VictimAccessLog(
+            victim=victim,
+            user=by,
+            user_agency_id=by.agency_id,
+            at=now,
+            action=AccessAction(action),
+            where=where[:200],
+            reason=reason[:300],
+        )
+        for victim in victims
+    )
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def notify(*, user: User, key: str, message: str, url: str = "") -> Notification | None:
+    """An in-app notification, once per (user, key): None when it was already sent."""
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(user=user, key=key, message=message, url=url)
+    except IntegrityError:
+        return None
+
+
+def _notify_agency_liaisons(*, agency: Agency, key: str, message: str, url: str) -> None:
+    for user in User.objects.filter(agency=agency, role=Role.LIAISON, is_active=True):
+        notify(user=user, key=key, message=message, url=url)
+
+
+# --- victims -------------------------------------------------------------------------------
+
+
+def _apply_vulnerabilities(victim: Victim, vulnerabilities: Iterable[str] | None) -> None:
+    if vulnerabilities is None:
+        return
+    wanted = set(vulnerabilities)
+    unknown = wanted - set(VULNERABILITY_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {"vulnerabilities": f"Unknown vulnerability: {', '.join(sorted(unknown))}."}
+        )
+    for name, field in VULNERABILITY_FIELDS.items():
+        setattr(victim, field, name in wanted)
+
+
+def _check_fields(fields: dict) -> None:
+    unknown = set(fields) - set(VICTIM_FIELDS)
+    if unknown:
+        raise ValidationError(f"Not a victim field: {', '.join(sorted(unknown))}.")
+
+
+@transaction.atomic
+def victim_create(
+    *,
+    by: User,
+    case: Case,
+    full_name: str,
+    kind: str,
+    vulnerabilities: Iterable[str] | None = None,
+    where: str = "",
+    **fields,
+) -> Victim:
+    """A victim on a case of the actor's agency."""
+    if not access.can_record_victims(by, case):
+        raise PolicyError("Victims are recorded by the case's agency.")
+    _check_fields(fields)
+    victim = Victim(case=case, full_name=full_name, kind=kind, recorded_by=by, **fields)
+    _apply_vulnerabilities(victim, vulnerabilities)
+    victim.full_clean()
+    victim.save()
+    log_access(by=by, victims=[victim], action=AccessAction.CREATE, where=where)
+    return victim
+
+
+@transaction.atomic
+def victim_update(
+    *,
+    by: User,
+    victim: Victim,
+    version: int | None = None,
+    vulnerabilities: Iterable[str] | None = None,
+    where: str = "",
+    **fields,
+) -> Victim:
+    """Change a victim record. `version` is the version the editor saw: if someone saved in
+    between, nothing is stored and the editor is told to reload."""
+    if not access.can_edit_victim(by, victim):
+        raise PolicyError("Victims are kept by the case's agency.")
+    _check_fields(fields)
+    victim = Victim.objects.select_for_update().get(pk=victim.pk)
+    if version is not None and version != victim.version:
+        raise ValidationError(
+            "Someone else changed this victim record while you edited it. Reload and retry.",
+            code="stale",
+        )
+    for name, value in fields.items():
+        setattr(victim, name, value)
+    _apply_vulnerabilities(victim, vulnerabilities)
+    victim.full_clean()
+    victim.version += 1
+    victim.save()
+    log_access(by=by, victims=[victim], action=AccessAction.UPDATE, where=where)
+    return victim
+
+
+# --- repatriation --------------------------------------------------------------------------
+
+
+def due_date(stage: str, *, start: datetime.date | None = None) -> datetime.date | None:
+    days = stages.stage_days(stage)
+    if days is None:
+        return None
+    return (start or timezone.localdate()) + datetime.timedelta(days=days)
+
+
+def has_care_handover(repatriation: Repatriation) -> bool:
+    if repatriation.handover_status == HandoverStatus.ACCEPTED:
+        return True
+    return repatriation.steps.filter(
+        event=StepEvent.HANDED_OVER, agency__kind__in=CARE_AGENCY_KINDS
+    ).exists()
+
+
+def move_errors(repatriation: Repatriation, stage: str) -> list[str]:
+    """Why `repatriation` may not move to `stage` (empty: it may)."""
+    if stage not in Stage.values:
+        return [f"{stage!r} is not a repatriation stage."]
+    current = repatriation.stage
+    if stage not in stages.TRANSITIONS[current]:
+        return [f"A repatriation cannot move from {Stage(current).label} to {Stage(stage).label}."]
+    errors = []
+    if (
+        stage in stages.NEEDS_TRAVEL_DOCUMENTS
+        and not repatriation.steps.filter(to_stage=Stage.TRAVEL_DOCUMENTS_ISSUED).exists()
+    ):
+        errors.append(f"{Stage(stage).label} needs the travel documents to have been issued first.")
+    if (
+        stage == Stage.CLOSED
+        and repatriation.victim.is_minor
+        and not has_care_handover(repatriation)
+    ):
+        errors.append(
+            "A minor's repatriation is closed only after a hand-over to a care agency "
+            "(accepted by the destination agency, or handed to an NGO/shelter or ministry)."
+        )
+    return errors
+
+
+def _check_liaison_officer(officer: User | None, repatriation_agency_id: int) -> None:
+    if officer is None:
+        return
+    if officer.agency_id != repatriation_agency_id or not access.can(
+        officer, access.Action.MOVE_REPATRIATION
+    ):
+        raise ValidationError(
+            {"liaison_officer": "The responsible officer is a liaison officer of the agency."}
+        )
+
+
+def _record_step(
+    repatriation: Repatriation,
+    *,
+    by: User,
+    event: str,
+    from_stage: str,
+    to_stage: str,
+    note: str = "",
+    agency: Agency | None = None,
+    at: datetime.datetime | None = None,
+) -> RepatriationStep:
+    return RepatriationStep.objects.create(
+        repatriation=repatriation,
+        event=event,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        by=by,
+        note=note,
+        agency=agency,
+        at=at or timezone.now(),
+    )
+
+
+def _lock(repatriation: Repatriation, version: int | None) -> Repatriation:
+    locked = (
+        Repatriation.objects.select_for_update()
+        .select_related("victim", "victim__case")
+        .get(pk=repatriation.pk)
+    )
+    if version is not None and version != locked.version:
+        raise ValidationError(
+            "Someone else changed this repatriation meanwhile. Reload and retry.", code="stale"
+        )
+    return locked
+
+
+@transaction.atomic
+def repatriation_start(
+    *,
+    by: User,
+    victim: Victim,
+    destination_country: str,
+    liaison_officer: User | None = None,
+    note: str = "",
+    where: str = "",
+) -> Repatriation:
+    """Open the repatriation of a victim abroad, at stage identified."""
+    if not access.can_start_repatriation(by, victim):
+        raise PolicyError("Repatriations are started by the case agency's liaison officers.")
+    if Repatriation.objects.filter(victim=victim).exists():
+        raise ValidationError("This victim already has a repatriation.", code="exists")
+    if liaison_officer is None and by.role == Role.LIAISON:
+        liaison_officer = by
+    _check_liaison_officer(liaison_officer, victim.case.agency_id)
+    repatriation = Repatriation(
+        victim=victim,
+        destination_country=destination_country,
+        stage=Stage.IDENTIFIED,
+        due_on=due_date(Stage.IDENTIFIED),
+        liaison_officer=liaison_officer,
+    )
+    repatriation.full_clean()
+    repatriation.save()
+    _record_step(
+        repatriation,
+        by=by,
+        event=StepEvent.STARTED,
+        from_stage="",
+        to_stage=Stage.IDENTIFIED,
+        note=note,
+    )
+    log_access(by=by, victims=[victim], action=AccessAction.REPATRIATION_START, where=where)
+    return repatriation
+
+
+def _apply_move(repatriation: Repatriation, *, by: User, stage: str, note: str) -> None:
+    now = timezone.now()
+    _record_step(
+        repatriation,
+        by=by,
+        event=StepEvent.MOVED,
+        from_stage=repatriation.stage,
+        to_stage=stage,
+        note=note,
+        at=now,
+    )
+    repatriation.stage = stage
+    repatriation.stage_entered_at = now
+    repatriation.due_on = due_date(stage, start=timezone.localdate(now))
+    repatriation.overdue_notified_at = None
+    repatriation.version += 1
+    repatriation.save(
+        update_fields=[
+            "stage",
+            "stage_entered_at",
+            "due_on",
+            "overdue_notified_at",
+            "version",
+            "updated_at",
+        ]
+    )
+
+
+@transaction.atomic
+def repatriation_move(
+    *,
+    by: User,
+    repatriation: Repatriation,
+    stage: str,
+    note: str = "",
+    version: int | None = None,
+    where: str = "",
+) -> Repatriation:
+    """Move to `stage` under the rules of `victims.stages`; the step is recorded and the new
+    stage gets its due date."""
+    repatriation = _lock(repatriation, version)
+    if not access.can_move_repatriation(by, repatriation):
+        raise PolicyError("You do not move this repatriation.")
+    errors = move_errors(repatriation, stage)
+    if errors:
+        raise ValidationError({"stage": errors})
+    _apply_move(repatriation, by=by, stage=stage, note=note)
+    log_access(
+        by=by, victims=[repatriation.victim], action=AccessAction.REPATRIATION_MOVE, where=where
+    )
+    return repatriation
+
+
+@dataclass(frozen=True)
+class BulkMoveError:
+    repatriation_id: int
+    victim_reference: str
+    errors: list[str]
+
+
+class BulkMoveRefused(ValidationError):
+    """One or more repatriations of a bulk move may not move: none was moved."""
+
+    def __init__(self, problems: list[BulkMoveError]):
+        self.problems = problems
+        super().__init__(
+            [f"{p.victim_reference}: {' '.join(p.errors)}" for p in problems], code="bulk_refused"
+        )
+
+
+@transaction.atomic
+def repatriation_bulk_move(
+    *,
+    by: User,
+    repatriations: Sequence[Repatriation],
+    stage: str,
+    note: str = "",
+    where: str = "",
+) -> list[Repatriation]:
+    """Move a group (e.g. everyone of one shelter rescued in one raid) in one action,
+    all-or-nothing: if any one may not move, none moves and every problem is reported. Each
+    repatriation gets its own recorded step."""
+    if not repatriations:
+        raise ValidationError("Choose at least one repatriation to move.", code="empty")
+    locked = list(
+        Repatriation.objects.select_for_update()
+        .select_related("victim", "victim__case")
+        .filter(pk__in=[r.pk for r in repatriations])
+        .order_by("pk")
+    )
+    if len(locked) != len({r.pk for r in repatriations}) or not all(
+        access.can_move_repatriation(by, r) for r in locked
+    ):
+        raise PolicyError("You do not move one of these repatriations.")
+    problems = [
+        BulkMoveError(r.pk, r.victim.reference, errors)
+        for r in locked
+        if (errors := move_errors(r, stage))
+    ]
+    if problems:
+        raise BulkMoveRefused(problems)
+    for repatriation in locked:
+        _apply_move(repatriation, by=by, stage=stage, note=note)
+    log_access(
+        by=by,
+        victims=[r.victim for r in locked],
+        action=AccessAction.REPATRIATION_MOVE,
+        where=where,
+        reason="bulk move",
+    )
+    return locked
+
+
+def _repatriation_url(repatriation: Repatriation) -> str:
+    return reverse("victims:repatriation_detail", args=[repatriation.pk])
+
+
+@transaction.atomic
+def repatriation_handover(
+    *,
+    by: User,
+    repatriation: Repatriation,
+    agency: Agency,
+    note: str = "",
+    version: int | None = None,
+    where: str = "",
+) -> Repatriation:
+    """Hand the repatriation to an agency of the destination country; it accepts or declines.
+    The victim must have consented to sharing their record with other agencies."""
+    repatriation = _lock(repatriation, version)
+    if not access.can_handover(by, repatriation):
+        raise PolicyError("You do not hand over this repatriation.")
+    if agency.pk == repatriation.victim.case.agency_id:
+        raise ValidationError({"agency": "Hand over to another agency than your own."})
+    if agency.country != repatriation.destination_country:
+        raise ValidationError(
+            {
+                "agency": "Hand over to an agency of the destination country "
+                f"({repatriation.destination_country.name})."
+            }
+        )
+    if not repatriation.victim.consent_to_share:
+        raise ValidationError(
+            "The victim has not consented to share their record with other agencies; record "
+            "the consent before handing over."
+        )
+    if repatriation.stage in stages.TERMINAL_STAGES:
+        raise ValidationError("A closed repatriation is not handed over.")
+    now = timezone.now()
+    repatriation.handed_over_to = agency
+    repatriation.handover_status = HandoverStatus.PENDING
+    repatriation.handover_reason = ""
+    repatriation.handed_over_at = now
+    repatriation.handover_decided_at = None
+    repatriation.version += 1
+    repatriation.save()
+    _record_step(
+        repatriation,
+        by=by,
+        event=StepEvent.HANDED_OVER,
+        from_stage=repatriation.stage,
+        to_stage=repatriation.stage,
+        agency=agency,
+        note=note,
+        at=now,
+    )
+    log_access(by=by, victims=[repatriation.victim], action=AccessAction.HANDOVER, where=where)
+    url = _repatriation_url(repatriation)
+    transaction.on_commit(
+        lambda: _notify_agency_liaisons(
+            agency=agency,
+            key=f"handover:{repatriation.pk}:{now.isoformat()}",
+            message=f"A repatriation ({repatriation.victim.reference}) was handed over to your "
+            f"agency by {by.agency}: accept or decline it.",
+            url=url,
+        )
+    )
+    return repatriation
+
+
+def _decide(
+    *, by: User, repatriation: Repatriation, accept: bool, reason: str, where: str
+) -> Repatriation:
+    repatriation = _lock(repatriation, None)
+    if not access.can_accept(by, repatriation):
+        raise PolicyError("Your agency has no pending hand-over of this repatriation.")
+    if not accept and not reason.strip():
+        raise ValidationError({"reason": "Say why the hand-over is declined."})
+    now = timezone.now()
+    repatriation.handover_status = HandoverStatus.ACCEPTED if accept else HandoverStatus.DECLINED
+    repatriation.handover_reason = "" if accept else reason.strip()
+    repatriation.handover_decided_at = now
+    previous_officer = repatriation.liaison_officer
+    if accept and by.role == Role.LIAISON:
+        # The accepting officer becomes responsible: overdue alerts now go to them.
+        repatriation.liaison_officer = by
+    repatriation.version += 1
+    repatriation.save()
+    _record_step(
+        repatriation,
+        by=by,
+        event=StepEvent.ACCEPTED if accept else StepEvent.DECLINED,
+        from_stage=repatriation.stage,
+        to_stage=repatriation.stage,
+        agency=repatriation.handed_over_to,
+        note=repatriation.handover_reason,
+        at=now,
+    )
+    log_access(
+        by=by,
+        victims=[repatriation.victim],
+        action=AccessAction.ACCEPT if accept else AccessAction.DECLINE,
+        where=where,
+        reason=repatriation.handover_reason,
+    )
+    if previous_officer is not None and previous_officer.pk != by.pk:
+        verb = "accepted" if accept else "declined"
+        transaction.on_commit(
+            lambda: notify(
+                user=previous_officer,
+                key=f"handover-{verb}:{repatriation.pk}:{now.isoformat()}",
+                message=f"{repatriation.handed_over_to} {verb} the hand-over of "
+                f"{repatriation.victim.reference}.",
+                url=_repatriation_url(repatriation),
+            )
+        )
+    return repatriation
+
+
+@transaction.atomic
+def repatriation_accept(*, by: User, repatriation: Repatriation, where: str = "") -> Repatriation:
+    """The destination agency takes the repatriation: its liaison officers now see the victim
+    and act on the later stages."""
+    return _decide(by=by, repatriation=repatriation, accept=True, reason="", where=where)
+
+
+@transaction.atomic
+def repatriation_decline(
+    *, by: User, repatriation: Repatriation, reason: str, where: str = ""
+) -> Repatriation:
+    """The destination agency refuses, with a reason; it loses sight of the repatriation and
+    the holding agency may hand over elsewhere."""
+    return _decide(by=by, repatriation=repatriation, accept=False, reason=reason, where=where)
+
+
+# --- the overdue job -----------------------------------------------------------------------
+
+
+def _responsible_officers(repatriation: Repatriation) -> list[User]:
+    officer = repatriation.liaison_officer
+    if (
+        officer is not None
+        and officer.is_active
+        and access.can_move_repatriation(officer, repatriation)
+    ):
+        return [officer]
+    # Nobody (able) is responsible: the holding agency's liaison officers hear of it.
+    return list(
+        User.objects.filter(
+            agency_id=repatriation.victim.case.agency_id, role=Role.LIAISON, is_active=True
+        )
+    )
+
+
+def flag_overdue_repatriations(*, today: datetime.date | None = None) -> int:
+    """Notify the responsible liaison officer of each repatriation whose current stage is past
+    its due date, once per stage: the claim is a conditional UPDATE, so two runs (or two
+    workers) never notify twice. Returns how many were flagged."""
+    today = today or timezone.localdate()
+    flagged = 0
+    candidates = (
+        Repatriation.objects.overdue(today)
+        .filter(overdue_notified_at__isnull=True)
+        .select_related("victim", "victim__case", "liaison_officer")
+    )
+    for repatriation in candidates.iterator():
+        with transaction.atomic():
+            claimed = Repatriation.objects.filter(
+                pk=repatriation.pk,
+                stage=repatriation.stage,
+                due_on=repatriation.due_on,
+                overdue_notified_at__isnull=True,
+            ).update(overdue_notified_at=timezone.now())
+            if not claimed:
+                continue
+            flagged += 1
+            _send_overdue_alert(repatriation)
+    return flagged
+
+
+def _send_overdue_alert(repatriation: Repatriation) -> None:
+    # No victim name leaves the system by e-mail: the reference and the stage say enough.
+    stage = Stage(repatriation.stage).label
+    message = (
+        f"Repatriation of {repatriation.victim.reference} is overdue: stage {stage} was due "
+        f"on {repatriation.due_on:%Y-%m-%d}."
+    )
+    url = _repatriation_url(repatriation)
+    key = f"overdue:{repatriation.pk}:{repatriation.stage}:{repatriation.due_on:%Y-%m-%d}"
+    for officer in _responsible_officers(repatriation):
+        if notify(user=officer, key=key, message=message, url=url) is None:
+            continue
+        if officer.email:
+            transaction.on_commit(
+                lambda officer=officer: send_mail(
+                    subject=f"[Fortress] Overdue repatriation {repatriation.victim.reference}",
+                    message=f"{message}\n\nOpen it in Fortress: {url}",
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    recipient_list=[officer.email],
+                )
+            )

@@ -1,0 +1,389 @@
+"""Pages of victims and repatriation. Thin: reads through victims.selectors (which log every
+read of a victim), writes through victims.services; 404 for anything the user may not see."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agencies import access
+from agencies.models import Agency, User
+from victims import selectors, services
+from victims.forms import (
+    BulkMoveForm,
+    DeclineForm,
+    HandoverForm,
+    MoveForm,
+    RepatriationStartForm,
+    VictimForm,
+)
+from victims.models import Repatriation, Stage
+from victims.stages import SIDE_EXITS
+
+# Moves that end or suspend a repatriation: asked to confirm first.
+CONFIRM_STAGES = frozenset({Stage.CLOSED, *SIDE_EXITS})
+
+
+def where(request: HttpRequest) -> str:
+    match = request.resolver_match
+    return f"{request.method} {match.view_name if match else request.path}"
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise Http404("No such page.")
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- victims -------------------------------------------------------------------------------
+
+
+@login_required
+def victim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    victim = selectors.victim_for_read(request.user, pk, where=where(request))
+    repatriation = Repatriation.objects.filter(victim=victim).first()
+    return render(
+        request,
+        "victims/victim_detail.html",
+        {
+            "victim": victim,
+            "repatriation": repatriation,
+            "can_edit": access.can_edit_victim(request.user, victim),
+            "can_start": repatriation is None
+            and access.can_start_repatriation(request.user, victim),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def victim_create(request: HttpRequest, case_pk: int) -> HttpResponse:
+    case = access.get_case_for_user(request.user, case_pk)
+    _require(access.can_record_victims(request.user, case))
+    form = VictimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            victim = services.victim_create(
+                by=request.user, case=case, where=where(request), **form.service_fields()
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Victim {victim.reference} recorded.")
+            return redirect("victims:victim_detail", victim.pk)
+    return render(request, "victims/victim_form.html", {"form": form, "case": case})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def victim_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    access.get_victim_for_user(request.user, pk, write=True)
+    victim = selectors.victim_for_read(request.user, pk, where=where(request))
+    form = VictimForm(request.POST or None, instance=victim)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.victim_update(
+                by=request.user,
+                victim=victim,
+                version=form.cleaned_data.get("version"),
+                where=where(request),
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Victim {victim.reference} saved.")
+            return redirect("victims:victim_detail", victim.pk)
+    return render(
+        request, "victims/victim_form.html", {"form": form, "case": victim.case, "victim": victim}
+    )
+
+
+# --- repatriation --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def repatriation_start(request: HttpRequest, pk: int) -> HttpResponse:
+    victim = access.get_victim_for_user(request.user, pk)
+    _require(access.can_start_repatriation(request.user, victim))
+    officers = User.objects.filter(agency_id=victim.case.agency_id, is_active=True).filter(
+        role__in=access.PERMISSIONS[access.Action.MOVE_REPATRIATION]
+    )
+    form = RepatriationStartForm(
+        request.POST or None,
+        officers=officers,
+        initial={"destination_country": victim.nationality, "liaison_officer": request.user},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            repatriation = services.repatriation_start(
+                by=request.user, victim=victim, where=where(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Repatriation started.")
+            return redirect("victims:repatriation_detail", repatriation.pk)
+    return render(request, "victims/repatriation_start.html", {"form": form, "victim": victim})
+
+
+def _detail_context(request: HttpRequest, repatriation: Repatriation) -> dict:
+    user = request.user
+    can_move = access.can_move_repatriation(user, repatriation)
+    can_handover = access.can_handover(user, repatriation)
+    return {
+        "repatriation": repatriation,
+        "victim": repatriation.victim,
+        "sees_identity": access.visible_victims(user).filter(pk=repatriation.victim_id).exists(),
+        "history": selectors.repatriation_history(repatriation),
+        "can_move": can_move,
+        "can_handover": can_handover,
+        "can_accept": access.can_accept(user, repatriation),
+        "move_form": MoveForm(
+            current_stage=repatriation.stage, initial={"version": repatriation.version}
+        )
+        if can_move
+        else None,
+    }
+
+
+@login_required
+def repatriation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    repatriation = selectors.repatriation_for_read(request.user, pk, where=where(request))
+    return render(
+        request, "victims/repatriation_detail.html", _detail_context(request, repatriation)
+    )
+
+
+@login_required
+@require_POST
+def repatriation_move(request: HttpRequest, pk: int) -> HttpResponse:
+    repatriation = access.get_repatriation_for_user(request.user, pk)
+    _require(access.can_move_repatriation(request.user, repatriation))
+    form = MoveForm(request.POST, current_stage=repatriation.stage)
+    if form.is_valid():
+        stage = form.cleaned_data["stage"]
+        if stage in CONFIRM_STAGES and not form.cleaned_data["confirm"]:
+            return render(
+                request,
+                "victims/repatriation_confirm_move.html",
+                {"repatriation": repatriation, "form": form, "stage": Stage(stage)},
+            )
+        try:
+            services.repatriation_move(
+                by=request.user,
+                repatriation=repatriation,
+                stage=stage,
+                note=form.cleaned_data["note"],
+                version=form.cleaned_data["version"],
+                where=where(request),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Moved to {Stage(stage).label}.")
+            return redirect("victims:repatriation_detail", repatriation.pk)
+    selectors.log_reads(by=request.user, victims=[repatriation.victim], where=where(request))
+    context = _detail_context(request, repatriation)
+    context["move_form"] = form
+    return render(request, "victims/repatriation_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def repatriation_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    repatriation = access.get_repatriation_for_user(request.user, pk)
+    _require(access.can_handover(request.user, repatriation))
+    agencies = Agency.objects.filter(country=repatriation.destination_country).exclude(
+        pk=repatriation.victim.case.agency_id
+    )
+    form = HandoverForm(request.POST or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repatriation_handover(
+                by=request.user,
+                repatriation=repatriation,
+                agency=form.cleaned_data["agency"],
+                note=form.cleaned_data["note"],
+                where=where(request),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Handed over to {form.cleaned_data['agency']}.")
+            return redirect("victims:repatriation_detail", repatriation.pk)
+    return render(
+        request,
+        "victims/repatriation_handover.html",
+        {"form": form, "repatriation": repatriation},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def repatriation_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page (GET), then the acceptance (POST)."""
+    repatriation = access.get_repatriation_for_user(request.user, pk)
+    _require(access.can_accept(request.user, repatriation))
+    if request.method == "POST":
+        try:
+            services.repatriation_accept(
+                by=request.user, repatriation=repatriation, where=where(request)
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Hand-over accepted: the repatriation is now yours too.")
+        return redirect("victims:repatriation_detail", repatriation.pk)
+    return render(request, "victims/repatriation_accept.html", {"repatriation": repatriation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def repatriation_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    repatriation = access.get_repatriation_for_user(request.user, pk)
+    _require(access.can_accept(request.user, repatriation))
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repatriation_decline(
+                by=request.user,
+                repatriation=repatriation,
+                reason=form.cleaned_data["reason"],
+                where=where(request),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Hand-over declined.")
+            return redirect("victims:dashboard")
+    return render(
+        request, "victims/repatriation_decline.html", {"form": form, "repatriation": repatriation}
+    )
+
+
+# --- the liaison dashboard -----------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(access.can(user, access.Action.READ_VICTIM_IDENTITY))
+    repatriations = selectors.repatriations_base(user)
+    stage = request.GET.get("stage", "")
+    listed = repatriations.filter(stage=stage) if stage in Stage.values else repatriations
+    page = Paginator(listed.order_by("-is_overdue", "due_on", "pk"), 25).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = selectors.repatriations_for_read(
+        user, page.object_list, where=where(request)
+    )
+    awaiting = list(selectors.awaiting_my_agency(user)[:50])
+    selectors.log_reads(
+        by=user,
+        victims=[r.victim for r in awaiting],
+        where=where(request),
+        reason="hand-over review",
+    )
+    return render(
+        request,
+        "victims/dashboard.html",
+        {
+            "page": page,
+            "stage": stage,
+            "stage_counts": selectors.stage_counts(repatriations),
+            "overdue_count": repatriations.overdue().count(),
+            "awaiting": awaiting,
+            "by_nationality": selectors.victims_by(user, "nationality"),
+            "by_location": selectors.victims_by_location(user),
+            "can_move": access.can(user, access.Action.MOVE_REPATRIATION),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bulk_move(request: HttpRequest) -> HttpResponse:
+    """Pick a group (GET), review it and confirm the move (POST), all-or-nothing."""
+    user = request.user
+    _require(access.can(user, access.Action.MOVE_REPATRIATION))
+    movable = access.movable_repatriations(user)
+    cases = access.visible_cases(user).filter(victims__repatriation__in=movable).distinct()
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = BulkMoveForm(data, cases=cases)
+    group: list[Repatriation] = []
+    if form.is_valid():
+        chosen = (
+            selectors.repatriations_base(user)
+            .filter(pk__in=movable.values("pk"))
+            .filter(
+                victim__case_id=form.cleaned_data["case"], stage=form.cleaned_data["from_stage"]
+            )
+        )
+        facility = form.cleaned_data["facility"].strip()
+        if facility:
+            chosen = chosen.filter(victim__current_facility__iexact=facility)
+        group = selectors.repatriations_for_read(
+            user, chosen.order_by("victim__full_name", "pk"), where=where(request)
+        )
+        if request.method == "POST" and request.POST.get("confirm") == "1":
+            try:
+                moved = services.repatriation_bulk_move(
+                    by=user,
+                    repatriations=group,
+                    stage=form.cleaned_data["to_stage"],
+                    note=form.cleaned_data["note"],
+                    where=where(request),
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                label = Stage(form.cleaned_data["to_stage"]).label
+                messages.success(request, f"{len(moved)} repatriations moved to {label}.")
+                return redirect("victims:dashboard")
+    return render(request, "victims/bulk_move.html", {"form": form, "group": group})
+
+
+# --- the access log and notifications ------------------------------------------------------
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    _require(access.can_view_victim_access_log(request.user))
+    entries = access.visible_victim_access_log(request.user).select_related("user", "user_agency")
+    query = request.GET.get("q", "").strip()
+    if query:
+        victim_pk = query.upper().removeprefix("V-")
+        q = Q(user__username__icontains=query) | Q(where__icontains=query)
+        if victim_pk.isdigit():
+            q |= Q(victim_id=int(victim_pk))
+        entries = entries.filter(q)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "victims/access_log.html", {"page": page, "query": query})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    mine = request.user.notifications.all()
+    if request.method == "POST":
+        mine.unread().update(read_at=timezone.now())
+        return redirect("victims:notifications")
+    page = Paginator(mine, 25).get_page(request.GET.get("page"))
+    return render(request, "victims/notifications.html", {"page": page})
