@@ -41,15 +41,6 @@ def service_errors():
         yield
     except PolicyError:
         raise Http404("Not found.") from None
-    except services.BulkMoveRefused as exc:
-        raise serializers.ValidationError(
-            {
-                "detail": exc.messages,
-                "problems": [
-                    {"repatriation": p.repatriation_id, "errors": p.errors} for p in exc.problems
-                ],
-            }
-        ) from None
     except DjangoValidationError as exc:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         raise serializers.ValidationError(detail) from None
@@ -290,11 +281,21 @@ class RepatriationViewSet(
         if len(group) != len(ids):
             raise Http404("Not found.")
         with service_errors():
-            moved = services.repatriation_bulk_move(
-                by=request.user,
-                repatriations=group,
-                stage=payload.validated_data["stage"],
-                note=payload.validated_data["note"],
-                where=api_where(request),
-            )
+            try:
+                moved = services.repatriation_bulk_move(
+                    by=request.user,
+                    repatriations=group,
+                    stage=payload.validated_data["stage"],
+                    note=payload.validated_data["note"],
+                    where=api_where(request),
+                )
+            except services.BulkMoveRefused as exc:
+                # None moved; every problem is listed, by repatriation id.
+                problems = [
+                    {"repatriation": p.repatriation_id, "errors": p.errors} for p in exc.problems
+                ]
+                return Response(
+                    {"detail": exc.messages, "problems": problems},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
         return Response({"moved": len(moved), "stage": payload.validated_data["stage"]})

@@ -1,0 +1,383 @@
+"""The victims pages and API: the workflows, the outsider's 404 on every URL and endpoint, and
+the dashboard's query bound."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from victims import services
+from victims.factories import make_repatriation, make_victim
+from victims.models import Repatriation, Stage, Victim
+
+
+@pytest.fixture
+def victim(make_case, own_users):
+    return make_victim(case=make_case(), by=own_users["liaison"], full_name="Nguyễn Thị Lan")
+
+
+@pytest.fixture
+def repatriation(victim, own_users):
+    return make_repatriation(victim=victim, by=own_users["liaison"], stage=Stage.RESCUED)
+
+
+# --- the outsider gets 404 everywhere ------------------------------------------------------
+
+
+def _pages(victim, repatriation) -> list[tuple[str, str]]:
+    return [
+        ("get", reverse("victims:victim_detail", args=[victim.pk])),
+        ("get", reverse("victims:victim_edit", args=[victim.pk])),
+        ("post", reverse("victims:victim_edit", args=[victim.pk])),
+        ("get", reverse("victims:victim_create", args=[victim.case_id])),
+        ("post", reverse("victims:victim_create", args=[victim.case_id])),
+        ("get", reverse("victims:repatriation_start", args=[victim.pk])),
+        ("get", reverse("victims:repatriation_detail", args=[repatriation.pk])),
+        ("post", reverse("victims:repatriation_move", args=[repatriation.pk])),
+        ("get", reverse("victims:repatriation_handover", args=[repatriation.pk])),
+        ("post", reverse("victims:repatriation_handover", args=[repatriation.pk])),
+        ("get", reverse("victims:repatriation_accept", args=[repatriation.pk])),
+        ("post", reverse("victims:repatriation_accept", args=[repatriation.pk])),
+        ("get", reverse("victims:repatriation_decline", args=[repatriation.pk])),
+        ("post", reverse("victims:repatriation_decline", args=[repatriation.pk])),
+    ]
+
+
+def _endpoints(victim, repatriation) -> list[tuple[str, str, dict]]:
+    base = f"/api/v1/repatriations/{repatriation.pk}"
+    return [
+        ("get", f"/api/v1/victims/{victim.pk}/", {}),
+        ("patch", f"/api/v1/victims/{victim.pk}/", {"current_facility": "X"}),
+        ("put", f"/api/v1/victims/{victim.pk}/", {"full_name": "X", "kind": "both", "case": 1}),
+        ("get", f"{base}/", {}),
+        ("post", f"{base}/move/", {"stage": "in_shelter"}),
+        ("post", f"{base}/handover/", {"agency": 1}),
+        ("post", f"{base}/accept/", {}),
+        ("post", f"{base}/decline/", {"reason": "no"}),
+        (
+            "post",
+            "/api/v1/repatriations/bulk-move/",
+            {"repatriations": [repatriation.pk], "stage": "in_shelter"},
+        ),
+        ("post", "/api/v1/repatriations/", {"victim": victim.pk, "destination_country": "VN"}),
+        ("post", "/api/v1/victims/", {"case": victim.case_id, "full_name": "X", "kind": "both"}),
+    ]
+
+
+@pytest.mark.parametrize("role", ["investigator", "analyst", "liaison", "supervisor", "admin"])
+def test_the_unrelated_agency_gets_404_on_every_page(
+    client, victim, repatriation, outsider_users, role
+):
+    client.force_login(outsider_users[role])
+    for method, url in _pages(victim, repatriation):
+        assert getattr(client, method)(url).status_code == 404, (method, url)
+    for url in ("victims:dashboard", "victims:bulk_move", "victims:access_log"):
+        status = client.get(reverse(url)).status_code
+        if status == 200:
+            assert "Nguyễn Thị Lan" not in client.get(reverse(url)).content.decode()
+        else:
+            assert status == 404
+
+
+@pytest.mark.parametrize("role", ["investigator", "analyst", "liaison", "supervisor", "admin"])
+def test_the_unrelated_agency_gets_404_on_every_endpoint(
+    api, victim, repatriation, outsider_users, role
+):
+    client = api(outsider_users[role])
+    for method, url, data in _endpoints(victim, repatriation):
+        assert getattr(client, method)(url, data, format="json").status_code == 404, (method, url)
+    assert client.get("/api/v1/repatriations/").json()["results"] == []
+    repatriation.refresh_from_db()
+    victim.refresh_from_db()
+    assert (repatriation.stage, victim.current_facility, Victim.objects.count()) == (
+        Stage.RESCUED,
+        "",
+        1,
+    )
+
+
+def test_an_analyst_gets_404_for_identities_everywhere(
+    client, api, victim, repatriation, own_users
+):
+    analyst = own_users["analyst"]
+    client.force_login(analyst)
+    for method, url in _pages(victim, repatriation):
+        assert getattr(client, method)(url).status_code == 404, (method, url)
+    assert client.get(reverse("victims:dashboard")).status_code == 404
+    for method, url, data in _endpoints(victim, repatriation):
+        assert getattr(api(analyst), method)(url, data, format="json").status_code == 404, url
+
+
+def test_anonymous_is_sent_to_sign_in(client, victim, repatriation, api):
+    response = client.get(reverse("victims:victim_detail", args=[victim.pk]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert api(None).get("/api/v1/victims/").status_code == 401
+
+
+# --- workflows in the browser --------------------------------------------------------------
+
+
+def test_record_edit_and_start_repatriation_in_the_browser(client, make_case, own_users):
+    case = make_case()
+    liaison = own_users["liaison"]
+    client.force_login(liaison)
+    url = reverse("victims:victim_create", args=[case.pk])
+    assert client.get(url).status_code == 200
+    bad = client.post(
+        url,
+        {
+            "kind": "trafficked_worker",
+            "full_name": "Mai",
+            "sex": "female",
+            "date_of_birth_precision": "day",
+            "loss_amount": "100",
+            "loss_currency": "",
+        },
+    )
+    assert bad.status_code == 200
+    assert "A loss needs its currency." in bad.content.decode()
+    assert not Victim.objects.exists()
+    response = client.post(
+        url,
+        {
+            "kind": "trafficked_worker",
+            "full_name": "Trần Thị Mai",
+            "other_names": "Tran Thi Mai\nMai Tran",
+            "sex": "female",
+            "date_of_birth": "1999-01-01",
+            "date_of_birth_precision": "year",
+            "nationality": "VN",
+            "current_country": "KH",
+            "current_facility": "Shelter A",
+            "vulnerabilities": ["injured"],
+            "identity_documents": "passport; VN; C1234567",
+            "consent_to_share": "on",
+        },
+    )
+    assert response.status_code == 302
+    victim = Victim.objects.get()
+    assert victim.other_names == ["Tran Thi Mai", "Mai Tran"]
+    assert victim.identity_documents == [
+        {"type": "passport", "country": "VN", "number": "C1234567"}
+    ]
+    assert victim.vulnerabilities == ["injured"]
+    detail = client.get(response["Location"]).content.decode()
+    assert "Trần Thị Mai" in detail and "C1234567" in detail
+
+    edit = reverse("victims:victim_edit", args=[victim.pk])
+    form = client.get(edit).content.decode()
+    assert "passport; VN; C1234567" in form
+    response = client.post(
+        edit,
+        {
+            "kind": "both",
+            "full_name": "Trần Thị Mai",
+            "sex": "female",
+            "date_of_birth_precision": "day",
+            "current_facility": "Shelter B",
+            "version": 1,
+        },
+    )
+    assert response.status_code == 302
+    stale = client.post(
+        edit,
+        {
+            "kind": "both",
+            "full_name": "Trần Thị Mai",
+            "sex": "female",
+            "date_of_birth_precision": "day",
+            "version": 1,
+        },
+    )
+    assert "Someone else changed" in stale.content.decode()
+    victim.refresh_from_db()
+    assert (victim.kind, victim.current_facility, victim.version) == ("both", "Shelter B", 2)
+
+    start = reverse("victims:repatriation_start", args=[victim.pk])
+    response = client.post(start, {"destination_country": "VN", "liaison_officer": liaison.pk})
+    assert response.status_code == 302
+    assert Repatriation.objects.get().liaison_officer == liaison
+
+
+def test_investigators_follow_read_only(client, repatriation, own_users):
+    client.force_login(own_users["investigator"])
+    page = client.get(reverse("victims:repatriation_detail", args=[repatriation.pk]))
+    assert page.status_code == 200
+    assert "Move to the next stage" not in page.content.decode()
+    response = client.post(
+        reverse("victims:repatriation_move", args=[repatriation.pk]), {"stage": "in_shelter"}
+    )
+    assert response.status_code == 404
+
+
+def test_move_in_the_browser_and_confirm_a_destructive_one(client, repatriation, own_users):
+    client.force_login(own_users["liaison"])
+    move = reverse("victims:repatriation_move", args=[repatriation.pk])
+    response = client.post(
+        move, {"stage": "in_shelter", "note": "Arrived", "version": repatriation.version}
+    )
+    assert response.status_code == 302
+    repatriation.refresh_from_db()
+    assert repatriation.stage == Stage.IN_SHELTER
+    ask = client.post(move, {"stage": "missing", "note": "Left the shelter"})
+    assert ask.status_code == 200 and "Yes, move to Missing" in ask.content.decode()
+    repatriation.refresh_from_db()
+    assert repatriation.stage == Stage.IN_SHELTER
+    client.post(move, {"stage": "missing", "note": "Left the shelter", "confirm": "1"})
+    repatriation.refresh_from_db()
+    assert repatriation.stage == Stage.MISSING
+    history = client.get(
+        reverse("victims:repatriation_detail", args=[repatriation.pk])
+    ).content.decode()
+    assert "Left the shelter" in history and "Arrived" in history
+
+
+def test_a_refused_move_says_why(client, repatriation, own_users):
+    client.force_login(own_users["liaison"])
+    response = client.post(
+        reverse("victims:repatriation_move", args=[repatriation.pk]), {"stage": "rescued"}
+    )
+    assert response.status_code == 400
+    repatriation.refresh_from_db()
+    assert repatriation.stage == Stage.RESCUED
+
+
+# --- the dashboard -------------------------------------------------------------------------
+
+
+def test_dashboard_lists_overdue_first_with_counts(
+    client, own_users, make_case, django_assert_max_num_queries
+):
+    liaison = own_users["liaison"]
+    case = make_case()
+    reps = [
+        make_repatriation(
+            victim=make_victim(
+                case=case,
+                by=liaison,
+                full_name=f"Worker {i:02d}",
+                nationality=["VN", "TH", "ID"][i % 3],
+                current_facility=f"Shelter {i % 2}",
+            ),
+            by=liaison,
+            stage=[Stage.IDENTIFIED, Stage.RESCUED, Stage.IN_SHELTER][i % 3],
+        )
+        for i in range(30)
+    ]
+    late = reps[17]
+    Repatriation.objects.filter(pk=late.pk).update(
+        due_on=timezone.localdate() - datetime.timedelta(days=3)
+    )
+    client.force_login(liaison)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("victims:dashboard"))
+    body = response.content.decode()
+    assert body.index("Worker 17") < body.index("Worker 00")
+    assert "1 overdue" in body
+    counts = {s["stage"]: s["count"] for s in response.context["stage_counts"]}
+    assert counts["identified"] == counts["rescued"] == counts["in_shelter"] == 10
+    assert dict(response.context["by_nationality"]) == {"VN": 10, "TH": 10, "ID": 10}
+    filtered = client.get(reverse("victims:dashboard"), {"stage": "rescued"})
+    assert len(filtered.context["page"].object_list) == 10
+
+
+def test_notifications_page(client, own_users):
+    liaison = own_users["liaison"]
+    services.notify(user=liaison, key="k1", message="Hello liaison", url="/")
+    assert services.notify(user=liaison, key="k1", message="again", url="/") is None
+    client.force_login(liaison)
+    assert "Hello liaison" in client.get(reverse("victims:notifications")).content.decode()
+    client.post(reverse("victims:notifications"))
+    assert not liaison.notifications.unread().exists()
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def test_api_victim_create_update_and_fields(api, make_case, own_users):
+    case = make_case()
+    client = api(own_users["investigator"])
+    payload = {
+        "case": case.pk,
+        "kind": "fraud_victim",
+        "full_name": "Amaka Obi",
+        "sex": "female",
+        "date_of_birth": "1980-05-02",
+        "nationality": "NG",
+        "current_country": "NG",
+        "vulnerabilities": ["medical"],
+        "loss_amount": "2500.00",
+        "loss_currency": "usd",
+        "identity_documents": [{"type": "passport", "country": "NG", "number": "A0001"}],
+    }
+    response = client.post("/api/v1/victims/", payload, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    for field in (
+        "case",
+        "kind",
+        "full_name",
+        "sex",
+        "date_of_birth",
+        "nationality",
+        "current_country",
+        "vulnerabilities",
+    ):
+        assert body[field] == payload[field]
+    assert body["loss_currency"] == "USD"
+    bad = client.post("/api/v1/victims/", {**payload, "loss_currency": "XXQ"}, format="json")
+    assert bad.status_code == 400 and "loss_currency" in bad.json()
+    bad_vuln = client.post(
+        "/api/v1/victims/", {**payload, "vulnerabilities": ["sad"]}, format="json"
+    )
+    assert bad_vuln.status_code == 400
+    patched = client.patch(
+        f"/api/v1/victims/{body['id']}/",
+        {"current_facility": "Lagos shelter", "version": 1},
+        format="json",
+    )
+    assert patched.status_code == 200 and patched.json()["version"] == 2
+    stale = client.patch(
+        f"/api/v1/victims/{body['id']}/", {"current_facility": "Y", "version": 1}, format="json"
+    )
+    assert stale.status_code == 400
+    assert Victim.objects.count() == 1
+    assert client.delete(f"/api/v1/victims/{body['id']}/").status_code == 405
+
+
+def test_api_repatriation_start_move_and_fields(api, victim, own_users):
+    client = api(own_users["liaison"])
+    response = client.post(
+        "/api/v1/repatriations/",
+        {"victim": victim.pk, "destination_country": "VN", "note": "Raid"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert {
+        "victim",
+        "destination_country",
+        "stage",
+        "liaison_officer",
+        "handed_over_to",
+        "overdue",
+    } <= set(body)
+    assert (
+        body["victim"],
+        body["destination_country"],
+        body["stage"],
+        body["liaison_officer"],
+        body["handed_over_to"],
+        body["overdue"],
+    ) == (victim.pk, "VN", "identified", own_users["liaison"].pk, None, False)
+    base = f"/api/v1/repatriations/{body['id']}"
+    refused = client.post(f"{base}/move/", {"stage": "repatriated"}, format="json")
+    assert refused.status_code == 400 and "travel documents" in str(refused.json())
+    unknown = client.post(f"{base}/move/", {"stage": "teleported"}, format="json")
+    assert unknown.status_code == 400
+    moved = client.post(f"{base}/move/", {"stage": "rescued", "note": "Freed"}, format="json")
+    assert moved.json()["stage"] == "rescued"
+    listed = client.get("/api/v1/repatriations/", {"stage": "rescued"}).json()["results"]
+    assert [r["id"] for r in listed] == [body["id"]]
+    assert client.get("/api/v1/repatriations/", {"overdue": "true"}).json()["results"] == []
