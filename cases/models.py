@@ -66,10 +66,29 @@ class JointOperation(models.Model):
     )
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    objectives = models.TextField(blank=True)
+    target_countries = CountryField(
+        multiple=True, blank=True, help_text="Target countries and hotspots."
+    )
+    reporting_currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[validate_currency],
+        help_text="Asset totals are estimated in this currency at the rates the operation records.",
+    )
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__lte=models.F("ends_on")),
+                name="operation_period_in_order",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.name}"
