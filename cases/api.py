@@ -1,17 +1,98 @@
-from rest_framework import viewsets
+"""The case file over the API: the same access policy (agencies/access.py) and the same
+services (cases/services.py) as the pages. Anything the user may not see answers 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
 from agencies import access
-from cases.models import Case
-from cases.serializers import CaseSerializer
+from agencies.services import PolicyError
+from cases import services
+from cases.models import Asset, Case, CaseNote, Suspect
+from cases.selectors import country_q
+from cases.serializers import (
+    AssetSerializer,
+    CaseSerializer,
+    ConflictSerializer,
+    NoteSerializer,
+    SuspectSerializer,
+    as_drf_error,
+)
 
 
-class CaseViewSet(viewsets.ReadOnlyModelViewSet):
-    """Cases the signed-in user's agency may see; any other case answers 404."""
+class ServiceErrorsMixin:
+    """A service's refusal in API terms: bad input 400, role not allowed 403, stale
+    version 409 with what changed meanwhile."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, services.ConflictError):
+            return Response(
+                {"detail": str(exc), "version": exc.version, "changed": exc.changes},
+                status=status.HTTP_409_CONFLICT,
+            )
+        if isinstance(exc, DjangoValidationError):
+            exc = as_drf_error(exc)
+        elif isinstance(exc, PolicyError):
+            exc = PermissionDenied(str(exc))
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+
+class WriteViewSet(
+    ServiceErrorsMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+class CountryFilter(django_filters.CharFilter):
+    def filter(self, qs, value):
+        return qs.filter(country_q(self.field_name, value)) if value else qs
+
+
+class CaseFilter(django_filters.FilterSet):
+    country = CountryFilter(field_name="countries", help_text="ISO code of a country involved.")
+    mine = django_filters.BooleanFilter(method="filter_mine", help_text="Cases I lead.")
+
+    class Meta:
+        model = Case
+        fields = ["status", "fraud_type", "sharing_level", "agency"]
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(lead_investigator=self.request.user) if value else queryset
+
+
+CONFLICT = {409: ConflictSerializer}
+
+
+@extend_schema_view(
+    update=extend_schema(responses={200: CaseSerializer, **CONFLICT}),
+    partial_update=extend_schema(responses={200: CaseSerializer, **CONFLICT}),
+)
+class CaseViewSet(WriteViewSet):
+    """Cases the signed-in user's agency may see; any other case answers 404. Updates carry
+    the `version` read; a stale one answers 409 with the fields changed since."""
 
     serializer_class = CaseSerializer
-    filterset_fields = ["status", "fraud_type", "sharing_level"]
+    filterset_class = CaseFilter
     search_fields = ["reference", "title"]
-    ordering_fields = ["created_at", "reference", "title", "status"]
+    ordering_fields = [
+        "created_at",
+        "reference",
+        "title",
+        "status",
+        "opened_on",
+        "reported_loss_amount",
+    ]
     queryset = Case.objects.none()
 
     def get_queryset(self):
@@ -20,3 +101,149 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("agency")
             .prefetch_related("shared_with")
         )
+
+    def create(self, request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = services.case_create(
+            by=request.user,
+            sharing_level=data.get("sharing_level", Case._meta.get_field("sharing_level").default),
+            shared_with=data.get("shared_with", []),
+            **serializer.service_fields(),
+        )
+        return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
+        case = access.get_case_for_user(request.user, kwargs["pk"], write=True)
+        serializer = self.get_serializer(case, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data.get("version") is None:
+            raise as_drf_error(
+                DjangoValidationError({"version": "Send the version you read (for conflicts)."})
+            )
+        with transaction.atomic():
+            case = services.case_update(
+                case=case,
+                by=request.user,
+                expected_version=data["version"],
+                **serializer.service_fields(),
+            )
+            if "sharing_level" in data or "shared_with" in data:
+                case = services.case_set_sharing(
+                    case=case,
+                    level=data.get("sharing_level", case.sharing_level),
+                    agencies=data.get("shared_with", case.shared_with.all()),
+                    by=request.user,
+                )
+        return Response(self.get_serializer(case).data)
+
+
+class CaseFileViewSet(WriteViewSet):
+    """Suspects, assets and notes: created on a case the user may edit, edited through the
+    same services as the pages; the case never changes."""
+
+    visible: Any
+    get_for_user: Any
+    create_service: Any
+    update_service: Any
+    object_argument: str
+
+    def get_queryset(self):
+        return self.visible(self.request.user)
+
+    def create(self, request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.create_service(
+            case=serializer.validated_data["case"], by=request.user, **serializer.service_fields()
+        )
+        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
+        obj = self.get_for_user(request.user, kwargs["pk"], write=True)
+        serializer = self.get_serializer(obj, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        obj = self.update_service(
+            **{self.object_argument: obj}, by=request.user, **serializer.service_fields()
+        )
+        return Response(self.get_serializer(obj).data)
+
+
+def case_id_filter() -> django_filters.NumberFilter:
+    # A plain number, not a choice among all cases: an invisible case filters to nothing,
+    # exactly like an unknown id, instead of answering "valid" or "invalid choice".
+    return django_filters.NumberFilter(field_name="case_id", help_text="Case id.")
+
+
+class SuspectFilter(django_filters.FilterSet):
+    case = case_id_filter()
+    nationality = CountryFilter(field_name="nationalities", help_text="ISO code.")
+
+    class Meta:
+        model = Suspect
+        fields = ["case", "role", "status"]
+
+
+class AssetFilter(django_filters.FilterSet):
+    case = case_id_filter()
+
+    class Meta:
+        model = Asset
+        fields = ["case", "kind", "status", "currency"]
+
+
+class NoteFilter(django_filters.FilterSet):
+    case = case_id_filter()
+    author = django_filters.NumberFilter(field_name="author_id", help_text="User id.")
+
+    class Meta:
+        model = CaseNote
+        fields = ["case", "kind", "author"]
+
+
+class SuspectViewSet(CaseFileViewSet):
+    """Suspects of the cases whose file the user may see."""
+
+    serializer_class = SuspectSerializer
+    filterset_class = SuspectFilter
+    search_fields = ["full_name", "aliases"]
+    ordering_fields = ["full_name", "created_at", "status"]
+    queryset = Suspect.objects.none()
+    visible = staticmethod(access.visible_suspects)
+    get_for_user = staticmethod(access.get_suspect_for_user)
+    create_service = staticmethod(services.suspect_create)
+    update_service = staticmethod(services.suspect_update)
+    object_argument = "suspect"
+
+
+class AssetViewSet(CaseFileViewSet):
+    """Traced assets of the cases whose file the user may see."""
+
+    serializer_class = AssetSerializer
+    filterset_class = AssetFilter
+    search_fields = ["description"]
+    ordering_fields = ["amount", "status_changed_on", "created_at", "status"]
+    queryset = Asset.objects.none()
+    visible = staticmethod(access.visible_assets)
+    get_for_user = staticmethod(access.get_asset_for_user)
+    create_service = staticmethod(services.asset_create)
+    update_service = staticmethod(services.asset_update)
+    object_argument = "asset"
+
+
+class NoteViewSet(CaseFileViewSet):
+    """Notes and events of the cases' timelines. Only notes are edited; the previous text is
+    kept in the history."""
+
+    serializer_class = NoteSerializer
+    filterset_class = NoteFilter
+    search_fields = ["text"]
+    ordering_fields = ["created_at"]
+    queryset = CaseNote.objects.none()
+    visible = staticmethod(access.visible_notes)
+    get_for_user = staticmethod(access.get_note_for_user)
+    create_service = staticmethod(services.note_create)
+    update_service = staticmethod(services.note_update)
+    object_argument = "note"

@@ -35,18 +35,22 @@ def case_list(user: User, params: dict[str, Any], sort: str | None) -> QuerySet[
         if params.get(name):
             cases = cases.filter(**{name: params[name]})
     if params.get("country"):
-        # A multiple CountryField is stored as comma-separated codes.
-        code = params["country"]
-        cases = cases.filter(
-            Q(countries=code)
-            | Q(countries__startswith=f"{code},")
-            | Q(countries__endswith=f",{code}")
-            | Q(countries__contains=f",{code},")
-        )
+        cases = cases.filter(country_q("countries", params["country"]))
     if params.get("mine"):
         cases = cases.filter(lead_investigator=user)
     # Explicit: an aggregate drops the model's default ordering.
     return cases.order_by(sort, "-id") if sort else cases.order_by("-created_at", "-id")
+
+
+def country_q(field: str, code: str) -> Q:
+    """Rows whose multiple CountryField (stored as comma-separated codes) includes `code`."""
+    code = code.upper()
+    return (
+        Q(**{field: code})
+        | Q(**{f"{field}__startswith": f"{code},"})
+        | Q(**{f"{field}__endswith": f",{code}"})
+        | Q(**{f"{field}__contains": f",{code},"})
+    )
 
 
 def _indicator_match(user: User, query: str) -> Q | None:

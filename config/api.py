@@ -2,13 +2,20 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, ApiTokenViewSet, ObtainTokenView
-from cases.api import CaseViewSet
+from cases.api import AssetViewSet, CaseViewSet, NoteViewSet, SuspectViewSet
+from indicators.api import AccessRequestViewSet, HitViewSet, IndicatorViewSet
 from victims.api import RepatriationViewSet, VictimViewSet
 
 router = DefaultRouter()
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("auth/tokens", ApiTokenViewSet, basename="token")
 router.register("cases", CaseViewSet, basename="case")
+router.register("suspects", SuspectViewSet, basename="suspect")
+router.register("assets", AssetViewSet, basename="asset")
+router.register("notes", NoteViewSet, basename="note")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("hits", HitViewSet, basename="hit")
+router.register("access-requests", AccessRequestViewSet, basename="access-request")
 router.register("victims", VictimViewSet, basename="victim")
 router.register("repatriations", RepatriationViewSet, basename="repatriation")
 

@@ -186,6 +186,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "django_countries.countries",
         "RepatriationStageEnum": "victims.models.Stage",
+        "SuspectRoleEnum": "cases.models.SuspectRole",
     },
     # Swagger UI and ReDoc served from the drf-spectacular-sidecar package (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
