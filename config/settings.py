@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cases",
     "indicators",
     "victims",
+    "operations",
 ]
 
 MIDDLEWARE = [
