@@ -23,6 +23,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Home", "home", None),
     NavItem("Cases", "cases:list", Action.VIEW_CASES),
+    NavItem("Hits", "indicators:hits", Action.MANAGE_INDICATORS),
     NavItem("Repatriation", "victims:dashboard", Action.READ_VICTIM_IDENTITY),
     NavItem("Victim access log", "victims:access_log", Action.VIEW_VICTIM_ACCESS_LOG),
     NavItem("Users", "agencies:user_list", Action.MANAGE_USERS),

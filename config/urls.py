@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("agency/", include("agencies.urls")),
     path("cases/", include("cases.urls")),
+    path("", include("indicators.urls")),
     path("victims/", include("victims.urls")),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,28 @@
+"""The indicators and hits sections of the case page."""
+
+from __future__ import annotations
+
+from agencies import access
+from agencies.models import User
+from cases.models import Case
+from cases.sections import register_section
+from indicators import selectors
+
+
+@register_section("indicators", "Indicators", "indicators/_section_indicators.html", order=30)
+def indicators_section(user: User, case: Case) -> dict | None:
+    if not access.can_view_case_file(user, case):
+        return None
+    return {
+        "indicators": list(
+            access.visible_indicators(user).filter(case=case).select_related("value")
+        ),
+        "can_edit": access.can_manage_indicators(user, case),
+    }
+
+
+@register_section("hits", "Cross-reference hits", "indicators/_section_hits.html", order=35)
+def hits_section(user: User, case: Case) -> dict | None:
+    if not (access.is_own_case(user, case) and access.can(user, access.Action.MANAGE_INDICATORS)):
+        return None
+    return {"rows": selectors.hit_rows(user, selectors.hits_of_case(user, case))}

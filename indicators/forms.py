@@ -1,0 +1,85 @@
+"""Browser forms for indicators, hits and access requests. They turn input into the keyword
+arguments of indicators/services.py, which hold the rules; a form never saves."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django import forms
+
+from agencies.forms import FortressForm
+from indicators.models import Chain, HitStatus, Kind, Platform, TakedownStatus
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class IndicatorForm(FortressForm):
+    kind = forms.ChoiceField(choices=Kind.choices)
+    value = forms.CharField(max_length=1000, help_text="As you found it; it is normalised.")
+    chain = forms.ChoiceField(
+        choices=[("", "—"), *Chain.choices], required=False, help_text="For crypto wallets."
+    )
+    platform = forms.ChoiceField(
+        choices=[("", "—"), *Platform.choices],
+        required=False,
+        help_text="For handles and messaging IDs.",
+    )
+    first_seen = forms.DateField(required=False, widget=_DATE)
+    last_seen = forms.DateField(required=False, widget=_DATE)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    takedown_status = forms.ChoiceField(
+        choices=TakedownStatus.choices, initial=TakedownStatus.ACTIVE
+    )
+
+
+class IndicatorEditForm(FortressForm):
+    first_seen = forms.DateField(required=False, widget=_DATE)
+    last_seen = forms.DateField(required=False, widget=_DATE)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    takedown_status = forms.ChoiceField(choices=TakedownStatus.choices)
+    takedown_date = forms.DateField(required=False, widget=_DATE)
+
+
+class BatchForm(FortressForm):
+    lines = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="One indicator a line: kind, value[, chain or platform] — e.g. "
+        "<code>phone, 0912 345 678</code> or <code>crypto_wallet, T..., tron</code>. "
+        "All lines are saved, or none.",
+    )
+
+    def rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for parts in csv.reader(self.cleaned_data["lines"].splitlines(), skipinitialspace=True):
+            if not parts or not "".join(parts).strip():
+                continue
+            kind = parts[0].strip()
+            row: dict[str, Any] = {"kind": kind, "value": parts[1] if len(parts) > 1 else ""}
+            if len(parts) > 2:
+                row["chain" if kind == Kind.CRYPTO_WALLET else "platform"] = parts[2].strip()
+            rows.append(row)
+        return rows
+
+
+class HitFilterForm(FortressForm):
+    status = forms.ChoiceField(choices=[("", "All"), *HitStatus.choices], required=False)
+
+
+class AccessRequestForm(FortressForm):
+    agency = forms.ChoiceField(label="Agency to ask")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
+
+    def __init__(self, *args: Any, agencies: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agencies = {str(a.pk): a for a in agencies}
+        self.fields["agency"].choices = [(str(a.pk), a.name) for a in agencies]
+
+
+class DecisionForm(FortressForm):
+    decision = forms.ChoiceField(
+        choices=[("grant", "Grant: share the case with the agency"), ("refuse", "Refuse")],
+    )
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Told to both sides."
+    )
