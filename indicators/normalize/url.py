@@ -3,6 +3,7 @@ no fragment, an empty path written `/`. A link without a scheme is read as http.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
@@ -10,6 +11,8 @@ from django.core.exceptions import ValidationError
 from indicators.normalize import ip
 from indicators.normalize.domain import registrable_domain, to_ascii
 
+# `javascript:...`, `mailto:...` (but not `host:8080/...`).
+_OTHER_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
@@ -21,6 +24,8 @@ def normalize_url(text: str) -> tuple[str, str]:
     if " " in text:
         raise ValidationError(f"{text!r} is not a URL: it contains a space.")
     if "://" not in text:
+        if _OTHER_SCHEME.match(text):
+            raise ValidationError(f"{text!r} is not a web link (http, https or ftp).")
         text = "http://" + text
     try:
         parts = urlsplit(text)
