@@ -17,7 +17,7 @@ from agencies import access
 from agencies.services import PolicyError
 from cases import services
 from cases.models import Asset, Case, CaseNote, Suspect
-from cases.selectors import country_q
+from cases.selectors import case_search_q, country_q
 from cases.serializers import (
     AssetSerializer,
     CaseSerializer,
@@ -62,6 +62,9 @@ class CountryFilter(django_filters.CharFilter):
 class CaseFilter(django_filters.FilterSet):
     country = CountryFilter(field_name="countries", help_text="ISO code of a country involved.")
     mine = django_filters.BooleanFilter(method="filter_mine", help_text="Cases I lead.")
+    q = django_filters.CharFilter(
+        method="filter_q", help_text="Reference, title or an indicator value of the case."
+    )
 
     class Meta:
         model = Case
@@ -69,6 +72,10 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(lead_investigator=self.request.user) if value else queryset
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(case_search_q(self.request.user, value)) if value else queryset
 
 
 CONFLICT = {409: ConflictSerializer}

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.apps import apps
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -26,11 +25,7 @@ def case_list(user: User, params: dict[str, Any], sort: str | None) -> QuerySet[
         cases = cases.annotate(suspect_count=Count("suspects", distinct=True))
     query = (params.get("q") or "").strip()
     if query:
-        match = Q(reference__icontains=query) | Q(title__icontains=query)
-        indicator_match = _indicator_match(user, query)
-        if indicator_match is not None:
-            match |= indicator_match
-        cases = cases.filter(match)
+        cases = cases.filter(case_search_q(user, query))
     for name in ("status", "fraud_type", "sharing_level"):
         if params.get(name):
             cases = cases.filter(**{name: params[name]})
@@ -54,18 +49,23 @@ def country_q(field: str, code: str) -> Q:
 
 
 def _indicator_match(user: User, query: str) -> Q | None:
-    """Cases with an indicator whose raw or normalised value contains `query`, once the
-    indicators part of the system provides them (and only for roles that see the case file)."""
-    try:
-        indicator = apps.get_model("indicators", "Indicator")
-    except LookupError:
-        return None
+    """Cases with an indicator, visible to the user, whose raw or normalised value contains
+    `query` (only for roles that read the case file)."""
     if not access.can(user, access.Action.VIEW_CASE_FILE):
         return None
-    matching = indicator.objects.filter(case_id=OuterRef("pk")).filter(
-        Q(raw_value__icontains=query) | Q(value__normalized__icontains=query)
+    matching = (
+        access.visible_indicators(user)
+        .filter(case_id=OuterRef("pk"))
+        .filter(Q(raw_value__icontains=query) | Q(value__normalized__icontains=query))
     )
     return Q(Exists(matching))
+
+
+def case_search_q(user: User, query: str) -> Q:
+    """Reference, title, or an indicator value of the case."""
+    match = Q(reference__icontains=query) | Q(title__icontains=query)
+    indicator_match = _indicator_match(user, query)
+    return match | indicator_match if indicator_match is not None else match
 
 
 @dataclass

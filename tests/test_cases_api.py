@@ -6,6 +6,7 @@ import pytest
 
 from cases.models import Asset, Case, CaseNote, SharingLevel, Suspect
 from cases.services import asset_create, case_update, note_create, suspect_create
+from indicators.services import indicator_add
 
 EDITORS = ["investigator", "supervisor"]
 NON_EDITORS = ["analyst", "liaison", "admin"]
@@ -205,6 +206,9 @@ def test_case_filters_ordering_pagination(api, make_case, alice, bob):
     assert refs("search=romance") == [a.reference]
     assert refs("ordering=title") == [a.reference, b.reference]
     assert refs("ordering=-title") == [b.reference, a.reference]
+    indicator_add(case=a, by=alice, kind="email", value="Boss@Scam-Mail.com")
+    assert refs("q=boss@scam-mail.com") == [a.reference]
+    assert refs(f"q={b.reference}") == [b.reference]
     make_case(by=bob, title="C not mine")
     assert refs("mine=true") == [b.reference, a.reference]
     assert client.get("/api/v1/cases/").json()["count"] == 3

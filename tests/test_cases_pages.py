@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cases.models import Asset, AssetStatus, Case, CaseNote, NoteKind, SharingLevel, Suspect
 from cases.services import asset_create, case_update, note_create, suspect_create
+from indicators.services import indicator_add
 
 EDITORS = ["investigator", "supervisor"]
 NON_EDITORS = ["analyst", "liaison", "admin"]
@@ -101,21 +102,44 @@ def test_list_is_paginated(client, make_case, alice):
     assert response.context["page"].paginator.count == 30
 
 
+def test_list_search_by_indicator_value(
+    client, make_case, alice, own_users, partner_users, partner
+):
+    hit = make_case(title="Phone case", sharing_level=SharingLevel.SHARED, shared_with=[partner])
+    miss = make_case(title="Other case", sharing_level=SharingLevel.SHARED, shared_with=[partner])
+    indicator_add(case=hit, by=alice, kind="phone", value="+84 912 345 678")
+    indicator_add(case=miss, by=alice, kind="email", value="boss@scam-mail.com")
+    url = reverse("cases:list")
+    for user in (alice, partner_users["analyst"]):
+        client.force_login(user)
+        for query in ("912 345 678", "+84912345678"):
+            html = client.get(url, {"q": query}).content.decode()
+            assert hit.reference in html and miss.reference not in html
+    # The liaison does not read the case file: an indicator value finds nothing for them.
+    client.force_login(own_users["liaison"])
+    assert hit.reference not in client.get(url, {"q": "+84912345678"}).content.decode()
+
+
 def test_list_query_count_is_bounded(client, make_case, alice, django_assert_max_num_queries):
     for i in range(50):
         case = make_case(title=f"case {i}", countries=["VN"])
         suspect_create(case=case, by=alice, full_name=f"Suspect {i}")
         suspect_create(case=case, by=alice, full_name=f"Other {i}")
+        indicator_add(case=case, by=alice, kind="phone", value=f"+84 912 345 {i:03d}")
     client.force_login(alice)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("cases:list"), {"q": "case", "sort": "-loss"})
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 50
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("cases:list"), {"q": "+8491234501"})
+    assert response.context["page"].paginator.count == 10
 
 
 def test_detail_query_count_is_bounded(client, make_case, alice, django_assert_max_num_queries):
     case = make_case()
     for i in range(30):
+        indicator_add(case=case, by=alice, kind="phone", value=f"+84 912 345 {i:03d}")
         suspect_create(case=case, by=alice, full_name=f"Suspect {i}")
         asset_create(case=case, by=alice, kind="cash", amount=Decimal(i), currency="THB")
         note_create(case=case, by=alice, text=f"note {i}")
