@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cases",
     "indicators",
     "victims",
+    "persons",
     "operations",
 ]
 
@@ -221,6 +222,8 @@ CELERY_BEAT_SCHEDULE["victims-flag-overdue-repatriations"] = {
     "task": "victims.tasks.flag_overdue_repatriations",
     "schedule": 3600.0,
 }
+# Persons: index and match suspects and victims never indexed or changed since, every minute.
+CELERY_BEAT_SCHEDULE["persons-sweep"] = {"task": "persons.tasks.sweep_persons", "schedule": 60.0}
 # Indicators: cross-reference anything a broker outage left unprocessed, every minute.
 CELERY_BEAT_SCHEDULE["indicators-sweep-unprocessed"] = {
     "task": "indicators.tasks.sweep_unprocessed",
@@ -235,6 +238,8 @@ FORTRESS_REPATRIATION_STAGE_DAYS: dict[str, int] = {}
 # Cross-referencing: a value held by more cases than this is common and raises no hits; so
 # is any value on the list (public resolvers, webmail and URL-shortener domains, ...).
 FORTRESS_COMMON_VALUE_THRESHOLD = env_int("FORTRESS_COMMON_VALUE_THRESHOLD", 50)
+# Person matching: a pair of persons scoring at least this (0-100) goes to the review queue.
+FORTRESS_PERSON_MATCH_THRESHOLD = env_int("FORTRESS_PERSON_MATCH_THRESHOLD", 80)
 FORTRESS_COMMON_VALUES = env_list(
     "FORTRESS_COMMON_VALUES",
     default=[

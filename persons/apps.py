@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PersonsConfig(AppConfig):
+    name = "persons"
+
+    def ready(self) -> None:
+        return None

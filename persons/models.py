@@ -1,0 +1,145 @@
+"""The person index: one row per suspect or victim, its blocking keys, and the possible
+matches between two persons with the analyst's decision.
+
+The index holds derived, folded forms only (tokens, keys, birth date, nationalities, document
+keys), never anything a user reads: every page shows the suspect or victim record itself,
+through agencies/access.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from agencies.models import Agency
+from cases.models import Case, Suspect
+from victims.models import Victim, VictimKind
+
+if TYPE_CHECKING:
+    from agencies.models import User
+
+TRAFFICKED_KINDS = (VictimKind.TRAFFICKED_WORKER, VictimKind.BOTH)
+
+
+class PersonKind(models.TextChoices):
+    SUSPECT = "suspect", "Suspect"
+    VICTIM = "victim", "Victim"
+
+
+class Person(models.Model):
+    kind = models.CharField(max_length=10, choices=PersonKind.choices)
+    suspect = models.OneToOneField(
+        Suspect, on_delete=models.CASCADE, null=True, blank=True, related_name="person_index"
+    )
+    victim = models.OneToOneField(
+        Victim, on_delete=models.CASCADE, null=True, blank=True, related_name="person_index"
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="indexed_persons")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # Derived, folded forms (persons/matching.py Profile.as_json): what matching reads.
+    profile = models.JSONField(default=dict)
+    sort_key = models.CharField(max_length=300, blank=True, db_index=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    trafficked_victim = models.BooleanField(default=False)
+    # The fingerprint of the profile: re-indexing an unchanged person changes nothing.
+    fingerprint = models.CharField(max_length=64)
+    source_updated_at = models.DateTimeField()
+    indexed_at = models.DateTimeField(default=timezone.now)
+    # Null until the person's matches are computed for the current fingerprint.
+    matched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="suspect", suspect__isnull=False, victim__isnull=True)
+                | Q(kind="victim", victim__isnull=False, suspect__isnull=True),
+                name="person_is_one_suspect_or_one_victim",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["matched_at"], name="person_unmatched", condition=Q(matched_at=None)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.source_id} (case {self.case_id})"
+
+    @property
+    def source_id(self) -> int:
+        return self.suspect_id if self.kind == PersonKind.SUSPECT else self.victim_id
+
+
+class PersonKey(models.Model):
+    """A blocking key of a person: matching one person reads the persons sharing a key."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keys")
+    key = models.CharField(max_length=120)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="one_key_per_person")]
+        indexes = [models.Index(fields=["key", "person"], name="personkey_key_person")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class MatchStatus(models.TextChoices):
+    POSSIBLE = "possible", "Possible"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class PersonMatch(models.Model):
+    """Two persons (a.pk < b.pk) whose score reached the threshold. A match still `possible`
+    disappears when a change lowers the score below it; a decided one stays."""
+
+    a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    explanation = models.CharField(max_length=300)
+    # A suspect and a victim recorded as a trafficked worker: the non-punishment principle.
+    non_punishment = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=MatchStatus.choices, default=MatchStatus.POSSIBLE
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-score", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["a", "b"], name="one_match_per_pair"),
+            models.CheckConstraint(condition=Q(a__lt=models.F("b")), name="match_pair_ordered"),
+        ]
+        indexes = [models.Index(fields=["b"], name="personmatch_b")]
+
+    def __str__(self) -> str:
+        return f"{self.a_id}~{self.b_id} {self.score} ({self.status})"
+
+    def sides(self, agency_id: int | None) -> tuple[Person, Person]:
+        """(the viewer's side, the other side); for a match inside one agency, (a, b)."""
+        if self.b.agency_id == agency_id and self.a.agency_id != agency_id:
+            return self.b, self.a
+        return self.a, self.b
+
+    def decided(self) -> bool:
+        return self.status != MatchStatus.POSSIBLE
+
+    def decide(self, *, status: str, by: User, reason: str) -> None:
+        self.status = status
+        self.decided_by = by
+        self.reason = reason
+        self.decided_at = timezone.now()
