@@ -232,6 +232,20 @@ CELERY_BEAT_SCHEDULE["indicators-sweep-unprocessed"] = {
 
 # --- Fortress ----------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "fortress-demo")
+# Cross-referencing: a value held by more cases than this is common and raises no hits; so
+# is any value on the list (public resolvers, webmail and URL-shortener domains, ...).
+FORTRESS_COMMON_VALUE_THRESHOLD = env_int("FORTRESS_COMMON_VALUE_THRESHOLD", 50)
+FORTRESS_COMMON_VALUES = env_list(
+    "FORTRESS_COMMON_VALUES",
+    default=[
+        "8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222",
+        "2001:4860:4860::8888", "2606:4700:4700::1111",
+        "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com",
+        "icloud.com", "proton.me", "protonmail.com", "qq.com", "163.com", "mail.ru",
+        "google.com", "facebook.com", "t.me", "telegram.org", "whatsapp.com", "bit.ly",
+        "tinyurl.com", "zalo.me", "line.me",
+    ],
+)
 # Days each repatriation stage may take before it is overdue; stages not named here keep the
 # defaults of victims/stages.py (DEFAULT_STAGE_DAYS).
 FORTRESS_REPATRIATION_STAGE_DAYS: dict[str, int] = {}

@@ -323,3 +323,19 @@ def test_access_request_refused_shares_nothing(
     with pytest.raises(Http404):
         access.get_case_for_user(partner, cases["own"].pk)
     assert CaseNote.objects.filter(case=cases["partner"], text__contains="refused").exists()
+
+
+def test_the_rebuild_command_restores_the_hits(cases, alice, partner_users):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.77"})
+    add(cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.77"})
+    xref.sweep()
+    incremental = hits()
+    Hit.objects.all().delete()
+    out = StringIO()
+    call_command("xref_rebuild", "--chunk", "1", stdout=out)
+    assert hits() == incremental
+    assert "2 hits created" in out.getvalue()

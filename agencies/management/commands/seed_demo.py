@@ -8,6 +8,7 @@ from django.db import transaction
 SEEDERS = [
     "agencies.demo",
     "cases.demo",
+    "indicators.demo",
     "victims.demo",
 ]
 

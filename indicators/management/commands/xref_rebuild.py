@@ -1,0 +1,29 @@
+"""Recompute every value's case count, common flag and hits from the stored sightings."""
+
+from django.core.management.base import BaseCommand
+
+from indicators import tasks, xref
+
+
+class Command(BaseCommand):
+    help = "Rebuild all cross-reference hits from the stored indicators (same result as the "
+    "incremental processing)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--queue", action="store_true", help="Queue the rebuild for a Celery worker."
+        )
+        parser.add_argument("--chunk", type=int, default=xref.CHUNK, help="Values per batch.")
+
+    def handle(self, *args, queue: bool = False, chunk: int = xref.CHUNK, **options) -> None:
+        if queue:
+            tasks.rebuild_hits.delay()
+            self.stdout.write("Rebuild queued.")
+            return
+        result = xref.rebuild(chunk=chunk)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.values} values; {result.hits_created} hits created, "
+                f"{result.hits_removed} removed."
+            )
+        )
