@@ -39,7 +39,7 @@ def test_the_job_notifies_the_responsible_officer_once(
 ):
     liaison = own_users["liaison"]
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.flag_overdue_repatriations.delay() is not None
+        assert tasks.flag_overdue_repatriations.apply().get() == 1
     notes = Notification.objects.filter(user=liaison, key__startswith="overdue:")
     assert notes.count() == 1
     assert "overdue" in notes.get().message
