@@ -149,7 +149,7 @@ class RepatriationViewSet(
                 handed_over_to_id=access.agency_id_of(self.request.user),
                 handover_status=HandoverStatus.PENDING,
             )
-        return queryset.order_by("-is_overdue", "due_on", "pk")
+        return queryset.order_by(*selectors.URGENT_FIRST)
 
     @extend_schema(parameters=_REPATRIATION_FILTERS)
     def list(self, request: Request, *args, **kwargs) -> Response:

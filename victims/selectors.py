@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from agencies import access
 from victims.models import (
@@ -46,6 +46,11 @@ def victims_for_read(
     rows = list(victims)
     log_reads(by=user, victims=rows, where=where, reason=reason)
     return rows
+
+
+# Lists of repatriations: overdue first, then by due date; those without one (closed,
+# declined) last.
+URGENT_FIRST = ("-is_overdue", F("due_on").asc(nulls_last=True), "pk")
 
 
 def repatriations_base(user: User) -> RepatriationQuerySet:

@@ -19,6 +19,7 @@ from agencies import access
 from agencies.models import Agency, AgencyKind, Notification, Role, User
 from agencies.services import PolicyError
 from cases.models import Case
+from persons.queue import queue_person
 from victims import stages
 from victims.models import (
     VICTIM_INPUT_FIELDS,
@@ -124,6 +125,7 @@ def victim_create(
     victim.full_clean()
     victim.save()
     log_access(by=by, victims=[victim], action=AccessAction.CREATE, where=where)
+    queue_person("victim", victim.pk)
     return victim
 
 
@@ -155,6 +157,7 @@ def victim_update(
     victim.version += 1
     victim.save()
     log_access(by=by, victims=[victim], action=AccessAction.UPDATE, where=where)
+    queue_person("victim", victim.pk)
     return victim
 
 

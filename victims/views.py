@@ -63,6 +63,7 @@ def victim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "victim": victim,
             "repatriation": repatriation,
             "can_edit": access.can_edit_victim(request.user, victim),
+            "case_visible": access.visible_cases(request.user).filter(pk=victim.case_id).exists(),
             "can_start": repatriation is None
             and access.can_start_repatriation(request.user, victim),
         },
@@ -287,9 +288,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     repatriations = selectors.repatriations_base(user)
     stage = request.GET.get("stage", "")
     listed = repatriations.filter(stage=stage) if stage in Stage.values else repatriations
-    page = Paginator(listed.order_by("-is_overdue", "due_on", "pk"), 25).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(listed.order_by(*selectors.URGENT_FIRST), 25).get_page(request.GET.get("page"))
     page.object_list = selectors.repatriations_for_read(
         user, page.object_list, where=where(request)
     )
@@ -357,7 +356,12 @@ def bulk_move(request: HttpRequest) -> HttpResponse:
                 label = Stage(form.cleaned_data["to_stage"]).label
                 messages.success(request, f"{len(moved)} repatriations moved to {label}.")
                 return redirect("victims:dashboard")
-    return render(request, "victims/bulk_move.html", {"form": form, "group": group})
+    to_stage = form.cleaned_data.get("to_stage") if form.is_bound and form.is_valid() else None
+    return render(
+        request,
+        "victims/bulk_move.html",
+        {"form": form, "group": group, "to_label": Stage(to_stage).label if to_stage else ""},
+    )
 
 
 # --- the access log and notifications ------------------------------------------------------
