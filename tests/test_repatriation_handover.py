@@ -182,9 +182,10 @@ def test_handover_accept_decline_in_the_browser(client, setup):
     assert client.post(accept_url).status_code == 302
     repatriation.refresh_from_db()
     assert repatriation.handover_status == HandoverStatus.ACCEPTED
-    assert (
-        client.get(reverse("victims:victim_detail", args=[setup["victim"].pk])).status_code == 200
-    )
+    detail = client.get(reverse("victims:victim_detail", args=[setup["victim"].pk]))
+    assert detail.status_code == 200
+    # The victim, not the (restricted) case it belongs to.
+    assert setup["victim"].case.reference not in detail.content.decode()
 
 
 def test_decline_in_the_browser_asks_a_reason(client, setup):
