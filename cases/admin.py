@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from cases.models import Case, JointOperation, OperationParticipant
+from cases.models import Asset, Case, CaseNote, JointOperation, OperationParticipant, Suspect
 
 
 @admin.register(Case)
@@ -10,6 +10,30 @@ class CaseAdmin(SimpleHistoryAdmin):
     list_filter = ["agency", "status", "sharing_level", "fraud_type"]
     search_fields = ["reference", "title"]
     readonly_fields = ["reference", "version"]
+
+
+@admin.register(Suspect)
+class SuspectAdmin(SimpleHistoryAdmin):
+    list_display = ["full_name", "case", "role", "status"]
+    list_filter = ["role", "status"]
+    search_fields = ["full_name", "case__reference"]
+    raw_id_fields = ["case"]
+
+
+@admin.register(Asset)
+class AssetAdmin(SimpleHistoryAdmin):
+    list_display = ["case", "kind", "amount", "currency", "status", "status_changed_on"]
+    list_filter = ["kind", "status", "currency"]
+    search_fields = ["case__reference", "description"]
+    raw_id_fields = ["case"]
+
+
+@admin.register(CaseNote)
+class CaseNoteAdmin(SimpleHistoryAdmin):
+    list_display = ["case", "kind", "author", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["case__reference", "text"]
+    raw_id_fields = ["case", "author"]
 
 
 class ParticipantInline(admin.TabularInline):

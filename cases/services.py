@@ -27,6 +27,7 @@ from cases.models import (
     SharingLevel,
     Suspect,
 )
+from persons.queue import queue_person
 
 # What a user may write on a case through case_create / case_update.
 CASE_FIELDS = (
@@ -210,6 +211,10 @@ def case_set_sharing(
     case = Case.objects.select_for_update().get(pk=case.pk)
     if expected_version is not None:
         _check_version(case, expected_version)
+    if level == SharingLevel.OPERATION and case.operation_id is None:
+        raise ValidationError(
+            {"sharing_level": "The case is in no joint operation: link it to one first."}
+        )
     before_level = case.sharing_level
     before = set(case.shared_with.values_list("pk", flat=True))
     case.sharing_level = SharingLevel(level)
@@ -255,6 +260,7 @@ def suspect_create(*, case: Case, by: User, full_name: str, **fields: Any) -> Su
     suspect.full_clean()
     suspect._history_user = by
     suspect.save()
+    queue_person("suspect", suspect.pk)
     return suspect
 
 
@@ -267,6 +273,7 @@ def suspect_update(*, suspect: Suspect, by: User, **fields: Any) -> Suspect:
     suspect.full_clean()
     suspect._history_user = by
     suspect.save()
+    queue_person("suspect", suspect.pk)
     return suspect
 
 

@@ -176,6 +176,8 @@ def case_sharing(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except services.ConflictError as exc:
             _show_conflict(request, form, case, exc)
+        except ValidationError as exc:
+            apply_errors(form, exc)
         else:
             messages.success(request, "Sharing saved.")
             return redirect("cases:detail", case.pk)

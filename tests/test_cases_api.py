@@ -453,3 +453,12 @@ def test_outsider_gets_404_on_every_endpoint(api, case, outsider_users, role):
 def test_no_delete_endpoint(api, case, alice):
     assert api(alice).delete(f"/api/v1/cases/{case.pk}/").status_code == 405
     assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_operation_sharing_needs_a_joint_operation(api, case, alice):
+    response = api(alice).patch(
+        f"/api/v1/cases/{case.pk}/", {"sharing_level": "operation", "version": 1}
+    )
+    assert response.status_code == 400 and "sharing_level" in response.json()
+    case.refresh_from_db()
+    assert (case.sharing_level, case.version) == ("restricted", 1)

@@ -579,3 +579,15 @@ def test_anonymous_is_sent_to_login(client, case):
     ):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_operation_sharing_needs_a_joint_operation(client, case, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("cases:sharing", args=[case.pk]), {"sharing_level": "operation", "version": 1}
+    )
+    assert response.status_code == 200
+    assert "joint operation" in " ".join(response.context["form"].errors["sharing_level"])
+    case.refresh_from_db()
+    assert (case.sharing_level, case.version) == ("restricted", 1)
+    assert not CaseNote.objects.filter(kind=NoteKind.EVENT).exists()
