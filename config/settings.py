@@ -7,7 +7,7 @@ import dj_database_url
 import django
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_int_map, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -246,9 +246,9 @@ FORTRESS_COMMON_VALUES = env_list(
         "tinyurl.com", "zalo.me", "line.me",
     ],
 )
-# Days each repatriation stage may take before it is overdue; stages not named here keep the
-# defaults of victims/stages.py (DEFAULT_STAGE_DAYS).
-FORTRESS_REPATRIATION_STAGE_DAYS: dict[str, int] = {}
+# Days each repatriation stage may take before it is overdue, e.g. "identified=2,in_shelter=21";
+# stages not named keep the defaults of victims/stages.py (DEFAULT_STAGE_DAYS).
+FORTRESS_REPATRIATION_STAGE_DAYS = env_int_map("FORTRESS_REPATRIATION_STAGE_DAYS")
 # Cross-referencing: a value held by more cases than this is common and raises no hits; so
 # is any value on the list (public resolvers, webmail and URL-shortener domains, ...).
 FORTRESS_COMMON_VALUE_THRESHOLD = env_int("FORTRESS_COMMON_VALUE_THRESHOLD", 50)
