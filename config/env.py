@@ -41,3 +41,19 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_int_map(name: str) -> dict[str, int]:
+    """`key=number,key=number` as {key: number}, e.g. FORTRESS_REPATRIATION_STAGE_DAYS."""
+    result: dict[str, int] = {}
+    for item in env_list(name):
+        key, sep, value = item.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            result[key.strip()] = int(value)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be key=integer pairs separated by commas; got {item!r}"
+            ) from None
+    return result

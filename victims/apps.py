@@ -5,4 +5,4 @@ class VictimsConfig(AppConfig):
     name = "victims"
 
     def ready(self) -> None:
-        from victims import panels  # noqa: F401
+        from victims import checks, panels  # noqa: F401
