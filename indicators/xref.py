@@ -67,7 +67,8 @@ def xref_values(value_ids: Iterable[int]) -> XrefResult:
         .values_list("value_id", "n")
     )
     threshold, listed = common_threshold(), common_values()
-    changed = []
+    # One UPDATE per distinct (count, common) among the values that changed: a handful.
+    changed: dict[tuple[int, bool], list[int]] = {}
     common_ids = set()
     for pk, (normalized, old_count, old_common) in values.items():
         count = counts.get(pk, 0)
@@ -75,9 +76,9 @@ def xref_values(value_ids: Iterable[int]) -> XrefResult:
         if common:
             common_ids.add(pk)
         if count != old_count or common != old_common:
-            changed.append(IndicatorValue(pk=pk, case_count=count, is_common=common))
-    if changed:
-        IndicatorValue.objects.bulk_update(changed, ["case_count", "is_common"])
+            changed.setdefault((count, common), []).append(pk)
+    for (count, common), pks in changed.items():
+        IndicatorValue.objects.filter(pk__in=pks).update(case_count=count, is_common=common)
 
     matchable = [pk for pk in values if pk not in common_ids and counts.get(pk, 0) > 1]
     # value -> agency -> (cases of the agency, does a non-silent case of it hold the value)

@@ -1,0 +1,303 @@
+"""The cross-referencing benchmark (run by hand: `make bench`; small in CI: `make bench-small`).
+
+On a PostgreSQL database of its own (created, migrated and filled by this script) it generates
+N indicators of C cases over A agencies with SQL (a share of the values held by several cases),
+then measures, in one run:
+
+1. the full rebuild from nothing (time, indicators/s, peak RSS growth, Python peak allocation);
+2. a new case of 100 indicators (half of them values other agencies hold): the worker time of
+   cross-referencing it (xref.process_indicators), side by side with the best raw SQL batch
+   query that finds the same matching cases (checked equal);
+3. bulk cross-referencing throughput: B new indicators saved with SQL and left unprocessed,
+   then processed by the sweep.
+
+Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+       python benchmarks/xref_bench.py --indicators 1000000 [--database fortress_bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _database_url(database: str) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _recreate_database(url: str, database: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _memory_mb() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--indicators", type=int, default=1_000_000)
+    parser.add_argument("--per-case", type=int, default=100, help="Indicators per case.")
+    parser.add_argument("--agencies", type=int, default=20)
+    parser.add_argument(
+        "--shared",
+        type=float,
+        default=0.2,
+        help="Share of sightings that repeat a value another case holds.",
+    )
+    parser.add_argument("--bulk", type=int, default=50_000, help="Indicators for throughput.")
+    parser.add_argument("--new-cases", type=int, default=20, help="New 100-indicator cases.")
+    parser.add_argument("--database", default="fortress_bench")
+    args = parser.parse_args()
+
+    url = _database_url(args.database)
+    _recreate_database(url, args.database)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DEBUG", "1")
+    # Tasks are published to an in-memory broker nobody consumes: the benchmark runs the
+    # engine itself, so the worker time is measured alone.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    run(args)
+
+
+def run(args) -> None:
+    from django.db import connection, transaction
+
+    from agencies.models import Agency, Role, User
+    from cases.models import Case
+    from indicators import services, xref
+    from indicators.models import Hit, Indicator, IndicatorValue
+
+    n_cases = max(2, args.indicators // args.per_case)
+    n_values = int(args.indicators * (1 - args.shared))
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {_memory_mb()} memory, "
+        f"PostgreSQL {connection.cursor().connection.info.server_version}"
+    )
+    print(
+        f"data: {args.indicators:,} indicators, {n_cases:,} cases, {args.agencies} agencies, "
+        f"{n_values:,} distinct values ({args.shared:.0%} of sightings repeat a value)"
+    )
+
+    t0 = time.perf_counter()
+    countries = ["VN", "TH", "KH", "NG", "FR", "PH", "MY", "ID", "LA", "MM"]
+    agencies = Agency.objects.bulk_create(
+        Agency(
+            code=f"bench-{i}",
+            name=f"Bench agency {i}",
+            country=countries[i % 10],
+            contact_email=f"desk@bench-{i}.example.org",
+        )
+        for i in range(args.agencies)
+    )
+    users = User.objects.bulk_create(
+        User(username=f"bench-{a.code}", agency=a, role=Role.INVESTIGATOR) for a in agencies
+    )
+    Case.objects.bulk_create(
+        (
+            Case(
+                reference=f"BENCH-{i:07d}",
+                title=f"Bench case {i}",
+                agency=agencies[i % len(agencies)],
+            )
+            for i in range(n_cases)
+        ),
+        batch_size=5000,
+    )
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id), max(id) FROM cases_case")
+        case_min, _ = cur.fetchone()
+        cur.execute(
+            """INSERT INTO indicators_indicatorvalue
+                   (kind, qualifier, normalized, is_common, case_count, created_at)
+               SELECT 'domain', '', 'v' || g || '.bench.com', false, 0, now()
+               FROM generate_series(1, %s) g""",
+            [n_values],
+        )
+        cur.execute("SELECT min(id) FROM indicators_indicatorvalue")
+        (value_min,) = cur.fetchone()
+        # Sighting g belongs to case g / per_case; the first n_values sightings hold each value
+        # once, the rest repeat a pseudo-random value held elsewhere.
+        cur.execute(
+            """INSERT INTO indicators_indicator
+                   (case_id, value_id, kind, raw_value, chain, platform, note, takedown_status,
+                    created_at)
+               SELECT %(case_min)s + (g - 1) / %(per_case)s,
+                      %(value_min)s + CASE WHEN g <= %(n_values)s THEN g - 1
+                                      ELSE (g::bigint * 2654435761) %% %(n_values)s END,
+                      'domain', 'bench', '', '', '', 'active', now()
+               FROM generate_series(1, %(n)s) g
+               ON CONFLICT DO NOTHING""",
+            {
+                "case_min": case_min,
+                "per_case": args.per_case,
+                "value_min": value_min,
+                "n_values": n_values,
+                "n": args.indicators,
+            },
+        )
+        cur.execute("ANALYZE")
+    stored = Indicator.objects.count()
+    print(f"generated {stored:,} indicators in {time.perf_counter() - t0:.1f} s")
+
+    # 1. Full rebuild from nothing.
+    rss_before = _rss_mb()
+    t0 = time.perf_counter()
+    result = xref.rebuild()
+    rebuild_s = time.perf_counter() - t0
+    print(
+        f"\n[rebuild] {result.values:,} values, {result.hits_created:,} hits in {rebuild_s:.1f} s"
+        f" ({stored / rebuild_s:,.0f} indicators/s); peak RSS {rss_before:.0f} -> "
+        f"{_rss_mb():.0f} MB"
+    )
+    hits_after_rebuild = Hit.objects.count()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    again = xref.rebuild()
+    again_s = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert (again.hits_created, again.hits_removed) == (0, 0)
+    assert Hit.objects.count() == hits_after_rebuild
+    print(
+        f"[rebuild again, under tracemalloc] nothing changed; {again_s:.1f} s; Python peak "
+        f"allocation {peak / 1024 / 1024:.1f} MB"
+    )
+
+    # 2. New cases of 100 indicators: worker time vs the raw SQL batch query.
+    existing = list(
+        IndicatorValue.objects.filter(is_common=False)
+        .order_by("?")
+        .values_list("normalized", flat=True)[: args.new_cases * 50]
+    )
+    worker_ms, sql_ms = [], []
+    for n in range(args.new_cases):
+        owner = users[n % len(users)]
+        case = Case.objects.create(reference=f"BENCH-NEW-{n:04d}", title="New", agency=owner.agency)
+        rows = [{"kind": "domain", "value": v} for v in existing[n * 50 : (n + 1) * 50]]
+        rows += [{"kind": "domain", "value": f"new{n}-{i}.bench.com"} for i in range(50)]
+        with transaction.atomic():
+            created = services.indicators_add_batch(case=case, by=owner, rows=rows)
+        # All indicators the save recorded (a host also records its registrable domain).
+        ids = list(Indicator.objects.filter(case=case).values_list("pk", flat=True))
+        assert len(created) == 100
+        t0 = time.perf_counter()
+        xref.process_indicators(ids)
+        worker_ms.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(RAW_SQL, [case.pk, case.agency_id, xref.common_threshold()])
+            raw = {row[0] for row in cur.fetchall()}
+        sql_ms.append((time.perf_counter() - t0) * 1000)
+        value_ids = Indicator.objects.filter(pk__in=ids).values("value_id")
+        engine = set(
+            Hit.objects.filter(value_id__in=value_ids)
+            .exclude(case__agency_id=case.agency_id)
+            .values_list("case_id", flat=True)
+        )
+        assert raw == engine, (raw - engine, engine - raw)
+        assert len(raw) >= 1
+    w, s = statistics.median(worker_ms), statistics.median(sql_ms)
+    print(
+        f"\n[new case of 100 indicators, {args.new_cases} cases] worker time median "
+        f"{w:.1f} ms (max {max(worker_ms):.1f}); raw SQL batch query median {s:.1f} ms "
+        f"(max {max(sql_ms):.1f}); ratio {w / s:.1f}x; same matching cases: yes"
+    )
+
+    # 3. Bulk throughput: B new sightings of existing values (and new ones), unprocessed.
+    Case.objects.bulk_create(
+        (
+            Case(reference=f"BENCH-BULK-{i:06d}", title="Bulk", agency=agencies[i % len(agencies)])
+            for i in range(max(1, args.bulk // args.per_case))
+        ),
+        batch_size=5000,
+    )
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id) FROM cases_case WHERE reference LIKE 'BENCH-BULK-%%'")
+        (bulk_min,) = cur.fetchone()
+        cur.execute(
+            """INSERT INTO indicators_indicator
+                   (case_id, value_id, kind, raw_value, chain, platform, note, takedown_status,
+                    created_at)
+               SELECT %(case_min)s + (g - 1) / %(per_case)s,
+                      %(value_min)s + (g::bigint * 40503) %% %(n_values)s,
+                      'domain', 'bench', '', '', '', 'active', now()
+               FROM generate_series(1, %(n)s) g
+               ON CONFLICT DO NOTHING""",
+            {
+                "case_min": bulk_min,
+                "per_case": args.per_case,
+                "value_min": value_min,
+                "n_values": n_values,
+                "n": args.bulk,
+            },
+        )
+        cur.execute("ANALYZE indicators_indicator")
+    pending = Indicator.objects.unprocessed().count()
+    t0 = time.perf_counter()
+    xref.sweep(max_batches=10_000)
+    bulk_s = time.perf_counter() - t0
+    assert Indicator.objects.unprocessed().count() == 0
+    print(
+        f"\n[bulk] {pending:,} unprocessed indicators cross-referenced by the sweep in "
+        f"{bulk_s:.1f} s: {pending / bulk_s:,.0f} indicators/s"
+    )
+    print(
+        f"\n[summary] indicators={stored:,} rebuild={rebuild_s:.1f}s "
+        f"new_case_worker_ms={w:.1f} raw_sql_ms={s:.1f} bulk_per_s={pending / bulk_s:,.0f}"
+    )
+
+
+# The best single query for "which cases of other agencies share a value with this case":
+# one join through the (value, case) unique index, non-silent cases, values not common.
+RAW_SQL = """
+SELECT DISTINCT other.case_id
+FROM indicators_indicator mine
+JOIN indicators_indicatorvalue v ON v.id = mine.value_id
+JOIN indicators_indicator other ON other.value_id = mine.value_id AND other.case_id <> mine.case_id
+JOIN cases_case c ON c.id = other.case_id
+WHERE mine.case_id = %s AND c.agency_id <> %s AND NOT c.silent AND v.case_count <= %s
+"""
+
+
+if __name__ == "__main__":
+    main()
