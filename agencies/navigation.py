@@ -26,6 +26,8 @@ NAV: list[NavItem] = [
     NavItem("Hits", "indicators:hits", Action.MANAGE_INDICATORS),
     NavItem("Repatriation", "victims:dashboard", Action.READ_VICTIM_IDENTITY),
     NavItem("Victim access log", "victims:access_log", Action.VIEW_VICTIM_ACCESS_LOG),
+    NavItem("Operations", "operations:list", Action.VIEW_CASES),
+    NavItem("Approvals", "operations:approvals", Action.DECIDE_ACCESS_REQUESTS),
     NavItem("Users", "agencies:user_list", Action.MANAGE_USERS),
 ]
 

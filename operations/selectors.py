@@ -1,0 +1,201 @@
+"""Reads for the operation pages and API: the list behind each figure (only what the viewer may
+see, through agencies/access.py) and the supervisor's approvals queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from agencies import access
+from agencies.models import User
+from cases.models import JointOperation
+from indicators.models import TakedownStatus
+from operations import figures as f
+from victims.models import RepatriationStep
+
+
+@dataclass(frozen=True)
+class FigureList:
+    """One figure's list: `rows` the viewer may open, `total` the figure itself."""
+
+    name: str
+    title: str
+    kind: str  # "case", "suspect", "victim", "asset", "indicator", "hit"
+    rows: QuerySet
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        """How many of the figure's items the viewer may not open (shown as a count only)."""
+        return max(self.total - self.rows.count(), 0)
+
+
+def _reached(stages: tuple[str, ...]) -> Exists:
+    return Exists(
+        RepatriationStep.objects.filter(repatriation__victim_id=OuterRef("pk"), to_stage__in=stages)
+    )
+
+
+def _suspects(user: User, op: JointOperation, statuses) -> QuerySet:
+    return (
+        access.visible_suspects(user)
+        .filter(case__operation_id=op.pk, status__in=statuses)
+        .select_related("case")
+    )
+
+
+def _victims(user: User, op: JointOperation) -> QuerySet:
+    return access.visible_victims(user).filter(case__operation_id=op.pk).select_related("case")
+
+
+def _assets(user: User, op: JointOperation, statuses) -> QuerySet:
+    return (
+        access.visible_assets(user)
+        .filter(case__operation_id=op.pk, status__in=statuses, amount__isnull=False)
+        .select_related("case")
+    )
+
+
+# figure name -> (title, kind, rows(user, op), total(figures))
+FIGURE_LISTS: dict[str, tuple[str, str, Any, Any]] = {
+    "cases": (
+        "Linked cases",
+        "case",
+        lambda u, op: access.visible_cases(u).filter(operation_id=op.pk).select_related("agency"),
+        lambda fig: fig.cases,
+    ),
+    "arrested": (
+        "Suspects arrested (or a later stage)",
+        "suspect",
+        lambda u, op: _suspects(u, op, f.ARRESTED),
+        lambda fig: fig.arrested,
+    ),
+    "charged": (
+        "Suspects charged (or a later stage)",
+        "suspect",
+        lambda u, op: _suspects(u, op, f.CHARGED),
+        lambda fig: fig.charged,
+    ),
+    "extradited": (
+        "Suspects extradited",
+        "suspect",
+        lambda u, op: _suspects(u, op, f.EXTRADITED),
+        lambda fig: fig.extradited,
+    ),
+    "victims_identified": (
+        "Victims identified",
+        "victim",
+        _victims,
+        lambda fig: fig.victims_identified,
+    ),
+    "victims_rescued": (
+        "Victims rescued",
+        "victim",
+        lambda u, op: _victims(u, op).filter(_reached(f.RESCUED_STAGES)),
+        lambda fig: fig.victims_rescued,
+    ),
+    "victims_repatriated": (
+        "Victims repatriated",
+        "victim",
+        lambda u, op: _victims(u, op).filter(_reached(f.REPATRIATED_STAGES)),
+        lambda fig: fig.victims_repatriated,
+    ),
+    "assets_frozen": (
+        "Assets frozen (or seized, recovered, returned)",
+        "asset",
+        lambda u, op: _assets(u, op, f.FROZEN),
+        None,
+    ),
+    "assets_seized": (
+        "Assets seized (or recovered, returned)",
+        "asset",
+        lambda u, op: _assets(u, op, f.SEIZED),
+        None,
+    ),
+    "assets_recovered": (
+        "Assets recovered (or returned to victims)",
+        "asset",
+        lambda u, op: _assets(u, op, f.RECOVERED),
+        None,
+    ),
+    "infrastructure_taken_down": (
+        "Infrastructure taken down",
+        "indicator",
+        lambda u, op: (
+            access.visible_indicators(u)
+            .filter(case__operation_id=op.pk, takedown_status=TakedownStatus.TAKEN_DOWN)
+            .select_related("case", "value")
+        ),
+        lambda fig: fig.infrastructure_taken_down,
+    ),
+    "hits_between_participants": (
+        "Cross-reference hits between participants",
+        "hit",
+        lambda u, op: (
+            access.visible_hits(u)
+            .filter(
+                pk__in=f.hits_between_participants(access.operation_counted_cases(u, op)).values(
+                    "pk"
+                )
+            )
+            .select_related("case", "value")
+        ),
+        lambda fig: fig.hits_between_participants,
+    ),
+}
+
+
+def asset_count(user: User, op: JointOperation, statuses) -> int:
+    """Assets are summed per currency in the figures; their list total is a count."""
+    from cases.models import Asset
+
+    return Asset.objects.filter(
+        case_id__in=access.operation_counted_cases(user, op).values("pk"),
+        status__in=statuses,
+        amount__isnull=False,
+    ).count()
+
+
+def figure_list(user: User, op: JointOperation, name: str, figures: f.Figures) -> FigureList:
+    if name not in FIGURE_LISTS:
+        raise Http404("No such figure.")
+    title, kind, rows, total = FIGURE_LISTS[name]
+    if total is None:
+        statuses = {"assets_frozen": f.FROZEN, "assets_seized": f.SEIZED}.get(name, f.RECOVERED)
+        count = asset_count(user, op, statuses)
+    else:
+        count = total(figures)
+    return FigureList(name=name, title=title, kind=kind, rows=rows(user, op), total=count)
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Approvals:
+    access_requests: QuerySet
+    invitations: QuerySet
+
+    @property
+    def count(self) -> int:
+        return len(self.access_requests) + len(self.invitations)
+
+
+def approvals_for(user: User) -> Approvals:
+    """What waits for the user's decision: access requests for the agency's cases, and the
+    agency's invitations to joint operations."""
+    requests = (
+        access.decidable_access_requests(user)
+        .pending()
+        .select_related("case", "requesting_agency", "requested_by", "hit__value")
+        .order_by("created_at", "pk")
+    )
+    invitations = (
+        access.operation_invitations(user)
+        .select_related("operation", "operation__lead_agency")
+        .order_by("operation__starts_on", "pk")
+    )
+    return Approvals(access_requests=requests, invitations=invitations)

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from operations import views
+
+app_name = "operations"
+urlpatterns = [
+    path("operations/", views.operation_list, name="list"),
+    path("operations/new/", views.operation_create, name="create"),
+    path("operations/<int:pk>/", views.operation_detail, name="detail"),
+    path("operations/<int:pk>/edit/", views.operation_edit, name="edit"),
+    path("operations/<int:pk>/figures/<slug:name>/", views.operation_figure, name="figure"),
+    path("operations/<int:pk>/report.csv", views.operation_report_csv, name="report_csv"),
+    path("operations/<int:pk>/report/", views.operation_report_print, name="report_print"),
+    path("operations/<int:pk>/invite/", views.operation_invite, name="invite"),
+    path("operations/<int:pk>/status/", views.operation_status, name="status"),
+    path("operations/<int:pk>/rates/", views.operation_rate, name="rate"),
+    path("operations/<int:pk>/cases/link/", views.operation_link_case, name="link_case"),
+    path(
+        "operations/<int:pk>/cases/<int:case_pk>/unlink/",
+        views.operation_unlink_case,
+        name="unlink_case",
+    ),
+    path("operations/<int:pk>/invitation/", views.invitation_respond, name="respond"),
+    path("approvals/", views.approvals, name="approvals"),
+    path(
+        "approvals/access-requests/<int:pk>/",
+        views.approval_access_request,
+        name="decide_access_request",
+    ),
+]

@@ -1,0 +1,184 @@
+"""Operation pages: the member sees figures linked to lists filtered to what it may open; the
+report downloads as CSV and prints; a non-member gets 404 on every page."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from cases.models import OperationStatus, ParticipationStatus
+from cases.services import case_create
+from operations import services
+from tests.test_operations import expected_figures, world  # noqa: F401
+
+FIGURES = [
+    "cases",
+    "arrested",
+    "charged",
+    "extradited",
+    "victims_identified",
+    "victims_rescued",
+    "victims_repatriated",
+    "assets_frozen",
+    "assets_seized",
+    "assets_recovered",
+    "infrastructure_taken_down",
+    "hits_between_participants",
+]
+
+
+def member_pages(op):
+    return [
+        reverse("operations:detail", args=[op.pk]),
+        reverse("operations:report_csv", args=[op.pk]),
+        reverse("operations:report_print", args=[op.pk]),
+        *(reverse("operations:figure", args=[op.pk, name]) for name in FIGURES),
+    ]
+
+
+@pytest.mark.parametrize("role", ["investigator", "analyst", "liaison", "supervisor", "admin"])
+def test_unrelated_agency_gets_404_everywhere(client, world, outsider_users, role):  # noqa: F811
+    op = world["op"]
+    client.force_login(outsider_users[role])
+    for url in member_pages(op):
+        assert client.get(url).status_code == 404, url
+    for name in ("edit", "invite", "status", "rate", "link_case", "respond"):
+        assert client.post(reverse(f"operations:{name}", args=[op.pk])).status_code == 404, name
+
+
+def test_lead_supervisor_sees_figures_charts_and_reports(client, world, own_users):  # noqa: F811
+    op = world["op"]
+    client.force_login(own_users["supervisor"])
+    html = client.get(reverse("operations:detail", args=[op.pk])).content.decode()
+    expected = expected_figures(op)
+    assert f'data-figure="arrested"><a href="/operations/{op.pk}/figures/arrested/">' in html
+    assert f">{expected['arrested']}</a>" in html
+    assert html.count('src="data:image/svg+xml;base64,') == 3
+    assert "<script" not in html.split("</head>", 1)[1]  # no inline script in the body
+    # The partner's restricted case counts but is not listed.
+    restricted = world["cases"]["partner_restricted"]
+    assert restricted.reference not in html
+    assert "1 more linked case that you may not open adds to the figures" in html
+    # CSV.
+    response = client.get(reverse("operations:report_csv", args=[op.pk]))
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert ["figures", "suspects arrested", str(expected["arrested"]), "count"] in rows
+    assert ["assets", "frozen", "1500.00", "USD"] in rows
+    # Printable page with print CSS.
+    html = client.get(reverse("operations:report_print", args=[op.pk])).content.decode()
+    assert "operations/report.css" in html and "Operation report" in html
+
+
+def test_figure_lists_show_only_what_the_viewer_may_open(
+    client,
+    world,  # noqa: F811
+    own_users,
+    partner_users,
+):
+    op = world["op"]
+    restricted = world["cases"]["partner_restricted"]
+    client.force_login(own_users["supervisor"])
+    html = client.get(reverse("operations:figure", args=[op.pk, "arrested"])).content.decode()
+    assert restricted.reference not in html
+    # The restricted case's two arrests are a count only.
+    assert 'data-testid="hidden">2 more' in html
+    client.force_login(partner_users["supervisor"])
+    html = client.get(reverse("operations:figure", args=[op.pk, "arrested"])).content.decode()
+    assert restricted.reference in html
+    # ...while the lead's own case (restricted too) is a count for the partner: 4 arrests.
+    assert world["cases"]["own"].reference not in html
+    assert 'data-testid="hidden">4 more' in html
+    # An analyst counts victims but reads no identity.
+    client.force_login(own_users["analyst"])
+    html = client.get(
+        reverse("operations:figure", args=[op.pk, "victims_identified"])
+    ).content.decode()
+    assert "Victim 0" not in html and 'data-testid="hidden">7 more' in html
+    assert client.get(reverse("operations:figure", args=[op.pk, "nope"])).status_code == 404
+
+
+def test_operation_page_query_count_is_bounded(
+    client,
+    world,  # noqa: F811
+    own_users,
+    django_assert_max_num_queries,
+):
+    op = world["op"]
+    client.force_login(own_users["supervisor"])
+    with django_assert_max_num_queries(40):
+        assert client.get(reverse("operations:detail", args=[op.pk])).status_code == 200
+    # More data, same number of queries.
+    for n in range(5):
+        case = case_create(by=own_users["investigator"], title=f"More {n}")
+        services.operation_link_case(operation=op, case=case, by=own_users["supervisor"])
+    with django_assert_max_num_queries(40):
+        assert client.get(reverse("operations:detail", args=[op.pk])).status_code == 200
+
+
+def test_list_page_is_bounded(client, world, own_users, django_assert_max_num_queries):  # noqa: F811
+    client.force_login(own_users["supervisor"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("operations:list"))
+    assert world["op"].name in response.content.decode()
+
+
+def test_supervisor_creates_invites_and_links_through_pages(
+    client, own_users, partner_users, partner
+):
+    client.force_login(own_users["supervisor"])
+    response = client.post(
+        reverse("operations:create"),
+        {"code": "op-heron", "name": "Operation Heron", "reporting_currency": "USD"},
+    )
+    assert response.status_code == 302
+    op = services.JointOperation.objects.get(code="op-heron")
+    client.post(reverse("operations:invite", args=[op.pk]), {"agencies": [partner.pk]})
+    assert op.participations.get().status == ParticipationStatus.INVITED
+    # The invited agency sees the invitation, not the figures, and accepts from it.
+    client.force_login(partner_users["supervisor"])
+    html = client.get(reverse("operations:detail", args=[op.pk])).content.decode()
+    assert "invited to take part" in html and 'data-testid="figures"' not in html
+    assert client.get(reverse("operations:report_csv", args=[op.pk])).status_code == 404
+    client.post(reverse("operations:respond", args=[op.pk]), {"decision": "accept"})
+    assert op.participations.get().status == ParticipationStatus.ACCEPTED
+    # The partner links its own case, shared at the operation level.
+    case = case_create(by=partner_users["investigator"], title="Partner case")
+    client.post(reverse("operations:link_case", args=[op.pk]), {"case": case.pk, "share": "on"})
+    case.refresh_from_db()
+    assert case.operation_id == op.pk and case.sharing_level == "operation"
+    # Another agency's case cannot be linked: 404.
+    own_case = case_create(by=own_users["investigator"], title="Own case")
+    response = client.post(reverse("operations:link_case", args=[op.pk]), {"case": own_case.pk})
+    assert response.status_code == 404
+    own_case.refresh_from_db()
+    assert own_case.operation_id is None
+    # The lead moves the status.
+    client.force_login(own_users["supervisor"])
+    client.post(reverse("operations:status", args=[op.pk]), {"status": "active"})
+    op.refresh_from_db()
+    assert op.status == OperationStatus.ACTIVE
+
+
+def test_participant_cannot_run_the_operation(client, world, partner_users):  # noqa: F811
+    op = world["op"]
+    client.force_login(partner_users["supervisor"])
+    assert client.get(reverse("operations:edit", args=[op.pk])).status_code == 404
+    assert (
+        client.post(reverse("operations:status", args=[op.pk]), {"status": "active"}).status_code
+        == 404
+    )
+
+
+def test_unlink_asks_for_confirmation(client, world, partner_users):  # noqa: F811
+    op = world["op"]
+    case = world["cases"]["partner_shared"]
+    client.force_login(partner_users["supervisor"])
+    url = reverse("operations:unlink_case", args=[op.pk, case.pk])
+    assert "Take it out" in client.get(url).content.decode()
+    case.refresh_from_db()
+    assert case.operation_id == op.pk
+    client.post(url)
+    case.refresh_from_db()
+    assert case.operation_id is None
