@@ -344,6 +344,18 @@ def movable_repatriations(user: AnyUser):
     )
 
 
+def handovers_awaiting(user: AnyUser):
+    """Repatriations handed over to the user's agency and awaiting its decision."""
+    from victims.models import HandoverStatus, Repatriation
+
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.MOVE_REPATRIATION):
+        return Repatriation.objects.none()
+    return Repatriation.objects.filter(
+        handed_over_to_id=agency_id, handover_status=HandoverStatus.PENDING
+    )
+
+
 def can_handover(user: AnyUser, repatriation) -> bool:
     """The holding agency hands over, when no hand-over is pending or accepted."""
     from victims.models import HandoverStatus

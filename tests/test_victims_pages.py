@@ -381,3 +381,55 @@ def test_api_repatriation_start_move_and_fields(api, victim, own_users):
     listed = client.get("/api/v1/repatriations/", {"stage": "rescued"}).json()["results"]
     assert [r["id"] for r in listed] == [body["id"]]
     assert client.get("/api/v1/repatriations/", {"overdue": "true"}).json()["results"] == []
+
+
+@pytest.fixture
+def many(own_users, make_case):
+    liaison = own_users["liaison"]
+    case = make_case()
+    return [
+        make_repatriation(
+            victim=make_victim(case=case, by=liaison, full_name=f"Worker {i:02d}"),
+            by=liaison,
+            stage=Stage.IN_SHELTER,
+        )
+        for i in range(25)
+    ]
+
+
+def test_list_pages_and_endpoints_have_bounded_queries(
+    client, api, many, own_users, django_assert_max_num_queries
+):
+    supervisor = own_users["supervisor"]
+    client.force_login(supervisor)
+    for url in (
+        reverse("victims:dashboard"),
+        reverse("victims:access_log"),
+        reverse("victims:notifications"),
+    ):
+        with django_assert_max_num_queries(20):
+            assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(20):
+        response = client.get(
+            reverse("victims:bulk_move"),
+            {
+                "case": many[0].victim.case_id,
+                "from_stage": "in_shelter",
+                "to_stage": "identity_verified",
+            },
+        )
+    assert len(response.context["group"]) == 25
+    for url in ("/api/v1/victims/", "/api/v1/repatriations/"):
+        with django_assert_max_num_queries(15):
+            assert len(api(supervisor).get(url).json()["results"]) == 25
+
+
+def test_awaiting_filter_in_the_api(api, many, own_users, partner_users):
+    services.repatriation_handover(
+        by=own_users["liaison"], repatriation=many[0], agency=partner_users["liaison"].agency
+    )
+    partner_api = api(partner_users["liaison"])
+    listed = partner_api.get("/api/v1/repatriations/", {"awaiting": "true"}).json()["results"]
+    assert [r["id"] for r in listed] == [many[0].pk]
+    own_listed = api(own_users["liaison"]).get("/api/v1/repatriations/", {"awaiting": "true"})
+    assert own_listed.json()["results"] == []

@@ -17,7 +17,7 @@ from agencies import access
 from agencies.models import Agency, User
 from agencies.services import PolicyError
 from victims import selectors, services
-from victims.models import HandoverStatus, Repatriation, Stage, Victim
+from victims.models import Repatriation, Stage, Victim
 from victims.serializers import (
     BulkMoveSerializer,
     DeclineSerializer,
@@ -146,8 +146,7 @@ class RepatriationViewSet(
             queryset = queryset.filter(is_overdue=params["overdue"] == "true")
         if params.get("awaiting") == "true":
             queryset = queryset.filter(
-                handed_over_to_id=access.agency_id_of(self.request.user),
-                handover_status=HandoverStatus.PENDING,
+                pk__in=access.handovers_awaiting(self.request.user).values("pk")
             )
         return queryset.order_by(*selectors.URGENT_FIRST)
 

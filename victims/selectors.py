@@ -12,7 +12,6 @@ from django.db.models import Count, F, QuerySet
 from agencies import access
 from victims.models import (
     AccessAction,
-    HandoverStatus,
     Repatriation,
     RepatriationQuerySet,
     RepatriationStep,
@@ -125,9 +124,7 @@ def victims_by_location(user: User) -> list[tuple[str, str, int]]:
 
 
 def awaiting_my_agency(user: User) -> RepatriationQuerySet:
-    return repatriations_base(user).filter(
-        handed_over_to_id=access.agency_id_of(user), handover_status=HandoverStatus.PENDING
-    )
+    return repatriations_base(user).filter(pk__in=access.handovers_awaiting(user).values("pk"))
 
 
 def case_victims(user: User, case: Case) -> QuerySet[Victim]:
