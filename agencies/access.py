@@ -691,3 +691,51 @@ def get_access_request_for_user(user: AnyUser, pk: Any):
 
 def can_decide_access_request(user: AnyUser, access_request) -> bool:
     return is_own_case(user, access_request.case) and can(user, Action.DECIDE_ACCESS_REQUESTS)
+
+
+# --- person matches --------------------------------------------------------------------------
+# A person match is seen by the roles that review hits, in the agencies holding either person,
+# under the hit rule: the other side learns that agency X holds a matching person and whom to
+# contact, never the person's record unless that record is visible to the viewer anyway (the
+# pages name a person only through visible_suspects / visible_victims). A person in a silent
+# case still matches; only its own agency learns of the match.
+
+
+def person_match_visibility_q(user: AnyUser) -> Q:
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.MANAGE_INDICATORS):
+        return Q(pk__in=[])
+    return Q(a__agency_id=agency_id) & (Q(b__case__silent=False) | Q(b__agency_id=agency_id)) | Q(
+        b__agency_id=agency_id
+    ) & (Q(a__case__silent=False) | Q(a__agency_id=agency_id))
+
+
+def visible_person_matches(user: AnyUser):
+    from persons.models import PersonMatch
+
+    return PersonMatch.objects.filter(person_match_visibility_q(user))
+
+
+def get_person_match_for_user(user: AnyUser, pk: Any):
+    from persons.models import PersonMatch
+
+    try:
+        return (
+            visible_person_matches(user)
+            .select_related("a__case", "a__agency", "b__case", "b__agency", "decided_by")
+            .get(pk=pk)
+        )
+    except (PersonMatch.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such person match.") from None
+
+
+def can_review_person_match(user: AnyUser, match) -> bool:
+    """Confirm or dismiss: the reviewing roles of an agency involved that sees the match."""
+    return (
+        can(user, Action.MANAGE_INDICATORS)
+        and visible_person_matches(user).filter(pk=match.pk).exists()
+    )
+
+
+def can_request_person_access(user: AnyUser, match) -> bool:
+    return can_review_person_match(user, match)

@@ -24,6 +24,7 @@ NAV: list[NavItem] = [
     NavItem("Home", "home", None),
     NavItem("Cases", "cases:list", Action.VIEW_CASES),
     NavItem("Hits", "indicators:hits", Action.MANAGE_INDICATORS),
+    NavItem("Person matches", "persons:matches", Action.MANAGE_INDICATORS),
     NavItem("Repatriation", "victims:dashboard", Action.READ_VICTIM_IDENTITY),
     NavItem("Victim access log", "victims:access_log", Action.VIEW_VICTIM_ACCESS_LOG),
     NavItem("Operations", "operations:list", Action.VIEW_CASES),

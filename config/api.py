@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from agencies.api import AgencyViewSet, ApiTokenViewSet, ObtainTokenView
 from cases.api import AssetViewSet, CaseViewSet, NoteViewSet, SuspectViewSet
 from indicators.api import AccessRequestViewSet, HitViewSet, IndicatorViewSet
+from persons.api import PersonMatchViewSet
 from victims.api import RepatriationViewSet, VictimViewSet
 
 router = DefaultRouter()
@@ -18,6 +19,7 @@ router.register("hits", HitViewSet, basename="hit")
 router.register("access-requests", AccessRequestViewSet, basename="access-request")
 router.register("victims", VictimViewSet, basename="victim")
 router.register("repatriations", RepatriationViewSet, basename="repatriation")
+router.register("person-matches", PersonMatchViewSet, basename="person-match")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token-obtain"),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("", include("indicators.urls")),
     path("victims/", include("victims.urls")),
+    path("persons/matches/", include("persons.urls")),
     path("", include("operations.urls")),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

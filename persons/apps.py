@@ -5,4 +5,4 @@ class PersonsConfig(AppConfig):
     name = "persons"
 
     def ready(self) -> None:
-        return None
+        from persons import case_sections, panels  # noqa: F401

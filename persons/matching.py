@@ -42,7 +42,8 @@ def _is_han(ch: str) -> bool:
 
 def _thai_reorder(text: str) -> str:
     """Thai as pronounced: a leading vowel after the consonant (cluster) it precedes, a
-    silent ห before a sonorant dropped, a letter under the karan dropped."""
+    silent ห before a sonorant dropped, a letter under the karan dropped, word-final
+    consonants as said."""
     chars = list(text)
     out: list[str] = []
     i = 0
@@ -66,7 +67,10 @@ def _thai_reorder(text: str) -> str:
             continue
         out.append(ch)
         i += 1
-    return "".join(out)
+    # A word's final consonant is said otherwise: ร ล ญ ณ as n, ส ศ ษ ช ซ จ as t.
+    text = "".join(out)
+    text = re.sub(r"[รลญณ](?=\s|$)", "น", text)
+    return re.sub(r"[สศษชซจ](?=\s|$)", "ด", text)
 
 
 def script_of(text: str) -> str:
@@ -145,6 +149,8 @@ def skeleton(token: str) -> str:
     """The consonants of a token, with romanisation variants folded together (ch/j/zh, th/t,
     ng...) and vowels, h, v/w and y dropped: `somchai` and Thai `smchay` both give `smC`."""
     t = token.lower()
+    if t.endswith("rn"):  # Thai-style romanisation: -korn, -porn for a final n
+        t = t[:-2] + "n"
     for src, dst in _FOLDS:
         t = t.replace(src, dst)
     out: list[str] = []

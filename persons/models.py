@@ -7,8 +7,6 @@ through agencies/access.py."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,9 +15,6 @@ from django.utils import timezone
 from agencies.models import Agency
 from cases.models import Case, Suspect
 from victims.models import Victim, VictimKind
-
-if TYPE_CHECKING:
-    from agencies.models import User
 
 TRAFFICKED_KINDS = (VictimKind.TRAFFICKED_WORKER, VictimKind.BOTH)
 
@@ -134,12 +129,3 @@ class PersonMatch(models.Model):
         if self.b.agency_id == agency_id and self.a.agency_id != agency_id:
             return self.b, self.a
         return self.a, self.b
-
-    def decided(self) -> bool:
-        return self.status != MatchStatus.POSSIBLE
-
-    def decide(self, *, status: str, by: User, reason: str) -> None:
-        self.status = status
-        self.decided_by = by
-        self.reason = reason
-        self.decided_at = timezone.now()

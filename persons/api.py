@@ -1,0 +1,81 @@
+"""Person matches over the API: the same access policy, selectors and services as the pages.
+A match the user may not see answers 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from agencies import access
+from agencies.services import PolicyError
+from cases.api import ServiceErrorsMixin
+from persons import selectors, services
+from persons.models import MatchStatus, PersonMatch
+from persons.serializers import PersonMatchDecisionSerializer, PersonMatchSerializer
+
+
+class PersonMatchViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
+    """The person matches of the viewer's agency: score, explanation, the agency holding the
+    other person and whom to contact — the other record only if visible to the viewer."""
+
+    serializer_class = PersonMatchSerializer
+    queryset = PersonMatch.objects.none()
+
+    def get_queryset(self):
+        return selectors.matches_for(self.request.user).order_by("-score", "-id")
+
+    def _payload(self, matches: list[PersonMatch]) -> list[dict]:
+        rows = selectors.match_rows(self.request.user, matches, where="api: person matches")
+        return [selectors.row_payload(r) for r in rows]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=MatchStatus.values, description="Filter."
+            )
+        ]
+    )
+    def list(self, request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.get_queryset()
+        status = request.query_params.get("status")
+        if status:
+            queryset = queryset.filter(status=status)
+        page = self.paginate_queryset(queryset)
+        matches = list(page if page is not None else queryset)
+        data = PersonMatchSerializer(self._payload(matches), many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args: Any, **kwargs: Any) -> Response:
+        match = access.get_person_match_for_user(request.user, kwargs["pk"])
+        return Response(PersonMatchSerializer(self._payload([match])[0]).data)
+
+    def _decide(self, request, pk: Any, status: str) -> Response:
+        match = access.get_person_match_for_user(request.user, pk)
+        serializer = PersonMatchDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            match = services.person_match_decide(
+                match=match, by=request.user, status=status, reason=serializer.data["reason"]
+            )
+        except PolicyError:
+            raise NotFound("No such person match.") from None
+        match = access.get_person_match_for_user(request.user, match.pk)
+        return Response(PersonMatchSerializer(self._payload([match])[0]).data)
+
+    @extend_schema(request=PersonMatchDecisionSerializer, responses=PersonMatchSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk: Any = None) -> Response:
+        """The same person: say why."""
+        return self._decide(request, pk, MatchStatus.CONFIRMED)
+
+    @extend_schema(request=PersonMatchDecisionSerializer, responses=PersonMatchSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk: Any = None) -> Response:
+        """Not the same person: say why."""
+        return self._decide(request, pk, MatchStatus.DISMISSED)

@@ -1,0 +1,17 @@
+"""The person-matches section of the case page, with the non-punishment flag."""
+
+from __future__ import annotations
+
+from agencies import access
+from agencies.models import User
+from cases.models import Case
+from cases.sections import register_section
+from persons import selectors
+
+
+@register_section("person_matches", "Person matches", "persons/_section_matches.html", order=37)
+def person_matches_section(user: User, case: Case) -> dict | None:
+    if not (access.is_own_case(user, case) and access.can(user, access.Action.MANAGE_INDICATORS)):
+        return None
+    matches = list(selectors.matches_of_case(user, case).order_by("-score", "-id")[:50])
+    return {"rows": selectors.match_rows(user, matches, where=f"case {case.reference}: matches")}

@@ -1,0 +1,169 @@
+"""Reads for the person-match pages and API, always scoped by agencies/access.py.
+
+A match is shown from the viewer's side: their own person (named only if its record is
+visible to them: an analyst sees "a victim", not the victim's name) and the other side: the
+agency holding the other person and whom to contact there; the other person and case are
+named only when the viewer may see them anyway. Victim names shown are written to the victim
+access log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from agencies import access
+from agencies.models import Agency, User
+from cases.models import Case
+from persons.models import MatchStatus, Person, PersonKind, PersonMatch
+from victims.models import AccessAction
+from victims.services import log_access
+
+
+@dataclass(frozen=True)
+class Side:
+    kind: str  # suspect / victim
+    agency: Agency
+    name: str | None  # None: the viewer may not read this record
+    record_url: str | None
+    case: Case | None  # None: the viewer may not see this case
+    trafficked_victim: bool
+
+    @property
+    def kind_label(self) -> str:
+        if self.kind == PersonKind.VICTIM:
+            return "trafficked worker (victim)" if self.trafficked_victim else "victim"
+        return "suspect"
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    match: PersonMatch
+    mine: Side
+    other: Side
+    can_review: bool
+    can_request_access: bool
+
+    @property
+    def flag_non_punishment(self) -> bool:
+        """The viewer's suspect may be a trafficked worker recorded as a victim elsewhere."""
+        return (
+            self.match.non_punishment
+            and self.match.status != MatchStatus.DISMISSED
+            and self.mine.kind == PersonKind.SUSPECT
+        )
+
+
+def matches_for(user: User) -> QuerySet[PersonMatch]:
+    return access.visible_person_matches(user).select_related(
+        "a__case", "a__agency", "b__case", "b__agency", "decided_by"
+    )
+
+
+def matches_of_case(user: User, case: Case) -> QuerySet[PersonMatch]:
+    return matches_for(user).filter(a__case=case) | matches_for(user).filter(b__case=case)
+
+
+def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[MatchRow]:
+    """Each match from the viewer's side: a fixed number of queries for any number."""
+    agency_id = access.agency_id_of(user)
+    persons: list[Person] = [p for m in matches for p in (m.a, m.b)]
+    suspect_ids = {p.suspect_id for p in persons if p.suspect_id}
+    victim_ids = {p.victim_id for p in persons if p.victim_id}
+    case_ids = {p.case_id for p in persons}
+    suspects = dict(
+        access.visible_suspects(user).filter(pk__in=suspect_ids).values_list("pk", "full_name")
+    )
+    victims = {v.pk: v for v in access.visible_victims(user).filter(pk__in=victim_ids)}
+    cases = access.visible_cases(user).in_bulk(case_ids)
+    reviewer = access.can(user, access.Action.MANAGE_INDICATORS)
+
+    def side(person: Person) -> Side:
+        if person.kind == PersonKind.SUSPECT:
+            name = suspects.get(person.suspect_id)
+            url = reverse("cases:detail", args=[person.case_id]) if name is not None else None
+        else:
+            victim = victims.get(person.victim_id)
+            name = victim.full_name if victim else None
+            url = reverse("victims:victim_detail", args=[person.victim_id]) if victim else None
+        return Side(
+            kind=person.kind,
+            agency=person.agency,
+            name=name,
+            record_url=url,
+            case=cases.get(person.case_id),
+            trafficked_victim=person.trafficked_victim,
+        )
+
+    rows = []
+    for m in matches:
+        mine, other = m.sides(agency_id)
+        other_side = side(other)
+        rows.append(
+            MatchRow(
+                match=m,
+                mine=side(mine),
+                other=other_side,
+                can_review=reviewer,
+                can_request_access=reviewer and other_side.case is None,
+            )
+        )
+    shown = [victims[p.victim_id] for p in persons if p.victim_id in victims]
+    if shown:
+        log_access(
+            by=user,
+            victims=list({v.pk: v for v in shown}.values()),
+            action=AccessAction.READ,
+            where=where,
+        )
+    return rows
+
+
+def non_punishment_flags(user: User, *, limit: int = 10) -> list[MatchRow]:
+    """The viewer's agency's suspects matching a victim recorded as a trafficked worker."""
+    agency_id = access.agency_id_of(user)
+    matches = (
+        matches_for(user)
+        .filter(non_punishment=True)
+        .exclude(status=MatchStatus.DISMISSED)
+        .order_by("-score", "-id")
+    )
+    own_suspect = matches.filter(
+        a__agency_id=agency_id, a__kind=PersonKind.SUSPECT
+    ) | matches.filter(b__agency_id=agency_id, b__kind=PersonKind.SUSPECT)
+    rows = match_rows(user, list(own_suspect[:limit]), where="home: non-punishment flags")
+    return [r for r in rows if r.flag_non_punishment]
+
+
+def row_payload(row: MatchRow) -> dict[str, Any]:
+    """What the API says about a match: nothing of a record the viewer may not see."""
+
+    def side(s: Side) -> dict[str, Any]:
+        return {
+            "kind": s.kind,
+            "trafficked_victim": s.trafficked_victim if s.kind == PersonKind.VICTIM else None,
+            "agency": {
+                "id": s.agency.pk,
+                "name": s.agency.name,
+                "country": s.agency.country.code,
+                "contact_email": s.agency.contact_email,
+                "contact_phone": s.agency.contact_phone,
+            },
+            "name": s.name,
+            "case": {"id": s.case.pk, "reference": s.case.reference} if s.case else None,
+        }
+
+    m = row.match
+    return {
+        "id": m.pk,
+        "score": m.score,
+        "explanation": m.explanation,
+        "status": m.status,
+        "reason": m.reason,
+        "decided_at": m.decided_at,
+        "non_punishment": row.flag_non_punishment,
+        "mine": side(row.mine),
+        "other": side(row.other),
+    }

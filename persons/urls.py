@@ -1,0 +1,10 @@
+from django.urls import path
+
+from persons import views
+
+app_name = "persons"
+urlpatterns = [
+    path("", views.match_list, name="matches"),
+    path("<int:pk>/", views.match_detail, name="detail"),
+    path("<int:pk>/request-access/", views.match_request_access, name="request_access"),
+]
