@@ -462,3 +462,30 @@ def test_operation_sharing_needs_a_joint_operation(api, case, alice):
     assert response.status_code == 400 and "sharing_level" in response.json()
     case.refresh_from_db()
     assert (case.sharing_level, case.version) == ("restricted", 1)
+
+
+ALL_ROLES = ["investigator", "analyst", "liaison", "supervisor", "admin"]
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize("relation", ["own", "partner"])
+def test_case_file_endpoints_per_role(
+    api, case, alice, partner, own_users, partner_users, role, relation
+):
+    from cases.services import case_set_sharing
+
+    case_set_sharing(case=case, level=SharingLevel.SHARED, agencies=[partner], by=alice)
+    client = api((own_users if relation == "own" else partner_users)[role])
+    reads_file = role in {"investigator", "analyst", "supervisor"}
+    may_edit = relation == "own" and role in EDITORS
+    for path, obj, change, count in (
+        ("suspects", case.suspects.get(), {"status": "arrested"}, 1),
+        ("assets", case.assets.get(), {"status": "frozen"}, 1),
+        # The note, and the event recording the sharing.
+        ("notes", case.notes.get(kind="note"), {"text": "edited"}, 2),
+    ):
+        assert client.get(f"/api/v1/{path}/").json()["count"] == (count if reads_file else 0)
+        assert client.get(f"/api/v1/{path}/{obj.pk}/").status_code == (200 if reads_file else 404)
+        assert client.patch(f"/api/v1/{path}/{obj.pk}/", change).status_code == (
+            200 if may_edit else 404
+        )

@@ -591,3 +591,33 @@ def test_operation_sharing_needs_a_joint_operation(client, case, alice):
     case.refresh_from_db()
     assert (case.sharing_level, case.version) == ("restricted", 1)
     assert not CaseNote.objects.filter(kind=NoteKind.EVENT).exists()
+
+
+ALL_ROLES = ["investigator", "analyst", "liaison", "supervisor", "admin"]
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize("relation", ["own", "partner"])
+def test_case_file_pages_per_role(
+    client, case, alice, partner, own_users, partner_users, role, relation
+):
+    """Editors of the owning agency get the forms; everyone else who sees the case reads it;
+    the shared-with agency never edits."""
+    from cases.services import case_set_sharing
+
+    case_set_sharing(case=case, level=SharingLevel.SHARED, agencies=[partner], by=alice)
+    user = (own_users if relation == "own" else partner_users)[role]
+    client.force_login(user)
+    may_edit = relation == "own" and role in EDITORS
+    for name in ("suspect_create", "asset_create", "note_create"):
+        response = client.get(reverse(f"cases:{name}", args=[case.pk]))
+        assert response.status_code == (200 if may_edit else 404)
+    for name, obj in (("suspect_edit", case.suspects.get()), ("asset_edit", case.assets.get())):
+        assert client.get(reverse(f"cases:{name}", args=[obj.pk])).status_code == (
+            200 if may_edit else 404
+        )
+    detail = client.get(reverse("cases:detail", args=[case.pk]))
+    assert detail.status_code == (404 if role == "admin" else 200)
+    if detail.status_code == 200:
+        html = detail.content.decode()
+        assert ("Nguyễn Văn An" in html) == (role in {"investigator", "analyst", "supervisor"})
