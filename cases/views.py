@@ -188,14 +188,14 @@ def case_sharing(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _section_response(
-    request: HttpRequest, case: Case, key: str, form: Any = None, action: str = ""
+    request: HttpRequest, case: Case, key: str, form: Any = None, action: str = "", title: str = ""
 ) -> HttpResponse:
     section = next(s for s in SECTIONS if s.key == key)
     context = section.provider(request.user, case)
     return render(
         request,
         section.template,
-        {"case": case, "section": context, "form": form, "action": action},
+        {"case": case, "section": context, "form": form, "action": action, "form_title": title},
     )
 
 
@@ -220,7 +220,7 @@ def _file_form(
             apply_errors(form, exc)
     if request.htmx and section:
         return _section_response(
-            request, case, section, form=None if saved else form, action=request.path
+            request, case, section, form=None if saved else form, action=request.path, title=title
         )
     if saved:
         messages.success(request, done)
@@ -250,7 +250,7 @@ def suspect_edit(request: HttpRequest, pk: int) -> HttpResponse:
         case=suspect.case,
         form=SuspectForm(request.POST or None, initial=SuspectForm.initial_for(suspect)),
         save=lambda f: services.suspect_update(suspect=suspect, by=request.user, **f),
-        section="",
+        section="suspects",
         title=f"Suspect {suspect.full_name}",
         done="Suspect saved.",
     )
@@ -278,7 +278,7 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
         case=asset.case,
         form=AssetForm(request.POST or None, instance=asset),
         save=lambda f: services.asset_update(asset=asset, by=request.user, **f),
-        section="",
+        section="assets",
         title=f"Asset: {asset}",
         done="Asset saved.",
     )
@@ -308,7 +308,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         case=note.case,
         form=NoteForm(request.POST or None, initial={"text": note.text}),
         save=lambda f: services.note_update(note=note, by=request.user, text=f["text"]),
-        section="",
+        section="timeline",
         title="Edit note",
         done="Note saved; the previous text is kept in the timeline's history.",
     )

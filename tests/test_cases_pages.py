@@ -621,3 +621,29 @@ def test_case_file_pages_per_role(
     if detail.status_code == 200:
         html = detail.content.decode()
         assert ("Nguyễn Văn An" in html) == (role in {"investigator", "analyst", "supervisor"})
+
+
+def test_inline_edit_with_htmx(client, case, alice):
+    suspect, asset = case.suspects.get(), case.assets.get()
+    client.force_login(alice)
+    hx = {"HX-Request": "true"}
+    url = reverse("cases:suspect_edit", args=[suspect.pk])
+    html = client.get(url, headers=hx).content.decode()
+    assert 'id="suspects"' in html and "<html" not in html
+    assert 'value="Nguyễn Văn An"' in html
+    response = client.post(
+        url,
+        {"full_name": "Nguyễn Văn An", "role": "organiser", "status": "convicted"},
+        headers=hx,
+    )
+    assert "Convicted" in response.content.decode()
+    assert "<form" not in response.content.decode()
+    response = client.post(
+        reverse("cases:asset_edit", args=[asset.pk]),
+        {"kind": "crypto", "amount": "-1", "currency": "USD", "status": "seized"},
+        headers=hx,
+    )
+    assert 'id="assets"' in response.content.decode()
+    assert "greater than or equal to 0" in response.content.decode()
+    asset.refresh_from_db()
+    assert asset.status == "traced"
