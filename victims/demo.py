@@ -4,8 +4,9 @@ Vietnamese, Thai and Nigerian demo agencies (accepted, pending, declined). Plus 
 victims of the Vietnamese investment case. Idempotent: victims are found again by case and
 name, so running it twice adds nothing.
 
-"Trần Thị Mai" (trafficked worker, kh case) is the same person as the suspect "TRAN THI MAI"
-of a Thai case: person matching flags her as a possible victim of forced criminality."""
+"Trần Thị Mai" (trafficked worker, kh case, born 1995, year only) is the same person as the
+suspect "TRAN THI MAI" of a Thai case: person matching flags her as a possible victim of forced
+criminality."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ FACILITIES = ["Kampong Speu shelter", "O'Smach holding centre", "Phnom Penh immi
 
 # (full name, sex, nationality, birth year, vulnerabilities)
 WORKERS: list[tuple[str, str, str, int, list[str]]] = [
-    ("Trần Thị Mai", "female", "VN", 1998, []),
+    ("Trần Thị Mai", "female", "VN", 1995, []),
     ("Nguyễn Văn Hùng", "male", "VN", 1995, []),
     ("Lê Thị Thu", "female", "VN", 2009, ["minor"]),
     ("Phạm Quốc Bảo", "male", "VN", 1990, ["injured"]),
