@@ -34,6 +34,7 @@ def worker(transactional_db):
     # The worker thread's database connection is closed after each task, so the test
     # database can be dropped at the end.
     task_postrun.connect(_close_db, weak=False)
+    app.control.purge()  # tasks left in the queue by earlier runs are not this test's
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield
