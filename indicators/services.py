@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
@@ -381,26 +382,27 @@ def access_request_decide(
     request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
     if request.status != AccessRequestStatus.PENDING:
         raise ValidationError("This request has already been decided.")
+    case = request.case
+    requester = request.requesting_agency
+    if grant and case.sharing_level == SharingLevel.OPERATION:
+        # Named agencies count only at the shared level: switching would drop the operation's
+        # agencies, so the supervisor decides that on the sharing page instead.
+        raise ValidationError(
+            "This case is shared through its joint operation: invite the agency to the "
+            "operation, or change the case's sharing, then grant."
+        )
     request.status = AccessRequestStatus.GRANTED if grant else AccessRequestStatus.REFUSED
     request.decided_by = by
     request.decided_at = timezone.now()
     request.decision_note = (note or "").strip()
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    case = request.case
-    requester = request.requesting_agency
-    if grant:
-        level = case.sharing_level
-        if level in (SharingLevel.RESTRICTED, SharingLevel.SHARED):
-            case_set_sharing(
-                case=case,
-                level=SharingLevel.SHARED,
-                agencies=[*case.shared_with.all(), requester],
-                by=by,
-            )
-        elif level == SharingLevel.OPERATION:
-            # The agencies named on a case count only at the shared level; an operation case
-            # is shared with the requester by inviting it to the operation instead.
-            case.shared_with.add(requester)
+    if grant and case.sharing_level != SharingLevel.NETWORK:
+        case_set_sharing(
+            case=case,
+            level=SharingLevel.SHARED,
+            agencies=[*case.shared_with.all(), requester],
+            by=by,
+        )
     outcome = "granted" if grant else "refused"
     suffix = f" Note: {request.decision_note}" if request.decision_note else ""
     case_event_record(
@@ -421,7 +423,7 @@ def access_request_decide(
         defaults={
             "message": f"{case.agency.name} {outcome} your access request."
             + (f" The case {case.reference} is now shared with your agency." if grant else ""),
-            "url": "/hits/requests/",
+            "url": reverse("indicators:requests"),
         },
     )
     return request

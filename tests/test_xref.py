@@ -339,3 +339,29 @@ def test_the_rebuild_command_restores_the_hits(cases, alice, partner_users):
     call_command("xref_rebuild", "--chunk", "1", stdout=out)
     assert hits() == incremental
     assert "2 hits created" in out.getvalue()
+
+
+def test_granting_access_to_an_operation_case_asks_to_change_sharing_first(
+    alice, own, partner_users, own_users
+):
+    from cases.models import JointOperation
+
+    operation = JointOperation.objects.create(name="Op Tide", code="tide", lead_agency=own)
+    ours = case_create(
+        by=alice, title="Operation case", sharing_level=SharingLevel.OPERATION, operation=operation
+    )
+    theirs = case_create(by=partner_users["investigator"], title="Theirs")
+    add(ours, alice, {"kind": "ip", "value": "192.0.2.200"})
+    add(theirs, partner_users["investigator"], {"kind": "ip", "value": "192.0.2.200"})
+    xref.sweep()
+    hit = access.visible_hits(partner_users["investigator"]).get()
+    (request,) = services.access_request_create(
+        hit=hit, by=partner_users["investigator"], agency=own, reason="same IP"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.access_request_decide(
+            access_request=request, by=own_users["supervisor"], grant=True
+        )
+    assert "joint operation" in exc.value.messages[0]
+    request.refresh_from_db()
+    assert request.status == AccessRequestStatus.PENDING
