@@ -155,7 +155,8 @@ def victim_update(
     _apply_vulnerabilities(victim, vulnerabilities)
     victim.full_clean()
     victim.version += 1
-    victim.save()
+    changed = [*fields, *(VULNERABILITY_FIELDS.values() if vulnerabilities is not None else ())]
+    victim.save(update_fields=[*changed, "version", "updated_at"])
     log_access(by=by, victims=[victim], action=AccessAction.UPDATE, where=where)
     queue_person("victim", victim.pk)
     return victim
@@ -403,6 +404,9 @@ def repatriation_bulk_move(
     return locked
 
 
+HANDOVER_FIELDS = ("handed_over_to", "handover_status", "handover_reason", "handover_decided_at")
+
+
 def _repatriation_url(repatriation: Repatriation) -> str:
     return reverse("victims:repatriation_detail", args=[repatriation.pk])
 
@@ -445,7 +449,7 @@ def repatriation_handover(
     repatriation.handed_over_at = now
     repatriation.handover_decided_at = None
     repatriation.version += 1
-    repatriation.save()
+    repatriation.save(update_fields=[*HANDOVER_FIELDS, "handed_over_at", "version", "updated_at"])
     _record_step(
         repatriation,
         by=by,
@@ -487,7 +491,7 @@ def _decide(
         # The accepting officer becomes responsible: overdue alerts now go to them.
         repatriation.liaison_officer = by
     repatriation.version += 1
-    repatriation.save()
+    repatriation.save(update_fields=[*HANDOVER_FIELDS, "liaison_officer", "version", "updated_at"])
     _record_step(
         repatriation,
         by=by,
