@@ -365,3 +365,19 @@ def test_granting_access_to_an_operation_case_asks_to_change_sharing_first(
     assert "joint operation" in exc.value.messages[0]
     request.refresh_from_db()
     assert request.status == AccessRequestStatus.PENDING
+
+
+def test_the_task_run_twice_changes_nothing(cases, alice, partner_users):
+    from indicators import tasks
+
+    add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.31"})
+    add(cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.31"})
+    ids = list(Indicator.objects.values_list("pk", flat=True))
+    first = tasks.xref_indicators.apply(args=[ids]).get()
+    snapshot = list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status"))
+    Indicator.objects.update(processed_at=None)
+    again = tasks.xref_indicators.apply(args=[ids]).get()
+    assert first["hits_created"] == 2 and again["hits_created"] == again["hits_removed"] == 0
+    assert list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status")) == (
+        snapshot
+    )

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from indicators.models import AccessRequest, Hit, Indicator, IndicatorValue
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin):
+    list_display = ["kind", "qualifier", "normalized", "case_count", "is_common"]
+    list_filter = ["kind", "is_common"]
+    search_fields = ["normalized"]
+    readonly_fields = ["case_count"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["case", "kind", "raw_value", "takedown_status", "processed_at"]
+    list_filter = ["kind", "takedown_status"]
+    search_fields = ["raw_value", "value__normalized", "case__reference"]
+    raw_id_fields = ["case", "value", "created_by"]
+
+
+@admin.register(Hit)
+class HitAdmin(admin.ModelAdmin):
+    list_display = ["case", "value", "status", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["case", "value", "reviewed_by"]
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    list_display = ["requesting_agency", "case", "status", "created_at", "decided_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["hit", "case", "requested_by", "decided_by"]
