@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from agencies.api import AgencyViewSet, ApiTokenViewSet, ObtainTokenView
 from cases.api import AssetViewSet, CaseViewSet, NoteViewSet, SuspectViewSet
 from indicators.api import AccessRequestViewSet, HitViewSet, IndicatorViewSet
+from operations.api import ApprovalsViewSet, OperationViewSet
 from persons.api import PersonMatchViewSet
 from victims.api import RepatriationViewSet, VictimViewSet
 
@@ -19,6 +20,8 @@ router.register("hits", HitViewSet, basename="hit")
 router.register("access-requests", AccessRequestViewSet, basename="access-request")
 router.register("victims", VictimViewSet, basename="victim")
 router.register("repatriations", RepatriationViewSet, basename="repatriation")
+router.register("operations", OperationViewSet, basename="operation")
+router.register("approvals", ApprovalsViewSet, basename="approval")
 router.register("person-matches", PersonMatchViewSet, basename="person-match")
 
 urlpatterns = [

@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "django_countries.countries",
         "RepatriationStageEnum": "victims.models.Stage",
+        "OperationStatusEnum": "cases.models.OperationStatus",
+        "ParticipationStatusEnum": "cases.models.ParticipationStatus",
         "SuspectRoleEnum": "cases.models.SuspectRole",
     },
     # Swagger UI and ReDoc served from the drf-spectacular-sidecar package (no CDN).

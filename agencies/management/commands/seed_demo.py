@@ -10,6 +10,7 @@ SEEDERS = [
     "cases.demo",
     "indicators.demo",
     "victims.demo",
+    "operations.demo",
 ]
 
 
