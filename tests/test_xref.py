@@ -381,3 +381,41 @@ def test_the_task_run_twice_changes_nothing(cases, alice, partner_users):
     assert list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status")) == (
         snapshot
     )
+
+
+def test_rebuild_equals_incremental_with_silent_common_and_same_agency_cases(
+    cases, alice, own_users, partner_users, outsider_users, settings
+):
+    settings.FORTRESS_COMMON_VALUE_THRESHOLD = 2
+    partner, outsider = partner_users["investigator"], outsider_users["investigator"]
+    silent = case_create(by=partner, title="Quiet", silent=True)
+    rows = {
+        "own": [("ip", "192.0.2.1"), ("ip", "192.0.2.2"), ("ip", "192.0.2.3"), ("ip", "1.1.1.1")],
+        "own2": [("ip", "192.0.2.1"), ("ip", "192.0.2.4")],
+        "partner": [("ip", "192.0.2.3"), ("ip", "1.1.1.1"), ("ip", "192.0.2.5")],
+        "outsider": [("ip", "192.0.2.3"), ("ip", "192.0.2.5"), ("ip", "1.1.1.1")],
+        "silent": [("ip", "192.0.2.2"), ("ip", "192.0.2.4"), ("ip", "192.0.2.5")],
+    }
+    owners = {
+        "own": alice,
+        "own2": own_users["supervisor"],
+        "partner": partner,
+        "outsider": outsider,
+        "silent": partner,
+    }
+    all_cases = {**cases, "silent": silent}
+    for name, values in rows.items():
+        add(all_cases[name], owners[name], *[{"kind": k, "value": v} for k, v in values])
+    xref.sweep()
+    incremental = hits()
+    assert (cases["own"].pk, "192.0.2.2") not in incremental  # only a silent case holds it
+    assert (silent.pk, "192.0.2.2") in incremental  # the silent case's owner learns
+    assert (cases["own"].pk, "192.0.2.1") not in incremental  # same agency only
+    assert (silent.pk, "192.0.2.4") in incremental
+    assert (cases["own2"].pk, "192.0.2.4") not in incremental
+    assert not {h for h in incremental if h[1] == "192.0.2.3"}  # 3 cases > 2: common
+    assert not {h for h in incremental if h[1] == "1.1.1.1"}  # on the list: common
+    Hit.objects.all().delete()
+    IndicatorValue.objects.update(case_count=0, is_common=False)
+    xref.rebuild(chunk=3)
+    assert hits() == incremental
