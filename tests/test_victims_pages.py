@@ -433,3 +433,16 @@ def test_awaiting_filter_in_the_api(api, many, own_users, partner_users):
     assert [r["id"] for r in listed] == [many[0].pk]
     own_listed = api(own_users["liaison"]).get("/api/v1/repatriations/", {"awaiting": "true"})
     assert own_listed.json()["results"] == []
+
+
+def test_the_stage_filter_answers_htmx_with_the_list_only(client, many, own_users):
+    client.force_login(own_users["liaison"])
+    response = client.get(
+        reverse("victims:dashboard"), {"stage": "in_shelter"}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert body.startswith('<div id="repatriation-list">')
+    assert "<html" not in body and "Victims by nationality" not in body
+    assert "Worker 00" in body
+    empty = client.get(reverse("victims:dashboard"), {"stage": "closed"}, HTTP_HX_REQUEST="true")
+    assert "No repatriations." in empty.content.decode()

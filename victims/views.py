@@ -283,6 +283,7 @@ def repatriation_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The liaison dashboard; an htmx request (a stage filter) gets only the list."""
     user = request.user
     _require(access.can(user, access.Action.READ_VICTIM_IDENTITY))
     repatriations = selectors.repatriations_base(user)
@@ -292,6 +293,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     page.object_list = selectors.repatriations_for_read(
         user, page.object_list, where=where(request)
     )
+    context = {
+        "page": page,
+        "stage": stage,
+        "stage_counts": selectors.stage_counts(repatriations),
+        "overdue_count": repatriations.overdue().count(),
+    }
+    if request.htmx:
+        return render(request, "victims/_dashboard_list.html", context)
     awaiting = list(selectors.awaiting_my_agency(user)[:50])
     selectors.log_reads(
         by=user,
@@ -299,21 +308,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         where=where(request),
         reason="hand-over review",
     )
-    return render(
-        request,
-        "victims/dashboard.html",
-        {
-            "page": page,
-            "stage": stage,
-            "stage_counts": selectors.stage_counts(repatriations),
-            "overdue_count": repatriations.overdue().count(),
-            "awaiting": awaiting,
-            "by_nationality": selectors.victims_by(user, "nationality"),
-            "by_location": selectors.victims_by_location(user),
-            "can_move": access.can(user, access.Action.MOVE_REPATRIATION),
-            "today": timezone.localdate(),
-        },
+    context.update(
+        awaiting=awaiting,
+        by_nationality=selectors.victims_by(user, "nationality"),
+        by_location=selectors.victims_by_location(user),
+        can_move=access.can(user, access.Action.MOVE_REPATRIATION),
     )
+    return render(request, "victims/dashboard.html", context)
 
 
 @login_required

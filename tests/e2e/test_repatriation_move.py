@@ -16,6 +16,10 @@ def test_liaison_moves_a_repatriation(page, login, live_server, own_users, make_
 
     login("own.liaison")
     page.click("nav >> text=Repatriation")
+    # The stage filter swaps the list in place (htmx).
+    page.click("[data-testid=stage-counts] >> text=Rescued")
+    page.wait_for_url("**/victims/?stage=rescued")
+    assert page.locator("[data-testid=repatriations] tbody tr").count() == 1
     page.click("[data-testid=repatriations] >> text=Trần Thị Mai")
     assert "Repatriation of" in page.inner_text("h1")
     page.select_option("#id_stage", "in_shelter")
