@@ -21,7 +21,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from indicators.models import Hit, Indicator, IndicatorValue
+from indicators.models import Hit, HitStatus, Indicator, IndicatorValue
 
 # A claim older than this is taken to belong to a worker that died, and is taken over.
 CLAIM_LEASE = timedelta(minutes=10)
@@ -117,39 +117,58 @@ def _xref(values_q: Q, related_q: Q) -> XrefResult:
             "pk", "case_id", "value_id"
         )
     }
-    missing = [Hit(case_id=c, value_id=v) for c, v in wanted - existing.keys()]
+    missing = wanted - existing.keys()
     stale = [pk for key, pk in existing.items() if key not in wanted]
     if missing:
-        Hit.objects.bulk_create(missing, ignore_conflicts=True, batch_size=2000)
+        _insert_hits(missing)
     if stale:
         Hit.objects.filter(pk__in=stale).delete()
     return XrefResult(values=len(values), hits_created=len(missing), hits_removed=len(stale))
 
 
+def _insert_hits(pairs: set[tuple[int, int]]) -> None:
+    """New hits, as (case id, value id): one statement on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        cases, values = zip(*pairs, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO indicators_hit (case_id, value_id, status, created_at) "
+                "SELECT unnest(%s::bigint[]), unnest(%s::bigint[]), %s, %s "
+                "ON CONFLICT (case_id, value_id) DO NOTHING",
+                [list(cases), list(values), HitStatus.NEW, timezone.now()],
+            )
+        return
+    Hit.objects.bulk_create(
+        [Hit(case_id=c, value_id=v) for c, v in pairs], ignore_conflicts=True, batch_size=2000
+    )
+
+
 _CLAIM_SQL = """
-UPDATE indicators_indicator SET claimed_at = %(now)s
-WHERE id IN (
-    SELECT id FROM indicators_indicator
-    WHERE processed_at IS NULL AND (claimed_at IS NULL OR claimed_at < %(expired)s) {only}
-    ORDER BY id LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING id, value_id
+SELECT id, value_id FROM indicators_indicator
+WHERE processed_at IS NULL AND (claimed_at IS NULL OR claimed_at < %(expired)s) {only}
+ORDER BY id LIMIT %(limit)s
+FOR UPDATE SKIP LOCKED
 """
 
 
 def claim(ids: Iterable[int] | None = None, *, limit: int = CHUNK) -> list[tuple[int, int]]:
-    """Claim unprocessed indicators (the given ones, or any): a conditional UPDATE marks them
-    claimed, so two workers never take the same indicator. Returns (id, value id) of each
-    indicator claimed."""
+    """Claim unprocessed indicators (the given ones, or any) for the current transaction, so
+    two workers never take the same indicator; returns (id, value id) of each one claimed.
+
+    On PostgreSQL the claim is a row lock (FOR UPDATE SKIP LOCKED: another worker skips the
+    rows) held until the caller's conditional UPDATE marks them processed and commits; a
+    worker that dies releases it with its transaction. Elsewhere a conditional UPDATE of
+    `claimed_at` claims them, and a claim older than the lease may be taken over."""
     now = timezone.now()
     expired = now - CLAIM_LEASE
     only = list(ids) if ids is not None else None
     if connection.vendor == "postgresql":
+        if not connection.in_atomic_block:
+            raise RuntimeError("claim() holds its rows for the caller's transaction.")
         sql = _CLAIM_SQL.format(only="AND id = ANY(%(only)s)" if only is not None else "")
         with connection.cursor() as cursor:
-            cursor.execute(sql, {"now": now, "expired": expired, "limit": limit, "only": only})
-            return sorted(cursor.fetchall())
+            cursor.execute(sql, {"expired": expired, "limit": limit, "only": only})
+            return cursor.fetchall()
     free = Q(processed_at__isnull=True) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=expired))
     candidates = Indicator.objects.filter(free)
     if only is not None:
@@ -182,7 +201,8 @@ def _process_claimed(claimed: list[tuple[int, int]]) -> XrefResult:
     if not claimed:
         return XrefResult()
     result = xref_values({value_id for _, value_id in claimed})
-    Indicator.objects.filter(pk__in=[pk for pk, _ in claimed]).update(
+    # Conditional: an indicator another worker finished meanwhile is left as it is.
+    Indicator.objects.filter(pk__in=[pk for pk, _ in claimed], processed_at__isnull=True).update(
         processed_at=timezone.now(), claimed_at=None
     )
     return result

@@ -1,8 +1,11 @@
 """The cross-reference engine: hits from shared values, silent cases, common values,
 idempotency, rebuild == incremental, all-or-nothing batches, access requests."""
 
+import threading
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.http import Http404
 
 from agencies import access
@@ -251,13 +254,34 @@ def test_cross_referencing_uses_a_fixed_number_of_queries(
     assert len(created) == 100
 
 
-def test_two_claims_never_take_the_same_indicator(cases, alice):
+def test_two_workers_never_claim_the_same_indicator(transactional_db, cases, alice):
     add(cases["own"], alice, *[{"kind": "ip", "value": f"10.1.0.{i}"} for i in range(10)])
-    first = xref.claim(limit=6)
-    second = xref.claim(limit=10)
-    assert len(first) == 6 and len(second) == 4
-    assert not set(first) & set(second)
-    assert xref.claim() == []
+    Indicator.objects.update(processed_at=None)  # whatever the task did after the commit
+    got: dict[str, list] = {}
+    if connection.vendor != "postgresql":  # one writer at a time: claims follow each other
+        with transaction.atomic():
+            got["a"] = xref.claim(limit=6)
+        with transaction.atomic():
+            got["b"] = xref.claim(limit=10)
+    else:  # a second worker claims while the first still holds its claim
+        claimed, release = threading.Event(), threading.Event()
+
+        def first_worker() -> None:
+            with transaction.atomic():
+                got["a"] = xref.claim(limit=6)
+                claimed.set()
+                release.wait(10)
+            connection.close()
+
+        thread = threading.Thread(target=first_worker)
+        thread.start()
+        assert claimed.wait(10)
+        with transaction.atomic():
+            got["b"] = xref.claim(limit=10)
+        release.set()
+        thread.join(10)
+    assert len(got["a"]) == 6 and len(got["b"]) == 4
+    assert not set(got["a"]) & set(got["b"])
 
 
 def test_access_request_granted_shares_the_case(cases, alice, partner_users, own_users):
