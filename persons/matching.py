@@ -53,12 +53,12 @@ def _thai_reorder(text: str) -> str:
             i += 2
             continue
         if ch in _THAI_LEADING and i + 1 < len(chars) and _THAI_CONSONANT.match(chars[i + 1]):
-            j = i + 2
+            start, j = i + 1, i + 2
             if chars[i + 1] == "ห" and j < len(chars) and chars[j] in _THAI_SONORANTS:
-                j += 1
+                start, j = j, j + 1  # a silent ห
             elif j < len(chars) and chars[j] in "รลว" and j + 1 < len(chars):
                 j += 1  # a consonant cluster (กร, คล, กว...)
-            out.extend(chars[i + 1 : j])
+            out.extend(chars[start:j])
             out.append(ch)
             i = j
             continue
@@ -147,20 +147,91 @@ _DROP = set("aeiouyhwv")
 
 def skeleton(token: str) -> str:
     """The consonants of a token, with romanisation variants folded together (ch/j/zh, th/t,
-    ng...) and vowels, h, v/w and y dropped: `somchai` and Thai `smchay` both give `smC`."""
+    ng, v/w...) and vowels, h, w and y dropped after the first letter: `somchai` and Thai
+    `smchay` both give `smC`, `van` and Thai `wan` both `wn`."""
     t = token.lower()
     if t.endswith("rn"):  # Thai-style romanisation: -korn, -porn for a final n
         t = t[:-2] + "n"
     for src, dst in _FOLDS:
         t = t.replace(src, dst)
     out: list[str] = []
-    for ch in t:
+    first = t[:1]
+    if first in "aeiou":
+        out.append("A")  # a leading vowel is kept (An, Oanh), as one sound: any vowel
+    elif first in "hwy":
+        out.append(first)
+    elif first == "v":
+        out.append("w")
+    for ch in t[1:] if out else t:
         if ch in _DROP or not ch.isalnum():
             continue
         if out and out[-1] == ch:
             continue
         out.append(ch)
     return "".join(out) or token[:1]
+
+
+# Name tokens so frequent that a pair of two of them identifies nobody: the commonest
+# Vietnamese family and middle names, Chinese and Korean surnames, Arabic name particles.
+# A fixed list (not counted from the data), so keys depend on the person alone and matching
+# the same persons in any order gives the same candidates; changing it needs a rebuild.
+COMMON_NAME_TOKENS = frozenset(
+    {
+        "nguyen",
+        "tran",
+        "le",
+        "pham",
+        "hoang",
+        "huynh",
+        "phan",
+        "vu",
+        "vo",
+        "dang",
+        "bui",
+        "do",
+        "ho",
+        "ngo",
+        "duong",
+        "ly",
+        "van",
+        "thi",
+        "duc",
+        "minh",
+        "huu",
+        "wang",
+        "li",
+        "zhang",
+        "liu",
+        "chen",
+        "yang",
+        "huang",
+        "zhao",
+        "wu",
+        "zhou",
+        "xu",
+        "sun",
+        "ma",
+        "zhu",
+        "hu",
+        "guo",
+        "he",
+        "lin",
+        "kim",
+        "lee",
+        "park",
+        "choi",
+        "jung",
+        "muhammad",
+        "mohammed",
+        "mohamed",
+        "ahmed",
+        "ali",
+        "bin",
+        "binti",
+        "al",
+        "abdul",
+    }
+)
 
 
 # --- the indexed profile of a person ------------------------------------------------------
@@ -213,10 +284,19 @@ class Profile:
     def keys(self) -> set[str]:
         keys: set[str] = set()
         for variant in self.variants:
-            sk = sorted(set(variant.skeletons))
+            tokens = {skeleton(t): t for t in sorted(variant.tokens)}
+            sk = sorted(tokens)
             if len(sk) == 1:
                 keys.add(f"n:{sk[0]}")
-            keys.update(f"p:{a}|{b}" for a, b in combinations(sk, 2))
+            pairs = list(combinations(sk, 2))
+            # A pair of two very common tokens (Nguyen Van, Tran Thi) would block a tenth of
+            # the index together; such a pair is a key only when the name has nothing else.
+            rare = [
+                (a, b)
+                for a, b in pairs
+                if tokens[a] not in COMMON_NAME_TOKENS or tokens[b] not in COMMON_NAME_TOKENS
+            ]
+            keys.update(f"p:{a}|{b}" for a, b in rare or pairs)
         keys.update(f"doc:{d}" for d in self.documents if len(d.split(":", 1)[1]) >= 5)
         return {k[:120] for k in keys}
 
@@ -330,6 +410,10 @@ def _doc_numbers(docs: tuple[str, ...]) -> dict[str, set[str]]:
         country, number = doc.split(":", 1)
         by_country.setdefault(country, set()).add(number)
     return by_country
+
+
+# The best score two persons born in different known years can get (names 100, nationality).
+MAX_SCORE_WITH_DIFFERENT_YEARS = 100 - 40 + 5
 
 
 def score(a: Profile, b: Profile) -> Score:

@@ -73,10 +73,15 @@ class PersonKey(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keys")
     key = models.CharField(max_length=120)
+    # The person's birth year, copied: persons born in different years cannot reach the
+    # threshold, so a probe reads only (key, same year or unknown) from the index.
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "key"], name="one_key_per_person")]
-        indexes = [models.Index(fields=["key", "person"], name="personkey_key_person")]
+        indexes = [
+            models.Index(fields=["key", "birth_year", "person"], name="personkey_key_year_person")
+        ]
 
     def __str__(self) -> str:
         return self.key

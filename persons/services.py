@@ -88,6 +88,11 @@ def victim_profile(victim: Victim) -> matching.Profile:
     )
 
 
+def person_fingerprint(prof: matching.Profile, *, trafficked: bool) -> str:
+    """What matching reads: the profile, and whether a victim is a trafficked worker."""
+    return hashlib.sha256(f"{prof.fingerprint()}:{trafficked}".encode()).hexdigest()
+
+
 def _sources(kind: str, ids: Iterable[int]) -> list[Suspect | Victim]:
     model = Suspect if kind == PersonKind.SUSPECT else Victim
     return list(model.objects.filter(pk__in=list(ids)).select_related("case").order_by("pk"))
@@ -112,8 +117,7 @@ def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:
         for source in sources:
             prof = suspect_profile(source) if kind == PersonKind.SUSPECT else victim_profile(source)
             trafficked = kind == PersonKind.VICTIM and source.kind in TRAFFICKED_KINDS
-            # What matching reads: the profile, and whether a victim is a trafficked worker.
-            fingerprint = hashlib.sha256(f"{prof.fingerprint()}:{trafficked}".encode()).hexdigest()
+            fingerprint = person_fingerprint(prof, trafficked=trafficked)
             person = existing.get(source.pk)
             if person is not None and person.fingerprint == fingerprint:
                 if person.source_updated_at != source.updated_at:
@@ -146,7 +150,10 @@ def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:
                     setattr(person, name, value)
                 person.save()
                 PersonKey.objects.filter(person=person).delete()
-            new_keys.extend(PersonKey(person=person, key=k) for k in sorted(prof.keys()))
+            new_keys.extend(
+                PersonKey(person=person, key=k, birth_year=prof.birth_year)
+                for k in sorted(prof.keys())
+            )
             changed.append(person.pk)
         PersonKey.objects.bulk_create(new_keys, ignore_conflicts=True, batch_size=2000)
     return changed
@@ -155,25 +162,40 @@ def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:
 # --- matching ------------------------------------------------------------------------------
 
 
-def _candidates(person_keys: dict[int, list[str]]) -> dict[int, set[int]]:
-    """For each person, the other persons sharing at least one blocking key: one indexed probe
-    per key, never a scan."""
-    by_key: dict[str, list[int]] = {}
-    all_keys = sorted({k for keys in person_keys.values() for k in keys})
-    for some in _chunks(all_keys, 2000):
-        for key, pid in PersonKey.objects.filter(key__in=some).values_list("key", "person_id"):
-            by_key.setdefault(key, []).append(pid)
+def year_pruning() -> bool:
+    """Two persons born in different (known) years score at most 100 - 40 + 5 = 65: above
+    that threshold they can never match, so candidates are read for the same year only."""
+    return threshold() > matching.MAX_SCORE_WITH_DIFFERENT_YEARS
+
+
+def _candidates(person_keys: dict[int, list[str]], years: dict[int, int | None]) -> dict:
+    """For each person, the other persons sharing at least one blocking key (and, when year
+    pruning holds, born the same year or of unknown year): index probes on (key, birth year),
+    never a scan."""
+    prune = year_pruning()
+    groups: dict[int | None, list[int]] = {}
+    for pid in person_keys:
+        groups.setdefault(years.get(pid) if prune else None, []).append(pid)
     result: dict[int, set[int]] = {}
-    for pid, keys in person_keys.items():
-        counts: dict[int, int] = {}
-        for key in keys:
-            for other in by_key.get(key, ()):
-                if other != pid:
-                    counts[other] = counts.get(other, 0) + 1
-        if len(counts) > CANDIDATE_LIMIT:
-            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATE_LIMIT]
-            counts = dict(ranked)
-        result[pid] = set(counts)
+    for year, pids in groups.items():
+        by_key: dict[str, list[int]] = {}
+        all_keys = sorted({k for pid in pids for k in person_keys[pid]})
+        for some in _chunks(all_keys, 2000):
+            rows = PersonKey.objects.filter(key__in=some)
+            if year is not None:
+                rows = rows.filter(Q(birth_year=year) | Q(birth_year__isnull=True))
+            for key, other in rows.values_list("key", "person_id"):
+                by_key.setdefault(key, []).append(other)
+        for pid in pids:
+            counts: dict[int, int] = {}
+            for key in person_keys[pid]:
+                for other in by_key.get(key, ()):
+                    if other != pid:
+                        counts[other] = counts.get(other, 0) + 1
+            if len(counts) > CANDIDATE_LIMIT:
+                ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATE_LIMIT]
+                counts = dict(ranked)
+            result[pid] = set(counts)
     return result
 
 
@@ -200,18 +222,21 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
     ids = sorted(set(person_ids))
     if not ids:
         return MatchResult()
+    # Locked (in a fixed order) while matched: re-indexing waits, so the profiles read here
+    # are the ones marked matched at the end.
     rows = {
         pk: (fp, prof, kind, trafficked)
-        for pk, fp, prof, kind, trafficked in Person.objects.filter(pk__in=ids).values_list(
-            "pk", "fingerprint", "profile", "kind", "trafficked_victim"
-        )
+        for pk, fp, prof, kind, trafficked in Person.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "fingerprint", "profile", "kind", "trafficked_victim")
     }
     keys: dict[int, list[str]] = {pk: [] for pk in rows}
     for pid, key in PersonKey.objects.filter(person_id__in=list(rows)).values_list(
         "person_id", "key"
     ):
         keys[pid].append(key)
-    candidates = _candidates(keys)
+    candidates = _candidates(keys, {pk: v[1]["birth"][0] for pk, v in rows.items()})
     others = {c for cs in candidates.values() for c in cs} - rows.keys()
     info = {pk: (prof, kind, trafficked) for pk, (_, prof, kind, trafficked) in rows.items()}
     for start_ids in _chunks(sorted(others), 5000):
@@ -270,10 +295,7 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
         )
     if stale:
         PersonMatch.objects.filter(pk__in=stale).delete()
-    # Only a person whose profile did not change meanwhile counts as matched.
-    now = timezone.now()
-    for pk, (fp, *_rest) in rows.items():
-        Person.objects.filter(pk=pk, fingerprint=fp).update(matched_at=now)
+    Person.objects.filter(pk__in=list(rows)).update(matched_at=timezone.now())
     return MatchResult(matched=len(rows), created=len(new), removed=len(stale))
 
 

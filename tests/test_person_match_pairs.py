@@ -4,7 +4,7 @@ same profile, blocking keys and score the index uses."""
 import pytest
 from django.conf import settings
 
-from persons.matching import profile, score
+from persons.matching import MAX_SCORE_WITH_DIFFERENT_YEARS, profile, score
 
 
 def P(name, *aliases, born=(None, None, None), nat=(), docs=()):
@@ -223,3 +223,15 @@ def test_different_birth_years_and_documents_are_explained():
     )
     assert "different birth years" in result.explanation
     assert "different document numbers" in result.explanation
+
+
+@pytest.mark.parametrize(("label", "a", "b"), MUST_MATCH, ids=[m[0] for m in MUST_MATCH])
+def test_different_birth_years_never_reach_the_threshold(label, a, b):
+    """What lets blocking read candidates of the same birth year only."""
+    a.birth_year, b.birth_year = 1950, 1990
+    a.birth_month = a.birth_day = b.birth_month = b.birth_day = None
+    a.nationalities = b.nationalities = ("VN",)
+    if set(a.documents) & set(b.documents):
+        a.documents = b.documents = ()
+    assert score(a, b).value <= MAX_SCORE_WITH_DIFFERENT_YEARS
+    assert settings.FORTRESS_PERSON_MATCH_THRESHOLD > MAX_SCORE_WITH_DIFFERENT_YEARS

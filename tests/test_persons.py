@@ -117,7 +117,7 @@ def test_blocking_reads_only_persons_sharing_a_key(saved, own_case, partner_case
     same = suspect(saved, partner_case, "Nguyen An")
     person = Person.objects.get(suspect=target)
     keys = {person.pk: list(person.keys.values_list("key", flat=True))}
-    candidates = services._candidates(keys)[person.pk]
+    candidates = services._candidates(keys, {person.pk: None})[person.pk]
     assert candidates == {Person.objects.get(suspect=same).pk}
     # Matching one person costs the same number of queries whatever the number indexed.
     with CaptureQueriesContext(connection) as few:
@@ -414,3 +414,35 @@ def test_api_confirm_and_dismiss(flagged, api, alice):
     assert c.get("/api/v1/person-matches/?status=confirmed").json()["results"][0]["id"] == match.pk
     r = c.post(f"/api/v1/person-matches/{match.pk}/dismiss/", {"reason": "Other person"})
     assert r.json()["status"] == "dismissed" and r.json()["non_punishment"] is False
+
+
+def test_the_rebuild_commands_cover_persons(saved, own_case, partner_case):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    suspect(saved, own_case, "Nguyễn Văn An")
+    suspect(saved, partner_case, "AN VAN NGUYEN")
+    before = pairs()
+    PersonMatch.objects.all().delete()
+    out = StringIO()
+    call_command("xref_rebuild", stdout=out)
+    assert "0 persons re-indexed, 2 matched; 1 matches created" in out.getvalue()
+    assert pairs() == before
+    out = StringIO()
+    call_command("persons_rebuild", stdout=out)
+    assert "0 matches created, 0 removed" in out.getvalue()
+
+
+def test_candidates_born_in_other_years_are_not_read(saved, own_case, partner_case):
+    target = suspect(saved, own_case, "Nguyễn Văn An", birth_year=1990)
+    suspect(saved, partner_case, "AN VAN NGUYEN", birth_year=1970)
+    unknown = suspect(saved, partner_case, "Nguyen An")
+    same = suspect(saved, partner_case, "Nguyen V. An", birth_year=1990)
+    person = Person.objects.get(suspect=target)
+    keys = {person.pk: list(person.keys.values_list("key", flat=True))}
+    found = services._candidates(keys, {person.pk: 1990})[person.pk]
+    assert found == set(
+        Person.objects.filter(suspect__in=[unknown, same]).values_list("pk", flat=True)
+    )
+    assert services.year_pruning()

@@ -11,6 +11,7 @@ SEEDERS = [
     "indicators.demo",
     "victims.demo",
     "operations.demo",
+    "persons.demo",
 ]
 
 

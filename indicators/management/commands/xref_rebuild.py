@@ -1,5 +1,6 @@
 """Recompute every value's case count, common flag and hits from the stored sightings."""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from indicators import tasks, xref
@@ -27,3 +28,4 @@ class Command(BaseCommand):
                 f"{result.hits_removed} removed."
             )
         )
+        call_command("persons_rebuild", chunk=chunk, stdout=self.stdout)  # persons too

@@ -1,0 +1,389 @@
+"""The person-matching benchmark (run by hand: `make bench`; small in CI: `make bench-small`).
+
+On a PostgreSQL database of its own (created, migrated and filled by this script) it generates
+N suspects with SQL (Vietnamese-heavy names with the real skew of Nguyen, Tran, Van, Thi...,
+Chinese, Thai and Western names; a birth year for 80 %), indexes them with the real profile
+and key functions written by COPY, then measures:
+
+1. matching one new person against the index: the worker time of persons.services.
+   person_refresh for new suspects saved through the service (cross-spelled variants of
+   indexed people, with and without a birth year), median / p95 / max, and candidates read;
+2. the full rebuild: re-indexing every person (persons.services.index_sources over all) and
+   matching every person chunk by chunk (persons.services.match_persons), with the RSS after
+   every chunk (flat memory), for at most --rebuild-seconds of matching (the rate and the
+   memory per chunk are measured; a full-length figure is printed only when it completed).
+
+Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+       python benchmarks/persons_bench.py --persons 1000000 [--database fortress_persons_bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from xref_bench import _database_url, _memory_mb, _recreate_database, _rss_mb
+
+SURNAMES = (
+    ["Nguyen"] * 38
+    + ["Tran"] * 11
+    + ["Le"] * 9
+    + ["Pham"] * 7
+    + ["Hoang", "Huynh", "Phan", "Vu", "Vo", "Dang", "Bui", "Do", "Ho", "Ngo", "Duong", "Ly"] * 2
+    + ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou"]
+    + ["Srisuk", "Jaidee", "Boonmee", "Wongsawat", "Chaiyaporn", "Saetang"]
+    + ["Okafor", "Adeyemi", "Smith", "Martin", "Petrov", "Ivanov", "Sok", "Chea", "Tan", "Lim"]
+)
+MIDDLES = (
+    ["Van"] * 30 + ["Thi"] * 30 + ["Duc", "Minh", "Huu", "Quoc", "Ngoc", "Thanh"] * 3 + [""] * 22
+)
+GIVENS = [
+    "An",
+    "Anh",
+    "Bao",
+    "Binh",
+    "Chau",
+    "Chi",
+    "Cuong",
+    "Dung",
+    "Duy",
+    "Giang",
+    "Ha",
+    "Hai",
+    "Hanh",
+    "Hieu",
+    "Hoa",
+    "Hong",
+    "Hue",
+    "Hung",
+    "Huong",
+    "Khanh",
+    "Khoa",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Minh",
+    "Nam",
+    "Nga",
+    "Ngoc",
+    "Nhung",
+    "Phong",
+    "Phuc",
+    "Phuong",
+    "Quan",
+    "Quang",
+    "Son",
+    "Tam",
+    "Thanh",
+    "Thao",
+    "Thu",
+    "Thuy",
+    "Tien",
+    "Trang",
+    "Trung",
+    "Tuan",
+    "Tung",
+    "Uyen",
+    "Viet",
+    "Vinh",
+    "Xuan",
+    "Yen",
+    "Wei",
+    "Fang",
+    "Jie",
+    "Lei",
+    "Na",
+    "Qiang",
+    "Yang",
+    "Min",
+    "Jing",
+    "Hao",
+    "Somchai",
+    "Somsak",
+    "Anucha",
+    "Wichai",
+    "Pranee",
+    "Kittipong",
+    "Emeka",
+    "Ngozi",
+    "Ivan",
+    "Sergei",
+    "Dara",
+    "Sokha",
+    "Chenda",
+    "James",
+    "Marie",
+    "Karim",
+    "Lucas",
+    "Hugo",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--per-case", type=int, default=10, help="Suspects per case.")
+    parser.add_argument("--agencies", type=int, default=20)
+    parser.add_argument("--new", type=int, default=30, help="New persons to match, timed.")
+    parser.add_argument("--rebuild-seconds", type=float, default=300.0)
+    parser.add_argument("--database", default="fortress_persons_bench")
+    args = parser.parse_args()
+
+    url = _database_url(args.database)
+    _recreate_database(url, args.database)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["CELERY_BROKER_URL"] = "memory://"  # published tasks are never consumed
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    run(args)
+
+
+def _generate(args) -> list:
+    from django.db import connection
+
+    from agencies.models import Agency, Role, User
+    from cases.models import Case
+
+    countries = ["VN", "TH", "KH", "NG", "FR", "PH", "MY", "ID", "LA", "MM"]
+    agencies = Agency.objects.bulk_create(
+        Agency(
+            code=f"bench-{i}",
+            name=f"Bench agency {i}",
+            country=countries[i % 10],
+            contact_email=f"desk@bench-{i}.example.org",
+        )
+        for i in range(args.agencies)
+    )
+    users = User.objects.bulk_create(
+        User(username=f"bench-{a.code}", agency=a, role=Role.INVESTIGATOR) for a in agencies
+    )
+    n_cases = max(2, args.persons // args.per_case)
+    Case.objects.bulk_create(
+        (
+            Case(
+                reference=f"PB-{i:07d}", title=f"Bench case {i}", agency=agencies[i % len(agencies)]
+            )
+            for i in range(n_cases)
+        ),
+        batch_size=5000,
+    )
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id) FROM cases_case")
+        (case_min,) = cur.fetchone()
+        # Suspect g: names drawn by multiplicative hashing of g; 20 % without a birth year.
+        cur.execute(
+            """INSERT INTO cases_suspect
+                 (case_id, full_name, aliases, birth_year, nationalities, documents, role, status,
+                  notice_references, created_at, updated_at)
+               SELECT %(case_min)s + (g - 1) / %(per_case)s,
+                      trim(regexp_replace(
+                        (%(s)s::text[])[1 + (g::bigint * 2654435761) %% %(ns)s] || ' ' ||
+                        (%(m)s::text[])[1 + (g::bigint * 40503) %% %(nm)s] || ' ' ||
+                        (%(gv)s::text[])[1 + (g::bigint * 97531) %% %(ng)s], ' +', ' ', 'g')),
+                      '[]'::jsonb,
+                      CASE WHEN g %% 5 = 0 THEN NULL ELSE 1950 + (g::bigint * 7919) %% 56 END,
+                      '', '[]'::jsonb, 'other', 'at_large', '', now(), now()
+               FROM generate_series(1, %(n)s) g""",
+            {
+                "case_min": case_min,
+                "per_case": args.per_case,
+                "s": SURNAMES,
+                "ns": len(SURNAMES),
+                "m": MIDDLES,
+                "nm": len(MIDDLES),
+                "gv": GIVENS,
+                "ng": len(GIVENS),
+                "n": args.persons,
+            },
+        )
+    return users
+
+
+def _index_by_copy() -> int:
+    """Index every generated suspect with the real profile, fingerprint and key functions,
+    written with COPY (the incremental path would take hours for a million rows)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from persons import matching
+    from persons.services import person_fingerprint
+
+    now = timezone.now()
+    cache: dict[str, matching.Profile] = {}
+    count = 0
+    with connection.cursor() as read:
+        read.execute(
+            "SELECT s.id, s.full_name, s.birth_year, s.case_id, c.agency_id, s.updated_at "
+            "FROM cases_suspect s JOIN cases_case c ON c.id = s.case_id ORDER BY s.id"
+        )
+        rows = read.fetchall()
+    with connection.cursor() as cur:
+        raw = cur.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(
+            "COPY persons_person (id, kind, suspect_id, case_id, agency_id, profile, sort_key,"
+            " birth_year, trafficked_victim, fingerprint, source_updated_at, indexed_at,"
+            " matched_at) FROM STDIN"
+        ) as person_copy:
+            keys_rows = []
+            for sid, name, year, case_id, agency_id, updated_at in rows:
+                base = cache.get(name)
+                if base is None:
+                    base = cache[name] = matching.profile(names=[name])
+                prof = matching.Profile(variants=base.variants, birth_year=year)
+                person_copy.write_row(
+                    (
+                        sid,
+                        "suspect",
+                        sid,
+                        case_id,
+                        agency_id,
+                        _json(prof.as_json()),
+                        " ".join(sorted(prof.variants[0].tokens)),
+                        year,
+                        False,
+                        person_fingerprint(prof, trafficked=False),
+                        updated_at,
+                        now,
+                        now,
+                    )
+                )
+                keys_rows.extend((sid, k, year) for k in sorted(prof.keys()))
+                count += 1
+        with raw.copy("COPY persons_personkey (person_id, key, birth_year) FROM STDIN") as key_copy:
+            for row in keys_rows:
+                key_copy.write_row(row)
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('persons_person', 'id'), "
+            "(SELECT max(id) FROM persons_person))"
+        )
+        cur.execute("ANALYZE")
+    return count
+
+
+def _json(data) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False)
+
+
+def run(args) -> None:
+    from django.db import connection, transaction
+
+    from cases.models import Case, Suspect
+    from cases.services import suspect_create
+    from persons import services
+    from persons.models import Person, PersonKey
+    from victims.models import Victim
+
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {_memory_mb()} memory, "
+        f"PostgreSQL {connection.cursor().connection.info.server_version}"
+    )
+    t0 = time.perf_counter()
+    users = _generate(args)
+    print(f"generated {args.persons:,} suspects in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    indexed = _index_by_copy()
+    print(
+        f"indexed {indexed:,} persons, {PersonKey.objects.count():,} blocking keys (COPY) in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+
+    # 1. One new person at a time, saved through the service, matched by the task's service.
+    variants = [
+        ("Nguyễn Văn An", 1990),
+        ("AN VAN NGUYEN", None),
+        ("Nguyen V. Hung", 1985),
+        ("Trần Thị Mai", 1995),
+        ("MAI THI TRAN", None),
+        ("张伟", 1982),
+        ("Zhang Wei", None),
+        ("สมชาย ใจดี", 1979),
+        ("Somchai Srisuk", None),
+        ("Lê Thị Thu Hà", 2000),
+    ]
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    candidates: list[int] = []
+    for n in range(args.new):
+        name, year = variants[n % len(variants)]
+        owner = users[n % len(users)]
+        case = Case.objects.create(reference=f"PB-NEW-{n:04d}", title="New", agency=owner.agency)
+        with transaction.atomic():
+            s = suspect_create(case=case, by=owner, full_name=name, birth_year=year)
+        t0 = time.perf_counter()
+        services.person_refresh(kind="suspect", source_id=s.pk)
+        timings[year is not None].append((time.perf_counter() - t0) * 1000)
+        person = Person.objects.get(suspect=s)
+        keys = {person.pk: list(person.keys.values_list("key", flat=True))}
+        candidates.append(len(services._candidates(keys, {person.pk: year})[person.pk]))
+    all_ms = sorted(timings[True] + timings[False])
+    p95 = all_ms[max(0, int(len(all_ms) * 0.95) - 1)]
+    print(
+        f"\n[one new person vs {indexed:,} indexed, {len(all_ms)} persons] median "
+        f"{statistics.median(all_ms):.1f} ms, p95 {p95:.1f} ms, max {all_ms[-1]:.1f} ms; with a "
+        f"birth year median {statistics.median(timings[True]):.1f} ms, without "
+        f"{statistics.median(timings[False]):.1f} ms; candidates read median "
+        f"{statistics.median(candidates):.0f}, max {max(candidates)}"
+    )
+
+    # 2. The full rebuild: re-index everything, then match chunk by chunk (time-boxed).
+    rss = [_rss_mb()]
+    t0 = time.perf_counter()
+    reindexed = 0
+    for kind, model in (("suspect", Suspect), ("victim", Victim)):
+        for ids in services._pk_chunks(model.objects.all(), services.CHUNK):
+            reindexed += len(services.index_sources(kind=kind, ids=ids))
+            rss.append(_rss_mb())
+    index_s = time.perf_counter() - t0
+    print(
+        f"\n[rebuild: re-index] {Person.objects.count():,} persons read and re-profiled in "
+        f"{index_s:.1f} s ({reindexed} changed); RSS {rss[0]:.0f} -> {max(rss):.0f} MB"
+    )
+    t0 = time.perf_counter()
+    matched = 0
+    chunk_rss = []
+    complete = True
+    for ids in services._pk_chunks(Person.objects.all(), services.CHUNK):
+        matched += services.match_persons(ids).matched
+        chunk_rss.append(_rss_mb())
+        if time.perf_counter() - t0 > args.rebuild_seconds:
+            complete = Person.objects.filter(pk__gt=ids[-1]).count() == 0
+            break
+    match_s = time.perf_counter() - t0
+    total = Person.objects.count()
+    rate = matched / match_s
+    quarter = max(1, len(chunk_rss) // 4)
+    print(
+        f"[rebuild: match] {matched:,} of {total:,} persons matched in {match_s:.1f} s "
+        f"({rate:,.0f} persons/s){'' if complete else ' (time-boxed: stopped early)'}; RSS "
+        f"after the first quarter of chunks {max(chunk_rss[:quarter]):.0f} MB, after the last "
+        f"{max(chunk_rss[-quarter:]):.0f} MB (max RSS over the rebuild "
+        f"{max(rss + chunk_rss):.0f} MB)"
+    )
+    if complete:
+        print(f"[rebuild] complete: {index_s + match_s:.1f} s")
+    else:
+        print(
+            f"[rebuild] not run to the end; at the measured rate the matching pass would take "
+            f"about {total / rate / 60:.0f} min (an extrapolation, not a measurement)"
+        )
+
+
+if __name__ == "__main__":
+    main()
