@@ -7,6 +7,7 @@ admins never (analysts get counts); anyone else gets 404, never 403.
 """
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cases.models import SharingLevel
@@ -185,10 +186,16 @@ def test_investigator_sees_names_on_the_case_page_and_the_read_is_logged(client,
 def test_the_access_log_cannot_be_changed_or_deleted(world):
     entry = VictimAccessLog.objects.first()
     entry.reason = "covering tracks"
-    with pytest.raises(Exception, match="never changed"):
+    with pytest.raises(ValidationError, match="never changed"):
         entry.save()
-    with pytest.raises(Exception, match="never deleted"):
+    with pytest.raises(ValidationError, match="never deleted"):
         entry.delete()
+    with pytest.raises(ValidationError, match="never changed"):
+        VictimAccessLog.objects.filter(pk=entry.pk).update(reason="bulk rewrite")
+    with pytest.raises(ValidationError, match="never deleted"):
+        VictimAccessLog.objects.all().delete()
+    entry.refresh_from_db()
+    assert entry.reason == ""
 
 
 def test_changes_are_logged(world):

@@ -317,8 +317,20 @@ class Repatriation(models.Model):
         )
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """No bulk update or delete either."""
+
+    def update(self, **kwargs):
+        raise ValidationError(f"{self.model._meta.verbose_name} entries are never changed.")
+
+    def delete(self):
+        raise ValidationError(f"{self.model._meta.verbose_name} entries are never deleted.")
+
+
 class AppendOnlyModel(models.Model):
     """Rows are written once: the app never updates or deletes them."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True
