@@ -23,9 +23,11 @@ STYLE = Style(
     font_family="system-ui, sans-serif",
 )
 SERIES_LABELS = {
+    "cases_opened": "Cases opened",
     "arrested": "Suspects arrested",
     "victims_rescued": "Victims rescued",
     "victims_repatriated": "Victims repatriated",
+    "assets_frozen": "Assets frozen (or later)",
     "taken_down": "Infrastructure taken down",
 }
 

@@ -7,32 +7,52 @@
   outside.
 
 Every object is made through the services of its app (cases, suspects, assets, victims and
-repatriations, indicators), as the users of each agency would. Demo only: so that the charts
-over time show months rather than one day, the dates of the demo's own arrests (suspect
-history) and repatriation steps are then spread over the operation's period. Idempotent: an
-operation found by its code is left as it is.
+repatriations, indicators), as the users of each agency would. The dates users enter (case
+opened, asset status changed, takedown) are spread over each operation's period; arrests and
+repatriation steps are dated when the demo records them (today), as they would be in use.
+Idempotent: an operation found by its code is left as it is.
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 from decimal import Decimal
 
 from django.utils import timezone
 
 from agencies.demo import agency_for, user_for
-from cases.models import FraudType, OperationStatus, Suspect, SuspectStatus
+from cases.models import FraudType, OperationStatus, SuspectStatus
 from cases.services import asset_create, case_create, suspect_create
 from indicators import xref
 from indicators.services import indicator_update, indicators_add_batch
 from operations import services
 from victims import services as victim_services
 from victims.factories import advance
-from victims.models import RepatriationStep, Stage, VictimKind
+from victims.models import Stage, VictimKind
 
-FIRST = ["An", "Binh", "Somchai", "Dara", "Chinedu", "Malee", "Sokha", "Emeka", "Linh", "Wei"]
 LAST = ["Nguyen", "Tran", "Srisuk", "Chea", "Okafor", "Wong", "Sok", "Adeyemi", "Pham", "Li"]
+# Demo persons get made-up given names whose consonants differ for every person, so that person
+# matching (persons/) finds no false match among them: it blocks on the consonant skeletons.
+CONSONANTS, VOWELS = "bdklmnprst", "aeiou"
+
+
+TRIPLES = [
+    (a, b, c)
+    for c in CONSONANTS
+    for b in CONSONANTS
+    for a in CONSONANTS
+    if a != b and b != c  # a doubled consonant would fold into one
+]
+
+
+def demo_name(i: int) -> str:
+    a, b, c = TRIPLES[i]
+    given = f"{a}{VOWELS[i % 5]}{b}{VOWELS[i // 5 % 5]}{c}a".capitalize()
+    return f"{given} {LAST[i // 7 % len(LAST)]}"
+
+
 STATUSES = [
     (SuspectStatus.AT_LARGE, 3),
     (SuspectStatus.WANTED, 2),
@@ -114,19 +134,21 @@ OPERATIONS = [
 ]
 
 
-def _moment(rng: random.Random, start: datetime.date, days: int) -> datetime.datetime:
+def _day(rng: random.Random, start: datetime.date, days: int) -> datetime.date:
+    """A day of the operation's period, never in the future."""
     day = start + datetime.timedelta(days=rng.randrange(max(days, 1)))
-    return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=datetime.UTC)
+    return min(day, timezone.localdate())
 
 
 def seed(out) -> None:
     made = []
-    for spec in OPERATIONS:
+    for number, spec in enumerate(OPERATIONS):
         code, name, lead, accepted, invited, status, ago, ran, rates, objectives, *rest = spec
         targets, plan = rest
         if services.JointOperation.objects.filter(code=code).exists():
             continue
         rng = random.Random(code)
+        names = itertools.count(500 * number)
         today = timezone.localdate()
         starts_on = today - datetime.timedelta(days=ago)
         ends_on = starts_on + datetime.timedelta(days=ran) if ran else None
@@ -157,7 +179,7 @@ def seed(out) -> None:
         services.operation_set_status(operation=op, by=supervisor, status=OperationStatus.ACTIVE)
         period = (ends_on or today) - starts_on
         for n, (cc, fraud_type) in enumerate(plan):
-            _linked_case(op, rng, n, cc, fraud_type, starts_on, period.days, code)
+            _linked_case(op, rng, names, n, cc, fraud_type, starts_on, period.days, code)
         if status == OperationStatus.CONCLUDED:
             services.operation_set_status(operation=op, by=supervisor, status=status)
         made.append(op)
@@ -168,7 +190,7 @@ def seed(out) -> None:
     )
 
 
-def _linked_case(op, rng, n, cc, fraud_type, start, days, code) -> None:
+def _linked_case(op, rng, names, n, cc, fraud_type, start, days, code) -> None:
     investigator = user_for(cc, "investigator")
     liaison = user_for(cc, "liaison")
     case = case_create(
@@ -176,26 +198,22 @@ def _linked_case(op, rng, n, cc, fraud_type, start, days, code) -> None:
         title=f"{op.name}: {FraudType(fraud_type).label.lower()} cell {n + 1}",
         fraud_type=fraud_type,
         countries=rng.sample([c.code for c in op.target_countries], 2),
-        opened_on=start,
+        opened_on=_day(rng, start, days // 2),
     )
     # Most cases are opened to the operation; a few stay restricted and only add to counts.
     services.operation_link_case(operation=op, case=case, by=investigator, share=n % 4 != 3)
 
     statuses = [s for s, weight in STATUSES for _ in range(weight)]
     suspects = []
-    for i in range(rng.randint(6, 14)):
+    for _ in range(rng.randint(6, 14)):
         suspects.append(
             suspect_create(
                 case=case,
                 by=investigator,
-                full_name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {code[-4:]}-{n}-{i}",
+                full_name=demo_name(next(names)),
                 status=rng.choice(statuses),
             )
         )
-    history = Suspect.history.model
-    for suspect in suspects:
-        history.objects.filter(id=suspect.pk).update(history_date=_moment(rng, start, days))
-
     currency = CURRENCY[cc]
     for i in range(rng.randint(2, 5)):
         asset_create(
@@ -206,13 +224,14 @@ def _linked_case(op, rng, n, cc, fraud_type, start, days, code) -> None:
             amount=Decimal(AMOUNT[currency] * rng.randint(1, 20)),
             currency=currency,
             status=rng.choice(ASSET_STATUSES),
+            status_changed_on=_day(rng, start, days),
         )
 
-    for i in range(rng.randint(3, 9)):
+    for _ in range(rng.randint(3, 9)):
         victim = victim_services.victim_create(
             by=liaison,
             case=case,
-            full_name=f"{rng.choice(FIRST)} {rng.choice(LAST)} (victim {code[-4:]}-{n}-{i})",
+            full_name=demo_name(next(names)),
             kind=rng.choice(list(VictimKind)),
             nationality=rng.choice(NATIONALITIES),
             consent_to_share=True,
@@ -222,11 +241,6 @@ def _linked_case(op, rng, n, cc, fraud_type, start, days, code) -> None:
                 by=liaison, victim=victim, destination_country=victim.nationality.code
             )
             advance(repatriation, by=liaison, stage=rng.choice(STAGES))
-            # Demo only: spread the steps over the operation's period, in order.
-            moment = _moment(rng, start, days // 2)
-            for step in RepatriationStep.objects.filter(repatriation=repatriation).order_by("pk"):
-                RepatriationStep.objects.filter(pk=step.pk).update(at=min(moment, timezone.now()))
-                moment += datetime.timedelta(days=rng.randint(3, 20))
 
     rows = [
         {"kind": "domain", "value": f"{code}-{cc}-{n}-{i}.com"} for i in range(rng.randint(4, 10))
@@ -236,10 +250,9 @@ def _linked_case(op, rng, n, cc, fraud_type, start, days, code) -> None:
     indicators = indicators_add_batch(case=case, by=investigator, rows=rows)
     for indicator in indicators[:-1]:
         if rng.random() < 0.6:
-            day = start + datetime.timedelta(days=rng.randrange(max(days, 1)))
             indicator_update(
                 indicator=indicator,
                 by=investigator,
                 takedown_status="taken_down",
-                takedown_date=min(day, timezone.localdate()),
+                takedown_date=_day(rng, start, days),
             )

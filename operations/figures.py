@@ -71,7 +71,14 @@ RESCUED_STAGES = (
 REPATRIATED_STAGES = (Stage.REPATRIATED, Stage.REINTEGRATION_FOLLOW_UP)
 ASSET_MEASURES = {"frozen": FROZEN, "seized": SEIZED, "recovered": RECOVERED}
 # The series drawn over time, by month.
-SERIES = ("arrested", "victims_rescued", "victims_repatriated", "taken_down")
+SERIES = (
+    "cases_opened",
+    "arrested",
+    "victims_rescued",
+    "victims_repatriated",
+    "assets_frozen",
+    "taken_down",
+)
 
 
 @dataclass
@@ -255,7 +262,7 @@ def operation_figures(user: User, operation: JointOperation) -> Figures:
     figures.hits_between_participants = hits_between_participants(cases).count()
 
     # Over time, by month: first arrest (the suspect's history), first step to rescued and to
-    # repatriated, takedown date.
+    # repatriated (when it was recorded).
     monthly = [
         (
             "arrested",
@@ -282,19 +289,34 @@ def operation_figures(user: User, operation: JointOperation) -> Figures:
         )
         for row in rows:
             over_time[_month(row["month"])][name] += row["n"]
-    takedowns = (
-        Indicator.objects.filter(
-            _linked(cases),
-            takedown_status=TakedownStatus.TAKEN_DOWN,
-            takedown_date__isnull=False,
+    # Dates entered by users: the case's opening, the asset's last status change (for assets
+    # frozen or later), the takedown.
+    dated = [
+        ("cases_opened", cases, "opened_on"),
+        (
+            "assets_frozen",
+            Asset.objects.filter(_linked(cases), status__in=FROZEN),
+            "status_changed_on",
+        ),
+        (
+            "taken_down",
+            Indicator.objects.filter(
+                _linked(cases),
+                takedown_status=TakedownStatus.TAKEN_DOWN,
+                takedown_date__isnull=False,
+            ),
+            "takedown_date",
+        ),
+    ]
+    for name, queryset, date_field in dated:
+        rows = (
+            queryset.annotate(month=TruncMonth(date_field))
+            .values("month")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .annotate(month=TruncMonth("takedown_date"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in takedowns:
-        over_time[_month(row["month"])]["taken_down"] += row["n"]
+        for row in rows:
+            over_time[_month(row["month"])][name] += row["n"]
 
     figures.by_country = dict(sorted(by_country.items()))
     figures.by_fraud_type = dict(sorted(by_type.items()))
