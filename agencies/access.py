@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from agencies.models import User
     from cases.models import Case, CaseQuerySet, JointOperation
+    from victims.models import Repatriation, RepatriationQuerySet, Victim, VictimQuerySet
 
     AnyUser = User | AnonymousUser
 
@@ -231,13 +232,13 @@ def victim_visibility_q(user: AnyUser, prefix: str = "") -> Q:
     return q
 
 
-def visible_victims(user: AnyUser):
+def visible_victims(user: AnyUser) -> VictimQuerySet:
     from victims.models import Victim
 
     return Victim.objects.visible_to(user)
 
 
-def get_victim_for_user(user: AnyUser, pk: Any, *, write: bool = False):
+def get_victim_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Victim:
     """The victim if `user` may read its identity (and edit it, with `write=True`); else 404."""
     from victims.models import Victim
 
@@ -250,7 +251,7 @@ def get_victim_for_user(user: AnyUser, pk: Any, *, write: bool = False):
     return victim
 
 
-def countable_victims(user: AnyUser):
+def countable_victims(user: AnyUser) -> VictimQuerySet:
     """Victims the user may COUNT (not read): those of every case the user may see. Analysts
     and agencies a case is shared with get numbers from this, never names."""
     from victims.models import Victim
@@ -266,7 +267,7 @@ def can_record_victims(user: AnyUser, case: Case) -> bool:
     return is_own_case(user, case) and can(user, Action.RECORD_VICTIMS)
 
 
-def can_edit_victim(user: AnyUser, victim) -> bool:
+def can_edit_victim(user: AnyUser, victim: Victim) -> bool:
     """Victim records are kept by the owning agency (the agency of the victim's case)."""
     return can_record_victims(user, victim.case)
 
@@ -283,13 +284,13 @@ def repatriation_visibility_q(user: AnyUser) -> Q:
     return q
 
 
-def visible_repatriations(user: AnyUser):
+def visible_repatriations(user: AnyUser) -> RepatriationQuerySet:
     from victims.models import Repatriation
 
     return Repatriation.objects.visible_to(user)
 
 
-def get_repatriation_for_user(user: AnyUser, pk: Any):
+def get_repatriation_for_user(user: AnyUser, pk: Any) -> Repatriation:
     from victims.models import Repatriation
 
     try:
@@ -302,13 +303,13 @@ def get_repatriation_for_user(user: AnyUser, pk: Any):
         raise Http404("No such repatriation.") from None
 
 
-def is_holding_agency(user: AnyUser, repatriation) -> bool:
+def is_holding_agency(user: AnyUser, repatriation: Repatriation) -> bool:
     """The agency whose case the victim belongs to: it holds the repatriation."""
     agency_id = agency_id_of(user)
     return agency_id is not None and repatriation.victim.case.agency_id == agency_id
 
 
-def is_accepting_agency(user: AnyUser, repatriation) -> bool:
+def is_accepting_agency(user: AnyUser, repatriation: Repatriation) -> bool:
     from victims.models import HandoverStatus
 
     agency_id = agency_id_of(user)
@@ -319,11 +320,11 @@ def is_accepting_agency(user: AnyUser, repatriation) -> bool:
     )
 
 
-def can_start_repatriation(user: AnyUser, victim) -> bool:
+def can_start_repatriation(user: AnyUser, victim: Victim) -> bool:
     return is_own_case(user, victim.case) and can(user, Action.MOVE_REPATRIATION)
 
 
-def can_move_repatriation(user: AnyUser, repatriation) -> bool:
+def can_move_repatriation(user: AnyUser, repatriation: Repatriation) -> bool:
     """The holding agency's liaison officers and supervisors move the stages; after an
     accepted hand-over, so do the accepting agency's."""
     return can(user, Action.MOVE_REPATRIATION) and (
@@ -331,7 +332,7 @@ def can_move_repatriation(user: AnyUser, repatriation) -> bool:
     )
 
 
-def movable_repatriations(user: AnyUser):
+def movable_repatriations(user: AnyUser) -> RepatriationQuerySet:
     """The repatriations `user` may move (the queryset twin of can_move_repatriation)."""
     from victims.models import HandoverStatus, Repatriation
 
@@ -344,7 +345,7 @@ def movable_repatriations(user: AnyUser):
     )
 
 
-def handovers_awaiting(user: AnyUser):
+def handovers_awaiting(user: AnyUser) -> RepatriationQuerySet:
     """Repatriations handed over to the user's agency and awaiting its decision."""
     from victims.models import HandoverStatus, Repatriation
 
@@ -356,7 +357,7 @@ def handovers_awaiting(user: AnyUser):
     )
 
 
-def can_handover(user: AnyUser, repatriation) -> bool:
+def can_handover(user: AnyUser, repatriation: Repatriation) -> bool:
     """The holding agency hands over, when no hand-over is pending or accepted."""
     from victims.models import HandoverStatus
 
@@ -367,7 +368,7 @@ def can_handover(user: AnyUser, repatriation) -> bool:
     )
 
 
-def can_accept(user: AnyUser, repatriation) -> bool:
+def can_accept(user: AnyUser, repatriation: Repatriation) -> bool:
     """Accept or decline: the liaison officers and supervisors of the agency handed to."""
     from victims.models import HandoverStatus
 
