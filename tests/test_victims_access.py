@@ -231,3 +231,18 @@ def test_supervisor_reads_the_agency_access_log(client, world):
         else:
             listed = client.get(reverse("victims:access_log")).content.decode()
             assert f'"record">V-{world["victim"].pk}<' not in listed
+
+
+def test_counts_without_names_in_the_api(api, world, make_case):
+    case = world["case"]
+    analyst = world["users"]["own"]["analyst"]
+    response = api(analyst).get("/api/v1/victims/counts/", {"case": case.pk})
+    assert response.json() == {"count": 1, "by_kind": {"trafficked_worker": 1}}
+    assert api(analyst).get(f"/api/v1/victims/{world['victim'].pk}/").status_code == 404
+    # The partner sees the (shared) case, so its count; the outsider sees neither.
+    partner = api(world["users"]["partner"]["analyst"]).get("/api/v1/victims/counts/")
+    assert partner.json()["count"] == 1
+    outsider = api(world["users"]["outsider"]["analyst"])
+    assert outsider.get("/api/v1/victims/counts/").json() == {"count": 0, "by_kind": {}}
+    assert outsider.get("/api/v1/victims/counts/", {"case": case.pk}).status_code == 404
+    assert not VictimAccessLog.objects.filter(user=analyst).exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -111,6 +112,31 @@ class VictimViewSet(
 
     def get_object(self) -> Victim:
         return access.get_victim_for_user(self.request.user, self.kwargs["pk"], write=True)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("case", int, description="Only this case's victims.")],
+        responses={
+            200: inline_serializer(
+                "VictimCounts",
+                {
+                    "count": serializers.IntegerField(),
+                    "by_kind": serializers.DictField(child=serializers.IntegerField()),
+                },
+            )
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def counts(self, request: Request) -> Response:
+        """How many victims the cases you may see hold, by kind: numbers, never names (what
+        analysts and agencies a case is shared with get)."""
+        victims = access.countable_victims(request.user)
+        case = request.query_params.get("case")
+        if case is not None:
+            victims = victims.filter(case=access.get_case_for_user(request.user, case))
+        by_kind = dict(
+            victims.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+        )
+        return Response({"count": sum(by_kind.values()), "by_kind": by_kind})
 
 
 _REPATRIATION_FILTERS = [
