@@ -3,6 +3,9 @@ read of a victim), writes through victims.services; 404 for anything the user ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies import access
 from agencies.models import Agency, User
+from agencies.services import PolicyError
 from victims import selectors, services
 from victims.forms import (
     BulkMoveForm,
@@ -34,6 +38,20 @@ CONFIRM_STAGES = frozenset({Stage.CLOSED, *SIDE_EXITS})
 def where(request: HttpRequest) -> str:
     match = request.resolver_match
     return f"{request.method} {match.view_name if match else request.path}"
+
+
+def policy_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A write the policy refuses after the page was shown (say, someone else decided the
+    hand-over meanwhile) answers like any object the user may not touch: 404."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PolicyError:
+            raise Http404("No such page.") from None
+
+    return wrapped
 
 
 def _require(allowed: bool) -> None:
@@ -72,6 +90,7 @@ def victim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@policy_404
 def victim_create(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_pk)
     _require(access.can_record_victims(request.user, case))
@@ -91,6 +110,7 @@ def victim_create(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@policy_404
 def victim_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access.get_victim_for_user(request.user, pk, write=True)
     victim = selectors.victim_for_read(request.user, pk, where=where(request))
@@ -119,6 +139,7 @@ def victim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@policy_404
 def repatriation_start(request: HttpRequest, pk: int) -> HttpResponse:
     victim = access.get_victim_for_user(request.user, pk)
     _require(access.can_start_repatriation(request.user, victim))
@@ -173,6 +194,7 @@ def repatriation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@policy_404
 def repatriation_move(request: HttpRequest, pk: int) -> HttpResponse:
     repatriation = access.get_repatriation_for_user(request.user, pk)
     _require(access.can_move_repatriation(request.user, repatriation))
@@ -207,6 +229,7 @@ def repatriation_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@policy_404
 def repatriation_handover(request: HttpRequest, pk: int) -> HttpResponse:
     repatriation = access.get_repatriation_for_user(request.user, pk)
     _require(access.can_handover(request.user, repatriation))
@@ -237,6 +260,7 @@ def repatriation_handover(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@policy_404
 def repatriation_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page (GET), then the acceptance (POST)."""
     repatriation = access.get_repatriation_for_user(request.user, pk)
@@ -256,6 +280,7 @@ def repatriation_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@policy_404
 def repatriation_decline(request: HttpRequest, pk: int) -> HttpResponse:
     repatriation = access.get_repatriation_for_user(request.user, pk)
     _require(access.can_accept(request.user, repatriation))
@@ -319,6 +344,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@policy_404
 def bulk_move(request: HttpRequest) -> HttpResponse:
     """Pick a group (GET), review it and confirm the move (POST), all-or-nothing."""
     user = request.user
