@@ -246,3 +246,30 @@ def test_counts_without_names_in_the_api(api, world, make_case):
     assert outsider.get("/api/v1/victims/counts/").json() == {"count": 0, "by_kind": {}}
     assert outsider.get("/api/v1/victims/counts/", {"case": case.pk}).status_code == 404
     assert not VictimAccessLog.objects.filter(user=analyst).exists()
+
+
+def test_the_holding_agency_log_shows_reads_by_the_accepting_agency(client, world):
+    _set_handover(world, "accepted")
+    partner_liaison = world["users"]["partner"]["liaison"]
+    client.force_login(partner_liaison)
+    client.get(reverse("victims:victim_detail", args=[world["victim"].pk]))
+    client.force_login(world["users"]["own"]["supervisor"])
+    page = client.get(reverse("victims:access_log"), {"q": partner_liaison.username})
+    rows = list(page.context["page"].object_list)
+    assert rows and {e.user_id for e in rows} == {partner_liaison.pk}
+    assert "GET victims:victim_detail" in {e.where for e in rows}
+    # The partner's supervisor sees the same entries: they were made by the partner's user.
+    client.force_login(world["users"]["partner"]["supervisor"])
+    theirs = client.get(reverse("victims:access_log")).context["page"].object_list
+    assert {e.user_id for e in theirs} == {partner_liaison.pk}
+
+
+def test_the_access_log_is_paginated(client, world):
+    liaison = world["users"]["own"]["liaison"]
+    services.log_access(
+        by=liaison, victims=[world["victim"]] * 120, action=AccessAction.READ, where="test"
+    )
+    client.force_login(world["users"]["own"]["supervisor"])
+    first = client.get(reverse("victims:access_log"))
+    assert len(first.context["page"].object_list) == 50
+    assert first.context["page"].paginator.num_pages >= 3
