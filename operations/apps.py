@@ -5,4 +5,4 @@ class OperationsConfig(AppConfig):
     name = "operations"
 
     def ready(self) -> None:
-        from operations import panels  # noqa: F401
+        from operations import case_sections, panels  # noqa: F401

@@ -242,9 +242,16 @@ def _linked_case(op, rng, names, n, cc, fraud_type, start, days, code) -> None:
             )
             advance(repatriation, by=liaison, stage=rng.choice(STAGES))
 
-    rows = [
-        {"kind": "domain", "value": f"{code}-{cc}-{n}-{i}.com"} for i in range(rng.randint(4, 10))
-    ]
+    # Values of this operation only: its own address block and handle prefix.
+    block = 60 if code.endswith("shield") else 90
+    tag = code.split("-")[1]
+    rows = []
+    for i in range(rng.randint(4, 10)):
+        rows.append({"kind": "domain", "value": f"{code}-{cc}-{n}-{i}.com"})
+        rows.append({"kind": "ip", "value": f"45.{block + n}.{i}.{rng.randint(2, 250)}"})
+        rows.append(
+            {"kind": "social_handle", "platform": "telegram", "value": f"{tag}_{cc}_{n}_{i}_desk"}
+        )
     # One domain is shared by every case of the operation: hits between participants.
     rows.append({"kind": "domain", "value": f"{code}-shared-landing.net"})
     indicators = indicators_add_batch(case=case, by=investigator, rows=rows)

@@ -21,6 +21,7 @@ urlpatterns = [
         name="unlink_case",
     ),
     path("operations/<int:pk>/invitation/", views.invitation_respond, name="respond"),
+    path("operations/link-case/<int:case_pk>/", views.case_link, name="link_from_case"),
     path("approvals/", views.approvals, name="approvals"),
     path(
         "approvals/access-requests/<int:pk>/",

@@ -289,6 +289,25 @@ def operation_link_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def case_link(request: HttpRequest, case_pk: int) -> HttpResponse:
+    """From the case page: link the case to one of the operations the agency takes part in."""
+    case = access.get_case_for_user(request.user, case_pk, write=True)
+    operation = access.get_member_operation_for_user(request.user, request.POST.get("operation"))
+    try:
+        services.operation_link_case(
+            operation=operation, case=case, by=request.user, share=bool(request.POST.get("share"))
+        )
+    except PolicyError:
+        raise Http404("No such case.") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{case.reference} linked to {operation.name}.")
+    return redirect("cases:detail", case.pk)
+
+
+@login_required
 def operation_unlink_case(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     """Destructive: a confirmation page, then the POST."""
     operation = access.get_member_operation_for_user(request.user, pk)

@@ -195,3 +195,32 @@ def test_unlink_asks_for_confirmation(client, world, partner_users):  # noqa: F8
     client.post(url)
     case.refresh_from_db()
     assert case.operation_id is None
+
+
+def test_case_page_links_to_the_operation(client, world, own_users, outsider_users):  # noqa: F811
+    op = world["op"]
+    client.force_login(own_users["analyst"])
+    html = client.get(reverse("cases:detail", args=[world["cases"]["own"].pk])).content.decode()
+    assert f'href="/operations/{op.pk}/"' in html
+    # Linking from the case page, own case only.
+    alice = own_users["investigator"]
+    case = case_create(by=alice, title="To link")
+    client.force_login(alice)
+    html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Link to an operation your agency takes part in" in html
+    client.post(reverse("operations:link_from_case", args=[case.pk]), {"operation": op.pk})
+    case.refresh_from_db()
+    assert case.operation_id == op.pk and case.sharing_level == "restricted"
+    other = case_create(by=outsider_users["investigator"], title="Not theirs")
+    response = client.post(
+        reverse("operations:link_from_case", args=[other.pk]), {"operation": op.pk}
+    )
+    assert response.status_code == 404
+    # A non-member cannot link to the operation.
+    client.force_login(outsider_users["investigator"])
+    response = client.post(
+        reverse("operations:link_from_case", args=[other.pk]), {"operation": op.pk}
+    )
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.operation_id is None
