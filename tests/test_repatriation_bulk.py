@@ -148,4 +148,4 @@ def test_bulk_move_in_the_api(api, raid, own_users):
         {"repatriations": ids, "stage": "travel_documents_issued"},
         format="json",
     )
-    assert investigator.status_code == 404
+    assert investigator.status_code == 403

@@ -226,6 +226,9 @@ def test_handover_accept_decline_in_the_api(api, setup):
     summary = partner_api.get(f"{base}/").json()
     assert summary["victim_summary"]["full_name"] == "Somchai Rakdee"
     assert partner_api.get(f"/api/v1/victims/{setup['victim'].pk}/").status_code == 404
+    # It sees the repatriation but may not move it before accepting: refused, not hidden.
+    early = partner_api.post(f"{base}/move/", {"stage": "travel_arranged"}, format="json")
+    assert early.status_code == 403
     assert outsider_api.post(f"{base}/accept/").status_code == 404
     assert partner_api.post(f"{base}/decline/", {"reason": ""}, format="json").status_code == 400
     accepted = partner_api.post(f"{base}/accept/")

@@ -11,6 +11,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -34,15 +35,24 @@ def api_where(request: Request) -> str:
     return f"API {request.method} {request.path}"
 
 
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Someone else changed this meanwhile. Reload and retry."
+    default_code = "stale"
+
+
 @contextmanager
 def service_errors():
-    """A refused write answers 400 with the reasons; a policy refusal is 404 (the object does
-    not exist for this user)."""
+    """A service's refusal in API terms, as in the cases API: bad input 400 with the reasons,
+    role not allowed on an object the user sees 403, stale version 409. (Objects the user may
+    not see never get this far: they are 404.)"""
     try:
         yield
-    except PolicyError:
-        raise Http404("Not found.") from None
+    except PolicyError as exc:
+        raise PermissionDenied(str(exc)) from None
     except DjangoValidationError as exc:
+        if getattr(exc, "code", None) == "stale":
+            raise Conflict(exc.messages[0]) from None
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         raise serializers.ValidationError(detail) from None
 
