@@ -61,7 +61,7 @@ def _xref_range(first: int, last: int) -> XrefResult:
     return _xref(Q(pk__gte=first, pk__lte=last), Q(value_id__gte=first, value_id__lte=last))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def _xref(values_q: Q, related_q: Q) -> XrefResult:
     sightings_count = (
         Indicator.objects.filter(value_id=OuterRef("pk"))
@@ -196,7 +196,7 @@ def process_indicators(ids: Iterable[int]) -> XrefResult:
     return result
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def _process_claimed(claimed: list[tuple[int, int]]) -> XrefResult:
     if not claimed:
         return XrefResult()
@@ -275,12 +275,15 @@ WITH holders AS (
     JOIN cases_case c ON c.id = i.case_id
     JOIN indicators_indicatorvalue v ON v.id = i.value_id
     WHERE i.value_id BETWEEN %(first)s AND %(last)s AND NOT v.is_common AND v.case_count > 1
+), speaking AS (
+    -- per value: how many agencies hold it in a non-silent case, and (when one) which
+    SELECT value_id,
+           count(DISTINCT agency_id) FILTER (WHERE NOT silent) AS agencies,
+           min(agency_id) FILTER (WHERE NOT silent) AS the_agency
+    FROM holders GROUP BY value_id
 ), wanted AS (
-    SELECT h.case_id, h.value_id FROM holders h
-    WHERE EXISTS (
-        SELECT 1 FROM holders o
-        WHERE o.value_id = h.value_id AND o.agency_id <> h.agency_id AND NOT o.silent
-    )
+    SELECT h.case_id, h.value_id FROM holders h JOIN speaking s ON s.value_id = h.value_id
+    WHERE s.agencies >= 2 OR (s.agencies = 1 AND s.the_agency <> h.agency_id)
 )
 """
 # Constant SQL (no input in it): the shared CTE, then the statement.
