@@ -31,6 +31,7 @@ from operations.forms import (
     StatusForm,
 )
 from operations.report import csv_rows, figure_cards
+from victims.selectors import log_reads
 
 PAGE_SIZE = 25
 
@@ -161,6 +162,14 @@ def operation_figure(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     figures = operation_figures(request.user, operation)
     listing = selectors.figure_list(request.user, operation, name, figures)
     page = Paginator(listing.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    if listing.kind == "victim":
+        # Every victim shown is a read of the record: into the victims' access log.
+        log_reads(
+            by=request.user,
+            victims=list(page.object_list),
+            where=request.path,
+            reason=f"{operation.name}: {listing.title}",
+        )
     return render(
         request,
         "operations/figure_list.html",

@@ -15,6 +15,7 @@ from cases.services import asset_create, case_create, suspect_create
 from operations import services
 from tests.test_operations import expected_figures, world  # noqa: F401
 from victims.factories import make_victim
+from victims.models import Victim
 
 FIGURES = [
     "cases",
@@ -224,3 +225,19 @@ def test_case_page_links_to_the_operation(client, world, own_users, outsider_use
     assert response.status_code == 404
     other.refresh_from_db()
     assert other.operation_id is None
+
+
+def test_victims_listed_behind_a_figure_are_logged_as_read(client, world, partner_users):  # noqa: F811
+    from victims.models import AccessAction, VictimAccessLog
+
+    op = world["op"]
+    supervisor = partner_users["supervisor"]
+    client.force_login(supervisor)
+    html = client.get(
+        reverse("operations:figure", args=[op.pk, "victims_identified"])
+    ).content.decode()
+    reads = VictimAccessLog.objects.filter(user=supervisor, action=AccessAction.READ)
+    assert {entry.victim.full_name for entry in reads} == {
+        v.full_name for v in Victim.objects.filter(case__agency=supervisor.agency)
+    }
+    assert all(entry.victim.full_name in html for entry in reads)
