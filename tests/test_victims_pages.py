@@ -452,3 +452,14 @@ def test_the_stage_filter_answers_htmx_with_the_list_only(client, many, own_user
     assert "Worker 00" in body
     empty = client.get(reverse("victims:dashboard"), {"stage": "closed"}, HTTP_HX_REQUEST="true")
     assert "No repatriations." in empty.content.decode()
+
+
+def test_the_dashboard_searches_by_name_reference_and_facility(client, many, own_users):
+    client.force_login(own_users["liaison"])
+    url = reverse("victims:dashboard")
+    by_name = client.get(url, {"q": "worker 07"}).context["page"].object_list
+    assert [r.victim.full_name for r in by_name] == ["Worker 07"]
+    reference = many[3].victim.reference
+    by_reference = client.get(url, {"q": reference.lower()}).context["page"].object_list
+    assert [r.pk for r in by_reference] == [many[3].pk]
+    assert client.get(url, {"q": "nobody"}).context["page"].object_list == []

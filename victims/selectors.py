@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from agencies import access
 from victims.models import (
@@ -60,6 +60,15 @@ def repatriations_base(user: User) -> RepatriationQuerySet:
             "victim", "victim__case", "victim__case__agency", "liaison_officer", "handed_over_to"
         )
     )
+
+
+def repatriation_search_q(query: str) -> Q:
+    """Name, reference (V-12) or facility of the victim."""
+    q = Q(victim__full_name__icontains=query) | Q(victim__current_facility__icontains=query)
+    number = query.upper().removeprefix("V-")
+    if number.isdigit():
+        q |= Q(victim_id=int(number))
+    return q
 
 
 def repatriation_for_read(user: User, pk: Any, *, where: str) -> Repatriation:

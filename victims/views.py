@@ -314,6 +314,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     repatriations = selectors.repatriations_base(user)
     stage = request.GET.get("stage", "")
     listed = repatriations.filter(stage=stage) if stage in Stage.values else repatriations
+    query = request.GET.get("q", "").strip()
+    if query:
+        listed = listed.filter(selectors.repatriation_search_q(query))
     page = Paginator(listed.order_by(*selectors.URGENT_FIRST), 25).get_page(request.GET.get("page"))
     page.object_list = selectors.repatriations_for_read(
         user, page.object_list, where=where(request)
@@ -321,6 +324,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "stage": stage,
+        "query": query,
         "stage_counts": selectors.stage_counts(repatriations),
         "overdue_count": repatriations.overdue().count(),
     }
