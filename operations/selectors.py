@@ -159,7 +159,11 @@ def asset_count(user: User, op: JointOperation, statuses) -> int:
     ).count()
 
 
-def figure_list(user: User, op: JointOperation, name: str, figures: f.Figures) -> FigureList:
+def figure_list(
+    user: User, op: JointOperation, name: str, figures: f.Figures, *, country: str = ""
+) -> FigureList:
+    """The list behind figure `name`; for the victims identified, optionally only those of one
+    nationality (the rows of "countries with victims")."""
     if name not in FIGURE_LISTS:
         raise Http404("No such figure.")
     title, kind, rows, total = FIGURE_LISTS[name]
@@ -168,7 +172,13 @@ def figure_list(user: User, op: JointOperation, name: str, figures: f.Figures) -
         count = asset_count(user, op, statuses)
     else:
         count = total(figures)
-    return FigureList(name=name, title=title, kind=kind, rows=rows(user, op), total=count)
+    listed = rows(user, op)
+    if country and name == "victims_identified":
+        code = country.upper()
+        listed = listed.filter(nationality=code)
+        count = figures.victims_by_country.get(code, 0)
+        title = f"{title}: nationality {code}"
+    return FigureList(name=name, title=title, kind=kind, rows=listed, total=count)
 
 
 # --- approvals -----------------------------------------------------------------------------

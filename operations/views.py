@@ -160,7 +160,9 @@ def operation_figure(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """The list behind one figure: what the viewer may open, and a count of the rest."""
     operation = access.get_member_operation_for_user(request.user, pk)
     figures = operation_figures(request.user, operation)
-    listing = selectors.figure_list(request.user, operation, name, figures)
+    listing = selectors.figure_list(
+        request.user, operation, name, figures, country=request.GET.get("country", "")[:2]
+    )
     page = Paginator(listing.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     if listing.kind == "victim":
         # Every victim shown is a read of the record: into the victims' access log.

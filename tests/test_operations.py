@@ -401,3 +401,18 @@ def test_rates_are_positive_numbers(world, own_users, partner_users):
         services.operation_rate_set(
             operation=op, by=partner_users["supervisor"], currency="VND", rate="0.00004"
         )
+
+
+def test_a_silent_case_gives_no_hit_between_participants(world, own_users, partner_users):
+    from cases.services import case_update
+
+    op = world["op"]
+    before = operation_figures(own_users["supervisor"], op).hits_between_participants
+    shared = world["cases"]["partner_shared"]
+    shared.refresh_from_db()
+    case_update(
+        case=shared, by=partner_users["investigator"], expected_version=shared.version, silent=True
+    )
+    after = operation_figures(own_users["supervisor"], op).hits_between_participants
+    # The phone held by the silent case no longer counts, on either side.
+    assert after == expected_figures(op)["hits"] == before - 2

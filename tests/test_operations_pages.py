@@ -241,3 +241,26 @@ def test_victims_listed_behind_a_figure_are_logged_as_read(client, world, partne
         v.full_name for v in Victim.objects.filter(case__agency=supervisor.agency)
     }
     assert all(entry.victim.full_name in html for entry in reads)
+
+
+def test_countries_with_victims_link_to_the_victims_of_each_nationality(
+    client,
+    world,  # noqa: F811
+    partner_users,
+):
+    op = world["op"]
+    client.force_login(partner_users["supervisor"])
+    html = client.get(reverse("operations:detail", args=[op.pk])).content.decode()
+    url = reverse("operations:figure", args=[op.pk, "victims_identified"]) + "?country=VN"
+    assert f'href="{url}"' in html
+    page = client.get(url).content.decode()
+    vn_total = sum(
+        1 for v in Victim.objects.all() if v.case.operation_id == op.pk and v.nationality == "VN"
+    )
+    assert f'data-testid="total">{vn_total}<' in page
+    shown = [
+        v
+        for v in Victim.objects.filter(case__agency=partner_users["supervisor"].agency)
+        if v.nationality == "VN"
+    ]
+    assert all(v.full_name in page for v in shown)
