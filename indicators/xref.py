@@ -232,8 +232,16 @@ def rebuild(*, chunk: int | None = None) -> XrefResult:
     first_id, last_id = bounds.first(), bounds.last()
     if first_id is None:
         return result
-    for first in range(first_id, last_id + 1, chunk):
-        last = first + chunk - 1
+    ranges = [(first, first + chunk - 1) for first in range(first_id, last_id + 1, chunk)]
+    if postgres:
+        # Counts first, then fresh planner statistics, then the hits: the hit statements
+        # select on the counts, and plans made on stale counts are quadratic.
+        for first, last in ranges:
+            with transaction.atomic():
+                _rebuild_counts_sql(first, last)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE indicators_indicatorvalue")
+    for first, last in ranges:
         with transaction.atomic():
             if postgres:
                 result.add(_rebuild_range_sql(first, last))
@@ -274,7 +282,8 @@ WITH holders AS (
     FROM indicators_indicator i
     JOIN cases_case c ON c.id = i.case_id
     JOIN indicators_indicatorvalue v ON v.id = i.value_id
-    WHERE i.value_id BETWEEN %(first)s AND %(last)s AND NOT v.is_common AND v.case_count > 1
+    WHERE i.value_id BETWEEN %(first)s AND %(last)s AND v.id BETWEEN %(first)s AND %(last)s
+      AND NOT v.is_common AND v.case_count > 1
 ), speaking AS (
     -- per value: how many agencies hold it in a non-silent case, and (when one) which
     SELECT value_id,
@@ -313,17 +322,28 @@ SELECT count(*) FROM added
 )
 
 
-def _rebuild_range_sql(first: int, last: int) -> XrefResult:
-    params = {
+def _rebuild_params(first: int, last: int) -> dict:
+    return {
         "first": first,
         "last": last,
         "threshold": common_threshold(),
         "listed": sorted(common_values()),
         "now": timezone.now(),
     }
+
+
+def _rebuild_counts_sql(first: int, last: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_REBUILD_LOCK, _rebuild_params(first, last))
+        cursor.execute(_REBUILD_COUNTS, _rebuild_params(first, last))
+
+
+def _rebuild_range_sql(first: int, last: int) -> XrefResult:
+    params = _rebuild_params(first, last)
     with connection.cursor() as cursor:
         cursor.execute(_REBUILD_LOCK, params)
         (values,) = cursor.fetchone()
+        # Counts again, under the lock: a sighting saved since the first pass counts.
         cursor.execute(_REBUILD_COUNTS, params)
         cursor.execute(_REBUILD_DELETE, params)
         (removed,) = cursor.fetchone()
