@@ -22,7 +22,7 @@ from cases.models import (
     ParticipationStatus,
     SharingLevel,
 )
-from cases.services import ConflictError, case_event_record, case_set_sharing
+from cases.services import ConflictError, case_event_record, case_set_sharing, plain
 from operations.models import OperationRate
 
 # What a supervisor of the lead agency may write on an operation.
@@ -47,6 +47,21 @@ def _only(fields: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set."))
     return fields
+
+
+class OperationConflict(ConflictError):
+    """The operation changed since the version the editor read."""
+
+    def __init__(self, *, changes: dict[str, Any], version: int) -> None:
+        super().__init__(changes=changes, version=version)
+        names = ", ".join(changes) or "unknown fields"
+        self.args = (f"Someone else saved this operation meanwhile (now: {names}).",)
+
+
+def _plain(operation: JointOperation, name: str) -> Any:
+    if name == "target_countries":
+        return [country.code for country in operation.target_countries]
+    return plain(getattr(operation, name))
 
 
 def _check_runner(by: User, operation: JointOperation) -> None:
@@ -92,8 +107,9 @@ def operation_update(
     _only(fields)
     operation = JointOperation.objects.select_for_update().get(pk=operation.pk)
     if operation.version != expected_version:
-        changes = {name: getattr(operation, name) for name in fields}
-        raise ConflictError(changes=changes, version=operation.version)
+        # No history of operations: the current value of each field the editor meant to set.
+        changes = {name: _plain(operation, name) for name in fields}
+        raise OperationConflict(changes=changes, version=operation.version)
     _check_open(operation)
     for name, value in fields.items():
         setattr(operation, name, value)

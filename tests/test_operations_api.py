@@ -81,6 +81,13 @@ def test_lead_creates_updates_invites_and_partner_links(
         f"/api/v1/operations/{op['id']}/", {"objectives": "Other", "version": 1}, format="json"
     )
     assert stale.status_code == 409
+    assert stale.json()["changed"] == {"objectives": "Dismantle"}
+    stale = bob.patch(
+        f"/api/v1/operations/{op['id']}/",
+        {"target_countries": ["VN"], "starts_on": "2026-01-01", "version": 1},
+        format="json",
+    )
+    assert stale.json()["changed"] == {"target_countries": ["KH", "MM"], "starts_on": None}
     # Invite, and the partner accepts.
     invited = bob.post(
         f"/api/v1/operations/{op['id']}/invite/", {"agencies": [partner.pk]}, format="json"
@@ -139,3 +146,15 @@ def test_list_has_a_fixed_number_of_queries(api, world, own_users, django_assert
     with django_assert_max_num_queries(10):
         rows = api(own_users["supervisor"]).get("/api/v1/operations/").json()["results"]
     assert len(rows) == 4
+
+
+def test_stale_update_names_the_operation(api, own_users):
+    op = services.operation_create(by=own_users["supervisor"], name="Op Stork", code="stork")
+    bob = api(own_users["supervisor"])
+    bob.patch(f"/api/v1/operations/{op.pk}/", {"name": "Stork I", "version": 1}, format="json")
+    stale = bob.patch(
+        f"/api/v1/operations/{op.pk}/", {"name": "Stork", "version": 1}, format="json"
+    )
+    assert stale.status_code == 409
+    assert stale.json()["detail"].startswith("Someone else saved this operation meanwhile")
+    assert stale.json()["version"] == 2

@@ -264,3 +264,14 @@ def test_countries_with_victims_link_to_the_victims_of_each_nationality(
         if v.nationality == "VN"
     ]
     assert all(v.full_name in page for v in shown)
+
+
+def test_edit_page_refuses_a_stale_version(client, world, own_users):  # noqa: F811
+    op = world["op"]
+    client.force_login(own_users["supervisor"])
+    form = {"name": "Lotus", "reporting_currency": "USD", "version": op.version}
+    assert client.post(reverse("operations:edit", args=[op.pk]), form).status_code == 302
+    response = client.post(reverse("operations:edit", args=[op.pk]), {**form, "name": "Old"})
+    assert "Someone else saved this operation meanwhile" in response.content.decode()
+    op.refresh_from_db()
+    assert op.name == "Lotus"
