@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 from itertools import accumulate
 
 import pygal
@@ -52,15 +53,31 @@ def _data_uri(chart) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
+def _every_month(months: list[datetime.date]) -> list[datetime.date]:
+    """From the first month to the last, none left out (a month without events is flat)."""
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    out = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        out.append(datetime.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 def over_time(figures: Figures) -> str:
     """Cumulative totals by month."""
     chart = pygal.Line(
         title="Over time (cumulative, by month)", x_label_rotation=30, fill=False, **_config()
     )
-    months = list(figures.over_time)
+    months = _every_month(list(figures.over_time))
     chart.x_labels = [m.strftime("%Y-%m") for m in months]
     for name, label in SERIES_LABELS.items():
-        chart.add(label, list(accumulate(figures.over_time[m][name] for m in months)))
+        chart.add(
+            label,
+            list(accumulate(figures.over_time.get(m, {}).get(name, 0) for m in months)),
+        )
     return _data_uri(chart)
 
 

@@ -416,3 +416,18 @@ def test_a_silent_case_gives_no_hit_between_participants(world, own_users, partn
     after = operation_figures(own_users["supervisor"], op).hits_between_participants
     # The phone held by the silent case no longer counts, on either side.
     assert after == expected_figures(op)["hits"] == before - 2
+
+
+def test_the_over_time_chart_leaves_no_month_out():
+    import datetime
+
+    from operations.charts import _every_month
+
+    months = [datetime.date(2025, 11, 1), datetime.date(2026, 2, 1)]
+    assert _every_month(months) == [
+        datetime.date(2025, 11, 1),
+        datetime.date(2025, 12, 1),
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 2, 1),
+    ]
+    assert _every_month([]) == []
