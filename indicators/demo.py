@@ -22,7 +22,11 @@ DEMO_INDICATORS = [
             {"kind": "crypto_wallet", "chain": "tron", "value": TRON},
             {"kind": "crypto_wallet", "chain": "ethereum", "value": ETHEREUM.lower()},
             {"kind": "domain", "value": "vinatrade-pro.com"},
-            {"kind": "social_handle", "platform": "telegram", "value": "https://t.me/vinatrade_vip"},
+            {
+                "kind": "social_handle",
+                "platform": "telegram",
+                "value": "https://t.me/vinatrade_vip",
+            },
             {"kind": "ip", "value": "8.8.8.8"},
         ],
     ),
