@@ -631,15 +631,25 @@ def hit_counterparts(user: AnyUser, hits) -> dict[int, list]:
     return {h.pk: by_value.get(h.value_id, []) for h in hits}
 
 
-def hit_visible_cases(user: AnyUser, hit):
-    """The other cases holding the hit's value that the user may see anyway (shared with the
-    user's agency, network-wide, ...): only these may be named to the user."""
-    return (
+def hit_visible_cases(user: AnyUser, hits) -> dict[int, list]:
+    """For each hit: the other agencies' cases holding its value that the user may see anyway
+    (shared with the user's agency, network-wide, ...): only these may be named to the user.
+    One query for any number of hits."""
+    hits = list(hits)
+    if not hits:
+        return {}
+    rows = (
         visible_cases(user)
-        .filter(indicators__value_id=hit.value_id)
+        .filter(indicators__value_id__in={h.value_id for h in hits})
         .exclude(agency_id=agency_id_of(user))
-        .distinct()
+        .exclude(silent=True)  # a silent case never confirms a match, visible or not
+        .values_list("indicators__value_id", "pk", "reference")
+        .order_by("reference")
     )
+    by_value: dict[int, list] = {}
+    for value_id, pk, reference in rows:
+        by_value.setdefault(value_id, []).append({"pk": pk, "reference": reference})
+    return {h.pk: by_value.get(h.value_id, []) for h in hits}
 
 
 def can_review_hit(user: AnyUser, hit) -> bool:

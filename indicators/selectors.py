@@ -11,10 +11,14 @@ from indicators.models import Hit, HitStatus
 
 
 def hit_rows(user: User, hits: list[Hit]) -> list[dict[str, Any]]:
-    """Each hit with the other agencies holding its value (and their contacts): a fixed number
-    of queries for any number of hits."""
+    """Each hit with the other agencies holding its value (and their contacts), and those of
+    their cases the user may see anyway: a fixed number of queries for any number of hits."""
     counterparts = access.hit_counterparts(user, hits)
-    return [{"hit": h, "agencies": counterparts.get(h.pk, [])} for h in hits]
+    cases = access.hit_visible_cases(user, hits)
+    return [
+        {"hit": h, "agencies": counterparts.get(h.pk, []), "visible_cases": cases.get(h.pk, [])}
+        for h in hits
+    ]
 
 
 def hits_of_case(user: User, case: Case) -> list[Hit]:

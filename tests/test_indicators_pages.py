@@ -224,3 +224,15 @@ def test_nav_has_hits_for_those_who_review_them(client, world, alice, own_users)
     assert reverse("indicators:hits") in client.get(reverse("home")).content.decode()
     client.force_login(own_users["liaison"])
     assert reverse("indicators:hits") not in client.get(reverse("home")).content.decode()
+
+
+def test_a_case_visible_anyway_is_named_in_the_hit(client, world, alice, partner_users):
+    from cases.services import case_set_sharing
+
+    theirs = world["theirs"]
+    case_set_sharing(case=theirs, level="network", by=partner_users["investigator"])
+    client.force_login(alice)
+    page = client.get(reverse("indicators:hits")).content.decode()
+    assert reverse("cases:detail", args=[theirs.pk]) in page and theirs.reference in page
+    client.force_login(partner_users["investigator"])  # alice's case is not visible to them
+    assert world["ours"].reference not in client.get(reverse("indicators:hits")).content.decode()
