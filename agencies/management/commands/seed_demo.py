@@ -10,8 +10,8 @@ SEEDERS = [
     "cases.demo",
     "indicators.demo",
     "victims.demo",
-    "operations.demo",
     "persons.demo",
+    "operations.demo",  # last: it builds on every other part's data
 ]
 
 
