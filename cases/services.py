@@ -138,7 +138,7 @@ def case_create(
     agency = by.agency
     case = Case(title=title, agency=agency, sharing_level=SharingLevel(sharing_level), **fields)
     if operation is not None:
-        if not access.visible_operations(by).filter(pk=operation.pk).exists():
+        if not access.member_operations(by).filter(pk=operation.pk).exists():
             raise ValidationError({"operation": "Your agency does not take part in it."})
         case.operation = operation
     if case.lead_investigator_id is None:

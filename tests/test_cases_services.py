@@ -232,3 +232,18 @@ def test_case_file_scoped_by_visibility_and_role(
     ):
         with pytest.raises(Http404):
             access.get_suspect_for_user(user, suspect.pk, write=write)
+
+
+def test_a_case_joins_only_an_operation_its_agency_accepted(own, partner, partner_users):
+    from cases.models import JointOperation, OperationParticipant, ParticipationStatus
+
+    operation = JointOperation.objects.create(name="Op Reef", code="reef", lead_agency=own)
+    participation = OperationParticipant.objects.create(
+        operation=operation, agency=partner, status=ParticipationStatus.INVITED
+    )
+    with pytest.raises(ValidationError, match="does not take part"):
+        case_create(by=partner_users["investigator"], title="Invited only", operation=operation)
+    participation.status = ParticipationStatus.ACCEPTED
+    participation.save()
+    case = case_create(by=partner_users["investigator"], title="Member", operation=operation)
+    assert case.operation == operation
