@@ -14,9 +14,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue", action="store_true", help="Queue the rebuild for a Celery worker."
         )
-        parser.add_argument("--chunk", type=int, default=xref.CHUNK, help="Values per batch.")
+        parser.add_argument(
+            "--chunk", type=int, default=None, help="Values per batch (default: per database)."
+        )
 
-    def handle(self, *args, queue: bool = False, chunk: int = xref.CHUNK, **options) -> None:
+    def handle(self, *args, queue: bool = False, chunk: int | None = None, **options) -> None:
         if queue:
             tasks.rebuild_hits.delay()
             self.stdout.write("Rebuild queued.")
@@ -28,4 +30,5 @@ class Command(BaseCommand):
                 f"{result.hits_removed} removed."
             )
         )
-        call_command("persons_rebuild", chunk=chunk, stdout=self.stdout)  # persons too
+        # persons too
+        call_command("persons_rebuild", chunk=chunk or xref.CHUNK, stdout=self.stdout)
