@@ -23,6 +23,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 from anyascii import anyascii
@@ -345,6 +346,7 @@ def profile(
 # --- scoring ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=20_000)
 def _token_score(a: str, b: str) -> float:
     if a == b:
         return 100.0
@@ -353,6 +355,7 @@ def _token_score(a: str, b: str) -> float:
     return ratio(a, b)
 
 
+@lru_cache(maxsize=50_000)  # names repeat: the same pairs of names are scored again and again
 def _align(left: tuple[str, ...], right: tuple[str, ...]) -> float:
     """Token order ignored: each token of the shorter name takes its best partner in the other
     (greedy, best pairs first); half the mean, half the worst pair, so one wholly different

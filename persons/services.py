@@ -258,15 +258,15 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
                 continue
             wanted[pair] = _match(pair, result, info)
     existing = {
-        (a, b): (pk, status)
-        for pk, a, b, status in PersonMatch.objects.filter(
+        (a, b): (pk, status, (score, explanation, np))
+        for pk, a, b, status, score, explanation, np in PersonMatch.objects.filter(
             Q(a_id__in=ids) | Q(b_id__in=ids)
-        ).values_list("pk", "a_id", "b_id", "status")
+        ).values_list("pk", "a_id", "b_id", "status", "score", "explanation", "non_punishment")
     }
     new = [m for pair, m in wanted.items() if pair not in existing]
     decided = [
         pair
-        for pair, (_, status) in existing.items()
+        for pair, (_, status, _) in existing.items()
         if pair not in wanted and status != MatchStatus.POSSIBLE
     ]
     if decided:
@@ -282,12 +282,18 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
             wanted[pair] = _match(pair, result, info)
     stale = [
         pk
-        for pair, (pk, status) in existing.items()
+        for pair, (pk, status, _) in existing.items()
         if pair not in wanted and status == MatchStatus.POSSIBLE
     ]
-    if wanted:
+    # Write only what is new or changed: running it again writes nothing.
+    changed = [
+        m
+        for pair, m in wanted.items()
+        if pair not in existing or existing[pair][2] != (m.score, m.explanation, m.non_punishment)
+    ]
+    if changed:
         PersonMatch.objects.bulk_create(
-            list(wanted.values()),
+            changed,
             update_conflicts=True,
             unique_fields=["a", "b"],
             update_fields=["score", "explanation", "non_punishment"],

@@ -1,0 +1,32 @@
+"""Person matching on Celery: a real worker on a real Redis broker indexes and matches saved
+suspects and victims, and the rebuild task gives the same matches. Never mocked."""
+
+from cases.services import case_create, suspect_create
+from persons import tasks
+from persons.models import PersonMatch
+from tests.test_xref_celery import _wait_for, worker  # noqa: F401 (the worker fixture)
+from victims.services import victim_create
+
+
+def _matches() -> set:
+    return set(
+        PersonMatch.objects.values_list("a__suspect_id", "b__suspect_id", "b__victim_id", "score")
+    )
+
+
+def test_a_real_worker_matches_saved_persons_and_the_rebuild_gives_the_same(
+    worker,  # noqa: F811
+    own_users,
+    partner_users,
+):
+    alice, partner = own_users["investigator"], partner_users["investigator"]
+    ours = case_create(by=alice, title="Call centre raid")
+    theirs = case_create(by=partner, title="Rescued workers")
+    suspect_create(case=ours, by=alice, full_name="TRAN THI MAI", birth_year=1995)
+    victim_create(by=partner, case=theirs, full_name="Trần Thị Mai", kind="trafficked_worker")
+    _wait_for(lambda: PersonMatch.objects.filter(non_punishment=True).exists())
+    incremental = _matches()
+    PersonMatch.objects.all().delete()
+    tasks.rebuild_persons.delay()
+    _wait_for(lambda: PersonMatch.objects.exists())
+    assert _matches() == incremental
