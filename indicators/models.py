@@ -203,6 +203,11 @@ class Hit(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="hits")
     value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="hits")
     status = models.CharField(max_length=20, choices=HitStatus.choices, default=HitStatus.NEW)
+    other_agencies = models.PositiveIntegerField(
+        default=0,
+        help_text="How many other agencies held the value when last computed: when it grows, a "
+        "reviewed or dismissed hit is new again.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

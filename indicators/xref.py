@@ -104,42 +104,56 @@ def _xref(values_q: Q, related_q: Q) -> XrefResult:
             cases, speaks = holders.setdefault(value_id, {}).get(agency_id, ([], False))
             cases.append(case_id)
             holders[value_id][agency_id] = (cases, speaks or not silent)
-    wanted: set[tuple[int, int]] = set()
+    # (case, value) -> how many other agencies hold the value in a non-silent case
+    wanted: dict[tuple[int, int], int] = {}
     for value_id, agencies in holders.items():
         speaking = {a for a, (_, speaks) in agencies.items() if speaks}
         for agency_id, (cases, _) in agencies.items():
-            if speaking - {agency_id}:
-                wanted.update((case_id, value_id) for case_id in cases)
+            others = len(speaking - {agency_id})
+            if others:
+                wanted.update(((case_id, value_id), others) for case_id in cases)
 
     existing = {
-        (case_id, value_id): pk
-        for pk, case_id, value_id in Hit.objects.filter(related_q).values_list(
-            "pk", "case_id", "value_id"
+        (case_id, value_id): (pk, others)
+        for pk, case_id, value_id, others in Hit.objects.filter(related_q).values_list(
+            "pk", "case_id", "value_id", "other_agencies"
         )
     }
-    missing = wanted - existing.keys()
-    stale = [pk for key, pk in existing.items() if key not in wanted]
+    missing = {key: n for key, n in wanted.items() if key not in existing}
+    stale = [pk for key, (pk, _) in existing.items() if key not in wanted]
+    # A hit whose value more agencies now hold is new again; fewer: only the count changes.
+    recount: dict[tuple[int, bool], list[int]] = {}
+    for key, (pk, before) in existing.items():
+        if key in wanted and wanted[key] != before:
+            recount.setdefault((wanted[key], wanted[key] > before), []).append(pk)
     if missing:
         _insert_hits(missing)
     if stale:
         Hit.objects.filter(pk__in=stale).delete()
+    for (others, reopen), pks in recount.items():
+        changes: dict = {"other_agencies": others}
+        if reopen:
+            changes.update(status=HitStatus.NEW, reviewed_by=None, reviewed_at=None)
+        Hit.objects.filter(pk__in=pks).update(**changes)
     return XrefResult(values=len(values), hits_created=len(missing), hits_removed=len(stale))
 
 
-def _insert_hits(pairs: set[tuple[int, int]]) -> None:
-    """New hits, as (case id, value id): one statement on PostgreSQL."""
+def _insert_hits(hits: dict[tuple[int, int], int]) -> None:
+    """New hits, (case id, value id) -> other agencies: one statement on PostgreSQL."""
     if connection.vendor == "postgresql":
-        cases, values = zip(*pairs, strict=True)
+        cases, values = zip(*hits, strict=True)
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO indicators_hit (case_id, value_id, status, created_at) "
-                "SELECT unnest(%s::bigint[]), unnest(%s::bigint[]), %s, %s "
-                "ON CONFLICT (case_id, value_id) DO NOTHING",
-                [list(cases), list(values), HitStatus.NEW, timezone.now()],
+                "INSERT INTO indicators_hit (case_id, value_id, other_agencies, status, created_at)"
+                " SELECT unnest(%s::bigint[]), unnest(%s::bigint[]), unnest(%s::integer[]), %s, %s"
+                " ON CONFLICT (case_id, value_id) DO NOTHING",
+                [list(cases), list(values), list(hits.values()), HitStatus.NEW, timezone.now()],
             )
         return
     Hit.objects.bulk_create(
-        [Hit(case_id=c, value_id=v) for c, v in pairs], ignore_conflicts=True, batch_size=2000
+        [Hit(case_id=c, value_id=v, other_agencies=n) for (c, v), n in hits.items()],
+        ignore_conflicts=True,
+        batch_size=2000,
     )
 
 
@@ -284,15 +298,19 @@ WITH holders AS (
     JOIN indicators_indicatorvalue v ON v.id = i.value_id
     WHERE i.value_id BETWEEN %(first)s AND %(last)s AND v.id BETWEEN %(first)s AND %(last)s
       AND NOT v.is_common AND v.case_count > 1
+), speaking_pairs AS (
+    -- the agencies holding each value in a non-silent case
+    SELECT DISTINCT value_id, agency_id FROM holders WHERE NOT silent
 ), speaking AS (
-    -- per value: how many agencies hold it in a non-silent case, and (when one) which
-    SELECT value_id,
-           count(DISTINCT agency_id) FILTER (WHERE NOT silent) AS agencies,
-           min(agency_id) FILTER (WHERE NOT silent) AS the_agency
-    FROM holders GROUP BY value_id
+    SELECT value_id, count(*) AS agencies FROM speaking_pairs GROUP BY value_id
+), counted AS (
+    SELECT h.case_id, h.value_id,
+           s.agencies - CASE WHEN sp.agency_id IS NULL THEN 0 ELSE 1 END AS others
+    FROM holders h
+    JOIN speaking s ON s.value_id = h.value_id
+    LEFT JOIN speaking_pairs sp ON sp.value_id = h.value_id AND sp.agency_id = h.agency_id
 ), wanted AS (
-    SELECT h.case_id, h.value_id FROM holders h JOIN speaking s ON s.value_id = h.value_id
-    WHERE s.agencies >= 2 OR (s.agencies = 1 AND s.the_agency <> h.agency_id)
+    SELECT case_id, value_id, others FROM counted WHERE others > 0
 )
 """
 # Constant SQL (no input in it): the shared CTE, then the statement.
@@ -312,12 +330,20 @@ SELECT count(*) FROM gone
 _REBUILD_INSERT = (
     _WANTED  # noqa: S608
     + """, added AS (
-    INSERT INTO indicators_hit (case_id, value_id, status, created_at)
-    SELECT case_id, value_id, 'new', %(now)s FROM wanted
-    ON CONFLICT (case_id, value_id) DO NOTHING
-    RETURNING 1
+    INSERT INTO indicators_hit (case_id, value_id, other_agencies, status, created_at)
+    SELECT case_id, value_id, others, 'new', %(now)s FROM wanted
+    ON CONFLICT (case_id, value_id) DO UPDATE SET
+        other_agencies = EXCLUDED.other_agencies,
+        status = CASE WHEN EXCLUDED.other_agencies > indicators_hit.other_agencies
+                      THEN 'new' ELSE indicators_hit.status END,
+        reviewed_by_id = CASE WHEN EXCLUDED.other_agencies > indicators_hit.other_agencies
+                              THEN NULL ELSE indicators_hit.reviewed_by_id END,
+        reviewed_at = CASE WHEN EXCLUDED.other_agencies > indicators_hit.other_agencies
+                           THEN NULL ELSE indicators_hit.reviewed_at END
+    WHERE indicators_hit.other_agencies <> EXCLUDED.other_agencies
+    RETURNING xmax = 0 AS inserted
 )
-SELECT count(*) FROM added
+SELECT count(*) FILTER (WHERE inserted) FROM added
 """
 )
 

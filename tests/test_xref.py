@@ -432,6 +432,7 @@ def test_rebuild_equals_incremental_with_silent_common_and_same_agency_cases(
         add(all_cases[name], owners[name], *[{"kind": k, "value": v} for k, v in values])
     xref.sweep()
     incremental = hits()
+    with_counts = set(Hit.objects.values_list("case_id", "value__normalized", "other_agencies"))
     assert (cases["own"].pk, "192.0.2.2") not in incremental  # only a silent case holds it
     assert (silent.pk, "192.0.2.2") in incremental  # the silent case's owner learns
     assert (cases["own"].pk, "192.0.2.1") not in incremental  # same agency only
@@ -443,3 +444,33 @@ def test_rebuild_equals_incremental_with_silent_common_and_same_agency_cases(
     IndicatorValue.objects.update(case_count=0, is_common=False)
     xref.rebuild(chunk=3)
     assert hits() == incremental
+    assert (
+        set(Hit.objects.values_list("case_id", "value__normalized", "other_agencies"))
+        == with_counts
+    )
+
+
+def test_a_reviewed_hit_is_new_again_when_one_more_agency_holds_the_value(
+    cases, alice, partner_users, outsider_users
+):
+    add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.150"})
+    add(cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.150"})
+    xref.sweep()
+    hit = Hit.objects.get(case=cases["own"])
+    assert hit.other_agencies == 1
+    services.hit_review(hit=hit, by=alice, status=HitStatus.DISMISSED)
+    add(cases["outsider"], outsider_users["investigator"], {"kind": "ip", "value": "192.0.2.150"})
+    xref.sweep()
+    hit.refresh_from_db()
+    assert (hit.status, hit.other_agencies, hit.reviewed_by) == (HitStatus.NEW, 2, None)
+    services.hit_review(hit=hit, by=alice, status=HitStatus.REVIEWED)
+    state = set(Hit.objects.values_list("case_id", "other_agencies", "status"))
+    xref.rebuild()  # nothing changed since: statuses stay
+    assert set(Hit.objects.values_list("case_id", "other_agencies", "status")) == state
+    Hit.objects.all().delete()
+    xref.rebuild()
+    assert set(Hit.objects.values_list("case_id", "other_agencies")) == {
+        (cases["own"].pk, 2),
+        (cases["partner"].pk, 2),
+        (cases["outsider"].pk, 2),
+    }
