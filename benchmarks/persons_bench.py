@@ -372,7 +372,7 @@ def run(args) -> None:
     matched = 0
     chunk_rss = []
     complete = True
-    for ids in services._pk_chunks(Person.objects.all(), services.CHUNK):
+    for ids in services._pk_chunks(Person.objects.all(), services.MATCH_CHUNK):
         matched += services.match_persons(ids).matched
         chunk_rss.append(_rss_mb())
         if time.perf_counter() - t0 > args.rebuild_seconds:

@@ -35,6 +35,9 @@ from victims.models import DatePrecision, Victim
 log = logging.getLogger(__name__)
 
 CHUNK = 1000
+# Matching holds every candidate of a chunk's persons (thousands each for a common name in a
+# large index): smaller chunks keep that memory bounded.
+MATCH_CHUNK = 200
 # A key shared by more persons than this still blocks, but only the persons sharing most keys
 # with the one matched are scored (a guard against a pathological key, not a normal path).
 CANDIDATE_LIMIT = 5000
@@ -370,7 +373,7 @@ def rebuild(*, chunk: int = CHUNK) -> MatchResult:
     for kind, model in ((PersonKind.SUSPECT, Suspect), (PersonKind.VICTIM, Victim)):
         for ids in _pk_chunks(model.objects.all(), chunk):
             result.indexed += len(index_sources(kind=kind, ids=ids))
-    for ids in _pk_chunks(Person.objects.all(), chunk):
+    for ids in _pk_chunks(Person.objects.all(), min(chunk, MATCH_CHUNK)):
         result.add(match_persons(ids))
     return result
 
