@@ -123,8 +123,14 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
 class Indicator(models.Model):
     """A case's sighting of a value: the text as entered, and when and how it was seen."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="indicators")
-    value = models.ForeignKey(IndicatorValue, on_delete=models.PROTECT, related_name="sightings")
+    # No index of their own: (case, kind) and the (value, case) unique index lead with them,
+    # and every index is one more write per sighting saved and processed.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="indicators", db_index=False
+    )
+    value = models.ForeignKey(
+        IndicatorValue, on_delete=models.PROTECT, related_name="sightings", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     raw_value = models.CharField(max_length=1000, help_text="As entered.")
     chain = models.CharField(max_length=20, choices=Chain.choices, blank=True)
@@ -200,8 +206,11 @@ class Hit(models.Model):
     """A value of this case is also held by a case of another agency (which one, and its
     contact, is read from the value's sightings; the other case itself is not named)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="hits")
-    value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="hits")
+    # Indexed by the (case, value) unique index and the index on value below, not twice.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="hits", db_index=False)
+    value = models.ForeignKey(
+        IndicatorValue, on_delete=models.CASCADE, related_name="hits", db_index=False
+    )
     status = models.CharField(max_length=20, choices=HitStatus.choices, default=HitStatus.NEW)
     other_agencies = models.PositiveIntegerField(
         default=0,

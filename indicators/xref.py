@@ -7,6 +7,12 @@ whatever their number (the values locked with their counts, the count updates, t
 sightings, the existing hits, one bulk insert, one delete). Incremental processing, the sweep
 and the full rebuild all call it, so they cannot disagree, and running it twice changes
 nothing.
+
+On PostgreSQL the same rule runs as set-based SQL (the rebuild's and the incremental path share
+its text): a batch of indicators is claimed, marked processed and its values locked in one
+statement, then counts, flags and hits are recomputed in a second one, and the commit does not
+wait for the WAL flush (a batch lost in a server crash is lost whole, its indicators unprocessed
+again, and the sweep takes them).
 """
 
 from __future__ import annotations
@@ -53,6 +59,10 @@ def xref_values(value_ids: Iterable[int]) -> XrefResult:
     ids = sorted(set(value_ids))
     if not ids:
         return XrefResult()
+    if connection.vendor == "postgresql":
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(_LOCK_VALUES, {"ids": ids})
+            return _xref_values_sql([pk for (pk,) in cursor.fetchall()])
     return _xref(Q(pk__in=ids), Q(value_id__in=ids))
 
 
@@ -206,7 +216,10 @@ def process_indicators(ids: Iterable[int]) -> XrefResult:
     ids = list(ids)
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
-            result.add(_process_claimed(claim(ids[start : start + CHUNK])))
+            if connection.vendor == "postgresql":
+                result.add(_process_sql(ids[start : start + CHUNK], limit=CHUNK)[1])
+            else:
+                result.add(_process_claimed(claim(ids[start : start + CHUNK])))
     return result
 
 
@@ -227,6 +240,12 @@ def sweep(*, max_batches: int = 100) -> XrefResult:
     result = XrefResult()
     for _ in range(max_batches):
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                claimed, done = _process_sql(None, limit=SWEEP_SQL_CHUNK)
+                result.add(done)
+                if not claimed:
+                    break
+                continue
             claimed = claim()
             if not claimed:
                 break
@@ -289,16 +308,10 @@ FROM (
 WHERE v.id = s.id AND (v.case_count <> s.n OR v.is_common <> s.common)
 """
 # A case holding a value gets a hit when the value is not common and a non-silent case of
-# another agency holds it too: the rule of `_xref`.
-_WANTED = """
-WITH holders AS (
-    SELECT i.value_id, i.case_id, c.agency_id, c.silent
-    FROM indicators_indicator i
-    JOIN cases_case c ON c.id = i.case_id
-    JOIN indicators_indicatorvalue v ON v.id = i.value_id
-    WHERE i.value_id BETWEEN %(first)s AND %(last)s AND v.id BETWEEN %(first)s AND %(last)s
-      AND NOT v.is_common AND v.case_count > 1
-), speaking_pairs AS (
+# another agency holds it too: the rule of `_xref`, stated once for the rebuild and the
+# incremental SQL, from a CTE `holders` (value, case, agency, silent) of the matchable values.
+_WANTED_FROM_HOLDERS = """
+speaking_pairs AS (
     -- the agencies holding each value in a non-silent case
     SELECT DISTINCT value_id, agency_id FROM holders WHERE NOT silent
 ), speaking AS (
@@ -313,23 +326,20 @@ WITH holders AS (
     SELECT case_id, value_id, others FROM counted WHERE others > 0
 )
 """
-# Constant SQL (no input in it): the shared CTE, then the statement.
-_REBUILD_DELETE = (
-    _WANTED  # noqa: S608
-    + """, gone AS (
+# The hits of the values ({values}: a condition on x.value_id) that are no longer wanted.
+_HITS_GONE = """
+gone AS (
     DELETE FROM indicators_hit x
-    WHERE x.value_id BETWEEN %(first)s AND %(last)s
+    WHERE {values}
       AND NOT EXISTS (
           SELECT 1 FROM wanted w WHERE w.case_id = x.case_id AND w.value_id = x.value_id
       )
     RETURNING 1
 )
-SELECT count(*) FROM gone
 """
-)
-_REBUILD_INSERT = (
-    _WANTED  # noqa: S608
-    + """, added AS (
+# The wanted hits that are missing; a hit whose value more agencies now hold is new again.
+_HITS_ADDED = """
+added AS (
     INSERT INTO indicators_hit (case_id, value_id, other_agencies, status, created_at)
     SELECT case_id, value_id, others, 'new', %(now)s FROM wanted
     ON CONFLICT (case_id, value_id) DO UPDATE SET
@@ -343,9 +353,21 @@ _REBUILD_INSERT = (
     WHERE indicators_hit.other_agencies <> EXCLUDED.other_agencies
     RETURNING xmax = 0 AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted) FROM added
 """
-)
+# Constant SQL (no input in it): the shared CTEs, then the statement.
+_RANGE_HOLDERS = """
+WITH holders AS (
+    SELECT i.value_id, i.case_id, c.agency_id, c.silent
+    FROM indicators_indicator i
+    JOIN cases_case c ON c.id = i.case_id
+    JOIN indicators_indicatorvalue v ON v.id = i.value_id
+    WHERE i.value_id BETWEEN %(first)s AND %(last)s AND v.id BETWEEN %(first)s AND %(last)s
+      AND NOT v.is_common AND v.case_count > 1
+),"""
+_RANGE_GONE = _HITS_GONE.format(values="x.value_id BETWEEN %(first)s AND %(last)s")
+_WANTED = _RANGE_HOLDERS + _WANTED_FROM_HOLDERS
+_REBUILD_DELETE = _WANTED + "," + _RANGE_GONE + "SELECT count(*) FROM gone"  # noqa: S608
+_REBUILD_INSERT = _WANTED + "," + _HITS_ADDED + "SELECT count(*) FILTER (WHERE inserted) FROM added"  # noqa: S608
 
 
 def _rebuild_params(first: int, last: int) -> dict:
@@ -376,3 +398,95 @@ def _rebuild_range_sql(first: int, last: int) -> XrefResult:
         cursor.execute(_REBUILD_INSERT, params)
         (created,) = cursor.fetchone()
     return XrefResult(values=values, hits_created=created, hits_removed=removed)
+
+
+# --- The incremental engine on PostgreSQL: the rule of `_xref` as set-based SQL, in two
+# statements per batch (the locks, then everything the locks protect), plus the commit.
+
+SWEEP_SQL_CHUNK = 20_000
+
+# 1. Claim the indicators (row locks, SKIP LOCKED: another worker takes other rows), mark them
+# processed (undone with the transaction if anything below fails), and lock their values in id
+# order, so two workers on a shared value take turns. Returns the locked value ids.
+_CLAIM_AND_LOCK = """
+WITH claimed AS MATERIALIZED (
+    SELECT id FROM indicators_indicator
+    WHERE processed_at IS NULL AND (claimed_at IS NULL OR claimed_at < %(expired)s) {only}
+    ORDER BY id LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), marked AS (
+    UPDATE indicators_indicator i SET processed_at = %(now)s, claimed_at = NULL
+    FROM claimed c WHERE i.id = c.id
+    RETURNING i.value_id
+)
+SELECT (SELECT count(*) FROM marked), v.id, set_config('synchronous_commit', 'off', true)
+FROM indicators_indicatorvalue v
+WHERE v.id IN (SELECT value_id FROM marked)
+ORDER BY v.id
+FOR UPDATE OF v
+"""
+_LOCK_VALUES = """
+SELECT id FROM indicators_indicatorvalue WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE
+"""
+# 2. Under those locks, a new statement (so it reads what an earlier holder committed): the
+# counts and common flags, the holders, the wanted hits, the stale hits deleted, the missing
+# ones inserted and the changed ones recounted (new again when more agencies hold the value).
+_VALUES_HOLDERS = """
+WITH vals AS MATERIALIZED (
+    SELECT v.id, s.n,
+           s.n > %(threshold)s OR lower(v.normalized) = ANY(%(listed)s) AS common
+    FROM indicators_indicatorvalue v
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS n FROM indicators_indicator i WHERE i.value_id = v.id
+    ) s
+    WHERE v.id = ANY(%(ids)s)
+), recounted AS (
+    UPDATE indicators_indicatorvalue v SET case_count = x.n, is_common = x.common
+    FROM vals x
+    WHERE v.id = x.id AND (v.case_count <> x.n OR v.is_common <> x.common)
+    RETURNING 1
+), holders AS MATERIALIZED (
+    SELECT i.value_id, i.case_id, c.agency_id, c.silent
+    FROM vals x
+    JOIN indicators_indicator i ON i.value_id = x.id
+    JOIN cases_case c ON c.id = i.case_id
+    WHERE NOT x.common AND x.n > 1
+),"""
+_VALUES_GONE = _HITS_GONE.format(values="x.value_id = ANY(%(ids)s)")
+_VALUES_RESULT = """
+SELECT (SELECT count(*) FROM vals), (SELECT count(*) FROM gone),
+       (SELECT count(*) FILTER (WHERE inserted) FROM added)
+"""
+_XREF_VALUES = "".join(
+    [_VALUES_HOLDERS, _WANTED_FROM_HOLDERS, ",", _VALUES_GONE, ",", _HITS_ADDED, _VALUES_RESULT]
+)
+
+
+def _xref_values_sql(value_ids: list[int]) -> XrefResult:
+    """Statement 2 for values the caller has locked."""
+    if not value_ids:
+        return XrefResult()
+    params = {
+        "ids": value_ids,
+        "threshold": common_threshold(),
+        "listed": sorted(common_values()),
+        "now": timezone.now(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_XREF_VALUES, params)
+        values, removed, created = cursor.fetchone()
+    return XrefResult(values=values, hits_created=created, hits_removed=removed)
+
+
+def _process_sql(only: list[int] | None, *, limit: int) -> tuple[int, XrefResult]:
+    """Claim, mark and cross-reference unprocessed indicators (these, or any) in the current
+    transaction; returns how many were claimed, and the result."""
+    now = timezone.now()
+    sql = _CLAIM_AND_LOCK.format(only="AND id = ANY(%(only)s)" if only is not None else "")
+    params = {"expired": now - CLAIM_LEASE, "now": now, "limit": limit, "only": only}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return 0, XrefResult()
+    return rows[0][0], _xref_values_sql([value_id for _, value_id, _ in rows])

@@ -284,6 +284,60 @@ def test_two_workers_never_claim_the_same_indicator(transactional_db, cases, ali
     assert not set(got["a"]) & set(got["b"])
 
 
+def test_two_workers_on_a_shared_value_take_turns(transactional_db, cases, alice, partner_users):
+    (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.66"})
+    (theirs,) = add(
+        cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.66"}
+    )
+    # Back to "saved, not yet cross-referenced", whatever the tasks did after the commits.
+    Hit.objects.all().delete()
+    IndicatorValue.objects.update(case_count=0)
+    Indicator.objects.update(processed_at=None)
+    if connection.vendor != "postgresql":  # one writer at a time: the workers follow each other
+        xref.process_indicators([ours.pk])
+        xref.process_indicators([theirs.pk])
+    else:  # the second worker waits for the first one's value lock, then sees its work
+        done, release = threading.Event(), threading.Event()
+
+        def first_worker() -> None:
+            with transaction.atomic():
+                xref.process_indicators([ours.pk])
+                done.set()
+                release.wait(10)
+            connection.close()
+
+        def second_worker() -> None:
+            xref.process_indicators([theirs.pk])
+            connection.close()
+
+        first, second = (
+            threading.Thread(target=first_worker),
+            threading.Thread(target=second_worker),
+        )
+        first.start()
+        assert done.wait(10)
+        second.start()
+        waiting = 0
+        for _ in range(100):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                (waiting,) = cursor.fetchone()
+            if waiting:
+                break
+            threading.Event().wait(0.05)
+        release.set()
+        first.join(10)
+        second.join(10)
+        assert waiting == 1
+    assert hits() == {(cases["own"].pk, "192.0.2.66"), (cases["partner"].pk, "192.0.2.66")}
+    assert IndicatorValue.objects.get(normalized="192.0.2.66").case_count == 2
+    assert set(Hit.objects.values_list("other_agencies", flat=True)) == {1}
+    assert Indicator.objects.unprocessed().count() == 0
+
+
 def test_access_request_granted_shares_the_case(cases, alice, partner_users, own_users):
     partner = partner_users["investigator"]
     add(cases["own"], alice, {"kind": "crypto_wallet", "chain": "tron", "value": WALLET})
