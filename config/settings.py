@@ -219,11 +219,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
-# Victims: flag overdue repatriation stages and notify the responsible liaison officer, hourly.
-CELERY_BEAT_SCHEDULE["victims-flag-overdue-repatriations"] = {
-    "task": "victims.tasks.flag_overdue_repatriations",
-    "schedule": 3600.0,
-}
 # Persons: index and match suspects and victims never indexed or changed since, every minute.
 CELERY_BEAT_SCHEDULE["persons-sweep"] = {"task": "persons.tasks.sweep_persons", "schedule": 60.0}
 # Indicators: cross-reference anything a broker outage left unprocessed, every minute.
@@ -231,26 +226,14 @@ CELERY_BEAT_SCHEDULE["indicators-sweep-unprocessed"] = {
     "task": "indicators.tasks.sweep_unprocessed",
     "schedule": 60.0,
 }
+# Victims: flag overdue repatriation stages and notify the responsible liaison officer, hourly.
+CELERY_BEAT_SCHEDULE["victims-flag-overdue-repatriations"] = {
+    "task": "victims.tasks.flag_overdue_repatriations",
+    "schedule": 3600.0,
+}
 
 # --- Fortress ----------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "fortress-demo")
-# Cross-referencing: a value held by more cases than this is common and raises no hits; so
-# is any value on the list (public resolvers, webmail and URL-shortener domains, ...).
-FORTRESS_COMMON_VALUE_THRESHOLD = env_int("FORTRESS_COMMON_VALUE_THRESHOLD", 50)
-FORTRESS_COMMON_VALUES = env_list(
-    "FORTRESS_COMMON_VALUES",
-    default=[
-        "8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222",
-        "2001:4860:4860::8888", "2606:4700:4700::1111",
-        "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com",
-        "icloud.com", "proton.me", "protonmail.com", "qq.com", "163.com", "mail.ru",
-        "google.com", "facebook.com", "t.me", "telegram.org", "whatsapp.com", "bit.ly",
-        "tinyurl.com", "zalo.me", "line.me",
-    ],
-)
-# Days each repatriation stage may take before it is overdue, e.g. "identified=2,in_shelter=21";
-# stages not named keep the defaults of victims/stages.py (DEFAULT_STAGE_DAYS).
-FORTRESS_REPATRIATION_STAGE_DAYS = env_int_map("FORTRESS_REPATRIATION_STAGE_DAYS")
 # Cross-referencing: a value held by more cases than this is common and raises no hits; so
 # is any value on the list (public resolvers, webmail and URL-shortener domains, ...).
 FORTRESS_COMMON_VALUE_THRESHOLD = env_int("FORTRESS_COMMON_VALUE_THRESHOLD", 50)
@@ -267,10 +250,17 @@ FORTRESS_COMMON_VALUES = env_list(
         "tinyurl.com", "zalo.me", "line.me",
     ],
 )
+# Days each repatriation stage may take before it is overdue, e.g. "identified=2,in_shelter=21";
+# stages not named keep the defaults of victims/stages.py (DEFAULT_STAGE_DAYS).
+FORTRESS_REPATRIATION_STAGE_DAYS = env_int_map("FORTRESS_REPATRIATION_STAGE_DAYS")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # In eager mode every task would log "succeeded" into the web server's console.
+    "loggers": (
+        {"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}
+    ),
 }

@@ -10,8 +10,8 @@ SEEDERS = [
     "cases.demo",
     "indicators.demo",
     "victims.demo",
-    "persons.demo",
-    "operations.demo",  # last: it builds on every other part's data
+    "operations.demo",  # builds on the cases, indicators and victims above
+    "persons.demo",  # last: indexes and matches every suspect and victim seeded before it
 ]
 
 
