@@ -214,10 +214,12 @@ def process_indicators(ids: Iterable[int]) -> XrefResult:
     """Cross-reference these indicators (those still unprocessed and unclaimed)."""
     result = XrefResult()
     ids = list(ids)
+    outermost = not connection.in_atomic_block
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                result.add(_process_sql(ids[start : start + CHUNK], limit=CHUNK)[1])
+                batch = ids[start : start + CHUNK]
+                result.add(_process_sql(batch, limit=CHUNK, own_transaction=outermost)[1])
             else:
                 result.add(_process_claimed(claim(ids[start : start + CHUNK])))
     return result
@@ -238,10 +240,11 @@ def _process_claimed(claimed: list[tuple[int, int]]) -> XrefResult:
 def sweep(*, max_batches: int = 100) -> XrefResult:
     """Process indicators left unprocessed (their task was never published, or failed)."""
     result = XrefResult()
+    outermost = not connection.in_atomic_block
     for _ in range(max_batches):
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                claimed, done = _process_sql(None, limit=SWEEP_SQL_CHUNK)
+                claimed, done = _process_sql(None, limit=SWEEP_SQL_CHUNK, own_transaction=outermost)
                 result.add(done)
                 if not claimed:
                     break
@@ -419,7 +422,7 @@ WITH claimed AS MATERIALIZED (
     FROM claimed c WHERE i.id = c.id
     RETURNING i.value_id
 )
-SELECT (SELECT count(*) FROM marked), v.id, set_config('synchronous_commit', 'off', true)
+SELECT (SELECT count(*) FROM marked), v.id, {no_flush_wait}
 FROM indicators_indicatorvalue v
 WHERE v.id IN (SELECT value_id FROM marked)
 ORDER BY v.id
@@ -478,11 +481,21 @@ def _xref_values_sql(value_ids: list[int]) -> XrefResult:
     return XrefResult(values=values, hits_created=created, hits_removed=removed)
 
 
-def _process_sql(only: list[int] | None, *, limit: int) -> tuple[int, XrefResult]:
+def _process_sql(
+    only: list[int] | None, *, limit: int, own_transaction: bool
+) -> tuple[int, XrefResult]:
     """Claim, mark and cross-reference unprocessed indicators (these, or any) in the current
-    transaction; returns how many were claimed, and the result."""
+    transaction; returns how many were claimed, and the result.
+
+    When the batch is the whole transaction (`own_transaction`), its commit does not wait for
+    the WAL flush: lost in a server crash, the batch is lost whole, its indicators unprocessed
+    again, and the sweep redoes it. Never inside a caller's transaction, whose other writes
+    would lose their durability too."""
     now = timezone.now()
-    sql = _CLAIM_AND_LOCK.format(only="AND id = ANY(%(only)s)" if only is not None else "")
+    sql = _CLAIM_AND_LOCK.format(
+        only="AND id = ANY(%(only)s)" if only is not None else "",
+        no_flush_wait="set_config('synchronous_commit', 'off', true)" if own_transaction else "0",
+    )
     params = {"expired": now - CLAIM_LEASE, "now": now, "limit": limit, "only": only}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
