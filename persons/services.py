@@ -12,14 +12,19 @@ twice changes nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import combinations, groupby, product
+from operator import itemgetter
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from agencies import access
@@ -28,7 +33,7 @@ from agencies.services import PolicyError
 from cases.models import Suspect
 from cases.services import case_event_record
 from indicators.models import AccessRequest, AccessRequestStatus
-from persons import matching
+from persons import blocks, matching
 from persons.models import TRAFFICKED_KINDS, MatchStatus, Person, PersonKey, PersonKind, PersonMatch
 from victims.models import DatePrecision, Victim
 
@@ -38,9 +43,11 @@ CHUNK = 1000
 # Matching holds every candidate of a chunk's persons (thousands each for a common name in a
 # large index): smaller chunks keep that memory bounded.
 MATCH_CHUNK = 200
-# A key shared by more persons than this still blocks, but only the persons sharing most keys
-# with the one matched are scored (a guard against a pathological key, not a normal path).
-CANDIDATE_LIMIT = 5000
+# The rebuild scores blocks (the persons sharing one key) a batch at a time: about this many
+# key rows per batch, or one block when it is larger.
+BLOCK_BATCH = 20_000
+# Found matches are written this many at a time.
+WRITE_BATCH = 20_000
 
 
 def threshold() -> int:
@@ -174,7 +181,8 @@ def year_pruning() -> bool:
 def _candidates(person_keys: dict[int, list[str]], years: dict[int, int | None]) -> dict:
     """For each person, the other persons sharing at least one blocking key (and, when year
     pruning holds, born the same year or of unknown year): index probes on (key, birth year),
-    never a scan."""
+    never a scan. All of them, however many: the rebuild reads every block whole, and both
+    must find the same pairs."""
     prune = year_pruning()
     groups: dict[int | None, list[int]] = {}
     for pid in person_keys:
@@ -190,15 +198,11 @@ def _candidates(person_keys: dict[int, list[str]], years: dict[int, int | None])
             for key, other in rows.values_list("key", "person_id"):
                 by_key.setdefault(key, []).append(other)
         for pid in pids:
-            counts: dict[int, int] = {}
+            found: set[int] = set()
             for key in person_keys[pid]:
-                for other in by_key.get(key, ()):
-                    if other != pid:
-                        counts[other] = counts.get(other, 0) + 1
-            if len(counts) > CANDIDATE_LIMIT:
-                ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATE_LIMIT]
-                counts = dict(ranked)
-            result[pid] = set(counts)
+                found.update(by_key.get(key, ()))
+            found.discard(pid)
+            result[pid] = found
     return result
 
 
@@ -208,14 +212,12 @@ def _pair(x: int, y: int) -> tuple[int, int]:
 
 def _match(pair: tuple[int, int], result: matching.Score, info: dict) -> PersonMatch:
     """The row for a scored pair; `info` maps a person to (profile, kind, trafficked)."""
-    kinds = {info[pair[0]][1]: info[pair[0]][2], info[pair[1]][1]: info[pair[1]][2]}
     return PersonMatch(
         a_id=pair[0],
         b_id=pair[1],
         score=result.value,
         explanation=result.explanation[:300],
-        # A suspect and a victim recorded as a trafficked worker.
-        non_punishment=PersonKind.SUSPECT in kinds and kinds.get(PersonKind.VICTIM) is True,
+        non_punishment=_non_punishment(info[pair[0]][1:], info[pair[1]][1:]),
     )
 
 
@@ -242,21 +244,47 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
     candidates = _candidates(keys, {pk: v[1]["birth"][0] for pk, v in rows.items()})
     others = {c for cs in candidates.values() for c in cs} - rows.keys()
     info = {pk: (prof, kind, trafficked) for pk, (_, prof, kind, trafficked) in rows.items()}
-    for start_ids in _chunks(sorted(others), 5000):
-        for pk, prof, kind, trafficked in Person.objects.filter(pk__in=start_ids).values_list(
-            "pk", "profile", "kind", "trafficked_victim"
-        ):
-            info[pk] = (prof, kind, trafficked)
     profiles = {pk: matching.Profile.from_json(v[0]) for pk, v in info.items()}
+    # A candidate's profile is read as text: candidates with the same profile (a common name,
+    # the same birth year) are parsed, prefiltered and scored once.
+    ident: dict[int, object] = {pk: ("own", pk) for pk in rows}
+    parsed: dict[str, matching.Profile] = {}
+    for start_ids in _chunks(sorted(others), 5000):
+        for pk, text, kind, trafficked in Person.objects.filter(pk__in=start_ids).values_list(
+            "pk", Cast("profile", TextField()), "kind", "trafficked_victim"
+        ):
+            if text not in parsed:
+                parsed[text] = matching.Profile.from_json(json.loads(text))
+            profiles[pk], ident[pk] = parsed[text], text
+            info[pk] = (None, kind, trafficked)
+    sig_of = {id(p): tuple(p.variants) for p in (*parsed.values(), *profiles.values())}
 
     limit = threshold()
+    low = blocks.skip_below(limit)
     wanted: dict[tuple[int, int], PersonMatch] = {}
+    scores: dict[tuple, matching.Score] = {}
     for pid, cands in candidates.items():
+        cands = sorted(c for c in cands if c in profiles)
+        if not cands:
+            continue
+        # The names prefilter (computed in C): pairs that cannot reach the threshold are not
+        # scored one by one; it skips only pairs whose exact score would be below it.
+        sigs = list(dict.fromkeys(sig_of[id(profiles[c])] for c in cands))
+        column = {sig: n for n, sig in enumerate(sigs)}
+        bounds = blocks.name_bounds([sig_of[id(profiles[pid])]], sigs)[0]
+        docs = set(profiles[pid].documents)
         for other in cands:
             pair = _pair(pid, other)
-            if pair in wanted or other not in profiles:
+            if pair in wanted:
                 continue
-            result = matching.score(profiles[pair[0]], profiles[pair[1]])
+            if bounds[column[sig_of[id(profiles[other])]]] < low and not (
+                docs & set(profiles[other].documents)
+            ):
+                continue
+            cached = (ident[pair[0]], ident[pair[1]])
+            result = scores.get(cached)
+            if result is None:
+                result = scores[cached] = matching.score(profiles[pair[0]], profiles[pair[1]])
             if result.value < limit:
                 continue
             wanted[pair] = _match(pair, result, info)
@@ -294,14 +322,7 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
         for pair, m in wanted.items()
         if pair not in existing or existing[pair][2] != (m.score, m.explanation, m.non_punishment)
     ]
-    if changed:
-        PersonMatch.objects.bulk_create(
-            changed,
-            update_conflicts=True,
-            unique_fields=["a", "b"],
-            update_fields=["score", "explanation", "non_punishment"],
-            batch_size=2000,
-        )
+    _upsert(changed)
     if stale:
         PersonMatch.objects.filter(pk__in=stale).delete()
     Person.objects.filter(pk__in=list(rows)).update(matched_at=timezone.now())
@@ -367,15 +388,261 @@ def _pk_chunks(queryset, chunk: int) -> Iterable[list[int]]:
 
 
 def rebuild(*, chunk: int = CHUNK) -> MatchResult:
-    """Re-index every suspect and victim and recompute every match from the stored profiles,
-    chunk by chunk (flat memory). Decisions on matches are kept."""
+    """Re-index every suspect and victim and recompute every match from the stored profiles
+    (flat memory: chunks of sources, then blocks of the key table). Decisions on matches are
+    kept."""
     result = MatchResult()
     for kind, model in ((PersonKind.SUSPECT, Suspect), (PersonKind.VICTIM, Victim)):
         for ids in _pk_chunks(model.objects.all(), chunk):
             result.indexed += len(index_sources(kind=kind, ids=ids))
-    for ids in _pk_chunks(Person.objects.all(), min(chunk, MATCH_CHUNK)):
-        result.add(match_persons(ids))
+    result.add(match_all())
     return result
+
+
+def _load(person_ids: Iterable[int]) -> tuple[dict, dict, dict[int, frozenset[str]]]:
+    """(info, profiles, keys) of these persons: `info` as `_match` reads it."""
+    ids = sorted(set(person_ids))
+    info: dict[int, tuple] = {}
+    keys: dict[int, set[str]] = {pk: set() for pk in ids}
+    for some in _chunks(ids, 5000):
+        for pk, prof, kind, trafficked in Person.objects.filter(pk__in=some).values_list(
+            "pk", "profile", "kind", "trafficked_victim"
+        ):
+            info[pk] = (prof, kind, trafficked)
+        for pid, key in PersonKey.objects.filter(person_id__in=some).values_list(
+            "person_id", "key"
+        ):
+            keys[pid].add(key)
+    profiles = {pk: matching.Profile.from_json(v[0]) for pk, v in info.items()}
+    return info, profiles, {pk: frozenset(k) for pk, k in keys.items() if pk in info}
+
+
+def _compatible(ya: int | None, yb: int | None, prune: bool) -> bool:
+    return not prune or ya is None or yb is None or ya == yb
+
+
+def _recheck_matches(limit: int, prune: bool) -> int:
+    """The rebuild's first pass over the stored matches: a possible match no longer found
+    (no shared key, other birth years, score below the threshold) is removed; any other gets
+    the score and explanation of the current profiles, as incremental matching gives them.
+    Returns the number removed."""
+    removed = 0
+    for ids in _pk_chunks(PersonMatch.objects.all(), 5 * CHUNK):
+        rows = list(
+            PersonMatch.objects.filter(pk__in=ids).values_list(
+                "pk", "a_id", "b_id", "status", "score", "explanation", "non_punishment"
+            )
+        )
+        info, profiles, keys = _load(p for row in rows for p in row[1:3])
+        stale, changed = [], []
+        for pk, a, b, status, *old in rows:
+            result = matching.score(profiles[a], profiles[b])
+            found = (
+                bool(keys[a] & keys[b])
+                and _compatible(profiles[a].birth_year, profiles[b].birth_year, prune)
+                and result.value >= limit
+            )
+            if not found and status == MatchStatus.POSSIBLE:
+                stale.append(pk)
+                continue
+            m = _match((a, b), result, info)
+            if (m.score, m.explanation, m.non_punishment) != tuple(old):
+                changed.append(m)
+        _upsert(changed)
+        if stale:
+            PersonMatch.objects.filter(pk__in=stale).delete()
+        removed += len(stale)
+    return removed
+
+
+def _upsert(matches: list[PersonMatch]) -> None:
+    """Write these matches' score, explanation and flag (a decision on a stored one stays)."""
+    if matches:
+        PersonMatch.objects.bulk_create(
+            matches,
+            update_conflicts=True,
+            unique_fields=["a", "b"],
+            update_fields=["score", "explanation", "non_punishment"],
+            batch_size=2000,
+        )
+
+
+def _year_pairs(ga: dict, gb: dict | None, prune: bool) -> Iterable[tuple[int, int]]:
+    """The pairs of persons of two groups (persons by birth year) whose years allow a match;
+    `gb` None: the pairs inside `ga`, each once."""
+    if gb is None:
+        years = list(ga.items())
+        for n, (ya, pa) in enumerate(years):
+            yield from combinations(pa, 2)
+            for yb, pb in years[n + 1 :]:
+                if _compatible(ya, yb, prune):
+                    yield from product(pa, pb)
+        return
+    for ya, pa in ga.items():
+        for yb, pb in gb.items():
+            if _compatible(ya, yb, prune):
+                yield from product(pa, pb)
+
+
+def _score_blocks(
+    batch: list[tuple[str, list[int]]], limit: int, prune: bool
+) -> Iterable[tuple[int, int, int, str, bool]]:
+    """The matches found inside these blocks (key, persons sharing it), as rows (a, b, score,
+    explanation, non_punishment). A pair is scored in the block of the smallest key the two
+    share only, so each pair once in a whole run."""
+    info, profiles, keys = _load(p for _, members in batch for p in members)
+    low = blocks.skip_below(limit)
+    scores: dict[tuple[int, int], matching.Score] = {}
+    # Persons with the same profile are scored once: each distinct profile gets a number.
+    numbers: dict[tuple, int] = {}
+    ident = {
+        pk: numbers.setdefault(
+            (
+                tuple(p.variants),
+                p.documents,
+                p.birth_year,
+                p.birth_month,
+                p.birth_day,
+                p.nationalities,
+            ),
+            len(numbers),
+        )
+        for pk, p in profiles.items()
+    }
+    flags = {pk: (v[1], v[2]) for pk, v in info.items()}
+    for key, members in batch:
+        # Persons with the same names, documents and keys behave alike: grouped, by birth year.
+        groups: dict[tuple, dict] = {}
+        for pid in members:
+            if pid in profiles:
+                p = profiles[pid]
+                sig = (tuple(p.variants), p.documents, keys[pid])
+                groups.setdefault(sig, {}).setdefault(p.birth_year if prune else None, [])
+                groups[sig][p.birth_year if prune else None].append(pid)
+        sigs = list(groups)
+        names = [sig[0] for sig in sigs]
+        bounds = blocks.name_bounds(names, names)
+        pairs = {(int(i), int(j)) for i, j in np.argwhere(np.triu(bounds >= low))}
+        with_docs = [n for n, sig in enumerate(sigs) if sig[1]]
+        pairs.update(
+            (i, j)
+            for i in with_docs
+            for j in with_docs
+            if i <= j and set(sigs[i][1]) & set(sigs[j][1])
+        )
+        for i, j in sorted(pairs):
+            if min(sigs[i][2] & sigs[j][2]) != key:
+                continue  # scored in the block of a smaller key they share
+            ga, gb = groups[sigs[i]], None if i == j else groups[sigs[j]]
+            for x, y in _year_pairs(ga, gb, prune):
+                a, b = (x, y) if x < y else (y, x)
+                cached = (ident[a], ident[b])
+                result = scores.get(cached)
+                if result is None:
+                    result = scores[cached] = matching.score(profiles[a], profiles[b])
+                if result.value >= limit:
+                    yield (
+                        a,
+                        b,
+                        result.value,
+                        result.explanation[:300],
+                        _non_punishment(flags[a], flags[b]),
+                    )
+
+
+def _non_punishment(a: tuple[str, bool], b: tuple[str, bool]) -> bool:
+    """A suspect and a victim recorded as a trafficked worker: (kind, trafficked) of each."""
+    kinds = {a[0]: a[1], b[0]: b[1]}
+    return PersonKind.SUSPECT in kinds and kinds.get(PersonKind.VICTIM) is True
+
+
+def _insert_new_matches(rows: list[tuple[int, int, int, str, bool]]) -> None:
+    """Add these matches as possible ones; a pair already stored is left as it is. COPY
+    through a temporary table on PostgreSQL (millions of rows in a rebuild)."""
+    if not rows:
+        return
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS persons_match_load (a_id bigint, b_id bigint, "
+                "score integer, explanation text, non_punishment boolean) ON COMMIT DELETE ROWS"
+            )
+            # Emptied here too: inside an outer transaction no commit has emptied it yet.
+            cur.execute("TRUNCATE persons_match_load")
+            with cur.cursor.copy(
+                "COPY persons_match_load (a_id, b_id, score, explanation, non_punishment) "
+                "FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(
+                "INSERT INTO persons_personmatch (a_id, b_id, score, explanation, "
+                "non_punishment, status, reason, created_at, updated_at) "
+                "SELECT a_id, b_id, score, explanation, non_punishment, %s, '', %s, %s "
+                "FROM persons_match_load ON CONFLICT (a_id, b_id) DO NOTHING",
+                [MatchStatus.POSSIBLE, now, now],
+            )
+        else:
+            cur.executemany(
+                "INSERT INTO persons_personmatch (a_id, b_id, score, explanation, "
+                "non_punishment, status, reason, created_at, updated_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s) "
+                "ON CONFLICT (a_id, b_id) DO NOTHING",
+                [(*row, MatchStatus.POSSIBLE, now, now) for row in rows],
+            )
+
+
+def match_all(*, progress: Callable[[int, int], None] | None = None) -> MatchResult:
+    """Recompute every match block by block: the key table is streamed in key order (a
+    server-side cursor on PostgreSQL), the persons sharing a key are scored together, each
+    pair once (in the block of the smallest key the two share, so no set of pairs seen is
+    kept), with the names prefilter of persons/blocks.py. The same pairs, scores and
+    explanations as matching every person one by one (`match_persons`), in one pass. Persons
+    re-indexed meanwhile stay unmatched for their own task. `progress(key rows read, matches
+    found)` is called after every batch (the benchmark's report)."""
+    limit, prune = threshold(), year_pruning()
+    started = timezone.now()
+    removed = _recheck_matches(limit, prune)
+    before = PersonMatch.objects.count()
+    stream = (
+        PersonKey.objects.order_by("key", "birth_year", "person_id")
+        .values_list("key", "person_id")
+        .iterator(chunk_size=BLOCK_BATCH)
+    )
+    batch: list[tuple[str, list[int]]] = []
+    size = read = total = 0
+    found: list[tuple[int, int, int, str, bool]] = []
+
+    def score(batch: list[tuple[str, list[int]]]) -> None:
+        nonlocal total
+        # Stored matches are already right (`_recheck_matches`): only new pairs are added,
+        # a slice at a time (memory stays flat however many matches one batch finds).
+        for row in _score_blocks(batch, limit, prune):
+            found.append(row)
+            total += 1
+            if len(found) >= WRITE_BATCH:
+                _insert_new_matches(found)
+                found.clear()
+
+    for key, rows in groupby(stream, key=itemgetter(0)):
+        members = [pid for _, pid in rows]
+        if len(members) < 2:
+            continue
+        batch.append((key, members))
+        size += len(members)
+        if size >= BLOCK_BATCH:
+            score(batch)
+            read += size
+            batch, size = [], 0
+            if progress is not None:
+                progress(read, total)
+    score(batch)
+    _insert_new_matches(found)
+    matched = Person.objects.filter(indexed_at__lt=started).update(matched_at=timezone.now())
+    return MatchResult(
+        matched=matched, created=PersonMatch.objects.count() - before, removed=removed
+    )
 
 
 # --- decisions and access requests ----------------------------------------------------------

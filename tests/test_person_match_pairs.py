@@ -235,3 +235,20 @@ def test_different_birth_years_never_reach_the_threshold(label, a, b):
         a.documents = b.documents = ()
     assert score(a, b).value <= MAX_SCORE_WITH_DIFFERENT_YEARS
     assert settings.FORTRESS_PERSON_MATCH_THRESHOLD > MAX_SCORE_WITH_DIFFERENT_YEARS
+
+
+def test_the_names_prefilter_never_bounds_below_the_exact_name_score():
+    """persons/blocks.py skips pairs by an upper bound of the name score: it must never be
+    below the score itself, or a match would be lost (every pair of the table, both ways)."""
+    from persons.blocks import MARGIN, name_bounds
+    from persons.matching import name_score
+
+    profiles = [p for _, a, b in MUST_MATCH + MUST_NOT_MATCH for p in (a, b)]
+    profiles += [P("V"), P("Nguyen V. T."), P("Tran"), P("Somchai"), P("")]
+    sigs = [tuple(p.variants) for p in profiles]
+    bounds = name_bounds(sigs, sigs)
+    for i, a in enumerate(profiles):
+        for j, b in enumerate(profiles):
+            assert bounds[i, j] + MARGIN >= name_score(a, b)[0], (a.variants, b.variants)
+    # And it does prune: most of these pairs are far below any threshold.
+    assert (bounds < 50).sum() > len(profiles) ** 2 / 2
