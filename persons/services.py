@@ -320,9 +320,12 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
     changed = [
         m
         for pair, m in wanted.items()
-        if pair not in existing or existing[pair][2] != (m.score, m.explanation, m.non_punishment)
+        if pair in existing and existing[pair][2] != (m.score, m.explanation, m.non_punishment)
     ]
     _upsert(changed)
+    _insert_matches(
+        [(m.a_id, m.b_id, m.score, m.explanation, m.non_punishment) for m in new], update=True
+    )
     if stale:
         PersonMatch.objects.filter(pk__in=stale).delete()
     Person.objects.filter(pk__in=list(rows)).update(matched_at=timezone.now())
@@ -556,11 +559,18 @@ def _non_punishment(a: tuple[str, bool], b: tuple[str, bool]) -> bool:
     return PersonKind.SUSPECT in kinds and kinds.get(PersonKind.VICTIM) is True
 
 
-def _insert_new_matches(rows: list[tuple[int, int, int, str, bool]]) -> None:
-    """Add these matches as possible ones; a pair already stored is left as it is. COPY
-    through a temporary table on PostgreSQL (millions of rows in a rebuild)."""
+def _insert_matches(rows: list[tuple[int, int, int, str, bool]], *, update: bool) -> None:
+    """Add these matches (a, b, score, explanation, non_punishment) as possible ones; a pair
+    stored meanwhile gets the score, explanation and flag (`update`) or is left as it is.
+    COPY through a temporary table on PostgreSQL (millions of rows in a rebuild)."""
     if not rows:
         return
+    conflict = (
+        "ON CONFLICT (a_id, b_id) DO UPDATE SET score = EXCLUDED.score, "
+        "explanation = EXCLUDED.explanation, non_punishment = EXCLUDED.non_punishment"
+        if update
+        else "ON CONFLICT (a_id, b_id) DO NOTHING"
+    )
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":
@@ -580,15 +590,14 @@ def _insert_new_matches(rows: list[tuple[int, int, int, str, bool]]) -> None:
                 "INSERT INTO persons_personmatch (a_id, b_id, score, explanation, "
                 "non_punishment, status, reason, created_at, updated_at) "
                 "SELECT a_id, b_id, score, explanation, non_punishment, %s, '', %s, %s "
-                "FROM persons_match_load ON CONFLICT (a_id, b_id) DO NOTHING",
+                "FROM persons_match_load " + conflict,
                 [MatchStatus.POSSIBLE, now, now],
             )
         else:
             cur.executemany(
                 "INSERT INTO persons_personmatch (a_id, b_id, score, explanation, "
                 "non_punishment, status, reason, created_at, updated_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s) "
-                "ON CONFLICT (a_id, b_id) DO NOTHING",
+                "VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s) " + conflict,
                 [(*row, MatchStatus.POSSIBLE, now, now) for row in rows],
             )
 
@@ -622,7 +631,7 @@ def match_all(*, progress: Callable[[int, int], None] | None = None) -> MatchRes
             found.append(row)
             total += 1
             if len(found) >= WRITE_BATCH:
-                _insert_new_matches(found)
+                _insert_matches(found, update=False)
                 found.clear()
 
     for key, rows in groupby(stream, key=itemgetter(0)):
@@ -638,7 +647,7 @@ def match_all(*, progress: Callable[[int, int], None] | None = None) -> MatchRes
             if progress is not None:
                 progress(read, total)
     score(batch)
-    _insert_new_matches(found)
+    _insert_matches(found, update=False)
     matched = Person.objects.filter(indexed_at__lt=started).update(matched_at=timezone.now())
     return MatchResult(
         matched=matched, created=PersonMatch.objects.count() - before, removed=removed
