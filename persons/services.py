@@ -40,9 +40,6 @@ from victims.models import DatePrecision, Victim
 log = logging.getLogger(__name__)
 
 CHUNK = 1000
-# Matching holds every candidate of a chunk's persons (thousands each for a common name in a
-# large index): smaller chunks keep that memory bounded.
-MATCH_CHUNK = 200
 # The rebuild scores blocks (the persons sharing one key) a batch at a time: about this many
 # key rows per batch, or one block when it is larger.
 BLOCK_BATCH = 20_000
