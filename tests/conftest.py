@@ -11,6 +11,9 @@ from agencies.models import Agency, AgencyKind, Role, User
 from cases.models import Case, SharingLevel
 from cases.services import case_create
 
+# The `worker` fixture: a real Celery worker on the real Redis broker.
+pytest_plugins = ["tests.celery_worker"]
+
 ROLES = [r.value for r in Role]
 
 

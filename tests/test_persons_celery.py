@@ -4,7 +4,7 @@ suspects and victims, and the rebuild task gives the same matches. Never mocked.
 from cases.services import case_create, suspect_create
 from persons import tasks
 from persons.models import PersonMatch
-from tests.test_xref_celery import _wait_for, worker  # noqa: F401 (the worker fixture)
+from tests.celery_worker import wait_for
 from victims.services import victim_create
 
 
@@ -15,7 +15,7 @@ def _matches() -> set:
 
 
 def test_a_real_worker_matches_saved_persons_and_the_rebuild_gives_the_same(
-    worker,  # noqa: F811
+    worker,
     own_users,
     partner_users,
 ):
@@ -24,9 +24,9 @@ def test_a_real_worker_matches_saved_persons_and_the_rebuild_gives_the_same(
     theirs = case_create(by=partner, title="Rescued workers")
     suspect_create(case=ours, by=alice, full_name="TRAN THI MAI", birth_year=1995)
     victim_create(by=partner, case=theirs, full_name="Trần Thị Mai", kind="trafficked_worker")
-    _wait_for(lambda: PersonMatch.objects.filter(non_punishment=True).exists())
+    wait_for(lambda: PersonMatch.objects.filter(non_punishment=True).exists())
     incremental = _matches()
     PersonMatch.objects.all().delete()
     tasks.rebuild_persons.delay()
-    _wait_for(lambda: PersonMatch.objects.exists())
+    wait_for(lambda: PersonMatch.objects.exists())
     assert _matches() == incremental

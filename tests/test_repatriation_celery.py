@@ -1,47 +1,17 @@
 """The overdue job on a real Redis broker and a real worker, as beat would queue it."""
 
 import datetime
-import time
 
-import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.conf import settings
 from django.core import mail
-from django.db import connections
 from django.utils import timezone
 
 from agencies.models import Notification
-from config.celery import app
-from tests.services import redis_url
+from tests.celery_worker import wait_for
 from victims import tasks
 from victims.factories import make_repatriation, make_victim
 from victims.models import Repatriation, Stage
-
-
-def _close_db(**kwargs) -> None:
-    connections.close_all()
-
-
-@pytest.fixture
-def worker(transactional_db):
-    redis_url()
-    assert not app.conf.task_always_eager
-    task_postrun.connect(_close_db, weak=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            yield
-    finally:
-        task_postrun.disconnect(_close_db)
-
-
-def _wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for the worker")
 
 
 def test_the_beat_entry_names_the_task():
@@ -68,12 +38,12 @@ def test_a_real_worker_flags_overdue_once(worker, own_users, make_case):
     task_postrun.connect(done, weak=False)
     try:
         first = tasks.flag_overdue_repatriations.delay()
-        _wait_for(lambda: first.id in finished)
+        wait_for(lambda: first.id in finished)
         assert notes.count() == 1
         assert len(mail.outbox) == 1
         # Beat fires again an hour later: nothing new.
         second = tasks.flag_overdue_repatriations.delay()
-        _wait_for(lambda: second.id in finished)
+        wait_for(lambda: second.id in finished)
     finally:
         task_postrun.disconnect(done)
     assert notes.count() == 1
