@@ -83,6 +83,15 @@ def can(user: AnyUser, action: str) -> bool:
     return user.role in PERMISSIONS[action]
 
 
+def _one_or_404(queryset, what: str, **lookup: Any):
+    """The one object of `queryset` matching `lookup`, or 404: "not yours", "not there" and a
+    malformed id all give the same answer."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No such {what}.") from None
+
+
 # --- cases -------------------------------------------------------------------------------
 
 
@@ -122,12 +131,7 @@ def visible_cases(user: AnyUser) -> CaseQuerySet:
 
 def get_case_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Case:
     """The case if `user` may see it (and edit it, with `write=True`); else 404."""
-    from cases.models import Case
-
-    try:
-        case = visible_cases(user).get(pk=pk)
-    except (Case.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such case.") from None
+    case = _one_or_404(visible_cases(user), "case", pk=pk)
     if write and not can_edit_case(user, case):
         raise Http404("No such case.")
     return case
@@ -180,10 +184,7 @@ def visible_notes(user: AnyUser):
 
 
 def _get_file_object(queryset, user: AnyUser, pk: Any, write: bool):
-    try:
-        obj = queryset.select_related("case").get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise Http404("Not found.") from None
+    obj = _one_or_404(queryset.select_related("case"), queryset.model._meta.verbose_name, pk=pk)
     if write and not can_edit_case(user, obj.case):
         raise Http404("Not found.")
     return obj
@@ -240,12 +241,9 @@ def visible_victims(user: AnyUser) -> VictimQuerySet:
 
 def get_victim_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Victim:
     """The victim if `user` may read its identity (and edit it, with `write=True`); else 404."""
-    from victims.models import Victim
-
-    try:
-        victim = visible_victims(user).select_related("case", "case__agency").get(pk=pk)
-    except (Victim.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such victim.") from None
+    victim = _one_or_404(
+        visible_victims(user).select_related("case", "case__agency"), "victim", pk=pk
+    )
     if write and not can_edit_victim(user, victim):
         raise Http404("No such victim.")
     return victim
@@ -291,16 +289,13 @@ def visible_repatriations(user: AnyUser) -> RepatriationQuerySet:
 
 
 def get_repatriation_for_user(user: AnyUser, pk: Any) -> Repatriation:
-    from victims.models import Repatriation
-
-    try:
-        return (
-            visible_repatriations(user)
-            .select_related("victim", "victim__case", "liaison_officer", "handed_over_to")
-            .get(pk=pk)
-        )
-    except (Repatriation.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such repatriation.") from None
+    return _one_or_404(
+        visible_repatriations(user).select_related(
+            "victim", "victim__case", "liaison_officer", "handed_over_to"
+        ),
+        "repatriation",
+        pk=pk,
+    )
 
 
 def is_holding_agency(user: AnyUser, repatriation: Repatriation) -> bool:
@@ -435,12 +430,7 @@ def visible_operations(user: AnyUser):
 
 
 def get_operation_for_user(user: AnyUser, pk: Any) -> JointOperation:
-    from cases.models import JointOperation
-
-    try:
-        return visible_operations(user).get(pk=pk)
-    except (JointOperation.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such operation.") from None
+    return _one_or_404(visible_operations(user), "operation", pk=pk)
 
 
 def member_operations(user: AnyUser):
@@ -455,12 +445,7 @@ def member_operations(user: AnyUser):
 
 def get_member_operation_for_user(user: AnyUser, pk: Any) -> JointOperation:
     """The operation if the user's agency leads or joined it (figures, report); else 404."""
-    from cases.models import JointOperation
-
-    try:
-        return member_operations(user).select_related("lead_agency").get(pk=pk)
-    except (JointOperation.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such operation.") from None
+    return _one_or_404(member_operations(user).select_related("lead_agency"), "operation", pk=pk)
 
 
 def is_operation_member(user: AnyUser, operation: JointOperation) -> bool:
@@ -500,16 +485,11 @@ def operation_invitations(user: AnyUser):
 
 
 def get_invitation_for_user(user: AnyUser, operation_pk: Any):
-    from cases.models import OperationParticipant
-
-    try:
-        return (
-            operation_invitations(user)
-            .select_related("operation", "operation__lead_agency")
-            .get(operation_id=operation_pk)
-        )
-    except (OperationParticipant.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such invitation.") from None
+    return _one_or_404(
+        operation_invitations(user).select_related("operation", "operation__lead_agency"),
+        "invitation",
+        operation_id=operation_pk,
+    )
 
 
 def can_respond_to_invitation(user: AnyUser, participation) -> bool:
@@ -544,6 +524,14 @@ def linkable_cases(user: AnyUser, operation: JointOperation) -> CaseQuerySet:
 # --- user accounts -------------------------------------------------------------------------
 
 
+def agency_users_who_can(agency_id: int, action: str):
+    """The active accounts of an agency whose role may do `action` (e.g. who may lead a case,
+    who may be responsible for a repatriation)."""
+    from agencies.models import User
+
+    return User.objects.filter(agency_id=agency_id, is_active=True, role__in=PERMISSIONS[action])
+
+
 def manageable_users(user: AnyUser):
     """The accounts an agency admin manages: those of their own agency."""
     from agencies.models import User
@@ -554,12 +542,7 @@ def manageable_users(user: AnyUser):
 
 
 def get_managed_user_for(user: AnyUser, pk: Any) -> User:
-    from agencies.models import User
-
-    try:
-        return manageable_users(user).get(pk=pk)
-    except (User.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such user.") from None
+    return _one_or_404(manageable_users(user), "user", pk=pk)
 
 
 # --- indicators, cross-reference hits and access requests ----------------------------------
@@ -600,12 +583,7 @@ def visible_hits(user: AnyUser):
 
 
 def get_hit_for_user(user: AnyUser, pk: Any):
-    from indicators.models import Hit
-
-    try:
-        return visible_hits(user).select_related("case", "value").get(pk=pk)
-    except (Hit.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such hit.") from None
+    return _one_or_404(visible_hits(user).select_related("case", "value"), "hit", pk=pk)
 
 
 def hit_counterparts(user: AnyUser, hits) -> dict[int, list]:
@@ -688,16 +666,13 @@ def decidable_access_requests(user: AnyUser):
 
 
 def get_access_request_for_user(user: AnyUser, pk: Any):
-    from indicators.models import AccessRequest
-
-    try:
-        return (
-            visible_access_requests(user)
-            .select_related("case", "requesting_agency", "requested_by", "hit__value")
-            .get(pk=pk)
-        )
-    except (AccessRequest.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such access request.") from None
+    return _one_or_404(
+        visible_access_requests(user).select_related(
+            "case", "requesting_agency", "requested_by", "hit__value"
+        ),
+        "access request",
+        pk=pk,
+    )
 
 
 def can_decide_access_request(user: AnyUser, access_request) -> bool:
@@ -728,16 +703,13 @@ def visible_person_matches(user: AnyUser):
 
 
 def get_person_match_for_user(user: AnyUser, pk: Any):
-    from persons.models import PersonMatch
-
-    try:
-        return (
-            visible_person_matches(user)
-            .select_related("a__case", "a__agency", "b__case", "b__agency", "decided_by")
-            .get(pk=pk)
-        )
-    except (PersonMatch.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such person match.") from None
+    return _one_or_404(
+        visible_person_matches(user).select_related(
+            "a__case", "a__agency", "b__case", "b__agency", "decided_by"
+        ),
+        "person match",
+        pk=pk,
+    )
 
 
 def can_review_person_match(user: AnyUser, match) -> bool:

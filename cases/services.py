@@ -69,7 +69,7 @@ class ConflictError(Exception):
         super().__init__(f"Someone else saved this case meanwhile (changed: {names}).")
 
 
-def _only(fields: dict[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
+def allowed_fields(fields: dict[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
     """Refuse any field outside the allow-list: mass assignment never writes it."""
     unknown = set(fields) - set(allowed)
     if unknown:
@@ -134,7 +134,7 @@ def case_create(
     from input."""
     if not access.can(by, access.Action.EDIT_CASES):
         raise PolicyError("Your role does not create cases.")
-    _only(fields, CASE_FIELDS)
+    allowed_fields(fields, CASE_FIELDS)
     agency = by.agency
     case = Case(title=title, agency=agency, sharing_level=SharingLevel(sharing_level), **fields)
     if operation is not None:
@@ -182,7 +182,7 @@ def case_update(*, case: Case, by: User, expected_version: int, **fields: Any) -
     nothing is overwritten, and the error names what changed meanwhile."""
     if not access.can_edit_case(by, case):
         raise PolicyError("Only the owning agency's investigators and supervisors edit a case.")
-    _only(fields, CASE_FIELDS)
+    allowed_fields(fields, CASE_FIELDS)
     case = Case.objects.select_for_update().get(pk=case.pk)
     _check_version(case, expected_version)
     for name, value in fields.items():
@@ -256,7 +256,7 @@ def _check_file_writer(by: User, case: Case) -> None:
 @transaction.atomic
 def suspect_create(*, case: Case, by: User, full_name: str, **fields: Any) -> Suspect:
     _check_file_writer(by, case)
-    suspect = Suspect(case=case, full_name=full_name, **_only(fields, SUSPECT_FIELDS))
+    suspect = Suspect(case=case, full_name=full_name, **allowed_fields(fields, SUSPECT_FIELDS))
     suspect.full_clean()
     suspect._history_user = by
     suspect.save()
@@ -268,7 +268,7 @@ def suspect_create(*, case: Case, by: User, full_name: str, **fields: Any) -> Su
 def suspect_update(*, suspect: Suspect, by: User, **fields: Any) -> Suspect:
     _check_file_writer(by, suspect.case)
     suspect = Suspect.objects.select_for_update().get(pk=suspect.pk)
-    for name, value in _only(fields, SUSPECT_FIELDS).items():
+    for name, value in allowed_fields(fields, SUSPECT_FIELDS).items():
         setattr(suspect, name, value)
     suspect.full_clean()
     suspect._history_user = by
@@ -283,7 +283,7 @@ def suspect_update(*, suspect: Suspect, by: User, **fields: Any) -> Suspect:
 @transaction.atomic
 def asset_create(*, case: Case, by: User, **fields: Any) -> Asset:
     _check_file_writer(by, case)
-    asset = Asset(case=case, **_only(fields, ASSET_FIELDS))
+    asset = Asset(case=case, **allowed_fields(fields, ASSET_FIELDS))
     asset.full_clean()
     asset._history_user = by
     asset.save()
@@ -296,7 +296,7 @@ def asset_update(*, asset: Asset, by: User, **fields: Any) -> Asset:
     _check_file_writer(by, asset.case)
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     old_status = asset.status
-    for name, value in _only(fields, ASSET_FIELDS).items():
+    for name, value in allowed_fields(fields, ASSET_FIELDS).items():
         setattr(asset, name, value)
     if asset.status != old_status and "status_changed_on" not in fields:
         asset.status_changed_on = timezone.localdate()

@@ -46,29 +46,23 @@ from cases.models import (
 from indicators.models import Hit, Indicator, Kind, TakedownStatus
 from operations.models import OperationRate
 from victims.models import RepatriationStep, Stage, Victim
+from victims.stages import MAIN_LINE
 
-ARRESTED = (
-    SuspectStatus.ARRESTED,
-    SuspectStatus.CHARGED,
-    SuspectStatus.CONVICTED,
-    SuspectStatus.EXTRADITION_REQUESTED,
-    SuspectStatus.EXTRADITED,
-)
-CHARGED = ARRESTED[1:]
+
+def _onwards(ordered, first) -> tuple:
+    """`first` and every later status or stage, in the order the choices are declared."""
+    ordered = list(ordered)
+    return tuple(ordered[ordered.index(first) :])
+
+
+ARRESTED = _onwards(SuspectStatus, SuspectStatus.ARRESTED)
+CHARGED = _onwards(SuspectStatus, SuspectStatus.CHARGED)
 EXTRADITED = (SuspectStatus.EXTRADITED,)
-FROZEN = (AssetStatus.FROZEN, AssetStatus.SEIZED, AssetStatus.RECOVERED, AssetStatus.RETURNED)
-SEIZED = FROZEN[1:]
-RECOVERED = FROZEN[2:]
-RESCUED_STAGES = (
-    Stage.RESCUED,
-    Stage.IN_SHELTER,
-    Stage.IDENTITY_VERIFIED,
-    Stage.TRAVEL_DOCUMENTS_ISSUED,
-    Stage.TRAVEL_ARRANGED,
-    Stage.REPATRIATED,
-    Stage.REINTEGRATION_FOLLOW_UP,
-)
-REPATRIATED_STAGES = (Stage.REPATRIATED, Stage.REINTEGRATION_FOLLOW_UP)
+FROZEN = _onwards(AssetStatus, AssetStatus.FROZEN)
+SEIZED = _onwards(AssetStatus, AssetStatus.SEIZED)
+RECOVERED = _onwards(AssetStatus, AssetStatus.RECOVERED)
+RESCUED_STAGES = _onwards(MAIN_LINE, Stage.RESCUED)
+REPATRIATED_STAGES = _onwards(MAIN_LINE, Stage.REPATRIATED)
 ASSET_MEASURES = {"frozen": FROZEN, "seized": SEIZED, "recovered": RECOVERED}
 # The series drawn over time, by month.
 SERIES = (

@@ -22,7 +22,13 @@ from cases.models import (
     ParticipationStatus,
     SharingLevel,
 )
-from cases.services import ConflictError, case_event_record, case_set_sharing, plain
+from cases.services import (
+    ConflictError,
+    allowed_fields,
+    case_event_record,
+    case_set_sharing,
+    plain,
+)
 from operations.models import OperationRate
 
 # What a supervisor of the lead agency may write on an operation.
@@ -40,13 +46,6 @@ NEXT_STATUS: dict[str, frozenset[str]] = {
     OperationStatus.ACTIVE: frozenset({OperationStatus.CONCLUDED}),
     OperationStatus.CONCLUDED: frozenset(),
 }
-
-
-def _only(fields: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(fields) - set(OPERATION_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set."))
-    return fields
 
 
 class OperationConflict(ConflictError):
@@ -91,7 +90,7 @@ def operation_create(*, by: User, name: str, code: str, **fields: Any) -> JointO
         code=(code or "").strip().lower(),
         lead_agency_id=by.agency_id,
         status=OperationStatus.PLANNED,
-        **_only(fields),
+        **allowed_fields(fields, OPERATION_FIELDS),
     )
     _clean(operation)
     operation.save()
@@ -104,7 +103,7 @@ def operation_update(
 ) -> JointOperation:
     """Edit the plan. Refused (ConflictError) when someone saved it since `expected_version`."""
     _check_runner(by, operation)
-    _only(fields)
+    allowed_fields(fields, OPERATION_FIELDS)
     operation = JointOperation.objects.select_for_update().get(pk=operation.pk)
     if operation.version != expected_version:
         # No history of operations: the current value of each field the editor meant to set.

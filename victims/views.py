@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies import access
-from agencies.models import Agency, User
+from agencies.models import Agency
 from agencies.services import PolicyError
 from victims import selectors, services
 from victims.forms import (
@@ -143,9 +143,7 @@ def victim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def repatriation_start(request: HttpRequest, pk: int) -> HttpResponse:
     victim = access.get_victim_for_user(request.user, pk)
     _require(access.can_start_repatriation(request.user, victim))
-    officers = User.objects.filter(agency_id=victim.case.agency_id, is_active=True).filter(
-        role__in=access.PERMISSIONS[access.Action.MOVE_REPATRIATION]
-    )
+    officers = access.agency_users_who_can(victim.case.agency_id, access.Action.MOVE_REPATRIATION)
     form = RepatriationStartForm(
         request.POST or None,
         officers=officers,
