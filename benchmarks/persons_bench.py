@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from xref_bench import _database_url, _memory_mb, _recreate_database
+from common import memory_mb, setup_django
 
 
 def _rss_mb() -> float:
@@ -153,20 +153,7 @@ def main() -> None:
     parser.add_argument("--database", default="fortress_persons_bench")
     args = parser.parse_args()
 
-    url = _database_url(args.database)
-    _recreate_database(url, args.database)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["CELERY_BROKER_URL"] = "memory://"  # published tasks are never consumed
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django(args.database)
     run(args)
 
 
@@ -311,7 +298,7 @@ def run(args) -> None:
     from victims.models import Victim
 
     print(
-        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {_memory_mb()} memory, "
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {memory_mb()} memory, "
         f"PostgreSQL {connection.cursor().connection.info.server_version}"
     )
     t0 = time.perf_counter()

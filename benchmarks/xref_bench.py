@@ -26,42 +26,14 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _database_url(database: str) -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def _recreate_database(url: str, database: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{database}"')
+from common import memory_mb, setup_django
 
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _memory_mb() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    return "unknown"
 
 
 def main() -> None:
@@ -80,22 +52,7 @@ def main() -> None:
     parser.add_argument("--database", default="fortress_bench")
     args = parser.parse_args()
 
-    url = _database_url(args.database)
-    _recreate_database(url, args.database)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "1")
-    # Tasks are published to an in-memory broker nobody consumes: the benchmark runs the
-    # engine itself, so the worker time is measured alone.
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django(args.database)
     run(args)
 
 
@@ -110,7 +67,7 @@ def run(args) -> None:
     n_cases = max(2, args.indicators // args.per_case)
     n_values = int(args.indicators * (1 - args.shared))
     print(
-        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {_memory_mb()} memory, "
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {memory_mb()} memory, "
         f"PostgreSQL {connection.cursor().connection.info.server_version}"
     )
     print(
