@@ -311,6 +311,14 @@ def run(args) -> None:
         f"{time.perf_counter() - t0:.1f} s"
     )
 
+    t0 = time.perf_counter()
+    common = services.all_common_keys()
+    print(
+        f"{len(common):,} common name keys (held by more than "
+        f"{services.common_name_threshold():,} persons), counted in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+
     # 1. One new person at a time, saved through the service, matched by the task's service.
     variants = [
         ("Nguyễn Văn An", 1990),

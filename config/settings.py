@@ -239,6 +239,9 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "fortress-demo")
 FORTRESS_COMMON_VALUE_THRESHOLD = env_int("FORTRESS_COMMON_VALUE_THRESHOLD", 50)
 # Person matching: a pair of persons scoring at least this (0-100) goes to the review queue.
 FORTRESS_PERSON_MATCH_THRESHOLD = env_int("FORTRESS_PERSON_MATCH_THRESHOLD", 80)
+# A name key (two name tokens) held by more indexed persons than this is common: persons who
+# share only common name keys match only when born the same known year (or on a document).
+FORTRESS_PERSON_COMMON_NAME_THRESHOLD = env_int("FORTRESS_PERSON_COMMON_NAME_THRESHOLD", 1000)
 FORTRESS_COMMON_VALUES = env_list(
     "FORTRESS_COMMON_VALUES",
     default=[

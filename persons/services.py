@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import combinations, groupby, product
@@ -23,7 +24,7 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, TextField
+from django.db.models import Count, F, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -49,6 +50,91 @@ WRITE_BATCH = 20_000
 
 def threshold() -> int:
     return int(getattr(settings, "FORTRESS_PERSON_MATCH_THRESHOLD", 80))
+
+
+def common_name_threshold() -> int:
+    """A name key held by more indexed persons than this is common (see `common_keys`)."""
+    return int(getattr(settings, "FORTRESS_PERSON_COMMON_NAME_THRESHOLD", 1000))
+
+
+# --- common names ----------------------------------------------------------------------------
+# A name key (a pair of name tokens, or a one-token name) that more than
+# `common_name_threshold()` indexed persons hold identifies nobody: "Nguyen Van An" with no
+# birth date is thousands of people. Two persons who share only common name keys are a match
+# only when their birth years agree (both known and equal); a document key is never common.
+# This is the person-side twin of the common values of cross-referencing, and what keeps a
+# probe of a common name from reading, scoring and queueing thousands of people. Whether a key
+# is common is counted from the index, so a key crossing the threshold sends its persons back
+# to matching (`_requeue_crossed`), and incremental matching and the rebuild agree.
+
+
+def _name_key(key: str) -> bool:
+    return not key.startswith("doc:")
+
+
+def key_counts(keys: Iterable[str], cap: int) -> dict[str, int]:
+    """How many indexed persons hold each of these keys, counted up to `cap` (on PostgreSQL
+    one index range of at most `cap` entries per key, however large the block)."""
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT k, (SELECT count(*) FROM (SELECT 1 FROM persons_personkey "
+                "WHERE key = k LIMIT %s) s) FROM unnest(%s::varchar[]) k",
+                [cap, keys],
+            )
+            return dict(cur.fetchall())
+    counts = dict.fromkeys(keys, 0)
+    for some in _chunks(keys, 500):
+        for key, n in (
+            PersonKey.objects.filter(key__in=some)
+            .values_list("key")
+            .annotate(n=Count("id"))
+            .values_list("key", "n")
+        ):
+            counts[key] = min(n, cap)
+    return counts
+
+
+def common_keys(keys: Iterable[str]) -> set[str]:
+    """The common name keys among these."""
+    limit = common_name_threshold()
+    counts = key_counts((k for k in keys if _name_key(k)), limit + 1)
+    return {k for k, n in counts.items() if n > limit}
+
+
+def all_common_keys() -> frozenset[str]:
+    """Every common name key of the index (the rebuild's view, read once)."""
+    rows = (
+        PersonKey.objects.exclude(key__startswith="doc:")
+        .values("key")
+        .annotate(n=Count("id"))
+        .filter(n__gt=common_name_threshold())
+        .values_list("key", flat=True)
+    )
+    return frozenset(rows)
+
+
+def _requeue_crossed(added: dict[str, int], removed: dict[str, int]) -> None:
+    """After keys were added and removed: the persons of every key that became common, or
+    stopped being common, are matched again (by the sweep), since which of their pairs match
+    changed. Crossing is rare: once per key on the way up."""
+    limit = common_name_threshold()
+    delta = {k: added.get(k, 0) - removed.get(k, 0) for k in {*added, *removed}}
+    delta = {k: d for k, d in delta.items() if d and _name_key(k)}
+    crossed = []
+    for size in sorted({abs(d) for d in delta.values()}):
+        some = [k for k, d in delta.items() if abs(d) == size]
+        for key, n in key_counts(some, limit + size + 1).items():
+            d = delta[key]
+            if (d > 0 and limit < n <= limit + d) or (d < 0 and limit + d < n <= limit):
+                crossed.append(key)
+    if crossed:
+        Person.objects.filter(
+            pk__in=PersonKey.objects.filter(key__in=crossed).values("person_id")
+        ).update(matched_at=None)
 
 
 @dataclass
@@ -120,6 +206,13 @@ def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:
                 **{f"{field}__in": [s.pk for s in sources]}
             )
         }
+        old_keys: dict[int, set[str]] = {}
+        for pid, key in PersonKey.objects.filter(
+            person_id__in=[p.pk for p in existing.values()]
+        ).values_list("person_id", "key"):
+            old_keys.setdefault(pid, set()).add(key)
+        added: Counter[str] = Counter()
+        removed: Counter[str] = Counter()
         new_keys: list[PersonKey] = []
         for source in sources:
             prof = suspect_profile(source) if kind == PersonKind.SUSPECT else victim_profile(source)
@@ -157,12 +250,16 @@ def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:
                     setattr(person, name, value)
                 person.save()
                 PersonKey.objects.filter(person=person).delete()
+            keys = prof.keys()
+            old = old_keys.get(person.pk, set())
+            added.update(keys - old)
+            removed.update(old - keys)
             new_keys.extend(
-                PersonKey(person=person, key=k, birth_year=prof.birth_year)
-                for k in sorted(prof.keys())
+                PersonKey(person=person, key=k, birth_year=prof.birth_year) for k in sorted(keys)
             )
             changed.append(person.pk)
         PersonKey.objects.bulk_create(new_keys, ignore_conflicts=True, batch_size=2000)
+        _requeue_crossed(added, removed)
     return changed
 
 
@@ -176,24 +273,34 @@ def year_pruning() -> bool:
 
 
 def _candidates(person_keys: dict[int, list[str]], years: dict[int, int | None]) -> dict:
-    """For each person, the other persons sharing at least one blocking key (and, when year
-    pruning holds, born the same year or of unknown year): index probes on (key, birth year),
-    never a scan. All of them, however many: the rebuild reads every block whole, and both
-    must find the same pairs."""
+    """For each person, the other persons it may match: those sharing a blocking key that is
+    not common (and, when year pruning holds, born the same year or of unknown year), and
+    those sharing a common name key and born the same known year. Index probes on (key, birth
+    year), never a scan, and never the thousands of persons of a common name without a birth
+    year. All of them, however many: the rebuild reads every block whole, and both must find
+    the same pairs."""
     prune = year_pruning()
+    common = common_keys(k for ks in person_keys.values() for k in ks)
     groups: dict[int | None, list[int]] = {}
     for pid in person_keys:
-        groups.setdefault(years.get(pid) if prune else None, []).append(pid)
+        groups.setdefault(years.get(pid), []).append(pid)
     result: dict[int, set[int]] = {}
     for year, pids in groups.items():
+        keys = {k for pid in pids for k in person_keys[pid]}
         by_key: dict[str, list[int]] = {}
-        all_keys = sorted({k for pid in pids for k in person_keys[pid]})
-        for some in _chunks(all_keys, 2000):
-            rows = PersonKey.objects.filter(key__in=some)
-            if year is not None:
-                rows = rows.filter(Q(birth_year=year) | Q(birth_year__isnull=True))
-            for key, other in rows.values_list("key", "person_id"):
-                by_key.setdefault(key, []).append(other)
+        # Common keys: the same known year only (none without a year).
+        reads = [(sorted(keys - common), prune and year is not None, False)]
+        if year is not None:
+            reads.append((sorted(keys & common), True, True))
+        for some_keys, by_year, same_year_only in reads:
+            for some in _chunks(some_keys, 2000):
+                rows = PersonKey.objects.filter(key__in=some)
+                if same_year_only:
+                    rows = rows.filter(birth_year=year)
+                elif by_year:
+                    rows = rows.filter(Q(birth_year=year) | Q(birth_year__isnull=True))
+                for key, other in rows.values_list("key", "person_id"):
+                    by_key.setdefault(key, []).append(other)
         for pid in pids:
             found: set[int] = set()
             for key in person_keys[pid]:
@@ -421,9 +528,22 @@ def _compatible(ya: int | None, yb: int | None, prune: bool) -> bool:
     return not prune or ya is None or yb is None or ya == yb
 
 
-def _recheck_matches(limit: int, prune: bool) -> int:
+def _agree(ya: int | None, yb: int | None) -> bool:
+    """Both birth years known and the same: what a pair sharing only common keys needs."""
+    return ya is not None and ya == yb
+
+
+def _linking_keys(ka: frozenset[str], kb: frozenset[str], agree: bool, common: frozenset[str]):
+    """The shared keys through which two persons are candidates: any shared key when their
+    birth years agree, else only the shared keys that are not common."""
+    shared = ka & kb
+    return shared if agree else shared - common
+
+
+def _recheck_matches(limit: int, prune: bool, common: frozenset[str]) -> int:
     """The rebuild's first pass over the stored matches: a possible match no longer found
-    (no shared key, other birth years, score below the threshold) is removed; any other gets
+    (no shared key that links them, other birth years, score below the threshold) is removed;
+    any other gets
     the score and explanation of the current profiles, as incremental matching gives them.
     Returns the number removed."""
     removed = 0
@@ -437,9 +557,10 @@ def _recheck_matches(limit: int, prune: bool) -> int:
         stale, changed = [], []
         for pk, a, b, status, *old in rows:
             result = matching.score(profiles[a], profiles[b])
+            ya, yb = profiles[a].birth_year, profiles[b].birth_year
             found = (
-                bool(keys[a] & keys[b])
-                and _compatible(profiles[a].birth_year, profiles[b].birth_year, prune)
+                bool(_linking_keys(keys[a], keys[b], _agree(ya, yb), common))
+                and _compatible(ya, yb, prune)
                 and result.value >= limit
             )
             if not found and status == MatchStatus.POSSIBLE:
@@ -467,29 +588,34 @@ def _upsert(matches: list[PersonMatch]) -> None:
         )
 
 
-def _year_pairs(ga: dict, gb: dict | None, prune: bool) -> Iterable[tuple[int, int]]:
-    """The pairs of persons of two groups (persons by birth year) whose years allow a match;
-    `gb` None: the pairs inside `ga`, each once."""
+def _year_pairs(
+    ga: dict, gb: dict | None, prune: bool, *, agreeing: bool, others: bool
+) -> Iterable[tuple[int, int]]:
+    """The pairs of persons of two groups (persons by birth year) whose years allow a match:
+    those whose years agree (`agreeing`), the others (`others`), or both; `gb` None: the pairs
+    inside `ga`, each once."""
     if gb is None:
         years = list(ga.items())
         for n, (ya, pa) in enumerate(years):
-            yield from combinations(pa, 2)
-            for yb, pb in years[n + 1 :]:
-                if _compatible(ya, yb, prune):
-                    yield from product(pa, pb)
+            if agreeing if ya is not None else others:
+                yield from combinations(pa, 2)
+            if others:
+                for yb, pb in years[n + 1 :]:
+                    if _compatible(ya, yb, prune):
+                        yield from product(pa, pb)
         return
     for ya, pa in ga.items():
         for yb, pb in gb.items():
-            if _compatible(ya, yb, prune):
+            if (agreeing if _agree(ya, yb) else others) and _compatible(ya, yb, prune):
                 yield from product(pa, pb)
 
 
 def _score_blocks(
-    batch: list[tuple[str, list[int]]], limit: int, prune: bool
+    batch: list[tuple[str, list[int]]], limit: int, prune: bool, common: frozenset[str]
 ) -> Iterable[tuple[int, int, int, str, bool]]:
     """The matches found inside these blocks (key, persons sharing it), as rows (a, b, score,
-    explanation, non_punishment). A pair is scored in the block of the smallest key the two
-    share only, so each pair once in a whole run."""
+    explanation, non_punishment). A pair is scored in the block of the smallest key that links
+    the two (`_linking_keys`) only, so each pair once in a whole run."""
     info, profiles, keys = _load(p for _, members in batch for p in members)
     low = blocks.skip_below(limit)
     scores: dict[tuple[int, int], matching.Score] = {}
@@ -517,8 +643,7 @@ def _score_blocks(
             if pid in profiles:
                 p = profiles[pid]
                 sig = (tuple(p.variants), p.documents, keys[pid])
-                groups.setdefault(sig, {}).setdefault(p.birth_year if prune else None, [])
-                groups[sig][p.birth_year if prune else None].append(pid)
+                groups.setdefault(sig, {}).setdefault(p.birth_year, []).append(pid)
         sigs = list(groups)
         names = [sig[0] for sig in sigs]
         bounds = blocks.name_bounds(names, names)
@@ -531,10 +656,14 @@ def _score_blocks(
             if i <= j and set(sigs[i][1]) & set(sigs[j][1])
         )
         for i, j in sorted(pairs):
-            if min(sigs[i][2] & sigs[j][2]) != key:
-                continue  # scored in the block of a smaller key they share
+            shared = sigs[i][2] & sigs[j][2]
+            rare = shared - common
+            # Otherwise scored in the block of a smaller key that links them.
+            agreeing, others = min(shared) == key, bool(rare) and min(rare) == key
+            if not (agreeing or others):
+                continue
             ga, gb = groups[sigs[i]], None if i == j else groups[sigs[j]]
-            for x, y in _year_pairs(ga, gb, prune):
+            for x, y in _year_pairs(ga, gb, prune, agreeing=agreeing, others=others):
                 a, b = (x, y) if x < y else (y, x)
                 cached = (ident[a], ident[b])
                 result = scores.get(cached)
@@ -609,7 +738,8 @@ def match_all(*, progress: Callable[[int, int], None] | None = None) -> MatchRes
     found)` is called after every batch (the benchmark's report)."""
     limit, prune = threshold(), year_pruning()
     started = timezone.now()
-    removed = _recheck_matches(limit, prune)
+    common = all_common_keys()
+    removed = _recheck_matches(limit, prune, common)
     before = PersonMatch.objects.count()
     stream = (
         PersonKey.objects.order_by("key", "birth_year", "person_id")
@@ -624,7 +754,7 @@ def match_all(*, progress: Callable[[int, int], None] | None = None) -> MatchRes
         nonlocal total
         # Stored matches are already right (`_recheck_matches`): only new pairs are added,
         # a slice at a time (memory stays flat however many matches one batch finds).
-        for row in _score_blocks(batch, limit, prune):
+        for row in _score_blocks(batch, limit, prune, common):
             found.append(row)
             total += 1
             if len(found) >= WRITE_BATCH:

@@ -35,7 +35,17 @@ def match_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(matches, 25).get_page(request.GET.get("page"))
     rows = selectors.match_rows(request.user, list(page), where="person matches: queue")
     template = "persons/_match_table.html" if request.htmx else "persons/match_list.html"
-    return render(request, template, {"form": form, "page": page, "rows": rows})
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "common_above": services.common_name_threshold(),
+            "threshold": services.threshold(),
+        },
+    )
 
 
 def _row(request: HttpRequest, pk: int, where: str) -> selectors.MatchRow:

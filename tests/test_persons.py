@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, SharingLevel, Suspect
@@ -191,13 +192,16 @@ def test_rebuild_gives_the_same_matches_as_incremental_processing(
     assert {k: v[:3] for k, v in pairs().items()} == {k: v[:3] for k, v in incremental.items()}
 
 
+@pytest.mark.parametrize("common_above", [1000, 4])
 def test_the_block_rebuild_finds_exactly_what_matching_one_by_one_finds(
-    saved, own_case, partner_case, partner_users
+    saved, own_case, partner_case, partner_users, settings, common_above
 ):
     """Many persons sharing several keys (so several blocks hold the same pair), without a
     birth year, with aliases and documents (one shared under different names): the block
     rebuild gives the pairs, scores and explanations of matching every person one by one, and
-    running it again changes nothing."""
+    running it again changes nothing. Also with most name keys common (held by more than 4),
+    where keys cross the threshold while persons are added one by one."""
+    settings.FORTRESS_PERSON_COMMON_NAME_THRESHOLD = common_above
     surnames, middles = ["Nguyen", "Tran", "Le"], ["Van", "Thi", ""]
     givens = ["An", "Anh", "Hung", "Mai", "Minh Anh", "Thu Ha"]
     n = 0
@@ -215,8 +219,12 @@ def test_the_block_rebuild_finds_exactly_what_matching_one_by_one_finds(
     suspect(saved, partner_case, "Someone Else", birth_year=1970, documents=doc)
     trafficked_worker(saved, partner_case, "Nguyễn Thị Mai")
     one_by_one = pairs()
-    assert len(one_by_one) > 50
+    assert len(one_by_one) > (50 if common_above == 1000 else 10)
     assert any("same identity document" in v[1] for v in one_by_one.values())
+    if common_above == 4:
+        assert services.all_common_keys()
+        yearless = [v for v in one_by_one.values() if "birth year" not in v[1]]
+        assert yearless and len(yearless) < len(one_by_one)
     PersonMatch.objects.all().delete()
     result = services.match_all()
     assert pairs() == one_by_one
@@ -489,3 +497,79 @@ def test_candidates_born_in_other_years_are_not_read(saved, own_case, partner_ca
         Person.objects.filter(suspect__in=[unknown, same]).values_list("pk", flat=True)
     )
     assert services.year_pruning()
+
+
+# --- common names -----------------------------------------------------------------------------
+
+
+def test_a_common_name_matches_only_with_the_same_birth_year_or_a_document(
+    saved, own_case, partner_case, alice, settings, client
+):
+    """A name key held by more persons than the threshold (3 here) is common: persons sharing
+    only common keys match when born the same year, or on a document, never on the name
+    alone; a rarer key they share still links them. Keys crossing the threshold either way
+    send their persons back to matching, and the rebuild agrees with incremental matching."""
+    settings.FORTRESS_PERSON_COMMON_NAME_THRESHOLD = 3
+    a = suspect(saved, own_case, "Nguyễn Văn An", birth_year=1990)
+    b = suspect(saved, partner_case, "AN VAN NGUYEN")
+    assert PersonMatch.objects.filter(a__suspect=a, b__suspect=b).exists()  # 2 hold the name
+    c = suspect(saved, partner_case, "Nguyen Van An", birth_year=1990)
+    d = suspect(saved, partner_case, "Nguyen Van An", birth_year=1975)
+    assert services.common_keys(Person.objects.get(suspect=a).keys.values_list("key", flat=True))
+
+    def matched(x, y) -> bool:
+        return PersonMatch.objects.filter(
+            Q(a__suspect=x, b__suspect=y) | Q(a__suspect=y, b__suspect=x)
+        ).exists()
+
+    # The fourth holder made the name common: the name-only match of a and b is gone.
+    assert not matched(a, b)
+    assert not matched(b, c) and not matched(b, d)
+    assert matched(a, c)
+    assert "same birth year" in PersonMatch.objects.get(a__suspect=a, b__suspect=c).explanation
+    client.force_login(alice)
+    assert "more than 3 indexed persons share is common" in client.get("/persons/matches/").text
+    # A shared document is decisive, common name or not.
+    doc = [{"type": "passport", "country": "VN", "number": "B7654321"}]
+    e = suspect(saved, own_case, "Nguyen Van An", documents=doc)
+    f = suspect(saved, partner_case, "Nguyen Van An", documents=doc)
+    assert PersonMatch.objects.get(a__suspect=e, b__suspect=f).score == 100
+    assert not matched(b, e)
+    # A rarer name they share still links two persons without a birth year.
+    g = suspect(saved, own_case, "Nguyen Van An Xuong")
+    h = suspect(saved, partner_case, "Xuong Nguyen Van An")
+    assert matched(g, h)
+    incremental = pairs()
+    services.rebuild()
+    assert pairs() == incremental
+    # Back under the threshold: the persons of the name are matched again, a and b included.
+    for other in (c, d, e, f, g, h):
+        by = other.case.agency.users.get(role="investigator")
+        saved(suspect_update, suspect=other, by=by, full_name=f"Someone Else {other.pk}")
+    assert not services.common_keys(
+        Person.objects.get(suspect=a).keys.values_list("key", flat=True)
+    )
+    assert matched(a, b)
+    incremental = pairs()
+    PersonMatch.objects.all().delete()
+    services.rebuild()
+    assert pairs() == incremental
+
+
+def test_a_probe_reads_no_person_of_a_common_name_without_its_birth_year(
+    saved, own_case, partner_case, settings
+):
+    settings.FORTRESS_PERSON_COMMON_NAME_THRESHOLD = 3
+    target = suspect(saved, own_case, "Nguyễn Văn An", birth_year=1990)
+    yearless = suspect(saved, partner_case, "AN VAN NGUYEN")
+    same = suspect(saved, partner_case, "Nguyen Van An", birth_year=1990)
+    suspect(saved, partner_case, "Nguyen Van An", birth_year=1960)
+    person = Person.objects.get(suspect=target)
+    keys = {person.pk: list(person.keys.values_list("key", flat=True))}
+    assert services._candidates(keys, {person.pk: 1990})[person.pk] == {
+        Person.objects.get(suspect=same).pk
+    }
+    # Without a birth year, a common name reads nobody.
+    other = Person.objects.get(suspect=yearless)
+    keys = {other.pk: list(other.keys.values_list("key", flat=True))}
+    assert services._candidates(keys, {other.pk: None})[other.pk] == set()
