@@ -39,7 +39,7 @@ bench-small: install  # the same script at a small scale (CI runs it so it never
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/xref_bench.py --indicators 20000 --bulk 5000 \
 		--new-cases 5 --database fortress_bench_small
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/persons_bench.py --persons 20000 --new 10 \
-		--rebuild-seconds 30 --database fortress_persons_bench_small
+		--database fortress_persons_bench_small
 
 clean:
 	rm -rf $(VENV) fortress.sqlite3 staticfiles

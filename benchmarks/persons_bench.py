@@ -143,13 +143,6 @@ def main() -> None:
     parser.add_argument("--per-case", type=int, default=10, help="Suspects per case.")
     parser.add_argument("--agencies", type=int, default=20)
     parser.add_argument("--new", type=int, default=30, help="New persons to match, timed.")
-    parser.add_argument(
-        "--rebuild-seconds",
-        type=float,
-        default=300.0,
-        help="Ignored since the match pass runs by blocks (it always runs to the end); kept so "
-        "older command lines still work.",
-    )
     parser.add_argument("--database", default="fortress_persons_bench")
     args = parser.parse_args()
 
@@ -356,7 +349,7 @@ def run(args) -> None:
         f"{statistics.median(candidates):.0f}, max {max(candidates)}"
     )
 
-    # 2. The full rebuild: re-index everything, then match chunk by chunk (time-boxed).
+    # 2. The full rebuild: re-index everything, then the block match pass, to the end.
     rss = [_rss_mb()]
     t0 = time.perf_counter()
     reindexed = 0
