@@ -6,12 +6,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -66,6 +68,19 @@ def _victim_fields(data: dict) -> dict:
     return fields
 
 
+class VictimSearchFilter(SearchFilter):
+    """`?search=` as the dashboard's search box: names in any script, folded."""
+
+    search_description = (
+        "Every word starts a word of the full or other names (any script; case, diacritics "
+        "and script ignored: `tran` finds Trần), or the name, facility or reference (V-12)."
+    )
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view) -> QuerySet:
+        query = request.query_params.get(self.search_param, "").strip()
+        return queryset.filter(selectors.victim_search_q(query)) if query else queryset
+
+
 class VictimViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -78,8 +93,8 @@ class VictimViewSet(
 
     serializer_class = VictimSerializer
     queryset = Victim.objects.none()
+    filter_backends = [DjangoFilterBackend, OrderingFilter, VictimSearchFilter]
     filterset_fields = ["case", "kind", "nationality", "current_country"]
-    search_fields = ["full_name", "current_facility"]
     ordering_fields = ["full_name", "created_at"]
 
     def get_queryset(self):

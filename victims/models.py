@@ -4,8 +4,11 @@ and change of a victim record lands in the append-only `VictimAccessLog`."""
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -16,6 +19,7 @@ from django_countries.fields import CountryField
 from agencies.models import Agency
 from cases.models import Case
 from cases.money import validate_currency
+from persons.matching import name_variants
 
 if TYPE_CHECKING:
     from agencies.models import User
@@ -102,6 +106,23 @@ def validate_name_list(value: object) -> None:
         raise ValidationError("Other names must be a list of non-empty names.", code="invalid")
 
 
+def search_words(text: str) -> list[str]:
+    """The words a name is searched by, in Latin letters, lower case, without diacritics: the
+    person index's folding (Han per syllable, Thai as said) and anyascii's plain spelling
+    (`zhangwei`, Thai letter by letter), each word once. Stored names and typed queries are
+    folded alike, so `tran` finds `Trần` and `张伟` finds `Zhang Wei`."""
+    plain = re.split(r"[^a-z0-9]+", anyascii(text).lower())
+    words = [w for variant in name_variants(text) for w in variant] + plain
+    return [w for w in dict.fromkeys(words) if w]
+
+
+def victim_search_name(full_name: str, other_names: Iterable[str]) -> str:
+    """What `Victim.search_name` holds: each word preceded by a space, so that a search for
+    ` word` matches the start of a word."""
+    words = dict.fromkeys(w for name in (full_name, *other_names) for w in search_words(name))
+    return "".join(f" {w}" for w in words)
+
+
 class VictimQuerySet(models.QuerySet["Victim"]):
     def visible_to(self, user: User) -> VictimQuerySet:
         from agencies import access
@@ -115,6 +136,11 @@ class Victim(models.Model):
     full_name = models.CharField(max_length=200, help_text="As written by the person, any script.")
     other_names = models.JSONField(
         default=list, blank=True, validators=[validate_name_list], help_text="Aliases, spellings."
+    )
+    search_name = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The full and other names folded for search (victims.services keeps it).",
     )
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     date_of_birth = models.DateField(null=True, blank=True)

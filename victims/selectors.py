@@ -17,6 +17,7 @@ from victims.models import (
     RepatriationStep,
     Stage,
     Victim,
+    search_words,
 )
 from victims.services import log_access
 from victims.stages import MAIN_LINE
@@ -62,12 +63,20 @@ def repatriations_base(user: User) -> RepatriationQuerySet:
     )
 
 
-def repatriation_search_q(query: str) -> Q:
-    """Name, reference (V-12) or facility of the victim."""
-    q = Q(victim__full_name__icontains=query) | Q(victim__current_facility__icontains=query)
+def victim_search_q(query: str, *, via: str = "") -> Q:
+    """A victim by name, reference (V-12) or facility; `via` is the path to the victim
+    ("victim__" from a repatriation). A name matches when every word typed, folded as the
+    names are (any script, no case, no diacritics), starts a word of its full or other names;
+    the name as written still matches as it did."""
+    query = query.replace("\x00", "")  # PostgreSQL refuses NUL in text
+    words = search_words(query)
+    q = Q(**{f"{via}full_name__icontains": query})
+    q |= Q(**{f"{via}current_facility__icontains": query})
+    if words:
+        q |= Q(*(Q(**{f"{via}search_name__contains": f" {word}"}) for word in words))
     number = query.upper().removeprefix("V-")
     if number.isdigit():
-        q |= Q(victim_id=int(number))
+        q |= Q(**{f"{via}pk": int(number)})
     return q
 
 

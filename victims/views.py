@@ -314,7 +314,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     listed = repatriations.filter(stage=stage) if stage in Stage.values else repatriations
     query = request.GET.get("q", "").strip()
     if query:
-        listed = listed.filter(selectors.repatriation_search_q(query))
+        listed = listed.filter(selectors.victim_search_q(query, via="victim__"))
     page = Paginator(listed.order_by(*selectors.URGENT_FIRST), 25).get_page(request.GET.get("page"))
     page.object_list = selectors.repatriations_for_read(
         user, page.object_list, where=where(request)
