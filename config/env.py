@@ -1,6 +1,7 @@
 """Small typed readers for environment variables that fail loudly on bad values."""
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -10,6 +11,18 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
+
+
+def env_url(name: str, default: str) -> str:
+    """An absolute http(s) URL without a trailing slash, e.g. https://fortress.example.org."""
+    raw = os.environ.get(name, default).strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name} must be an absolute http(s) URL such as https://fortress.example.org; "
+            f"got {raw!r}"
+        )
+    return raw.rstrip("/")
 
 
 def env_bool(name: str, default: bool = False) -> bool:

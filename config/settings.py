@@ -7,7 +7,7 @@ import dj_database_url
 import django
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_int_map, env_list, env_str
+from config.env import env_bool, env_int, env_int_map, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -157,6 +157,8 @@ else:
     EMAIL_HOST = _EMAIL_OPTIONS.get("host", "localhost")
     EMAIL_PORT = _EMAIL_OPTIONS.get("port", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fortress@localhost")
+# Where users reach Fortress: links in e-mails are made absolute with it.
+FORTRESS_SITE_URL = env_url("FORTRESS_SITE_URL", "http://127.0.0.1:8000")
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Notification
@@ -98,3 +99,15 @@ def test_the_notification_shows_on_the_home_page(
     home = client.get("/").content.decode()
     assert f"Repatriation of {overdue.victim.reference} is overdue" in home
     assert "1 overdue" in home
+
+
+def test_the_email_links_to_the_site(
+    overdue, settings, own_users, django_capture_on_commit_callbacks
+):
+    settings.FORTRESS_SITE_URL = "https://fortress.example.org"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.flag_overdue_repatriations()
+    path = reverse("victims:repatriation_detail", args=[overdue.pk])
+    assert mail.outbox[0].body.endswith(f"Open it in Fortress: https://fortress.example.org{path}")
+    # The in-app notification keeps the link within the site.
+    assert Notification.objects.get(user=own_users["liaison"]).url == path

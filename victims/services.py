@@ -595,6 +595,7 @@ def _send_overdue_alert(repatriation: Repatriation) -> None:
         f"on {repatriation.due_on:%Y-%m-%d}."
     )
     url = _repatriation_url(repatriation)
+    link = f"{settings.FORTRESS_SITE_URL}{url}"  # read outside the site: absolute
     key = f"overdue:{repatriation.pk}:{repatriation.stage}:{repatriation.due_on:%Y-%m-%d}"
     for officer in _responsible_officers(repatriation):
         if notify(user=officer, key=key, message=message, url=url) is None:
@@ -603,7 +604,7 @@ def _send_overdue_alert(repatriation: Repatriation) -> None:
             transaction.on_commit(
                 lambda officer=officer: send_mail(
                     subject=f"[Fortress] Overdue repatriation {repatriation.victim.reference}",
-                    message=f"{message}\n\nOpen it in Fortress: {url}",
+                    message=f"{message}\n\nOpen it in Fortress: {link}",
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     recipient_list=[officer.email],
                 )
