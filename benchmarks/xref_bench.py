@@ -8,7 +8,7 @@ then measures, in one run:
 2. a new case of 100 indicators (half of them values other agencies hold): the worker time of
    cross-referencing it (xref.process_indicators), side by side with the best raw SQL batch
    query that finds the same matching cases (checked equal);
-3. bulk cross-referencing throughput: B new indicators saved with SQL and left unprocessed,
+3. bulk cross-referencing throughput: B new indicators saved with SQL and left in the queue,
    then processed by the sweep.
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
@@ -132,6 +132,11 @@ def run(args) -> None:
                 "n": args.indicators,
             },
         )
+        # Queued for cross-referencing, as a save queues them.
+        cur.execute(
+            "INSERT INTO indicators_pendingindicator (indicator_id)"
+            " SELECT id FROM indicators_indicator"
+        )
         cur.execute("ANALYZE")
     stored = Indicator.objects.count()
     print(f"generated {stored:,} indicators in {time.perf_counter() - t0:.1f} s")
@@ -202,7 +207,7 @@ def run(args) -> None:
         f"(max {max(sql_ms):.1f}); ratio {w / s:.1f}x; same matching cases: yes"
     )
 
-    # 3. Bulk throughput: B new sightings of existing values (and new ones), unprocessed.
+    # 3. Bulk throughput: B new sightings of existing values (and new ones), queued.
     Case.objects.bulk_create(
         (
             Case(reference=f"BENCH-BULK-{i:06d}", title="Bulk", agency=agencies[i % len(agencies)])
@@ -230,7 +235,13 @@ def run(args) -> None:
                 "n": args.bulk,
             },
         )
+        cur.execute(
+            "INSERT INTO indicators_pendingindicator (indicator_id)"
+            " SELECT id FROM indicators_indicator WHERE case_id >= %s",
+            [bulk_min],
+        )
         cur.execute("ANALYZE indicators_indicator")
+        cur.execute("ANALYZE indicators_pendingindicator")
     pending = Indicator.objects.unprocessed().count()
     t0 = time.perf_counter()
     xref.sweep(max_batches=10_000)

@@ -13,10 +13,15 @@ class IndicatorValueAdmin(admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["case", "kind", "raw_value", "takedown_status", "processed_at"]
+    list_display = ["case", "kind", "raw_value", "takedown_status", "cross_referenced"]
     list_filter = ["kind", "takedown_status"]
+    list_select_related = ["case", "pending"]
     search_fields = ["raw_value", "value__normalized", "case__reference"]
     raw_id_fields = ["case", "value", "created_by"]
+
+    @admin.display(boolean=True)
+    def cross_referenced(self, indicator: Indicator) -> bool:
+        return not indicator.is_pending
 
 
 @admin.register(Hit)

@@ -50,7 +50,7 @@ class IndicatorViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return access.visible_indicators(self.request.user).select_related("value")
+        return access.visible_indicators(self.request.user).select_related("value", "pending")
 
     def create(self, request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

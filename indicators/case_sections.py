@@ -15,7 +15,7 @@ def indicators_section(user: User, case: Case) -> dict | None:
         return None
     return {
         "indicators": list(
-            access.visible_indicators(user).filter(case=case).select_related("value")
+            access.visible_indicators(user).filter(case=case).select_related("value", "pending")
         ),
         "can_edit": access.can_manage_indicators(user, case),
     }

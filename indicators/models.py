@@ -117,14 +117,15 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
         return access.visible_indicators(user)
 
     def unprocessed(self) -> IndicatorQuerySet:
-        return self.filter(processed_at__isnull=True)
+        """Saved and not yet cross-referenced: still in the queue."""
+        return self.filter(pending__isnull=False)
 
 
 class Indicator(models.Model):
     """A case's sighting of a value: the text as entered, and when and how it was seen."""
 
     # No index of their own: (case, kind) and the (value, case) unique index lead with them,
-    # and every index is one more write per sighting saved and processed.
+    # and every index is one more write per sighting saved.
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="indicators", db_index=False
     )
@@ -150,10 +151,6 @@ class Indicator(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # Cross-referencing: null until done. A worker claims an unprocessed indicator by setting
-    # `claimed_at` with a conditional UPDATE; a claim older than the lease may be taken over.
-    processed_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
 
     objects = IndicatorQuerySet.as_manager()
 
@@ -168,14 +165,7 @@ class Indicator(models.Model):
                 name="indicator_seen_in_order",
             ),
         ]
-        indexes = [
-            models.Index(fields=["case", "kind"]),
-            models.Index(
-                fields=["id"],
-                condition=Q(processed_at__isnull=True),
-                name="indicator_unprocessed",
-            ),
-        ]
+        indexes = [models.Index(fields=["case", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.raw_value}"
@@ -187,6 +177,28 @@ class Indicator(models.Model):
     @property
     def has_takedown(self) -> bool:
         return self.kind in TAKEDOWN_KINDS
+
+    @property
+    def is_pending(self) -> bool:
+        """Not yet cross-referenced (select_related("pending") to read it without a query)."""
+        return hasattr(self, "pending")
+
+
+class PendingIndicator(models.Model):
+    """The cross-referencing queue: an indicator saved and not yet cross-referenced. Queued in
+    the transaction that saves the indicator; a worker claims queued indicators by deleting
+    their rows (on PostgreSQL with SKIP LOCKED, so two workers take different ones), and the
+    deletion commits with the work. A small table of its own, so claiming writes nothing to
+    the sightings. Elsewhere a worker claims by setting `claimed_at` with a conditional
+    UPDATE, and a claim older than the lease may be taken over."""
+
+    indicator = models.OneToOneField(
+        Indicator, on_delete=models.CASCADE, primary_key=True, related_name="pending"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Indicator {self.indicator_id} pending cross-referencing"
 
 
 class HitStatus(models.TextChoices):

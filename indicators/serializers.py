@@ -40,6 +40,9 @@ class IndicatorSerializer(serializers.ModelSerializer):
         choices=TakedownStatus.choices, required=False, default=TakedownStatus.ACTIVE
     )
     is_common = serializers.BooleanField(source="value.is_common", read_only=True)
+    pending = serializers.BooleanField(
+        source="is_pending", read_only=True, help_text="Not yet cross-referenced."
+    )
 
     class Meta:
         model = Indicator
@@ -57,10 +60,10 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "takedown_status",
             "takedown_date",
             "is_common",
-            "processed_at",
+            "pending",
             "created_at",
         ]
-        read_only_fields = ["processed_at", "created_at"]
+        read_only_fields = ["created_at"]
 
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.validated_data)

@@ -143,9 +143,10 @@ def _value_ids(keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], in
 
 
 def queue_xref(indicator_ids: list[int]) -> None:
-    """After commit, queue the cross-referencing of these indicators. A broker that cannot
-    take the task does not undo the save: the periodic sweep processes them later."""
-    from indicators import tasks
+    """Queue the cross-referencing of these indicators: in the queue table now (with the save),
+    and a task after commit. A broker that cannot take the task does not undo the save: the
+    periodic sweep processes the queue later."""
+    from indicators import tasks, xref
 
     def publish() -> None:
         try:
@@ -158,6 +159,7 @@ def queue_xref(indicator_ids: list[int]) -> None:
             )
 
     if indicator_ids:
+        xref.enqueue(indicator_ids)
         transaction.on_commit(publish)
 
 

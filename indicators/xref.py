@@ -8,10 +8,13 @@ sightings, the existing hits, one bulk insert, one delete). Incremental processi
 and the full rebuild all call it, so they cannot disagree, and running it twice changes
 nothing.
 
+An indicator saved waits in the queue (`PendingIndicator`) until it is cross-referenced: a
+worker claims queued indicators by deleting their rows, and the deletion commits with the work.
+
 On PostgreSQL the same rule runs as set-based SQL (the rebuild's and the incremental path share
-its text): a batch of indicators is claimed, marked processed and its values locked in one
+its text): a batch of indicators is taken from the queue and its values locked in one
 statement, then counts, flags and hits are recomputed in a second one, and the commit does not
-wait for the WAL flush (a batch lost in a server crash is lost whole, its indicators unprocessed
+wait for the WAL flush (a batch lost in a server crash is lost whole, its indicators queued
 again, and the sweep takes them).
 """
 
@@ -27,7 +30,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from indicators.models import Hit, HitStatus, Indicator, IndicatorValue
+from indicators.models import Hit, HitStatus, Indicator, IndicatorValue, PendingIndicator
 
 # A claim older than this is taken to belong to a worker that died, and is taken over.
 CLAIM_LEASE = timedelta(minutes=10)
@@ -167,34 +170,57 @@ def _insert_hits(hits: dict[tuple[int, int], int]) -> None:
     )
 
 
-_CLAIM_SQL = """
-SELECT id, value_id FROM indicators_indicator
-WHERE processed_at IS NULL AND (claimed_at IS NULL OR claimed_at < %(expired)s) {only}
-ORDER BY id LIMIT %(limit)s
-FOR UPDATE SKIP LOCKED
+def enqueue(indicator_ids: Iterable[int]) -> None:
+    """Queue these indicators for cross-referencing (in the caller's transaction; an
+    indicator already queued stays queued once)."""
+    PendingIndicator.objects.bulk_create(
+        [PendingIndicator(indicator_id=pk) for pk in indicator_ids],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+
+
+# Take queued indicators (the given ones, or any) out of the queue: the rows are locked (SKIP
+# LOCKED: another worker takes other ones) and deleted, both undone if the transaction fails.
+# The rows locked are deleted by their physical address (a TID scan, whatever the planner
+# thinks of the queue's size: a queue is mostly dead rows between two vacuums).
+_DEQUEUE = """
+DELETE FROM indicators_pendingindicator
+WHERE ctid = ANY(ARRAY(
+    SELECT ctid FROM indicators_pendingindicator {only}
+    ORDER BY indicator_id LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+))
+RETURNING indicator_id
 """
+_ONLY = "WHERE indicator_id = ANY(%(only)s)"
+_CLAIM_SQL = f"""
+WITH claimed AS ({_DEQUEUE})
+SELECT i.id, i.value_id FROM claimed c JOIN indicators_indicator i ON i.id = c.indicator_id
+ORDER BY i.id
+"""  # noqa: S608 - constant SQL
 
 
 def claim(ids: Iterable[int] | None = None, *, limit: int = CHUNK) -> list[tuple[int, int]]:
-    """Claim unprocessed indicators (the given ones, or any) for the current transaction, so
-    two workers never take the same indicator; returns (id, value id) of each one claimed.
+    """Claim queued indicators (the given ones, or any) for the current transaction, so two
+    workers never take the same indicator; returns (id, value id) of each one claimed.
 
-    On PostgreSQL the claim is a row lock (FOR UPDATE SKIP LOCKED: another worker skips the
-    rows) held until the caller's conditional UPDATE marks them processed and commits; a
-    worker that dies releases it with its transaction. Elsewhere a conditional UPDATE of
-    `claimed_at` claims them, and a claim older than the lease may be taken over."""
+    On PostgreSQL the claim takes the rows out of the queue (locked, SKIP LOCKED: another
+    worker skips them) for the caller's transaction: committed with the caller's work, or back
+    in the queue if it fails or the worker dies. Elsewhere a conditional UPDATE of
+    `claimed_at` claims them, the caller deletes them when done, and a claim older than the
+    lease may be taken over."""
     now = timezone.now()
-    expired = now - CLAIM_LEASE
     only = list(ids) if ids is not None else None
     if connection.vendor == "postgresql":
         if not connection.in_atomic_block:
             raise RuntimeError("claim() holds its rows for the caller's transaction.")
-        sql = _CLAIM_SQL.format(only="AND id = ANY(%(only)s)" if only is not None else "")
+        sql = _CLAIM_SQL.format(only=_ONLY if only is not None else "")
         with connection.cursor() as cursor:
-            cursor.execute(sql, {"expired": expired, "limit": limit, "only": only})
+            cursor.execute(sql, {"limit": limit, "only": only})
             return cursor.fetchall()
-    free = Q(processed_at__isnull=True) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=expired))
-    candidates = Indicator.objects.filter(free)
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE)
+    candidates = PendingIndicator.objects.filter(free)
     if only is not None:
         candidates = candidates.filter(pk__in=only)
     wanted = list(candidates.order_by("pk").values_list("pk", flat=True)[:limit])
@@ -202,16 +228,16 @@ def claim(ids: Iterable[int] | None = None, *, limit: int = CHUNK) -> list[tuple
         return []
     # The same condition again in the UPDATE: a row another worker claimed meanwhile no longer
     # matches it.
-    Indicator.objects.filter(free, pk__in=wanted).update(claimed_at=now)
+    PendingIndicator.objects.filter(free, pk__in=wanted).update(claimed_at=now)
     return list(
-        Indicator.objects.filter(pk__in=wanted, claimed_at=now)
+        Indicator.objects.filter(pk__in=wanted, pending__claimed_at=now)
         .order_by("pk")
         .values_list("pk", "value_id")
     )
 
 
 def process_indicators(ids: Iterable[int]) -> XrefResult:
-    """Cross-reference these indicators (those still unprocessed and unclaimed)."""
+    """Cross-reference these indicators (those still queued and unclaimed)."""
     result = XrefResult()
     ids = list(ids)
     outermost = not connection.in_atomic_block
@@ -230,15 +256,12 @@ def _process_claimed(claimed: list[tuple[int, int]]) -> XrefResult:
     if not claimed:
         return XrefResult()
     result = xref_values({value_id for _, value_id in claimed})
-    # Conditional: an indicator another worker finished meanwhile is left as it is.
-    Indicator.objects.filter(pk__in=[pk for pk, _ in claimed], processed_at__isnull=True).update(
-        processed_at=timezone.now(), claimed_at=None
-    )
+    PendingIndicator.objects.filter(pk__in=[pk for pk, _ in claimed]).delete()
     return result
 
 
 def sweep(*, max_batches: int = 100) -> XrefResult:
-    """Process indicators left unprocessed (their task was never published, or failed)."""
+    """Process the indicators left in the queue (their task was never published, or failed)."""
     result = XrefResult()
     outermost = not connection.in_atomic_block
     for _ in range(max_batches):
@@ -258,7 +281,7 @@ def sweep(*, max_batches: int = 100) -> XrefResult:
 
 def rebuild(*, chunk: int | None = None) -> XrefResult:
     """Recompute every value's counts and hits from the stored sightings, one range of value
-    ids at a time (flat memory), and mark every indicator processed. On PostgreSQL each range
+    ids at a time (flat memory), and empty the queue of their indicators. On PostgreSQL each range
     is recomputed by set-based SQL stating the same rule as `_xref` (the tests check both give
     the same hits as incremental processing); elsewhere by `_xref` itself."""
     postgres = connection.vendor == "postgresql"
@@ -283,9 +306,9 @@ def rebuild(*, chunk: int | None = None) -> XrefResult:
                 result.add(_rebuild_range_sql(first, last))
             else:
                 result.add(_xref_range(first, last))
-            Indicator.objects.filter(
-                value_id__gte=first, value_id__lte=last, processed_at__isnull=True
-            ).update(processed_at=timezone.now(), claimed_at=None)
+            PendingIndicator.objects.filter(
+                indicator__value_id__gte=first, indicator__value_id__lte=last
+            ).delete()
     return result
 
 
@@ -408,26 +431,18 @@ def _rebuild_range_sql(first: int, last: int) -> XrefResult:
 
 SWEEP_SQL_CHUNK = 20_000
 
-# 1. Claim the indicators (row locks, SKIP LOCKED: another worker takes other rows), mark them
-# processed (undone with the transaction if anything below fails), and lock their values in id
-# order, so two workers on a shared value take turns. Returns the locked value ids.
-_CLAIM_AND_LOCK = """
-WITH claimed AS MATERIALIZED (
-    SELECT id FROM indicators_indicator
-    WHERE processed_at IS NULL AND (claimed_at IS NULL OR claimed_at < %(expired)s) {only}
-    ORDER BY id LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-), marked AS (
-    UPDATE indicators_indicator i SET processed_at = %(now)s, claimed_at = NULL
-    FROM claimed c WHERE i.id = c.id
-    RETURNING i.value_id
+# 1. Take the indicators out of the queue (back in it if anything below fails) and lock their
+# values in id order, so two workers on a shared value take turns. Returns the locked value ids.
+_CLAIM_AND_LOCK = f"""
+WITH claimed AS ({_DEQUEUE}), taken AS MATERIALIZED (
+    SELECT i.value_id FROM claimed c JOIN indicators_indicator i ON i.id = c.indicator_id
 )
-SELECT (SELECT count(*) FROM marked), v.id, {no_flush_wait}
+SELECT (SELECT count(*) FROM taken), v.id, {{no_flush_wait}}
 FROM indicators_indicatorvalue v
-WHERE v.id IN (SELECT value_id FROM marked)
+WHERE v.id = ANY(ARRAY(SELECT value_id FROM taken))
 ORDER BY v.id
 FOR UPDATE OF v
-"""
+"""  # noqa: S608 - constant SQL
 _LOCK_VALUES = """
 SELECT id FROM indicators_indicatorvalue WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE
 """
@@ -484,19 +499,18 @@ def _xref_values_sql(value_ids: list[int]) -> XrefResult:
 def _process_sql(
     only: list[int] | None, *, limit: int, own_transaction: bool
 ) -> tuple[int, XrefResult]:
-    """Claim, mark and cross-reference unprocessed indicators (these, or any) in the current
-    transaction; returns how many were claimed, and the result.
+    """Take queued indicators (these, or any) out of the queue and cross-reference them in the
+    current transaction; returns how many were taken, and the result.
 
     When the batch is the whole transaction (`own_transaction`), its commit does not wait for
-    the WAL flush: lost in a server crash, the batch is lost whole, its indicators unprocessed
+    the WAL flush: lost in a server crash, the batch is lost whole, its indicators queued
     again, and the sweep redoes it. Never inside a caller's transaction, whose other writes
     would lose their durability too."""
-    now = timezone.now()
     sql = _CLAIM_AND_LOCK.format(
-        only="AND id = ANY(%(only)s)" if only is not None else "",
+        only=_ONLY if only is not None else "",
         no_flush_wait="set_config('synchronous_commit', 'off', true)" if own_transaction else "0",
     )
-    params = {"expired": now - CLAIM_LEASE, "now": now, "limit": limit, "only": only}
+    params = {"limit": limit, "only": only}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

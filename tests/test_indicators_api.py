@@ -38,6 +38,9 @@ def test_create_returns_the_normalised_value(api, world, alice):
     assert body["value"] == "0912 345 678"
     assert body["normalized_value"] == "+84912345678"
     assert body["takedown_status"] == "active"
+    assert body["pending"] is True  # queued for cross-referencing
+    xref.sweep()
+    assert api(alice).get(f"/api/v1/indicators/{body['id']}/").json()["pending"] is False
 
 
 @pytest.mark.parametrize(

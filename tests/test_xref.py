@@ -19,6 +19,7 @@ from indicators.models import (
     HitStatus,
     Indicator,
     IndicatorValue,
+    PendingIndicator,
 )
 
 WALLET = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
@@ -145,7 +146,7 @@ def test_running_twice_changes_nothing_and_keeps_reviews(cases, alice, partner_u
     services.hit_review(hit=hit, by=alice, status=HitStatus.REVIEWED)
     before = list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status"))
     ids = list(Indicator.objects.values_list("pk", flat=True))
-    Indicator.objects.update(processed_at=None)
+    xref.enqueue(Indicator.objects.values_list("pk", flat=True))
     xref.process_indicators(ids)
     xref.process_indicators(ids)
     result = xref.xref_values(IndicatorValue.objects.values_list("pk", flat=True))
@@ -180,7 +181,7 @@ def test_full_rebuild_gives_the_same_hits_as_incremental(
     assert (cases["outsider"].pk, "+2348031234567") in incremental
     Hit.objects.all().delete()
     IndicatorValue.objects.update(case_count=0, is_common=False)
-    Indicator.objects.update(processed_at=None)
+    xref.enqueue(Indicator.objects.values_list("pk", flat=True))
     xref.rebuild(chunk=2)
     assert hits() == incremental
     assert Indicator.objects.unprocessed().count() == 0
@@ -256,7 +257,8 @@ def test_cross_referencing_uses_a_fixed_number_of_queries(
 
 def test_two_workers_never_claim_the_same_indicator(transactional_db, cases, alice):
     add(cases["own"], alice, *[{"kind": "ip", "value": f"10.1.0.{i}"} for i in range(10)])
-    Indicator.objects.update(processed_at=None)  # whatever the task did after the commit
+    # Back in the queue, whatever the task did after the commit.
+    xref.enqueue(Indicator.objects.values_list("pk", flat=True))
     got: dict[str, list] = {}
     if connection.vendor != "postgresql":  # one writer at a time: claims follow each other
         with transaction.atomic():
@@ -292,7 +294,7 @@ def test_two_workers_on_a_shared_value_take_turns(transactional_db, cases, alice
     # Back to "saved, not yet cross-referenced", whatever the tasks did after the commits.
     Hit.objects.all().delete()
     IndicatorValue.objects.update(case_count=0)
-    Indicator.objects.update(processed_at=None)
+    xref.enqueue(Indicator.objects.values_list("pk", flat=True))
     if connection.vendor != "postgresql":  # one writer at a time: the workers follow each other
         xref.process_indicators([ours.pk])
         xref.process_indicators([theirs.pk])
@@ -453,7 +455,7 @@ def test_the_task_run_twice_changes_nothing(cases, alice, partner_users):
     ids = list(Indicator.objects.values_list("pk", flat=True))
     first = tasks.xref_indicators.apply(args=[ids]).get()
     snapshot = list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status"))
-    Indicator.objects.update(processed_at=None)
+    xref.enqueue(Indicator.objects.values_list("pk", flat=True))
     again = tasks.xref_indicators.apply(args=[ids]).get()
     assert first["hits_created"] == 2 and again["hits_created"] == again["hits_removed"] == 0
     assert list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status")) == (
@@ -528,3 +530,47 @@ def test_a_reviewed_hit_is_new_again_when_one_more_agency_holds_the_value(
         (cases["partner"].pk, 2),
         (cases["outsider"].pk, 2),
     }
+
+
+def test_a_saved_indicator_waits_in_the_queue_until_processed(cases, alice, partner_users):
+    (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.160"})
+    (theirs,) = add(
+        cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.160"}
+    )
+    assert set(Indicator.objects.unprocessed()) == {ours, theirs}
+    assert Indicator.objects.select_related("pending").get(pk=ours.pk).is_pending
+    result = xref.process_indicators([ours.pk])
+    assert (result.values, result.hits_created) == (1, 2)
+    assert set(Indicator.objects.unprocessed()) == {theirs}
+    assert not Indicator.objects.select_related("pending").get(pk=ours.pk).is_pending
+    # Processed already: taken again, it changes nothing.
+    again = xref.process_indicators([ours.pk])
+    assert (again.values, again.hits_created, again.hits_removed) == (0, 0, 0)
+    xref.sweep()
+    assert not PendingIndicator.objects.exists()
+
+
+def test_the_sweep_takes_only_what_is_queued(cases, alice, partner_users):
+    (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.170"})
+    add(
+        cases["partner"],
+        partner_users["investigator"],
+        {"kind": "ip", "value": "192.0.2.170"},
+        {"kind": "ip", "value": "192.0.2.171"},
+    )
+    add(cases["own2"], alice, {"kind": "ip", "value": "192.0.2.171"})
+    xref.sweep()
+    assert len(hits()) == 4
+    Hit.objects.all().delete()
+    xref.enqueue([ours.pk])
+    result = xref.sweep()
+    assert result.values == 1
+    assert hits() == {(cases["own"].pk, "192.0.2.170"), (cases["partner"].pk, "192.0.2.170")}
+    assert not PendingIndicator.objects.exists()
+
+
+def test_a_removed_indicator_leaves_the_queue(cases, alice):
+    (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.180"})
+    services.indicator_delete(indicator=ours, by=alice)
+    assert not PendingIndicator.objects.exists()
+    assert xref.sweep().values == 0
