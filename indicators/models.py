@@ -246,7 +246,9 @@ class Hit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "value"], name="one_hit_per_case_value")
         ]
-        indexes = [models.Index(fields=["value"]), models.Index(fields=["status"])]
+        # No index on status: hits are read by agency (through the case) or by case first, and
+        # each index is one more write per hit.
+        indexes = [models.Index(fields=["value"])]
 
     def __str__(self) -> str:
         return f"Hit {self.value} on case {self.case_id}"
