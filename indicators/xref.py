@@ -24,8 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -63,9 +65,9 @@ def xref_values(value_ids: Iterable[int]) -> XrefResult:
     if not ids:
         return XrefResult()
     if connection.vendor == "postgresql":
-        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        with transaction.atomic(savepoint=False), _prepared_cursor() as cursor:
             cursor.execute(_LOCK_VALUES, {"ids": ids})
-            return _xref_values_sql([pk for (pk,) in cursor.fetchall()])
+            return _xref_values_sql([pk for (pk,) in cursor.fetchall()], prepared=True)
     return _xref(Q(pk__in=ids), Q(value_id__in=ids))
 
 
@@ -193,7 +195,7 @@ WHERE ctid = ANY(ARRAY(
 ))
 RETURNING indicator_id
 """
-_ONLY = "WHERE indicator_id = ANY(%(only)s)"
+_ONLY = "WHERE indicator_id = ANY(%(only)s::bigint[])"
 _CLAIM_SQL = f"""
 WITH claimed AS ({_DEQUEUE})
 SELECT i.id, i.value_id FROM claimed c JOIN indicators_indicator i ON i.id = c.indicator_id
@@ -444,7 +446,7 @@ ORDER BY v.id
 FOR UPDATE OF v
 """  # noqa: S608 - constant SQL
 _LOCK_VALUES = """
-SELECT id FROM indicators_indicatorvalue WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE
+SELECT id FROM indicators_indicatorvalue WHERE id = ANY(%(ids)s::bigint[]) ORDER BY id FOR UPDATE
 """
 # 2. Under those locks, a new statement (so it reads what an earlier holder committed): the
 # counts and common flags, the holders, the wanted hits, the stale hits deleted, the missing
@@ -452,12 +454,12 @@ SELECT id FROM indicators_indicatorvalue WHERE id = ANY(%(ids)s) ORDER BY id FOR
 _VALUES_HOLDERS = """
 WITH vals AS MATERIALIZED (
     SELECT v.id, s.n,
-           s.n > %(threshold)s OR lower(v.normalized) = ANY(%(listed)s) AS common
+           s.n > %(threshold)s OR lower(v.normalized) = ANY(%(listed)s::text[]) AS common
     FROM indicators_indicatorvalue v
     CROSS JOIN LATERAL (
         SELECT count(*) AS n FROM indicators_indicator i WHERE i.value_id = v.id
     ) s
-    WHERE v.id = ANY(%(ids)s)
+    WHERE v.id = ANY(%(ids)s::bigint[])
 ), recounted AS (
     UPDATE indicators_indicatorvalue v SET case_count = x.n, is_common = x.common
     FROM vals x
@@ -470,7 +472,7 @@ WITH vals AS MATERIALIZED (
     JOIN cases_case c ON c.id = i.case_id
     WHERE NOT x.common AND x.n > 1
 ),"""
-_VALUES_GONE = _HITS_GONE.format(values="x.value_id = ANY(%(ids)s)")
+_VALUES_GONE = _HITS_GONE.format(values="x.value_id = ANY(%(ids)s::bigint[])")
 _VALUES_RESULT = """
 SELECT (SELECT count(*) FROM vals), (SELECT count(*) FROM gone),
        (SELECT count(*) FILTER (WHERE inserted) FROM added)
@@ -480,7 +482,7 @@ _XREF_VALUES = "".join(
 )
 
 
-def _xref_values_sql(value_ids: list[int]) -> XrefResult:
+def _xref_values_sql(value_ids: list[int], *, prepared: bool) -> XrefResult:
     """Statement 2 for values the caller has locked."""
     if not value_ids:
         return XrefResult()
@@ -490,7 +492,7 @@ def _xref_values_sql(value_ids: list[int]) -> XrefResult:
         "listed": sorted(common_values()),
         "now": timezone.now(),
     }
-    with connection.cursor() as cursor:
+    with _prepared_cursor() if prepared else connection.cursor() as cursor:
         cursor.execute(_XREF_VALUES, params)
         values, removed, created = cursor.fetchone()
     return XrefResult(values=values, hits_created=created, hits_removed=removed)
@@ -511,9 +513,37 @@ def _process_sql(
         no_flush_wait="set_config('synchronous_commit', 'off', true)" if own_transaction else "0",
     )
     params = {"limit": limit, "only": only}
-    with connection.cursor() as cursor:
+    # The statements of a new case's batch are prepared; a sweep batch (up to SWEEP_SQL_CHUNK
+    # indicators) is planned for its size.
+    prepared = only is not None
+    with _prepared_cursor() if prepared else connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return 0, XrefResult()
-    return rows[0][0], _xref_values_sql([value_id for _, value_id, _ in rows])
+    return rows[0][0], _xref_values_sql([value_id for _, value_id, _ in rows], prepared=prepared)
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """Binds the parameters on the server and prepares every statement it runs."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+def _prepared_cursor() -> CursorWrapper:
+    """A cursor whose statements PostgreSQL parses once per connection and keeps (after five
+    runs, with a generic plan): the engine runs the same few statements again and again on a
+    worker's connection, and planning them was about 1 ms of each batch. Still Django's
+    cursor wrapper: queries are logged and counted, database errors translated."""
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    if connection.connection.prepare_threshold is None:
+        # Django turns preparing off (its own cursors bind on the client and never prepare);
+        # back to psycopg's default, which only cursors binding on the server use.
+        connection.connection.prepare_threshold = 5
+    with connection.wrap_database_errors:
+        cursor = _PreparingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)

@@ -574,3 +574,18 @@ def test_a_removed_indicator_leaves_the_queue(cases, alice):
     services.indicator_delete(indicator=ours, by=alice)
     assert not PendingIndicator.objects.exists()
     assert xref.sweep().values == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_a_new_case_batch_runs_prepared_statements_and_the_sweep_does_not(cases, alice):
+    (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.190"})
+    xref.process_indicators([ours.pk])
+    add(cases["own2"], alice, {"kind": "ip", "value": "192.0.2.191"})
+    xref.sweep()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any("indicators_pendingindicator" in s and "= ANY($" in s for s in prepared)
+    assert any(s.lstrip().startswith("WITH vals AS") for s in prepared)
+    # the sweep's statement (no list of indicators) is planned for its batch, not prepared
+    assert not any("indicators_pendingindicator" in s and "= ANY($" not in s for s in prepared)
