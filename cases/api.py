@@ -9,7 +9,7 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
@@ -78,13 +78,25 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(case_search_q(self.request.user, value)) if value else queryset
 
 
-CONFLICT = {409: ConflictSerializer}
+def answers_conflicts(serializer: type[serializers.Serializer]):
+    """In the schema: an update answers 200 with the object, or 409 when the version is stale."""
+    responses = {200: serializer, 409: ConflictSerializer}
+    return extend_schema_view(
+        update=extend_schema(responses=responses),
+        partial_update=extend_schema(responses=responses),
+    )
 
 
-@extend_schema_view(
-    update=extend_schema(responses={200: CaseSerializer, **CONFLICT}),
-    partial_update=extend_schema(responses={200: CaseSerializer, **CONFLICT}),
-)
+def version_sent(data: dict[str, Any]) -> int:
+    """The version an update says it read: required, so no write overwrites blindly."""
+    if data.get("version") is None:
+        raise as_drf_error(
+            DjangoValidationError({"version": "Send the version you read (for conflicts)."})
+        )
+    return data["version"]
+
+
+@answers_conflicts(CaseSerializer)
 class CaseViewSet(WriteViewSet):
     """Cases the signed-in user's agency may see; any other case answers 404. Updates carry
     the `version` read; a stale one answers 409 with the fields changed since."""
@@ -126,15 +138,11 @@ class CaseViewSet(WriteViewSet):
         serializer = self.get_serializer(case, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data.get("version") is None:
-            raise as_drf_error(
-                DjangoValidationError({"version": "Send the version you read (for conflicts)."})
-            )
         with transaction.atomic():
             case = services.case_update(
                 case=case,
                 by=request.user,
-                expected_version=data["version"],
+                expected_version=version_sent(data),
                 **serializer.service_fields(),
             )
             if "sharing_level" in data or "shared_with" in data:
@@ -172,8 +180,11 @@ class CaseFileViewSet(WriteViewSet):
         obj = self.get_for_user(request.user, kwargs["pk"], write=True)
         serializer = self.get_serializer(obj, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
+        checked = {}
+        if "version" in serializer.fields:  # suspects and assets; notes keep their history
+            checked["expected_version"] = version_sent(serializer.validated_data)
         obj = self.update_service(
-            **{self.object_argument: obj}, by=request.user, **serializer.service_fields()
+            **{self.object_argument: obj}, by=request.user, **checked, **serializer.service_fields()
         )
         return Response(self.get_serializer(obj).data)
 
@@ -210,8 +221,10 @@ class NoteFilter(django_filters.FilterSet):
         fields = ["case", "kind", "author"]
 
 
+@answers_conflicts(SuspectSerializer)
 class SuspectViewSet(CaseFileViewSet):
-    """Suspects of the cases whose file the user may see."""
+    """Suspects of the cases whose file the user may see. Updates carry the `version` read;
+    a stale one answers 409 with the fields changed since."""
 
     serializer_class = SuspectSerializer
     filterset_class = SuspectFilter
@@ -225,8 +238,10 @@ class SuspectViewSet(CaseFileViewSet):
     object_argument = "suspect"
 
 
+@answers_conflicts(AssetSerializer)
 class AssetViewSet(CaseFileViewSet):
-    """Traced assets of the cases whose file the user may see."""
+    """Traced assets of the cases whose file the user may see. Updates carry the `version`
+    read; a stale one answers 409 with the fields changed since."""
 
     serializer_class = AssetSerializer
     filterset_class = AssetFilter

@@ -32,6 +32,11 @@ def _currency_field(label: str) -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=[("", "—"), *currency_choices()], required=False)
 
 
+def _version_field() -> forms.IntegerField:
+    """The version the form was opened at, sent back so a stale save is refused."""
+    return forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: on the field it names when the form has
     that field, else at the top."""
@@ -44,7 +49,7 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 class CaseForm(FortressModelForm):
     reported_loss_currency = _currency_field("Currency of the reported loss")
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = _version_field()
 
     class Meta:
         model = Case
@@ -96,6 +101,7 @@ def _lines(text: str) -> list[str]:
 
 
 class SuspectForm(FortressForm):
+    version = _version_field()
     full_name = forms.CharField(max_length=300, label="Full name (any script)")
     aliases = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One per line."
@@ -131,6 +137,7 @@ class SuspectForm(FortressForm):
             "role": suspect.role,
             "status": suspect.status,
             "notice_references": suspect.notice_references,
+            "version": suspect.version,
         }
 
     def clean_date_of_birth(self) -> tuple[int | None, int | None, int | None]:
@@ -164,6 +171,7 @@ class SuspectForm(FortressForm):
 
 class AssetForm(FortressModelForm):
     currency = _currency_field("Currency")
+    version = _version_field()
 
     class Meta:
         model = Asset
@@ -181,6 +189,7 @@ class AssetForm(FortressModelForm):
         self.fields["status_changed_on"].help_text = "Left empty: today, when the status changes."
         if self.instance.pk:
             self.initial["status_changed_on"] = None
+            self.initial["version"] = self.instance.version
 
     def service_fields(self) -> dict[str, Any]:
         fields = {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -322,6 +322,7 @@ class Suspect(models.Model):
     notice_references = models.TextField(
         blank=True, help_text="Interpol notices, warrants: one per line."
     )
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -414,6 +415,7 @@ class Asset(models.Model):
         max_length=20, choices=AssetStatus.choices, default=AssetStatus.TRACED
     )
     status_changed_on = models.DateField(default=timezone.localdate)
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

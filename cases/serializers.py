@@ -52,6 +52,14 @@ class VisibleCaseField(ScopedPrimaryKeyField):
         super().__init__(access.visible_cases, Case, **kwargs)
 
 
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False,
+        help_text="The version you read. Required on update; a stale version answers 409 with "
+        "the current version and the fields changed since. Ignored on creation.",
+    )
+
+
 class CaseSerializer(serializers.ModelSerializer):
     agency = serializers.PrimaryKeyRelatedField(read_only=True)
     lead_investigator = ScopedPrimaryKeyField(
@@ -65,10 +73,7 @@ class CaseSerializer(serializers.ModelSerializer):
     shared_with = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Agency.objects.all(), required=False
     )
-    version = serializers.IntegerField(
-        required=False,
-        help_text="The version you read. Required on update; a stale version answers 409.",
-    )
+    version = version_field()
 
     class Meta:
         model = Case
@@ -133,6 +138,7 @@ class SuspectSerializer(serializers.ModelSerializer):
         source="notice_list",
         help_text="Interpol notices, warrants.",
     )
+    version = version_field()
 
     class Meta:
         model = Suspect
@@ -147,6 +153,7 @@ class SuspectSerializer(serializers.ModelSerializer):
             "role",
             "status",
             "notice_references",
+            "version",
             "created_at",
             "updated_at",
         ]
@@ -161,6 +168,7 @@ class SuspectSerializer(serializers.ModelSerializer):
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.validated_data)
         data.pop("case", None)
+        data.pop("version", None)
         if "date_of_birth" in data:
             data["birth_year"], data["birth_month"], data["birth_day"] = data.pop("date_of_birth")
         if "notice_list" in data:
@@ -172,6 +180,7 @@ class SuspectSerializer(serializers.ModelSerializer):
 
 class AssetSerializer(serializers.ModelSerializer):
     case = VisibleCaseField(help_text="Set on creation; an asset never moves.")
+    version = version_field()
 
     class Meta:
         model = Asset
@@ -184,6 +193,7 @@ class AssetSerializer(serializers.ModelSerializer):
             "currency",
             "status",
             "status_changed_on",
+            "version",
             "created_at",
             "updated_at",
         ]
@@ -201,6 +211,7 @@ class AssetSerializer(serializers.ModelSerializer):
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.validated_data)
         data.pop("case", None)
+        data.pop("version", None)
         return data
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django_countries.fields import MultipleCountriesDescriptor
 
 from agencies import access
 from agencies.models import Agency, User
@@ -62,11 +63,11 @@ class ConflictError(Exception):
     """The object changed since the version the user edited: `changes` maps each field changed
     since to its current value, `version` is the current version."""
 
-    def __init__(self, *, changes: dict[str, Any], version: int) -> None:
+    def __init__(self, *, changes: dict[str, Any], version: int, noun: str = "case") -> None:
         self.changes = changes
         self.version = version
         names = ", ".join(changes) or "unknown fields"
-        super().__init__(f"Someone else saved this case meanwhile (changed: {names}).")
+        super().__init__(f"Someone else saved this {noun} meanwhile (changed: {names}).")
 
 
 def allowed_fields(fields: dict[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def plain(value: Any) -> Any:
         return value.pk
     if isinstance(value, Decimal | date):
         return str(value) if isinstance(value, Decimal) else value.isoformat()
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | MultipleCountriesDescriptor):
         return [getattr(v, "code", v) for v in value]
     return getattr(value, "code", value)
 
@@ -157,23 +158,26 @@ def case_create(
     return case
 
 
-def _check_version(case: Case, expected_version: int) -> None:
-    """`case` is locked; refuse the write if it is no longer at `expected_version`."""
-    if case.version == expected_version:
+def _check_version(
+    obj: Case | Suspect | Asset, expected_version: int, fields: Iterable[str]
+) -> None:
+    """`obj` is locked; refuse the write if it is no longer at `expected_version`, naming which
+    of `fields` differ from the last record of that version in its history."""
+    if obj.version == expected_version:
         return
     then = (
-        case.history.filter(version=expected_version)
+        obj.history.filter(version=expected_version)
         .order_by("-history_date", "-history_id")
         .first()
     )
     changes = {}
     if then is not None:
         changes = {
-            name: _field_value(case, name)
-            for name in (*CASE_FIELDS, "sharing_level")
-            if _field_value(then, name) != _field_value(case, name)
+            name: _field_value(obj, name)
+            for name in fields
+            if _field_value(then, name) != _field_value(obj, name)
         }
-    raise ConflictError(changes=changes, version=case.version)
+    raise ConflictError(changes=changes, version=obj.version, noun=str(obj._meta.verbose_name))
 
 
 @transaction.atomic
@@ -184,7 +188,7 @@ def case_update(*, case: Case, by: User, expected_version: int, **fields: Any) -
         raise PolicyError("Only the owning agency's investigators and supervisors edit a case.")
     allowed_fields(fields, CASE_FIELDS)
     case = Case.objects.select_for_update().get(pk=case.pk)
-    _check_version(case, expected_version)
+    _check_version(case, expected_version, (*CASE_FIELDS, "sharing_level"))
     for name, value in fields.items():
         setattr(case, name, value)
     if "lead_investigator" in fields:
@@ -210,7 +214,7 @@ def case_set_sharing(
         raise PolicyError("Only the owning agency's investigators and supervisors set sharing.")
     case = Case.objects.select_for_update().get(pk=case.pk)
     if expected_version is not None:
-        _check_version(case, expected_version)
+        _check_version(case, expected_version, (*CASE_FIELDS, "sharing_level"))
     if level == SharingLevel.OPERATION and case.operation_id is None:
         raise ValidationError(
             {"sharing_level": "The case is in no joint operation: link it to one first."}
@@ -265,12 +269,17 @@ def suspect_create(*, case: Case, by: User, full_name: str, **fields: Any) -> Su
 
 
 @transaction.atomic
-def suspect_update(*, suspect: Suspect, by: User, **fields: Any) -> Suspect:
+def suspect_update(*, suspect: Suspect, by: User, expected_version: int, **fields: Any) -> Suspect:
+    """Edit a suspect. Refused with ConflictError when someone saved it since
+    `expected_version`: nothing is overwritten, and the error names what changed meanwhile."""
     _check_file_writer(by, suspect.case)
+    allowed_fields(fields, SUSPECT_FIELDS)
     suspect = Suspect.objects.select_for_update().get(pk=suspect.pk)
-    for name, value in allowed_fields(fields, SUSPECT_FIELDS).items():
+    _check_version(suspect, expected_version, SUSPECT_FIELDS)
+    for name, value in fields.items():
         setattr(suspect, name, value)
     suspect.full_clean()
+    suspect.version += 1
     suspect._history_user = by
     suspect.save()
     queue_person("suspect", suspect.pk)
@@ -291,16 +300,20 @@ def asset_create(*, case: Case, by: User, **fields: Any) -> Asset:
 
 
 @transaction.atomic
-def asset_update(*, asset: Asset, by: User, **fields: Any) -> Asset:
-    """Edit an asset; a change of status is dated (today unless `status_changed_on` says)."""
+def asset_update(*, asset: Asset, by: User, expected_version: int, **fields: Any) -> Asset:
+    """Edit an asset; a change of status is dated (today unless `status_changed_on` says).
+    Refused with ConflictError when someone saved it since `expected_version`."""
     _check_file_writer(by, asset.case)
+    allowed_fields(fields, ASSET_FIELDS)
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    _check_version(asset, expected_version, ASSET_FIELDS)
     old_status = asset.status
-    for name, value in allowed_fields(fields, ASSET_FIELDS).items():
+    for name, value in fields.items():
         setattr(asset, name, value)
     if asset.status != old_status and "status_changed_on" not in fields:
         asset.status_changed_on = timezone.localdate()
     asset.full_clean()
+    asset.version += 1
     asset._history_user = by
     asset.save()
     return asset

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -107,32 +108,46 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_form.html", {"form": form, "case": None})
 
 
-def conflict_message(case: Case, changes: dict[str, Any]) -> str:
+def conflict_message(obj: models.Model, changes: dict[str, Any]) -> str:
     """What changed meanwhile, in words: `Title: now "X"; Status: now "Referred"`."""
+    meta = obj._meta
     parts = []
     for name, value in changes.items():
-        field = Case._meta.get_field(name)
+        field = meta.get_field(name)
         shown = value
-        if field.choices:
+        if isinstance(value, list):  # codes, names, or documents ({"type", "country", ...})
+            shown = ", ".join(
+                " ".join(filter(None, (v.get("type"), v.get("country"), v.get("number"))))
+                if isinstance(v, dict)
+                else str(v)
+                for v in value
+            )
+        elif isinstance(field, models.ForeignKey):
+            related = getattr(obj, name)
+            shown = getattr(related, "display_name", related) if related else "—"
+        elif field.choices:
             shown = dict(field.flatchoices).get(value, value)
-        elif name == "lead_investigator":
-            shown = case.lead_investigator.display_name if case.lead_investigator else "—"
-        elif isinstance(value, list):
-            shown = ", ".join(value) or "—"
         parts.append(f"{str(field.verbose_name).capitalize()}: now “{shown or '—'}”")
-    changed = "; ".join(parts) or "see the timeline"
+    changed = "; ".join(parts) or "compare the form with the current record"
     return (
-        "Someone else saved this case after you opened it, so your changes were NOT saved. "
-        f"Changed meanwhile — {changed}. Review the form and save again to apply your changes."
+        f"Someone else saved this {meta.verbose_name} after you opened it, so your changes were "
+        f"NOT saved. Changed meanwhile — {changed}. Review the form and save again to apply "
+        "your changes."
     )
 
 
+def _version_read(form: Any) -> int:
+    """The version the form was opened at. A form without one (opened before versions
+    existed) is treated as stale: the user sees what changed instead of overwriting it."""
+    return form.cleaned_data.get("version") or 0
+
+
 def _show_conflict(
-    request: HttpRequest, form: Any, case: Case, exc: services.ConflictError
+    request: HttpRequest, form: Any, obj: models.Model, exc: services.ConflictError
 ) -> None:
     """Refused save: tell what changed and move the form to the current version, so saving
-    again is a deliberate choice made after seeing the changes."""
-    current = Case.objects.select_related("lead_investigator").get(pk=case.pk)
+    again is a deliberate choice made after seeing the changes. The user's input stays."""
+    current = type(obj)._default_manager.get(pk=obj.pk)
     form.add_error(None, conflict_message(current, exc.changes))
     data = request.POST.copy()
     data["version"] = str(exc.version)
@@ -144,10 +159,12 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = access.get_case_for_user(request.user, pk, write=True)
     form = CaseForm(request.POST or None, instance=case, user=request.user)
     if request.method == "POST" and form.is_valid():
-        expected = form.cleaned_data.get("version") or 0
         try:
             case = services.case_update(
-                case=case, by=request.user, expected_version=expected, **form.service_fields()
+                case=case,
+                by=request.user,
+                expected_version=_version_read(form),
+                **form.service_fields(),
             )
         except services.ConflictError as exc:
             _show_conflict(request, form, case, exc)
@@ -208,14 +225,18 @@ def _file_form(
     section: str,
     title: str,
     done: str,
+    edited: models.Model | None = None,
 ) -> HttpResponse:
     """One form on the case file: GET shows it, POST saves through `save`. htmx gets the
-    section back (with the form and its errors when the input is refused)."""
+    section back (with the form and its errors when the input is refused). `edited` is the
+    object an edit form changes: a stale version of it is shown as a conflict."""
     saved = False
     if request.method == "POST" and form.is_valid():
         try:
             save(form.service_fields())
             saved = True
+        except services.ConflictError as exc:
+            _show_conflict(request, form, edited, exc)
         except ValidationError as exc:
             apply_errors(form, exc)
     if request.htmx and section:
@@ -245,11 +266,15 @@ def suspect_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suspect_edit(request: HttpRequest, pk: int) -> HttpResponse:
     suspect = access.get_suspect_for_user(request.user, pk, write=True)
+    form = SuspectForm(request.POST or None, initial=SuspectForm.initial_for(suspect))
     return _file_form(
         request,
         case=suspect.case,
-        form=SuspectForm(request.POST or None, initial=SuspectForm.initial_for(suspect)),
-        save=lambda f: services.suspect_update(suspect=suspect, by=request.user, **f),
+        form=form,
+        save=lambda f: services.suspect_update(
+            suspect=suspect, by=request.user, expected_version=_version_read(form), **f
+        ),
+        edited=suspect,
         section="suspects",
         title=f"Suspect {suspect.full_name}",
         done="Suspect saved.",
@@ -273,11 +298,15 @@ def asset_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
     asset = access.get_asset_for_user(request.user, pk, write=True)
+    form = AssetForm(request.POST or None, instance=asset)
     return _file_form(
         request,
         case=asset.case,
-        form=AssetForm(request.POST or None, instance=asset),
-        save=lambda f: services.asset_update(asset=asset, by=request.user, **f),
+        form=form,
+        save=lambda f: services.asset_update(
+            asset=asset, by=request.user, expected_version=_version_read(form), **f
+        ),
+        edited=asset,
         section="assets",
         title=f"Asset: {asset}",
         done="Asset saved.",

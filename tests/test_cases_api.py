@@ -248,8 +248,10 @@ def test_create_and_update_a_suspect(api, case, alice):
     assert body["date_of_birth"] == "1985-03"
     assert body["documents"] == [{"type": "passport", "country": "VN", "number": "C1234567"}]
     assert body["notice_references"] == ["Red Notice A-1/2026"]
+    assert body["version"] == 1
     response = client.patch(
-        f"/api/v1/suspects/{body['id']}/", {"status": "arrested", "date_of_birth": "1985-03-02"}
+        f"/api/v1/suspects/{body['id']}/",
+        {"status": "arrested", "date_of_birth": "1985-03-02", "version": body["version"]},
     )
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["date_of_birth"]) == (
@@ -257,6 +259,7 @@ def test_create_and_update_a_suspect(api, case, alice):
         "1985-03-02",
     )
     assert response.json()["aliases"] == ["AN VAN NGUYEN", "Anh Ba"]
+    assert response.json()["version"] == 2
 
 
 @pytest.mark.parametrize(
@@ -281,7 +284,7 @@ def test_bad_suspect_input_is_400(api, case, alice, data):
 def test_a_suspect_never_moves_to_another_case(api, case, make_case, alice):
     other = make_case(title="other")
     suspect = case.suspects.get()
-    response = api(alice).patch(f"/api/v1/suspects/{suspect.pk}/", {"case": other.pk})
+    response = api(alice).patch(f"/api/v1/suspects/{suspect.pk}/", {"case": other.pk, "version": 1})
     assert response.status_code == 200
     suspect.refresh_from_db()
     assert suspect.case == case
@@ -340,12 +343,87 @@ def test_assets_create_update_and_status_date(api, case, alice):
     assert response.status_code == 201, response.json()
     assert (response.json()["currency"], response.json()["amount"]) == ("EUR", "1200.50")
     asset_id = response.json()["id"]
-    response = client.patch(f"/api/v1/assets/{asset_id}/", {"status": "seized"})
+    response = client.patch(f"/api/v1/assets/{asset_id}/", {"status": "seized", "version": 1})
     assert response.status_code == 200
+    assert response.json()["version"] == 2
     asset = Asset.objects.get(pk=asset_id)
     assert asset.status == "seized"
     assert [h.status for h in asset.history.order_by("history_date")] == ["traced", "seized"]
     assert client.get("/api/v1/assets/?currency=EUR").json()["count"] == 1
+
+
+@pytest.mark.parametrize("path", ["suspects", "assets"])
+def test_case_file_update_without_version_is_400(api, case, alice, path):
+    obj = (case.suspects if path == "suspects" else case.assets).get()
+    response = api(alice).patch(f"/api/v1/{path}/{obj.pk}/", {"description": "x"})
+    assert response.status_code == 400 and "version" in response.json()
+    obj.refresh_from_db()
+    assert obj.version == 1 and obj.history.count() == 1
+
+
+def test_stale_suspect_version_is_409_with_the_changes_and_the_first_kept(api, case, alice, bob):
+    suspect = case.suspects.get()
+    url = f"/api/v1/suspects/{suspect.pk}/"
+    first = api(alice).patch(
+        url, {"status": "arrested", "nationalities": ["CN", "MM"], "version": 1}, format="json"
+    )
+    assert first.status_code == 200, first.json()
+    second = api(bob).put(
+        url, {"case": case.pk, "full_name": "Bob's name", "version": 1}, format="json"
+    )
+    assert second.status_code == 409
+    body = second.json()
+    assert body["version"] == 2
+    assert body["changed"] == {"nationalities": ["CN", "MM"], "status": "arrested"}
+    assert "suspect" in body["detail"]
+    suspect.refresh_from_db()
+    assert (suspect.full_name, suspect.status, suspect.version) == ("Zhang Wei", "arrested", 2)
+    again = api(bob).patch(url, {"full_name": "Bob's name", "version": 2})
+    assert again.status_code == 200
+    assert (again.json()["full_name"], again.json()["version"]) == ("Bob's name", 3)
+
+
+def test_stale_asset_version_is_409_with_the_changes_and_the_first_kept(api, case, alice, bob):
+    asset = case.assets.get()
+    url = f"/api/v1/assets/{asset.pk}/"
+    first = api(alice).patch(url, {"amount": "7000.00", "status": "frozen", "version": 1})
+    assert first.status_code == 200, first.json()
+    second = api(bob).patch(url, {"description": "Bob's", "version": 1})
+    assert second.status_code == 409
+    body = second.json()
+    assert body["version"] == 2
+    assert body["changed"] == {"amount": "7000.00", "status": "frozen"}
+    asset.refresh_from_db()
+    assert (asset.description, asset.amount, asset.version) == ("", Decimal("7000.00"), 2)
+
+
+def test_stale_case_version_names_changed_countries(api, case, alice, bob):
+    url = f"/api/v1/cases/{case.pk}/"
+    assert (
+        api(alice).patch(url, {"countries": ["KH"], "version": 1}, format="json").status_code == 200
+    )
+    second = api(bob).patch(url, {"title": "Bob's", "version": 1}, format="json")
+    assert second.status_code == 409
+    assert second.json()["changed"] == {"countries": ["KH"]}
+
+
+def test_version_is_ignored_on_creation(api, case, alice):
+    client = api(alice)
+    suspect = client.post(
+        "/api/v1/suspects/", {"case": case.pk, "full_name": "X", "version": 9}, format="json"
+    )
+    asset = client.post("/api/v1/assets/", {"case": case.pk, "kind": "cash", "version": 9})
+    assert (suspect.status_code, asset.status_code) == (201, 201)
+    assert suspect.json()["version"] == asset.json()["version"] == 1
+
+
+def test_openapi_documents_the_version_and_the_conflict(api, alice):
+    schema = api(alice).get("/api/schema/?format=json").json()
+    for name, path in (("Suspect", "/api/v1/suspects/{id}/"), ("Asset", "/api/v1/assets/{id}/")):
+        version = schema["components"]["schemas"][name]["properties"]["version"]
+        assert "409" in version["description"]
+        for method in ("put", "patch"):
+            assert "409" in schema["paths"][path][method]["responses"]
 
 
 @pytest.mark.parametrize(
@@ -479,8 +557,8 @@ def test_case_file_endpoints_per_role(
     reads_file = role in {"investigator", "analyst", "supervisor"}
     may_edit = relation == "own" and role in EDITORS
     for path, obj, change, count in (
-        ("suspects", case.suspects.get(), {"status": "arrested"}, 1),
-        ("assets", case.assets.get(), {"status": "frozen"}, 1),
+        ("suspects", case.suspects.get(), {"status": "arrested", "version": 1}, 1),
+        ("assets", case.assets.get(), {"status": "frozen", "version": 1}, 1),
         # The note, and the event recording the sharing.
         ("notes", case.notes.get(kind="note"), {"text": "edited"}, 2),
     ):

@@ -308,6 +308,23 @@ def test_concurrent_edit_second_save_refused_first_kept(client, case, alice, bob
     assert (case.title, case.status, case.version) == ("Alice's title", "referred", 2)
 
 
+def test_concurrent_edit_names_changed_countries(client, case, alice, bob):
+    url = reverse("cases:edit", args=[case.pk])
+    client.force_login(alice)
+    assert client.post(url, case_post(countries=["TH", "MM"], version=1)).status_code == 302
+    client.force_login(bob)
+    response = client.post(url, case_post(title="Bob's title", version=1))
+    assert response.status_code == 200
+    error = " ".join(response.context["form"].non_field_errors())
+    assert "Countries: now “MM, TH”" in error or "Countries: now “TH, MM”" in error
+    case.refresh_from_db()
+    assert (case.title, sorted(c.code for c in case.countries), case.version) == (
+        "Task scam via Telegram",
+        ["MM", "TH"],
+        2,
+    )
+
+
 @pytest.mark.parametrize("role", NON_EDITORS)
 def test_other_roles_cannot_edit(client, case, own_users, role):
     client.force_login(own_users[role])
@@ -443,12 +460,134 @@ def test_edit_a_suspect(client, case, alice):
             "role": "organiser",
             "date_of_birth": "1985-03-09",
             "aliases": "An\nAnh Ba",
+            "version": 1,
         },
     )
     assert response.status_code == 302
     suspect.refresh_from_db()
     assert (suspect.status, suspect.date_of_birth) == ("arrested", "1985-03-09")
     assert suspect.history.count() == 2
+
+
+def suspect_post(**overrides) -> dict:
+    data = {"full_name": "Nguyễn Văn An", "aliases": "An", "role": "other", "status": "at_large"}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+def test_concurrent_suspect_edit_is_refused_shown_and_can_be_saved_again(
+    client, case, alice, bob, headers
+):
+    suspect = case.suspects.get()
+    url = reverse("cases:suspect_edit", args=[suspect.pk])
+    client.force_login(bob)
+    assert client.get(url).context["form"]["version"].value() == 1
+    # Alice saves first, from her own form.
+    client.force_login(alice)
+    response = client.post(
+        url,
+        suspect_post(
+            status="arrested",
+            nationalities=["VN", "KH"],
+            documents="passport; VN; C1234567",
+            version=1,
+        ),
+    )
+    assert response.status_code == 302
+    # Bob's form was opened at version 1: his save is refused, his input kept.
+    client.force_login(bob)
+    response = client.post(
+        url,
+        suspect_post(full_name="Nguyen Van An", date_of_birth="1985", version=1),
+        headers=headers,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    form = response.context["form"]
+    error = " ".join(form.non_field_errors())
+    assert "this suspect" in error and "NOT saved" in error
+    assert "Status: now “Arrested”" in error
+    assert "Documents: now “passport VN C1234567”" in error
+    assert "Nationalities: now “KH, VN”" in error or "Nationalities: now “VN, KH”" in error
+    assert "Full name" not in error
+    assert "NOT saved" in html
+    assert form["full_name"].value() == "Nguyen Van An"
+    assert form["date_of_birth"].value() == "1985"
+    assert form["version"].value() == "2"
+    assert 'name="version" value="2"' in html
+    suspect.refresh_from_db()
+    assert (suspect.full_name, suspect.status, suspect.birth_year, suspect.version) == (
+        "Nguyễn Văn An",
+        "arrested",
+        None,
+        2,
+    )
+    # Having seen what changed, Bob saves again at the current version: it goes through.
+    response = client.post(
+        url,
+        suspect_post(full_name="Nguyen Van An", date_of_birth="1985", status="arrested", version=2),
+        headers=headers,
+    )
+    assert response.status_code == (200 if headers else 302)
+    suspect.refresh_from_db()
+    assert (suspect.full_name, suspect.status, suspect.birth_year, suspect.version) == (
+        "Nguyen Van An",
+        "arrested",
+        1985,
+        3,
+    )
+
+
+def test_suspect_form_from_before_versions_is_treated_as_stale(client, case, alice):
+    suspect = case.suspects.get()
+    client.force_login(alice)
+    response = client.post(
+        reverse("cases:suspect_edit", args=[suspect.pk]), suspect_post(full_name="Overwritten")
+    )
+    assert response.status_code == 200
+    assert "NOT saved" in " ".join(response.context["form"].non_field_errors())
+    suspect.refresh_from_db()
+    assert (suspect.full_name, suspect.version) == ("Nguyễn Văn An", 1)
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+def test_concurrent_asset_edit_is_refused_shown_and_can_be_saved_again(
+    client, case, alice, bob, headers
+):
+    asset = case.assets.get()
+    url = reverse("cases:asset_edit", args=[asset.pk])
+    post = {
+        "kind": "crypto",
+        "amount": "10",
+        "currency": "USD",
+        "status": "traced",
+        "description": "USDT on TRON wallet",
+    }
+    client.force_login(bob)
+    assert client.get(url).context["form"]["version"].value() == 1
+    client.force_login(alice)
+    assert client.post(url, {**post, "status": "frozen", "version": 1}).status_code == 302
+    client.force_login(bob)
+    mine = {**post, "description": "Bob's note on the wallet", "version": 1}
+    response = client.post(url, mine, headers=headers)
+    assert response.status_code == 200
+    form = response.context["form"]
+    error = " ".join(form.non_field_errors())
+    assert "this asset" in error and "Status: now “Frozen”" in error
+    assert "NOT saved" in response.content.decode()
+    assert form["description"].value() == "Bob's note on the wallet"
+    assert form["version"].value() == "2"
+    asset.refresh_from_db()
+    assert (asset.description, asset.status, asset.version) == ("USDT on TRON wallet", "frozen", 2)
+    response = client.post(url, {**mine, "status": "frozen", "version": 2}, headers=headers)
+    assert response.status_code == (200 if headers else 302)
+    asset.refresh_from_db()
+    assert (asset.description, asset.status, asset.version) == (
+        "Bob's note on the wallet",
+        "frozen",
+        3,
+    )
 
 
 def test_add_and_move_an_asset(client, case, alice):
@@ -467,7 +606,13 @@ def test_add_and_move_an_asset(client, case, alice):
     asset = Asset.objects.get(currency="VND")
     response = client.post(
         reverse("cases:asset_edit", args=[asset.pk]),
-        {"kind": "bank_account", "amount": "250000000", "currency": "VND", "status": "frozen"},
+        {
+            "kind": "bank_account",
+            "amount": "250000000",
+            "currency": "VND",
+            "status": "frozen",
+            "version": 1,
+        },
     )
     assert response.status_code == 302
     asset.refresh_from_db()
@@ -633,14 +778,14 @@ def test_inline_edit_with_htmx(client, case, alice):
     assert 'value="Nguyễn Văn An"' in html
     response = client.post(
         url,
-        {"full_name": "Nguyễn Văn An", "role": "organiser", "status": "convicted"},
+        {"full_name": "Nguyễn Văn An", "role": "organiser", "status": "convicted", "version": 1},
         headers=hx,
     )
     assert "Convicted" in response.content.decode()
     assert "<form" not in response.content.decode()
     response = client.post(
         reverse("cases:asset_edit", args=[asset.pk]),
-        {"kind": "crypto", "amount": "-1", "currency": "USD", "status": "seized"},
+        {"kind": "crypto", "amount": "-1", "currency": "USD", "status": "seized", "version": 1},
         headers=hx,
     )
     assert 'id="assets"' in response.content.decode()

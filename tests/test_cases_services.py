@@ -31,6 +31,7 @@ from cases.services import (
     note_create,
     note_update,
     suspect_create,
+    suspect_update,
 )
 
 
@@ -191,9 +192,75 @@ def test_asset_status_change_is_dated(make_case, alice):
         status_changed_on=timezone.localdate() - timedelta(days=10),
     )
     assert asset.currency == "USD"
-    asset = asset_update(asset=asset, by=alice, status=AssetStatus.FROZEN)
+    asset = asset_update(asset=asset, by=alice, expected_version=1, status=AssetStatus.FROZEN)
     assert asset.status_changed_on == timezone.localdate()
     assert [h.status for h in asset.history.order_by("history_date")] == ["traced", "frozen"]
+
+
+def test_suspect_update_bumps_version_and_keeps_history(make_case, alice):
+    suspect = suspect_create(case=make_case(), by=alice, full_name="Zhang Wei")
+    suspect = suspect_update(suspect=suspect, by=alice, expected_version=1, status="arrested")
+    assert suspect.version == 2
+    assert [h.version for h in suspect.history.order_by("history_date")] == [1, 2]
+
+
+def test_second_concurrent_suspect_save_is_refused_and_the_first_kept(make_case, alice, bob):
+    suspect = suspect_create(case=make_case(), by=alice, full_name="Zhang Wei", birth_year=1980)
+    suspect_update(
+        suspect=suspect,
+        by=alice,
+        expected_version=1,
+        status="arrested",
+        birth_month=4,
+        nationalities=["CN", "MM"],
+    )
+    with pytest.raises(ConflictError) as exc:
+        suspect_update(suspect=suspect, by=bob, expected_version=1, full_name="Bob's name")
+    assert exc.value.changes == {
+        "birth_month": 4,
+        "nationalities": ["CN", "MM"],
+        "status": "arrested",
+    }
+    assert exc.value.version == 2
+    assert "suspect" in str(exc.value)
+    suspect.refresh_from_db()
+    assert (suspect.full_name, suspect.status, suspect.version) == ("Zhang Wei", "arrested", 2)
+    assert suspect.history.count() == 2
+    # Saved again at the version the conflict reported, Bob's change goes through.
+    suspect = suspect_update(suspect=suspect, by=bob, expected_version=2, full_name="Bob's name")
+    assert (suspect.full_name, suspect.status, suspect.version) == ("Bob's name", "arrested", 3)
+
+
+def test_second_concurrent_asset_save_is_refused_and_the_first_kept(make_case, alice, bob):
+    asset = asset_create(
+        case=make_case(), by=alice, kind="cash", amount=Decimal("10"), currency="USD"
+    )
+    asset_update(asset=asset, by=alice, expected_version=1, status=AssetStatus.FROZEN)
+    with pytest.raises(ConflictError) as exc:
+        asset_update(asset=asset, by=bob, expected_version=1, amount=Decimal("99"))
+    assert exc.value.changes == {"status": "frozen"}
+    assert exc.value.version == 2
+    assert "asset" in str(exc.value)
+    asset.refresh_from_db()
+    assert (asset.amount, asset.status, asset.version) == (Decimal("10"), "frozen", 2)
+    assert asset.history.count() == 2
+
+
+def test_suspect_and_asset_versions_come_only_from_the_service(make_case, alice):
+    case = make_case()
+    with pytest.raises(ValidationError):
+        suspect_create(case=case, by=alice, full_name="X", version=7)
+    with pytest.raises(ValidationError):
+        asset_create(case=case, by=alice, kind="cash", version=7)
+    suspect = suspect_create(case=case, by=alice, full_name="X")
+    asset = asset_create(case=case, by=alice, kind="cash")
+    with pytest.raises(ValidationError):
+        suspect_update(suspect=suspect, by=alice, expected_version=1, version=7)
+    with pytest.raises(ValidationError):
+        asset_update(asset=asset, by=alice, expected_version=1, version=7)
+    suspect.refresh_from_db()
+    asset.refresh_from_db()
+    assert (suspect.version, asset.version) == (1, 1)
 
 
 def test_asset_rejects_negative_and_unknown_currency(make_case, alice):

@@ -110,7 +110,7 @@ def test_a_change_that_lowers_the_score_removes_a_possible_match_but_keeps_a_dec
     assert PersonMatch.objects.count() == 3
     kept = PersonMatch.objects.get(a__suspect=a, b__suspect=c)
     services.person_match_decide(match=kept, by=alice, status=MatchStatus.CONFIRMED, reason="ID")
-    saved(suspect_update, suspect=a, by=alice, birth_year=1970)
+    saved(suspect_update, suspect=a, by=alice, expected_version=a.version, birth_year=1970)
     kept.refresh_from_db()
     assert kept.status == MatchStatus.CONFIRMED
     assert "different birth years" in kept.explanation
@@ -545,7 +545,13 @@ def test_a_common_name_matches_only_with_the_same_birth_year_or_a_document(
     # Back under the threshold: the persons of the name are matched again, a and b included.
     for other in (c, d, e, f, g, h):
         by = other.case.agency.users.get(role="investigator")
-        saved(suspect_update, suspect=other, by=by, full_name=f"Someone Else {other.pk}")
+        saved(
+            suspect_update,
+            suspect=other,
+            by=by,
+            expected_version=other.version,
+            full_name=f"Someone Else {other.pk}",
+        )
     assert not services.common_keys(
         Person.objects.get(suspect=a).keys.values_list("key", flat=True)
     )

@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from agencies.models import Role
-from cases.models import Case, CaseNote, SharingLevel
+from cases.models import Asset, Case, CaseNote, SharingLevel, Suspect
 from cases.services import asset_create, case_create, note_create, suspect_create
 from config.api import router
 from indicators import xref
@@ -116,6 +116,8 @@ def snapshot(world) -> dict:
             case.status,
             sorted(case.shared_with.values_list("pk", flat=True)),
         ),
+        "suspect": Suspect.objects.get(pk=world["suspect"].pk).version,
+        "asset": Asset.objects.get(pk=world["asset"].pk).version,
         "notes": CaseNote.objects.filter(case=case).count(),
         "indicators": Indicator.objects.filter(case=case).count(),
         "hit": Hit.objects.get(pk=world["hit"].pk).status,
