@@ -1,0 +1,23 @@
+from django.db import migrations
+
+
+def set_fillfactor(percent: int | None):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table = apps.get_model("indicators", "IndicatorValue")._meta.db_table
+        option = f"SET (fillfactor = {percent})" if percent else "RESET (fillfactor)"
+        schema_editor.execute(f"ALTER TABLE {table} {option}")
+
+    return run
+
+
+class Migration(migrations.Migration):
+    """On PostgreSQL, room on each page of the values for the new version of a row: the
+    cross-referencing rewrites a value's count at every new sighting, and an update that fits
+    on the row's page is HOT (no new entry in the value's two indexes, one of them its wide
+    unique text key). Pages written from now on keep 10 % free."""
+
+    dependencies = [("indicators", "0005_drop_hit_status_index")]
+
+    operations = [migrations.RunPython(set_fillfactor(90), set_fillfactor(None))]
