@@ -57,7 +57,6 @@ def main() -> None:
 
 
 def run(args) -> None:
-    import psycopg
     from django.db import connection, transaction
 
     from agencies.models import Agency, Role, User
@@ -189,10 +188,10 @@ def run(args) -> None:
         xref.process_indicators(ids)
         worker_ms.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
-        # Prepared, as the engine's statements are: planned once per connection, and parameters
-        # bound on the server (a plain psycopg cursor, without Django's wrapper around it).
-        with psycopg.Cursor(connection.connection) as cur:
-            cur.execute(RAW_SQL, [case.pk, case.agency_id, xref.common_threshold()], prepare=True)
+        # Prepared, through the same kind of cursor as the engine's statements (bound on the
+        # server, planned once per connection, inside Django's cursor wrapper).
+        with xref._prepared_cursor() as cur:
+            cur.execute(RAW_SQL, [case.pk, case.agency_id, xref.common_threshold()])
             raw = {row[0] for row in cur.fetchall()}
         sql_ms.append((time.perf_counter() - t0) * 1000)
         value_ids = Indicator.objects.filter(pk__in=ids).values("value_id")
