@@ -14,4 +14,8 @@ def person_matches_section(user: User, case: Case) -> dict | None:
     if not (access.is_own_case(user, case) and access.can(user, access.Action.MANAGE_INDICATORS)):
         return None
     matches = list(selectors.matches_of_case(user, case).order_by("-score", "-id")[:50])
-    return {"rows": selectors.match_rows(user, matches, where=f"case {case.reference}: matches")}
+    return {
+        "rows": selectors.match_rows(user, matches, where=f"case {case.reference}: matches"),
+        "need_birth_date": selectors.suspects_needing_a_birth_date(user, case),
+        "can_edit": access.can_edit_case(user, case),
+    }

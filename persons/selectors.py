@@ -17,7 +17,8 @@ from django.urls import reverse
 from agencies import access
 from agencies.models import Agency, User
 from cases.models import Case
-from persons.models import MatchStatus, Person, PersonKind, PersonMatch
+from persons import services
+from persons.models import MatchStatus, Person, PersonKey, PersonKind, PersonMatch
 from victims.models import AccessAction
 from victims.services import log_access
 
@@ -64,6 +65,32 @@ def matches_for(user: User) -> QuerySet[PersonMatch]:
 
 def matches_of_case(user: User, case: Case) -> QuerySet[PersonMatch]:
     return matches_for(user).filter(a__case=case) | matches_for(user).filter(b__case=case)
+
+
+def suspects_needing_a_birth_date(user: User, case: Case) -> list:
+    """Suspects of this case (as the viewer sees them) that no name-only match can find: no
+    birth year, no identity document, and every name key common (persons.services.common_keys),
+    so they match nobody until a date of birth or a document is recorded."""
+    persons = list(
+        Person.objects.filter(
+            case=case,
+            kind=PersonKind.SUSPECT,
+            birth_year__isnull=True,
+            suspect__in=access.visible_suspects(user),
+        ).values_list("pk", "suspect_id")
+    )
+    keys: dict[int, set[str]] = {pk: set() for pk, _ in persons}
+    for pid, key in PersonKey.objects.filter(person_id__in=list(keys)).values_list(
+        "person_id", "key"
+    ):
+        keys[pid].add(key)
+    common = services.common_keys(k for ks in keys.values() for k in ks)
+    wanted = [
+        suspect_id
+        for pk, suspect_id in persons
+        if keys[pk] and keys[pk] <= common  # a document key is never common
+    ]
+    return list(access.visible_suspects(user).filter(pk__in=wanted).order_by("full_name"))
 
 
 def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[MatchRow]:

@@ -579,3 +579,25 @@ def test_a_probe_reads_no_person_of_a_common_name_without_its_birth_year(
     other = Person.objects.get(suspect=yearless)
     keys = {other.pk: list(other.keys.values_list("key", flat=True))}
     assert services._candidates(keys, {other.pk: None})[other.pk] == set()
+
+
+def test_the_case_page_names_suspects_a_common_name_leaves_unmatched(
+    saved, own_case, partner_case, client, alice, settings
+):
+    settings.FORTRESS_PERSON_COMMON_NAME_THRESHOLD = 2
+    lone = suspect(saved, own_case, "Nguyễn Văn An")
+    dated = suspect(saved, own_case, "Nguyen Van An", birth_year=1990)
+    suspect(saved, partner_case, "AN VAN NGUYEN", birth_year=1990)
+    rare = suspect(saved, own_case, "Xuong Quoc Bao")
+    client.force_login(alice)
+    page = client.get(f"/cases/{own_case.pk}/").content.decode()
+    hint = page[page.index("Common names:") :]
+    hint = hint[: hint.index("</div>")]
+    assert lone.full_name in hint and f"/cases/suspects/{lone.pk}/edit/" in hint
+    assert dated.full_name not in hint and rare.full_name not in hint
+    # With a birth year recorded, the hint goes and the suspect matches by year.
+    saved(suspect_update, suspect=lone, by=alice, birth_year=1990, expected_version=lone.version)
+    assert "Common names:" not in client.get(f"/cases/{own_case.pk}/").content.decode()
+    assert PersonMatch.objects.filter(a__suspect=lone).exists() or PersonMatch.objects.filter(
+        b__suspect=lone
+    ).exists()
