@@ -186,7 +186,7 @@ def _generate(args) -> list:
         cur.execute(
             """INSERT INTO cases_suspect
                  (case_id, full_name, aliases, birth_year, nationalities, documents, role, status,
-                  notice_references, created_at, updated_at)
+                  notice_references, created_at, updated_at, version)
                SELECT %(case_min)s + (g - 1) / %(per_case)s,
                       trim(regexp_replace(
                         (%(s)s::text[])[1 + (g::bigint * 2654435761) %% %(ns)s] || ' ' ||
@@ -197,7 +197,7 @@ def _generate(args) -> list:
                         ' +', ' ', 'g')),
                       '[]'::jsonb,
                       CASE WHEN g %% 10 = 0 THEN NULL ELSE 1950 + (g::bigint * 7919) %% 56 END,
-                      '', '[]'::jsonb, 'other', 'at_large', '', now(), now()
+                      '', '[]'::jsonb, 'other', 'at_large', '', now(), now(), 1
                FROM generate_series(1, %(n)s) g""",
             {
                 "case_min": case_min,
