@@ -6,7 +6,7 @@ from __future__ import annotations
 from agencies import access
 from agencies.models import User
 from cases.models import Case
-from cases.sections import register_section
+from cases.sections import register_section, suspect_flags
 from cases.selectors import case_timeline
 
 
@@ -14,8 +14,11 @@ from cases.selectors import case_timeline
 def suspects_section(user: User, case: Case) -> dict | None:
     if not access.can_view_case_file(user, case):
         return None
+    suspects = list(access.visible_suspects(user).filter(case=case))
+    flags = suspect_flags(user, case, suspects)
     return {
-        "suspects": list(access.visible_suspects(user).filter(case=case)),
+        "suspects": suspects,
+        "rows": [(s, flags.get(s.pk, [])) for s in suspects],
         "can_edit": access.can_edit_case(user, case),
     }
 

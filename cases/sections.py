@@ -10,6 +10,9 @@ from agencies.models import User
 from cases.models import Case
 
 SectionProvider = Callable[[User, Case], dict | None]
+# Flags other parts of the system put on suspects in the case's suspect list (persons: "possible
+# victim of trafficking"): {suspect id: [(text, link), ...]} for the suspects shown.
+SuspectFlagProvider = Callable[[User, Case, list], dict[int, list[tuple[str, str]]]]
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,19 @@ def case_sections(user: User, case: Case) -> list[dict]:
                 }
             )
     return sections
+
+
+SUSPECT_FLAGS: list[SuspectFlagProvider] = []
+
+
+def register_suspect_flags(provider: SuspectFlagProvider) -> SuspectFlagProvider:
+    SUSPECT_FLAGS.append(provider)
+    return provider
+
+
+def suspect_flags(user: User, case: Case, suspects: list) -> dict[int, list[tuple[str, str]]]:
+    flags: dict[int, list[tuple[str, str]]] = {}
+    for provider in SUSPECT_FLAGS:
+        for suspect_id, items in provider(user, case, suspects).items():
+            flags.setdefault(suspect_id, []).extend(items)
+    return flags

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from agencies import access
 from agencies.models import User
 from cases.models import Case
-from cases.sections import register_section
+from cases.sections import register_section, register_suspect_flags
 from persons import selectors
 
 
@@ -18,4 +20,14 @@ def person_matches_section(user: User, case: Case) -> dict | None:
         "rows": selectors.match_rows(user, matches, where=f"case {case.reference}: matches"),
         "need_birth_date": selectors.suspects_needing_a_birth_date(user, case),
         "can_edit": access.can_edit_case(user, case),
+    }
+
+
+@register_suspect_flags
+def non_punishment_flags(user: User, case: Case, suspects: list) -> dict:
+    """On each suspect of the case matching a victim recorded as a trafficked worker elsewhere
+    (a match not dismissed): the non-punishment flag, linking to the match."""
+    return {
+        suspect_id: [(selectors.NON_PUNISHMENT_TEXT, reverse("persons:detail", args=[pk]))]
+        for suspect_id, pk in selectors.non_punishment_suspects(user, case, suspects).items()
     }

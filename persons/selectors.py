@@ -148,6 +148,31 @@ def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[Ma
     return rows
 
 
+NON_PUNISHMENT_TEXT = "possible victim of trafficking — consider the non-punishment principle"
+
+
+def non_punishment_suspects(user: User, case: Case, suspects: list) -> dict[int, int]:
+    """{suspect id: match id} for these suspects of the case whose (not dismissed) match, as
+    the viewer sees matches, is with a victim recorded as a trafficked worker."""
+    ids = [s.pk for s in suspects]
+    if not ids:
+        return {}
+    matches = (
+        matches_for(user)
+        .filter(non_punishment=True)
+        .exclude(status=MatchStatus.DISMISSED)
+        .order_by("-score", "-id")
+    )
+    found: dict[int, int] = {}
+    for pk, a_suspect, b_suspect in (
+        matches.filter(a__suspect__in=ids) | matches.filter(b__suspect__in=ids)
+    ).values_list("pk", "a__suspect_id", "b__suspect_id"):
+        for suspect_id in (a_suspect, b_suspect):
+            if suspect_id in ids:
+                found.setdefault(suspect_id, pk)
+    return found
+
+
 def non_punishment_flags(user: User, *, limit: int = 10) -> list[MatchRow]:
     """The viewer's agency's suspects matching a victim recorded as a trafficked worker."""
     agency_id = access.agency_id_of(user)

@@ -285,6 +285,29 @@ def test_a_suspect_matching_a_trafficked_victim_is_flagged(flagged, client, alic
         assert "Trần Thị Mai" not in page and "+855" not in page, url
 
 
+def test_the_flag_is_on_the_suspect_in_the_case_suspect_list(flagged, client, alice, own_case):
+    s, _, match = flagged
+    other = suspect_create(case=own_case, by=alice, full_name="Somebody Unrelated")
+    client.force_login(alice)
+    page = client.get(f"/cases/{own_case.pk}/").content.decode()
+    suspects = page[page.index('<div id="suspects">') :]
+    suspects = suspects[: suspects.index("</table>")]
+    rows = {r.split("</td>")[0]: r for r in suspects.split("<tr>")[2:]}
+    flagged_row = next(r for name, r in rows.items() if s.full_name in name)
+    other_row = next(r for name, r in rows.items() if other.full_name in name)
+    assert NP_TEXT in flagged_row and f"/persons/matches/{match.pk}/" in flagged_row
+    assert NP_TEXT not in other_row
+    # The htmx partial after an edit carries it too; a dismissed match takes it away.
+    partial = client.get(
+        f"/cases/suspects/{other.pk}/edit/", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert NP_TEXT in partial
+    services.person_match_decide(match=match, by=alice, status=MatchStatus.DISMISSED, reason="x")
+    page = client.get(f"/cases/{own_case.pk}/").content.decode()
+    suspects = page[page.index('<div id="suspects">') :]
+    assert NP_TEXT not in suspects[: suspects.index("</table>")]
+
+
 def test_the_victim_side_is_not_flagged_and_a_dismissed_match_is_not(
     flagged, client, partner_users, alice
 ):
@@ -598,6 +621,7 @@ def test_the_case_page_names_suspects_a_common_name_leaves_unmatched(
     # With a birth year recorded, the hint goes and the suspect matches by year.
     saved(suspect_update, suspect=lone, by=alice, birth_year=1990, expected_version=lone.version)
     assert "Common names:" not in client.get(f"/cases/{own_case.pk}/").content.decode()
-    assert PersonMatch.objects.filter(a__suspect=lone).exists() or PersonMatch.objects.filter(
-        b__suspect=lone
-    ).exists()
+    assert (
+        PersonMatch.objects.filter(a__suspect=lone).exists()
+        or PersonMatch.objects.filter(b__suspect=lone).exists()
+    )
