@@ -115,7 +115,7 @@ def next_case_reference(*, country: str, year: int) -> str:
     two concurrent creations never get the same one, and never reused."""
     country = country.upper()
     CaseSequence.objects.get_or_create(country=country, year=year)
-    seq = CaseSequence.objects.select_for_update().get(country=country, year=year)
+    seq = CaseSequence.objects.select_for_update(no_key=True).get(country=country, year=year)
     seq.last += 1
     seq.save(update_fields=["last"])
     return f"{country}-{year}-{seq.last:05d}"
@@ -187,7 +187,7 @@ def case_update(*, case: Case, by: User, expected_version: int, **fields: Any) -
     if not access.can_edit_case(by, case):
         raise PolicyError("Only the owning agency's investigators and supervisors edit a case.")
     allowed_fields(fields, CASE_FIELDS)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     _check_version(case, expected_version, (*CASE_FIELDS, "sharing_level"))
     for name, value in fields.items():
         setattr(case, name, value)
@@ -212,7 +212,7 @@ def case_set_sharing(
     """Set who besides the owning agency sees the case; the change goes in the timeline."""
     if not access.can_set_sharing(by, case):
         raise PolicyError("Only the owning agency's investigators and supervisors set sharing.")
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     if expected_version is not None:
         _check_version(case, expected_version, (*CASE_FIELDS, "sharing_level"))
     if level == SharingLevel.OPERATION and case.operation_id is None:
@@ -274,7 +274,7 @@ def suspect_update(*, suspect: Suspect, by: User, expected_version: int, **field
     `expected_version`: nothing is overwritten, and the error names what changed meanwhile."""
     _check_file_writer(by, suspect.case)
     allowed_fields(fields, SUSPECT_FIELDS)
-    suspect = Suspect.objects.select_for_update().get(pk=suspect.pk)
+    suspect = Suspect.objects.select_for_update(no_key=True).get(pk=suspect.pk)
     _check_version(suspect, expected_version, SUSPECT_FIELDS)
     for name, value in fields.items():
         setattr(suspect, name, value)
@@ -305,7 +305,7 @@ def asset_update(*, asset: Asset, by: User, expected_version: int, **fields: Any
     Refused with ConflictError when someone saved it since `expected_version`."""
     _check_file_writer(by, asset.case)
     allowed_fields(fields, ASSET_FIELDS)
-    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    asset = Asset.objects.select_for_update(no_key=True).get(pk=asset.pk)
     _check_version(asset, expected_version, ASSET_FIELDS)
     old_status = asset.status
     for name, value in fields.items():
@@ -339,7 +339,7 @@ def note_update(*, note: CaseNote, by: User, text: str) -> CaseNote:
     _check_file_writer(by, note.case)
     if note.kind != NoteKind.NOTE:
         raise PolicyError("Timeline events are not edited.")
-    note = CaseNote.objects.select_for_update().get(pk=note.pk)
+    note = CaseNote.objects.select_for_update(no_key=True).get(pk=note.pk)
     note.text = text.strip()
     note.full_clean()
     note._history_user = by

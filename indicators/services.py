@@ -262,7 +262,7 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set."))
-    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    indicator = Indicator.objects.select_for_update(no_key=True).get(pk=indicator.pk)
     row = {
         "kind": indicator.kind,
         "value": indicator.value.normalized,
@@ -304,7 +304,7 @@ def hit_review(*, hit: Hit, by: User, status: str) -> Hit:
         raise PolicyError("Only the agency holding the case reviews its hits.")
     if status not in HitStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
-    hit = Hit.objects.select_for_update().get(pk=hit.pk)
+    hit = Hit.objects.select_for_update(no_key=True).get(pk=hit.pk)
     hit.status = status
     hit.reviewed_by = by if status != HitStatus.NEW else None
     hit.reviewed_at = timezone.now() if status != HitStatus.NEW else None
@@ -381,7 +381,7 @@ def access_request_decide(
     agency) or refuses. Both timelines and the requester learn the outcome."""
     if not access.can_decide_access_request(by, access_request):
         raise PolicyError("Only a supervisor of the owning agency decides access requests.")
-    request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+    request = AccessRequest.objects.select_for_update(no_key=True).get(pk=access_request.pk)
     if request.status != AccessRequestStatus.PENDING:
         raise ValidationError("This request has already been decided.")
     case = request.case

@@ -104,7 +104,7 @@ def operation_update(
     """Edit the plan. Refused (ConflictError) when someone saved it since `expected_version`."""
     _check_runner(by, operation)
     allowed_fields(fields, OPERATION_FIELDS)
-    operation = JointOperation.objects.select_for_update().get(pk=operation.pk)
+    operation = JointOperation.objects.select_for_update(no_key=True).get(pk=operation.pk)
     if operation.version != expected_version:
         # No history of operations: the current value of each field the editor meant to set.
         changes = {name: _plain(operation, name) for name in fields}
@@ -122,7 +122,7 @@ def operation_update(
 def operation_set_status(*, operation: JointOperation, by: User, status: str) -> JointOperation:
     """Move planned → active → concluded; never back."""
     _check_runner(by, operation)
-    operation = JointOperation.objects.select_for_update().get(pk=operation.pk)
+    operation = JointOperation.objects.select_for_update(no_key=True).get(pk=operation.pk)
     if status not in NEXT_STATUS.get(operation.status, ()):
         raise ValidationError(
             {
@@ -157,9 +157,9 @@ def operation_invite(
         raise ValidationError({"agencies": "Choose at least one agency other than the lead."})
     invited = []
     for agency in agencies:
-        participation, created = OperationParticipant.objects.select_for_update().get_or_create(
-            operation=operation, agency=agency
-        )
+        participation, created = OperationParticipant.objects.select_for_update(
+            no_key=True
+        ).get_or_create(operation=operation, agency=agency)
         if not created and participation.status == ParticipationStatus.DECLINED:
             participation.status = ParticipationStatus.INVITED
             participation.decided_at = None
@@ -174,7 +174,9 @@ def invitation_respond(
 ) -> OperationParticipant:
     """A supervisor of the invited agency accepts (its case readers then see the operation's
     cases shared at the `operation` level) or declines."""
-    participation = OperationParticipant.objects.select_for_update().get(pk=participation.pk)
+    participation = OperationParticipant.objects.select_for_update(no_key=True).get(
+        pk=participation.pk
+    )
     if not access.can_respond_to_invitation(by, participation):
         if participation.agency_id == by.agency_id and access.can(by, access.Action.RUN_OPERATIONS):
             raise ValidationError("This invitation has already been answered.")
@@ -197,7 +199,7 @@ def operation_link_case(
     if not access.can_link_case(by, operation, case):
         raise PolicyError("Only a member agency links its own cases to the operation.")
     _check_open(operation)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     if case.operation_id not in (None, operation.pk):
         raise ValidationError({"case": "This case is linked to another operation."})
     if case.operation_id != operation.pk:
@@ -223,7 +225,7 @@ def operation_unlink_case(*, operation: JointOperation, case: Case, by: User) ->
     if not access.can_link_case(by, operation, case):
         raise PolicyError("Only the case's agency takes its case out of the operation.")
     _check_open(operation)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     if case.operation_id != operation.pk:
         raise ValidationError({"case": "This case is not linked to the operation."})
     if case.sharing_level == SharingLevel.OPERATION:
@@ -233,7 +235,7 @@ def operation_unlink_case(*, operation: JointOperation, case: Case, by: User) ->
             agencies=list(case.shared_with.all()),
             by=by,
         )
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     case.operation = None
     case.version += 1
     case._history_user = by

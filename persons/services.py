@@ -202,7 +202,7 @@ def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:
     with transaction.atomic():
         existing = {
             getattr(p, field): p
-            for p in Person.objects.select_for_update().filter(
+            for p in Person.objects.select_for_update(no_key=True).filter(
                 **{f"{field}__in": [s.pk for s in sources]}
             )
         }
@@ -335,7 +335,7 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
     # are the ones marked matched at the end.
     rows = {
         pk: (fp, prof, kind, trafficked)
-        for pk, fp, prof, kind, trafficked in Person.objects.select_for_update()
+        for pk, fp, prof, kind, trafficked in Person.objects.select_for_update(no_key=True)
         .filter(pk__in=ids)
         .order_by("pk")
         .values_list("pk", "fingerprint", "profile", "kind", "trafficked_victim")
@@ -794,7 +794,7 @@ def person_match_decide(*, match: PersonMatch, by: User, status: str, reason: st
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why."})
-    match = PersonMatch.objects.select_for_update().get(pk=match.pk)
+    match = PersonMatch.objects.select_for_update(no_key=True).get(pk=match.pk)
     match.status = status
     match.decided_by = by
     match.reason = reason

@@ -146,7 +146,7 @@ def victim_update(
     if not access.can_edit_victim(by, victim):
         raise PolicyError("Victims are kept by the case's agency.")
     _check_fields(fields)
-    victim = Victim.objects.select_for_update().get(pk=victim.pk)
+    victim = Victim.objects.select_for_update(no_key=True).get(pk=victim.pk)
     if version is not None and version != victim.version:
         raise ValidationError(
             "Someone else changed this victim record while you edited it. Reload and retry.",
@@ -243,8 +243,11 @@ def _record_step(
 
 
 def _lock(repatriation: Repatriation, version: int | None) -> Repatriation:
+    # The repatriation row only (`of`), and not against foreign-key checks (`no_key`): locking
+    # the joined victim and case rows too deadlocked with a worker indexing the victim, whose
+    # commit checks its references to the case and then the victim.
     locked = (
-        Repatriation.objects.select_for_update()
+        Repatriation.objects.select_for_update(of=("self",), no_key=True)
         .select_related("victim", "victim__case")
         .get(pk=repatriation.pk)
     )
@@ -379,7 +382,7 @@ def repatriation_bulk_move(
     if not repatriations:
         raise ValidationError("Choose at least one repatriation to move.", code="empty")
     locked = list(
-        Repatriation.objects.select_for_update()
+        Repatriation.objects.select_for_update(of=("self",), no_key=True)
         .select_related("victim", "victim__case")
         .filter(pk__in=[r.pk for r in repatriations])
         .order_by("pk")
