@@ -151,18 +151,23 @@ def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[Ma
 NON_PUNISHMENT_TEXT = "possible victim of trafficking — consider the non-punishment principle"
 
 
+def _non_punishment_matches(user: User) -> QuerySet[PersonMatch]:
+    """The viewer's matches of a suspect with a trafficked worker, not dismissed, best first."""
+    return (
+        matches_for(user)
+        .filter(non_punishment=True)
+        .exclude(status=MatchStatus.DISMISSED)
+        .order_by("-score", "-id")
+    )
+
+
 def non_punishment_suspects(user: User, case: Case, suspects: list) -> dict[int, int]:
     """{suspect id: match id} for these suspects of the case whose (not dismissed) match, as
     the viewer sees matches, is with a victim recorded as a trafficked worker."""
     ids = [s.pk for s in suspects]
     if not ids:
         return {}
-    matches = (
-        matches_for(user)
-        .filter(non_punishment=True)
-        .exclude(status=MatchStatus.DISMISSED)
-        .order_by("-score", "-id")
-    )
+    matches = _non_punishment_matches(user)
     found: dict[int, int] = {}
     for pk, a_suspect, b_suspect in (
         matches.filter(a__suspect__in=ids) | matches.filter(b__suspect__in=ids)
@@ -176,12 +181,7 @@ def non_punishment_suspects(user: User, case: Case, suspects: list) -> dict[int,
 def non_punishment_flags(user: User, *, limit: int = 10) -> list[MatchRow]:
     """The viewer's agency's suspects matching a victim recorded as a trafficked worker."""
     agency_id = access.agency_id_of(user)
-    matches = (
-        matches_for(user)
-        .filter(non_punishment=True)
-        .exclude(status=MatchStatus.DISMISSED)
-        .order_by("-score", "-id")
-    )
+    matches = _non_punishment_matches(user)
     own_suspect = matches.filter(
         a__agency_id=agency_id, a__kind=PersonKind.SUSPECT
     ) | matches.filter(b__agency_id=agency_id, b__kind=PersonKind.SUSPECT)

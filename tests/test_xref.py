@@ -21,6 +21,7 @@ from indicators.models import (
     IndicatorValue,
     PendingIndicator,
 )
+from tests.services import require_postgres
 
 WALLET = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 
@@ -576,8 +577,8 @@ def test_a_removed_indicator_leaves_the_queue(cases, alice):
     assert xref.sweep().values == 0
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
 def test_a_new_case_batch_runs_prepared_statements_and_the_sweep_does_not(cases, alice):
+    require_postgres()  # prepared statements: PostgreSQL only
     (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.190"})
     xref.process_indicators([ours.pk])
     add(cases["own2"], alice, {"kind": "ip", "value": "192.0.2.191"})
