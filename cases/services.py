@@ -189,6 +189,7 @@ def case_update(*, case: Case, by: User, expected_version: int, **fields: Any) -
     allowed_fields(fields, CASE_FIELDS)
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     _check_version(case, expected_version, (*CASE_FIELDS, "sharing_level"))
+    was_silent = case.silent
     for name, value in fields.items():
         setattr(case, name, value)
     if "lead_investigator" in fields:
@@ -197,6 +198,11 @@ def case_update(*, case: Case, by: User, expected_version: int, **fields: Any) -
     case.version += 1
     case._history_user = by
     case.save()
+    if case.silent != was_silent:
+        # Whether the case's values speak to other agencies changed: cross-reference them again.
+        from indicators.services import queue_xref
+
+        queue_xref(list(case.indicators.values_list("pk", flat=True)))
     return case
 
 

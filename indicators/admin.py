@@ -5,10 +5,11 @@ from indicators.models import AccessRequest, Hit, Indicator, IndicatorValue
 
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(admin.ModelAdmin):
-    list_display = ["kind", "qualifier", "normalized", "case_count", "is_common"]
+    list_display = ["kind", "qualifier", "normalized", "case_count", "agency_count", "is_common"]
     list_filter = ["kind", "is_common"]
     search_fields = ["normalized"]
-    readonly_fields = ["case_count"]
+    # Kept by the cross-referencing from the sightings.
+    readonly_fields = ["case_count", "agency_count", "sole_agency", "hit_at"]
 
 
 @admin.register(Indicator)
@@ -26,9 +27,20 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(Hit)
 class HitAdmin(admin.ModelAdmin):
-    list_display = ["case", "value", "status", "created_at"]
+    """Hits are read from the sightings (a database view): shown, never edited here."""
+
+    list_display = ["case", "value", "status", "other_agencies", "created_at"]
     list_filter = ["status"]
-    raw_id_fields = ["case", "value", "reviewed_by"]
+    list_select_related = ["case", "value"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(AccessRequest)

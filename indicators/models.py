@@ -3,8 +3,11 @@
 - `IndicatorValue`: each distinct (kind, qualifier, normalised value) once. The qualifier is the
   chain of a wallet or the platform of a handle ("" for the other kinds).
 - `Indicator`: one case's sighting of a value, with the text as entered.
-- `Hit`: "this value of my case is also held by another agency" — one row per own case per
-  value, never one per pair of cases. Which agencies hold it is read from the sightings.
+- `Hit`: "this value of my case is also held by another agency": a sighting whose value other
+  agencies hold, read through a database view from the sightings and the holders their value
+  keeps (`IndicatorValue.agency_count`). Never one row per pair of cases, and nothing written
+  per case when a value is matched.
+- `HitReview`: what a user said of a hit (reviewed, dismissed); the only stored part of a hit.
 - `AccessRequest`: from a hit, an agency asks the owner of the other case for access.
 """
 
@@ -89,6 +92,27 @@ class IndicatorValue(models.Model):
         default=False, help_text="Held by too many cases or on the common-values list: no hits."
     )
     case_count = models.PositiveIntegerField(default=0)
+    # Who holds the value, kept by the cross-referencing (indicators.xref), from which the hits
+    # are read: how many agencies hold it in a case that is not silent, that agency when there
+    # is one, and when one more agency came. Left at 0 for a common value.
+    agency_count = models.PositiveIntegerField(
+        default=0, help_text="Agencies holding the value in a case that is not silent."
+    )
+    # Derived data with no index and no database foreign key: the cross-referencing rewrites it
+    # in place (a HOT update), and an agency is never deleted.
+    sole_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agency, when exactly one holds the value in a case that is not silent.",
+    )
+    hit_at = models.DateTimeField(
+        null=True, blank=True, help_text="When one more agency last came to hold the value."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -195,6 +219,11 @@ class PendingIndicator(models.Model):
     indicator = models.OneToOneField(
         Indicator, on_delete=models.CASCADE, primary_key=True, related_name="pending"
     )
+    # The sighting's value, copied: a worker takes a batch and knows its values without
+    # reading the sightings.
+    value = models.ForeignKey(
+        IndicatorValue, on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -215,40 +244,44 @@ class HitQuerySet(models.QuerySet["Hit"]):
 
 
 class Hit(models.Model):
-    """A value of this case is also held by a case of another agency (which one, and its
-    contact, is read from the value's sightings; the other case itself is not named)."""
+    """A value of this case is also held by a case of another agency that is not silent, and
+    the value is not common (which agency, and its contact, is read from the value's
+    sightings; the other case itself is not named).
 
-    # Indexed by the (case, value) unique index and the index on value below, not twice.
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="hits", db_index=False)
+    A read-only database view (`HIT_VIEW` in migration indicators/0009): one row per sighting in
+    that state, with the sighting's id, so a hit is stored nowhere and the cross-referencing
+    writes nothing per case. Its status is what the agency said in a `HitReview`, unless more
+    agencies hold the value than when it said it: then the hit is new again."""
+
+    id = models.BigIntegerField(primary_key=True, help_text="The sighting's id.")
+    case = models.ForeignKey(
+        Case, on_delete=models.DO_NOTHING, db_constraint=False, related_name="hits"
+    )
     value = models.ForeignKey(
-        IndicatorValue, on_delete=models.CASCADE, related_name="hits", db_index=False
+        IndicatorValue, on_delete=models.DO_NOTHING, db_constraint=False, related_name="hits"
     )
-    status = models.CharField(max_length=20, choices=HitStatus.choices, default=HitStatus.NEW)
+    status = models.CharField(max_length=20, choices=HitStatus.choices)
     other_agencies = models.PositiveIntegerField(
-        default=0,
-        help_text="How many other agencies held the value when last computed: when it grows, a "
-        "reviewed or dismissed hit is new again.",
+        help_text="How many other agencies hold the value in a case that is not silent."
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        help_text="The later of the sighting and the last time one more agency held the value."
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
-        blank=True,
         related_name="+",
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True)
 
     objects = HitQuerySet.as_manager()
 
     class Meta:
+        managed = False
+        db_table = "indicators_hit"
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["case", "value"], name="one_hit_per_case_value")
-        ]
-        # No index on status: hits are read by agency (through the case) or by case first, and
-        # each index is one more write per hit.
-        indexes = [models.Index(fields=["value"])]
 
     def __str__(self) -> str:
         return f"Hit {self.value} on case {self.case_id}"
@@ -256,6 +289,37 @@ class Hit(models.Model):
     @property
     def kind(self) -> str:
         return self.value.kind
+
+
+class HitReview(models.Model):
+    """What the holding agency said of its hit on (case, value): reviewed or dismissed, by whom
+    and when, and how many other agencies held the value then."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="hit_reviews", db_index=False
+    )
+    value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="hit_reviews")
+    status = models.CharField(max_length=20, choices=HitStatus.choices)
+    other_agencies = models.PositiveIntegerField(
+        help_text="How many other agencies held the value when it was said: when more hold it, "
+        "the hit is new again."
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "value"], name="one_review_per_case_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.value} on case {self.case_id}"
 
 
 class AccessRequestStatus(models.TextChoices):
@@ -273,8 +337,13 @@ class AccessRequest(models.Model):
     """From a hit, an agency asks for access to another agency's case holding the value; a
     supervisor of the owning agency grants (the case is shared) or refuses."""
 
+    # The sighting whose hit the request was made from (a hit's id is its sighting's).
     hit = models.ForeignKey(
-        Hit, on_delete=models.SET_NULL, null=True, blank=True, related_name="access_requests"
+        Indicator,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_requests",
     )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_requests")
     requested_by = models.ForeignKey(

@@ -27,6 +27,7 @@ from indicators.models import (
     AccessRequest,
     AccessRequestStatus,
     Hit,
+    HitReview,
     HitStatus,
     Indicator,
     IndicatorValue,
@@ -128,13 +129,32 @@ def _with_derived(normalized: Normalized, region: str) -> list[Normalized]:
     return out
 
 
-def _value_ids(keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
+def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, str, str], int]:
     """The id of each (kind, qualifier, normalised) value, created where missing: one insert
-    and one select for the whole batch."""
+    and one select for the whole batch. A value created here is held by this case alone (the
+    save adds its sighting): it is created with that state, as the cross-referencing would
+    compute it, which then has nothing to write for it."""
+    from indicators import xref
+
+    now = timezone.now()
+    threshold, listed = xref.common_threshold(), xref.common_values()
+
+    def created(kind: str, qualifier: str, normalized: str) -> IndicatorValue:
+        common = threshold < 1 or normalized.lower() in listed  # "held by more than threshold"
+        speaks = not common and not case.silent
+        return IndicatorValue(
+            kind=kind,
+            qualifier=qualifier,
+            normalized=normalized,
+            case_count=1,
+            is_common=common,
+            agency_count=1 if speaks else 0,
+            sole_agency_id=case.agency_id if speaks else None,
+            hit_at=now if speaks else None,
+        )
+
     IndicatorValue.objects.bulk_create(
-        [IndicatorValue(kind=k, qualifier=q, normalized=v) for k, q, v in keys],
-        ignore_conflicts=True,
-        batch_size=1000,
+        [created(k, q, v) for k, q, v in keys], ignore_conflicts=True, batch_size=1000
     )
     found = IndicatorValue.objects.filter(normalized__in={v for _, _, v in keys}).values_list(
         "pk", "kind", "qualifier", "normalized"
@@ -205,7 +225,7 @@ def indicators_add_batch(
     if errors:
         raise BatchError(errors)
 
-    ids = _value_ids(all_keys)
+    ids = _value_ids(all_keys, case)
     now = timezone.now()
     new = [
         Indicator(
@@ -299,17 +319,31 @@ def indicator_delete(*, indicator: Indicator, by: User) -> None:
 
 @transaction.atomic
 def hit_review(*, hit: Hit, by: User, status: str) -> Hit:
-    """Mark a hit reviewed or dismissed (or new again)."""
+    """Mark a hit reviewed or dismissed (or new again). What is said is kept with how many
+    other agencies held the value then: when more hold it later, the hit is new again."""
     if not access.can_review_hit(by, hit):
         raise PolicyError("Only the agency holding the case reviews its hits.")
     if status not in HitStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
-    hit = Hit.objects.select_for_update(no_key=True).get(pk=hit.pk)
-    hit.status = status
-    hit.reviewed_by = by if status != HitStatus.NEW else None
-    hit.reviewed_at = timezone.now() if status != HitStatus.NEW else None
-    hit.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    return hit
+    # The sighting locked: two reviews of one hit take turns.
+    Indicator.objects.select_for_update(no_key=True).filter(pk=hit.pk).first()
+    current = Hit.objects.filter(pk=hit.pk).first()
+    if current is None:
+        raise ValidationError("This hit is gone: the value is no longer held by another agency.")
+    if status == HitStatus.NEW:
+        HitReview.objects.filter(case_id=current.case_id, value_id=current.value_id).delete()
+    else:
+        HitReview.objects.update_or_create(
+            case_id=current.case_id,
+            value_id=current.value_id,
+            defaults={
+                "status": status,
+                "other_agencies": current.other_agencies,
+                "reviewed_by": by,
+                "reviewed_at": timezone.now(),
+            },
+        )
+    return Hit.objects.select_related("case", "value").get(pk=hit.pk)
 
 
 # --- access requests -------------------------------------------------------------------------
@@ -346,7 +380,7 @@ def access_request_create(
     requests = AccessRequest.objects.bulk_create(
         [
             AccessRequest(
-                hit=hit,
+                hit_id=hit.pk,  # the hit's sighting
                 case=target,
                 requested_by=by,
                 requesting_agency_id=by.agency_id,

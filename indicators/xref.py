@@ -1,21 +1,30 @@
 """The cross-reference engine.
 
-The hits of a value are a function of its sightings: each case holding the value gets one hit
-when a case of ANOTHER agency that is not silent holds it too, unless the value is common.
-`xref_values` recomputes exactly that for a set of values, with a fixed handful of queries
-whatever their number (the values locked with their counts, the count updates, the
-sightings, the existing hits, one bulk insert, one delete). Incremental processing, the sweep
-and the full rebuild all call it, so they cannot disagree, and running it twice changes
-nothing.
+A sighting of a value is a hit when the value is not common and a case of ANOTHER agency that is
+not silent holds it too. So the hits of a value follow from who holds it, and that is all the
+engine keeps: on each value its count of cases, whether it is common, how many agencies hold it
+in a case that is not silent, and which one when only one does (`IndicatorValue.agency_count`,
+`sole_agency`). The hits themselves are read from the sightings through a database view
+(`models.Hit`), so matching a value writes one row (the value's), never one per case holding
+it. `xref_values` recomputes that state for a set of values from their sightings, with a fixed
+handful of queries whatever their number; incremental processing, the sweep and the full rebuild
+all compute the same, so they cannot disagree, and running it twice changes nothing. A hit shows
+as soon as the value's holders say so: an agency sighting a value another agency holds reads its
+hit at once; the other agency reads its own when the new sighting is cross-referenced.
 
 An indicator saved waits in the queue (`PendingIndicator`) until it is cross-referenced: a
 worker claims queued indicators by deleting their rows, and the deletion commits with the work.
 
-On PostgreSQL the same rule runs as set-based SQL (the rebuild's and the incremental path share
-its text): a batch of indicators is taken from the queue and its values locked in one
-statement, then counts, flags and hits are recomputed in a second one, and the commit does not
-wait for the WAL flush (a batch lost in a server crash is lost whole, its indicators queued
-again, and the sweep takes them).
+On PostgreSQL a batch is one statement, a transaction of its own: take the indicators out of the
+queue, recompute their values from the sightings, write them. No lock is taken first: a value is
+written only if it is still the row version the statement read (same address, same `xmin`); a
+value another transaction wrote meanwhile goes back in the queue in the same statement, and is
+recomputed by the next one, which sees that write. Every recomputation writes its values,
+changed or not, so a statement that read an older state can never write over the result of a
+newer one; the one exception is a value still as the save of its only sighting created it
+(`_ONCE`), which no older statement can have read. The commit of a batch that is its own
+transaction does not wait for the WAL flush (a batch lost in a server crash is lost whole, its
+indicators still queued, and the sweep takes them).
 """
 
 from __future__ import annotations
@@ -28,11 +37,10 @@ import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from indicators.models import Hit, HitStatus, Indicator, IndicatorValue, PendingIndicator
+from indicators.models import Indicator, IndicatorValue, PendingIndicator
 
 # A claim older than this is taken to belong to a worker that died, and is taken over.
 CLAIM_LEASE = timedelta(minutes=10)
@@ -41,14 +49,12 @@ CHUNK = 5000
 
 @dataclass
 class XrefResult:
-    values: int = 0
-    hits_created: int = 0
-    hits_removed: int = 0
+    values: int = 0  # values recomputed
+    changed: int = 0  # of which the holders or the common flag changed: hits came or went
 
     def add(self, other: XrefResult) -> None:
         self.values += other.values
-        self.hits_created += other.hits_created
-        self.hits_removed += other.hits_removed
+        self.changed += other.changed
 
 
 def common_threshold() -> int:
@@ -60,126 +66,86 @@ def common_values() -> frozenset[str]:
 
 
 def xref_values(value_ids: Iterable[int]) -> XrefResult:
-    """Recompute the counts, common flags and hits of these values."""
+    """Recompute who holds these values (and so their hits), from their sightings."""
     ids = sorted(set(value_ids))
     if not ids:
         return XrefResult()
     if connection.vendor == "postgresql":
-        with transaction.atomic(savepoint=False), _prepared_cursor() as cursor:
-            cursor.execute(_LOCK_VALUES, {"ids": ids})
-            return _xref_values_sql([pk for (pk,) in cursor.fetchall()], prepared=True)
-    return _xref(Q(pk__in=ids), Q(value_id__in=ids))
-
-
-def _xref_range(first: int, last: int) -> XrefResult:
-    """The same for the values with first <= id <= last (the rebuild walks the ids)."""
-    return _xref(Q(pk__gte=first, pk__lte=last), Q(value_id__gte=first, value_id__lte=last))
+        with transaction.atomic(savepoint=False):
+            return _recompute_sql(ids)
+    return _xref(Q(pk__in=ids))
 
 
 @transaction.atomic(savepoint=False)
-def _xref(values_q: Q, related_q: Q) -> XrefResult:
-    sightings_count = (
-        Indicator.objects.filter(value_id=OuterRef("pk"))
-        .order_by()
-        .values("value_id")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    # Row locks in a fixed order: two workers on overlapping values take turns, and each
-    # reads the sightings after the other committed. (A case holds a value once, so the
-    # sightings of a value are its cases.)
-    values = list(
-        IndicatorValue.objects.select_for_update(of=("self",))
+def _xref(values_q: Q) -> XrefResult:
+    """The rule in Python (SQLite and other databases): the values are locked in id order, then
+    recounted from their sightings, and the changed ones written (the locks order the writers;
+    SQLite, which has no row locks, refuses a write from a transaction that read before another
+    one wrote)."""
+    values = {
+        v.pk: v
+        for v in IndicatorValue.objects.select_for_update(of=("self",))
         .filter(values_q)
         .order_by("pk")
-        .annotate(n=Coalesce(Subquery(sightings_count, output_field=IntegerField()), Value(0)))
-        .values_list("pk", "normalized", "case_count", "is_common", "n")
-    )
+        .only("pk", "normalized", "case_count", "is_common", "agency_count", "sole_agency_id")
+    }
     if not values:
         return XrefResult()
     threshold, listed = common_threshold(), common_values()
-    # One UPDATE per distinct (count, common) among the values that changed: a handful.
-    changed: dict[tuple[int, bool], list[int]] = {}
-    matchable: set[int] = set()
-    for pk, normalized, old_count, old_common, count in values:
-        common = count > threshold or normalized.lower() in listed
-        if count != old_count or common != old_common:
-            changed.setdefault((count, common), []).append(pk)
-        if not common and count > 1:
-            matchable.add(pk)
-    for (count, common), pks in changed.items():
-        IndicatorValue.objects.filter(pk__in=pks).update(case_count=count, is_common=common)
-
-    # value -> agency -> (its cases holding the value, does a non-silent one hold it)
-    holders: dict[int, dict[int, tuple[list[int], bool]]] = {}
-    if matchable:
-        for value_id, case_id, agency_id, silent in Indicator.objects.filter(
-            value_id__in=sorted(matchable)
-        ).values_list("value_id", "case_id", "case__agency_id", "case__silent"):
-            cases, speaks = holders.setdefault(value_id, {}).get(agency_id, ([], False))
-            cases.append(case_id)
-            holders[value_id][agency_id] = (cases, speaks or not silent)
-    # (case, value) -> how many other agencies hold the value in a non-silent case
-    wanted: dict[tuple[int, int], int] = {}
-    for value_id, agencies in holders.items():
-        speaking = {a for a, (_, speaks) in agencies.items() if speaks}
-        for agency_id, (cases, _) in agencies.items():
-            others = len(speaking - {agency_id})
-            if others:
-                wanted.update(((case_id, value_id), others) for case_id in cases)
-
-    existing = {
-        (case_id, value_id): (pk, others)
-        for pk, case_id, value_id, others in Hit.objects.filter(related_q).values_list(
-            "pk", "case_id", "value_id", "other_agencies"
-        )
-    }
-    missing = {key: n for key, n in wanted.items() if key not in existing}
-    stale = [pk for key, (pk, _) in existing.items() if key not in wanted]
-    # A hit whose value more agencies now hold is new again; fewer: only the count changes.
-    recount: dict[tuple[int, bool], list[int]] = {}
-    for key, (pk, before) in existing.items():
-        if key in wanted and wanted[key] != before:
-            recount.setdefault((wanted[key], wanted[key] > before), []).append(pk)
-    if missing:
-        _insert_hits(missing)
-    if stale:
-        Hit.objects.filter(pk__in=stale).delete()
-    for (others, reopen), pks in recount.items():
-        changes: dict = {"other_agencies": others}
-        if reopen:
-            changes.update(status=HitStatus.NEW, reviewed_by=None, reviewed_at=None)
-        Hit.objects.filter(pk__in=pks).update(**changes)
-    return XrefResult(values=len(values), hits_created=len(missing), hits_removed=len(stale))
-
-
-def _insert_hits(hits: dict[tuple[int, int], int]) -> None:
-    """New hits, (case id, value id) -> other agencies: one statement on PostgreSQL."""
-    if connection.vendor == "postgresql":
-        cases, values = zip(*hits, strict=True)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO indicators_hit (case_id, value_id, other_agencies, status, created_at)"
-                " SELECT unnest(%s::bigint[]), unnest(%s::bigint[]), unnest(%s::integer[]), %s, %s"
-                " ON CONFLICT (case_id, value_id) DO NOTHING",
-                [list(cases), list(values), list(hits.values()), HitStatus.NEW, timezone.now()],
-            )
-        return
-    Hit.objects.bulk_create(
-        [Hit(case_id=c, value_id=v, other_agencies=n) for (c, v), n in hits.items()],
-        ignore_conflicts=True,
-        batch_size=2000,
+    counts = dict(
+        Indicator.objects.filter(value_id__in=values)
+        .order_by()
+        .values("value_id")
+        .annotate(n=Count("*"))
+        .values_list("value_id", "n")
     )
+    speaking: dict[int, set[int]] = {}
+    for value_id, agency_id in (
+        Indicator.objects.filter(value_id__in=values, case__silent=False)
+        .order_by()
+        .values_list("value_id", "case__agency_id")
+        .distinct()
+    ):
+        speaking.setdefault(value_id, set()).add(agency_id)
+    now = timezone.now()
+    written: list[IndicatorValue] = []
+    changed = 0
+    for pk, value in values.items():
+        n = counts.get(pk, 0)
+        common = n > threshold or value.normalized.lower() in listed
+        agencies = set() if common else speaking.get(pk, set())
+        sole = next(iter(agencies)) if len(agencies) == 1 else None
+        state = (n, common, len(agencies), sole)
+        before = (value.case_count, value.is_common, value.agency_count, value.sole_agency_id)
+        if state == before:
+            continue
+        changed += 1
+        if len(agencies) > value.agency_count:
+            value.hit_at = now
+        value.case_count, value.is_common, value.agency_count, value.sole_agency_id = state
+        written.append(value)
+    IndicatorValue.objects.bulk_update(
+        written,
+        ["case_count", "is_common", "agency_count", "sole_agency_id", "hit_at"],
+        batch_size=500,
+    )
+    return XrefResult(values=len(values), changed=changed)
 
 
 def enqueue(indicator_ids: Iterable[int]) -> None:
     """Queue these indicators for cross-referencing (in the caller's transaction; an
     indicator already queued stays queued once)."""
-    PendingIndicator.objects.bulk_create(
-        [PendingIndicator(indicator_id=pk) for pk in indicator_ids],
-        ignore_conflicts=True,
-        batch_size=5000,
-    )
+    ids = list(indicator_ids)
+    for start in range(0, len(ids), 5000):
+        PendingIndicator.objects.bulk_create(
+            [
+                PendingIndicator(indicator_id=pk, value_id=value_id)
+                for pk, value_id in Indicator.objects.filter(
+                    pk__in=ids[start : start + 5000]
+                ).values_list("pk", "value_id")
+            ],
+            ignore_conflicts=True,
+        )
 
 
 # Take queued indicators (the given ones, or any) out of the queue: the rows are locked (SKIP
@@ -193,13 +159,12 @@ WHERE ctid = ANY(ARRAY(
     ORDER BY indicator_id LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 ))
-RETURNING indicator_id
+RETURNING indicator_id, value_id, xmin AS queued_by
 """
 _ONLY = "WHERE indicator_id = ANY(%(only)s::bigint[])"
 _CLAIM_SQL = f"""
 WITH claimed AS ({_DEQUEUE})
-SELECT i.id, i.value_id FROM claimed c JOIN indicators_indicator i ON i.id = c.indicator_id
-ORDER BY i.id
+SELECT indicator_id, value_id FROM claimed ORDER BY indicator_id
 """  # noqa: S608 - constant SQL
 
 
@@ -242,14 +207,18 @@ def process_indicators(ids: Iterable[int]) -> XrefResult:
     """Cross-reference these indicators (those still queued and unclaimed)."""
     result = XrefResult()
     ids = list(ids)
-    outermost = not connection.in_atomic_block
+    if connection.vendor == "postgresql":
+        # Called by a worker, each statement is a transaction of its own (see _process_sql).
+        own_transaction = not connection.in_atomic_block
+        for start in range(0, len(ids), CHUNK):
+            batch = ids[start : start + CHUNK]
+            while batch:
+                _, done, batch = _process_sql(batch, limit=CHUNK, own_transaction=own_transaction)
+                result.add(done)
+        return result
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                batch = ids[start : start + CHUNK]
-                result.add(_process_sql(batch, limit=CHUNK, own_transaction=outermost)[1])
-            else:
-                result.add(_process_claimed(claim(ids[start : start + CHUNK])))
+            result.add(_process_claimed(claim(ids[start : start + CHUNK])))
     return result
 
 
@@ -257,7 +226,7 @@ def process_indicators(ids: Iterable[int]) -> XrefResult:
 def _process_claimed(claimed: list[tuple[int, int]]) -> XrefResult:
     if not claimed:
         return XrefResult()
-    result = xref_values({value_id for _, value_id in claimed})
+    result = _xref(Q(pk__in={value_id for _, value_id in claimed}))
     PendingIndicator.objects.filter(pk__in=[pk for pk, _ in claimed]).delete()
     return result
 
@@ -265,15 +234,18 @@ def _process_claimed(claimed: list[tuple[int, int]]) -> XrefResult:
 def sweep(*, max_batches: int = 100) -> XrefResult:
     """Process the indicators left in the queue (their task was never published, or failed)."""
     result = XrefResult()
-    outermost = not connection.in_atomic_block
+    own_transaction = not connection.in_atomic_block
     for _ in range(max_batches):
+        if connection.vendor == "postgresql":
+            # An indicator put back in the queue is taken by a next batch.
+            claimed, done, _ = _process_sql(
+                None, limit=SWEEP_SQL_CHUNK, own_transaction=own_transaction
+            )
+            result.add(done)
+            if not claimed:
+                break
+            continue
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                claimed, done = _process_sql(None, limit=SWEEP_SQL_CHUNK, own_transaction=outermost)
-                result.add(done)
-                if not claimed:
-                    break
-                continue
             claimed = claim()
             if not claimed:
                 break
@@ -282,10 +254,10 @@ def sweep(*, max_batches: int = 100) -> XrefResult:
 
 
 def rebuild(*, chunk: int | None = None) -> XrefResult:
-    """Recompute every value's counts and hits from the stored sightings, one range of value
-    ids at a time (flat memory), and empty the queue of their indicators. On PostgreSQL each range
-    is recomputed by set-based SQL stating the same rule as `_xref` (the tests check both give
-    the same hits as incremental processing); elsewhere by `_xref` itself."""
+    """Recompute every value from the stored sightings, one range of value ids at a time (flat
+    memory), and empty the queue of their indicators. On PostgreSQL each range is locked and
+    recomputed by one set-based statement stating the same rule as the incremental one (the
+    tests check both give the same hits); elsewhere by `_xref` itself."""
     postgres = connection.vendor == "postgresql"
     chunk = chunk or (REBUILD_SQL_CHUNK if postgres else CHUNK)
     result = XrefResult()
@@ -293,21 +265,13 @@ def rebuild(*, chunk: int | None = None) -> XrefResult:
     first_id, last_id = bounds.first(), bounds.last()
     if first_id is None:
         return result
-    ranges = [(first, first + chunk - 1) for first in range(first_id, last_id + 1, chunk)]
-    if postgres:
-        # Counts first, then fresh planner statistics, then the hits: the hit statements
-        # select on the counts, and plans made on stale counts are quadratic.
-        for first, last in ranges:
-            with transaction.atomic():
-                _rebuild_counts_sql(first, last)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE indicators_indicatorvalue")
-    for first, last in ranges:
+    for first in range(first_id, last_id + 1, chunk):
+        last = first + chunk - 1
         with transaction.atomic():
             if postgres:
                 result.add(_rebuild_range_sql(first, last))
             else:
-                result.add(_xref_range(first, last))
+                result.add(_xref(Q(pk__gte=first, pk__lte=last)))
             PendingIndicator.objects.filter(
                 indicator__value_id__gte=first, indicator__value_id__lte=last
             ).delete()
@@ -315,6 +279,151 @@ def rebuild(*, chunk: int | None = None) -> XrefResult:
 
 
 REBUILD_SQL_CHUNK = 50_000
+SWEEP_SQL_CHUNK = 20_000
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+# The new state of the values {ids} (an array expression), read from their sightings in one
+# probe of the (value, case) index per value: the count of cases, the common flag, and, for a
+# value that was not common, the agencies holding it in a case that is not silent (a value
+# already common skips looking up its cases, and is recomputed once more if it is no longer
+# common). With the row's address and version, so the update finds it without the index and
+# writes it only if no other transaction did since.
+_STATE = """
+state AS MATERIALIZED (
+    SELECT v.id, v.ctid AS address, v.xmin AS seen, h.n, x.common,
+           CASE WHEN x.common THEN 0 ELSE h.agencies END AS agencies,
+           CASE WHEN NOT x.common AND h.agencies = 1 THEN h.sole END AS sole,
+           v.agency_count AS agencies_before,
+           v.is_common AND NOT x.common AS uncommon_now, {fresh} AS fresh,
+           (v.case_count, v.is_common, v.agency_count, v.sole_agency_id) IS DISTINCT FROM
+           (h.n, x.common, CASE WHEN x.common THEN 0 ELSE h.agencies END,
+            CASE WHEN NOT x.common AND h.agencies = 1 THEN h.sole END) AS differs
+    FROM indicators_indicatorvalue v {join}
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS n, count(DISTINCT c.agency_id) FILTER (WHERE NOT c.silent) AS agencies,
+               min(c.agency_id) FILTER (WHERE NOT c.silent) AS sole
+        FROM indicators_indicator i
+        LEFT JOIN LATERAL (
+            SELECT agency_id, silent FROM cases_case c WHERE c.id = i.case_id AND NOT v.is_common
+        ) c ON true
+        WHERE i.value_id = v.id
+    ) h
+    CROSS JOIN LATERAL (
+        SELECT h.n > %(threshold)s OR lower(v.normalized) = ANY(%(listed)s::text[]) AS common
+    ) x
+    WHERE v.id = ANY({ids})
+), written AS (
+    UPDATE indicators_indicatorvalue v
+    SET case_count = x.n, is_common = x.common, agency_count = x.agencies,
+        sole_agency_id = x.sole,
+        hit_at = CASE WHEN x.agencies > x.agencies_before THEN %(now)s ELSE v.hit_at END
+    FROM state x
+    WHERE v.ctid = x.address AND v.xmin = x.seen AND (x.differs OR NOT x.fresh)
+    RETURNING v.id
+)"""
+# The values to recompute again: those not written because another transaction wrote them
+# since the statement's snapshot, and those no longer common (whose holders were not looked
+# up).
+_AGAIN = """SELECT id FROM state WHERE differs OR NOT fresh EXCEPT SELECT id FROM written
+            UNION SELECT id FROM state WHERE uncommon_now"""
+# Recompute the given values: how many were read, how many changed, which to do again.
+_RECOMPUTE = "".join(
+    [
+        "WITH ",
+        _STATE.format(ids="%(ids)s::bigint[]", join="", fresh="false"),
+        "\nSELECT (SELECT count(*) FROM state), (SELECT count(*) FROM state WHERE differs), ",
+        f"ARRAY({_AGAIN})",
+    ]
+)
+# Take indicators out of the queue and recompute their values, in one statement, which is
+# the whole transaction of a worker's batch: a new case's batch (the given ones, waiting for a
+# sweep that holds one of them), or the sweep's (any, skipping those another transaction
+# holds). An indicator whose value is to be recomputed again goes back in the queue in the
+# same statement, so nothing taken is ever dropped.
+_TAKE_GIVEN = """
+taken AS MATERIALIZED (
+    DELETE FROM indicators_pendingindicator WHERE indicator_id = ANY(%(only)s::bigint[])
+    RETURNING indicator_id, value_id, xmin AS queued_by
+)"""
+_TAKE_ANY = f"""
+taken AS MATERIALIZED ({_DEQUEUE.format(only="")})"""
+# A value written last by the transaction that queued the batch's only sighting of it was
+# created by the save of that sighting, with its state (`services._value_ids`): when the state
+# read is still that one, there is nothing to write, and no statement can have read an older
+# one (none sees the value without that sighting). Frozen rows ('2') say nothing of who wrote.
+_ONCE = """
+once AS MATERIALIZED (
+    SELECT value_id, min(queued_by::text) AS queued_by FROM taken
+    GROUP BY value_id HAVING count(*) = 1
+),"""
+_ONCE_JOIN = "LEFT JOIN once o ON o.value_id = v.id"
+_FRESH = "coalesce(o.queued_by = v.xmin::text AND v.xmin::text <> '2', false)"
+_PROCESS = "".join(
+    [
+        "WITH {take},",
+        _ONCE,
+        _STATE.format(ids="ARRAY(SELECT value_id FROM taken)", join=_ONCE_JOIN, fresh=_FRESH),
+        """, requeued AS (
+    INSERT INTO indicators_pendingindicator (indicator_id, value_id)
+    SELECT DISTINCT ON (t.value_id) t.indicator_id, t.value_id FROM taken t
+    WHERE t.value_id IN (""",
+        _AGAIN,
+        """)
+    ON CONFLICT DO NOTHING
+    RETURNING indicator_id
+)
+SELECT (SELECT count(*) FROM taken), {no_flush_wait}, (SELECT count(*) FROM state),
+       (SELECT count(*) FROM state WHERE differs), ARRAY(SELECT indicator_id FROM requeued)""",
+    ]
+)
+
+
+def _params(**extra) -> dict:
+    return {
+        "threshold": common_threshold(),
+        "listed": sorted(common_values()),
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+def _recompute_sql(ids: list[int], *, prepared: bool = True) -> XrefResult:
+    """Recompute these values, again until every one is written (each time only those another
+    transaction wrote meanwhile)."""
+    result = XrefResult()
+    while ids:
+        with _prepared_cursor() if prepared else connection.cursor() as cursor:
+            cursor.execute(_RECOMPUTE, _params(ids=ids))
+            values, changed, ids = cursor.fetchone()
+        result.values += values
+        result.changed += changed
+    return result
+
+
+def _process_sql(
+    only: list[int] | None, *, limit: int, own_transaction: bool
+) -> tuple[int, XrefResult, list[int]]:
+    """Take queued indicators (these, or any) out of the queue and cross-reference them; returns
+    how many were taken, the result, and the indicators put back in the queue to do again.
+
+    One statement, a transaction of its own when called outside any (`own_transaction`): it
+    commits its work and its claim together, and its commit does not wait for the WAL flush
+    (lost in a server crash, the batch is lost whole, its indicators still queued, and the sweep
+    redoes it). Inside a caller's transaction, it is part of it and changes nothing of its
+    durability."""
+    sql = _PROCESS.format(
+        take=_TAKE_GIVEN if only is not None else _TAKE_ANY,
+        no_flush_wait="set_config('synchronous_commit', 'off', true)" if own_transaction else "''",
+    )
+    # The statement of a new case's batch is prepared; a sweep batch (up to SWEEP_SQL_CHUNK
+    # indicators) is planned for its size.
+    prepared = only is not None
+    with _prepared_cursor() if prepared else connection.cursor() as cursor:
+        cursor.execute(sql, _params(limit=limit, only=only))
+        claimed, _, values, changed, again = cursor.fetchone()
+    return claimed, XrefResult(values=values, changed=changed), again
+
 
 _REBUILD_LOCK = """
 SELECT count(*) FROM (
@@ -322,206 +431,47 @@ SELECT count(*) FROM (
     ORDER BY id FOR UPDATE
 ) locked
 """
-_REBUILD_COUNTS = """
-UPDATE indicators_indicatorvalue v
-SET case_count = s.n, is_common = s.common
-FROM (
-    SELECT v2.id, count(i.id) AS n,
-           count(i.id) > %(threshold)s OR lower(v2.normalized) = ANY(%(listed)s) AS common
-    FROM indicators_indicatorvalue v2
-    LEFT JOIN indicators_indicator i ON i.value_id = v2.id
-    WHERE v2.id BETWEEN %(first)s AND %(last)s
-    GROUP BY v2.id
-) s
-WHERE v.id = s.id AND (v.case_count <> s.n OR v.is_common <> s.common)
-"""
-# A case holding a value gets a hit when the value is not common and a non-silent case of
-# another agency holds it too: the rule of `_xref`, stated once for the rebuild and the
-# incremental SQL, from a CTE `holders` (value, case, agency, silent) of the matchable values.
-_WANTED_FROM_HOLDERS = """
-speaking_pairs AS (
-    -- the agencies holding each value in a non-silent case
-    SELECT DISTINCT value_id, agency_id FROM holders WHERE NOT silent
-), speaking AS (
-    SELECT value_id, count(*) AS agencies FROM speaking_pairs GROUP BY value_id
-), counted AS (
-    SELECT h.case_id, h.value_id,
-           s.agencies - CASE WHEN sp.agency_id IS NULL THEN 0 ELSE 1 END AS others
-    FROM holders h
-    JOIN speaking s ON s.value_id = h.value_id
-    LEFT JOIN speaking_pairs sp ON sp.value_id = h.value_id AND sp.agency_id = h.agency_id
-), wanted AS (
-    SELECT case_id, value_id, others FROM counted WHERE others > 0
-)
-"""
-# The hits of the values ({values}: a condition on x.value_id) that are no longer wanted.
-_HITS_GONE = """
-gone AS (
-    DELETE FROM indicators_hit x
-    WHERE {values}
-      AND NOT EXISTS (
-          SELECT 1 FROM wanted w WHERE w.case_id = x.case_id AND w.value_id = x.value_id
-      )
+# Under the lock of the range, every value of it recomputed at once (a grouped join rather
+# than a probe per value), and only the changed ones written.
+_REBUILD_RANGE = """
+WITH state AS (
+    SELECT x.id, x.n, x.common,
+           CASE WHEN x.common THEN 0 ELSE x.agencies END AS agencies,
+           CASE WHEN NOT x.common AND x.agencies = 1 THEN x.sole END AS sole
+    FROM (
+        SELECT v.id, count(i.id) AS n,
+               count(i.id) > %(threshold)s OR lower(v.normalized) = ANY(%(listed)s::text[])
+                   AS common,
+               count(DISTINCT c.agency_id) FILTER (WHERE NOT c.silent) AS agencies,
+               min(c.agency_id) FILTER (WHERE NOT c.silent) AS sole
+        FROM indicators_indicatorvalue v
+        LEFT JOIN indicators_indicator i ON i.value_id = v.id
+        LEFT JOIN cases_case c ON c.id = i.case_id
+        WHERE v.id BETWEEN %(first)s AND %(last)s
+        GROUP BY v.id
+    ) x
+), written AS (
+    UPDATE indicators_indicatorvalue v
+    SET case_count = s.n, is_common = s.common, agency_count = s.agencies,
+        sole_agency_id = s.sole,
+        hit_at = CASE WHEN s.agencies > v.agency_count THEN %(now)s ELSE v.hit_at END
+    FROM state s
+    WHERE v.id = s.id
+      AND (v.case_count, v.is_common, v.agency_count, v.sole_agency_id)
+          IS DISTINCT FROM (s.n, s.common, s.agencies, s.sole)
     RETURNING 1
 )
+SELECT (SELECT count(*) FROM state), (SELECT count(*) FROM written)
 """
-# The wanted hits that are missing; a hit whose value more agencies now hold is new again.
-_HITS_ADDED = """
-added AS (
-    INSERT INTO indicators_hit (case_id, value_id, other_agencies, status, created_at)
-    SELECT case_id, value_id, others, 'new', %(now)s FROM wanted
-    ON CONFLICT (case_id, value_id) DO UPDATE SET
-        other_agencies = EXCLUDED.other_agencies,
-        status = CASE WHEN EXCLUDED.other_agencies > indicators_hit.other_agencies
-                      THEN 'new' ELSE indicators_hit.status END,
-        reviewed_by_id = CASE WHEN EXCLUDED.other_agencies > indicators_hit.other_agencies
-                              THEN NULL ELSE indicators_hit.reviewed_by_id END,
-        reviewed_at = CASE WHEN EXCLUDED.other_agencies > indicators_hit.other_agencies
-                           THEN NULL ELSE indicators_hit.reviewed_at END
-    WHERE indicators_hit.other_agencies <> EXCLUDED.other_agencies
-    RETURNING xmax = 0 AS inserted
-)
-"""
-# Constant SQL (no input in it): the shared CTEs, then the statement.
-_RANGE_HOLDERS = """
-WITH holders AS (
-    SELECT i.value_id, i.case_id, c.agency_id, c.silent
-    FROM indicators_indicator i
-    JOIN cases_case c ON c.id = i.case_id
-    JOIN indicators_indicatorvalue v ON v.id = i.value_id
-    WHERE i.value_id BETWEEN %(first)s AND %(last)s AND v.id BETWEEN %(first)s AND %(last)s
-      AND NOT v.is_common AND v.case_count > 1
-),"""
-_RANGE_GONE = _HITS_GONE.format(values="x.value_id BETWEEN %(first)s AND %(last)s")
-_WANTED = _RANGE_HOLDERS + _WANTED_FROM_HOLDERS
-_REBUILD_DELETE = _WANTED + "," + _RANGE_GONE + "SELECT count(*) FROM gone"  # noqa: S608
-_REBUILD_INSERT = _WANTED + "," + _HITS_ADDED + "SELECT count(*) FILTER (WHERE inserted) FROM added"  # noqa: S608
-
-
-def _rebuild_params(first: int, last: int) -> dict:
-    return {
-        "first": first,
-        "last": last,
-        "threshold": common_threshold(),
-        "listed": sorted(common_values()),
-        "now": timezone.now(),
-    }
-
-
-def _rebuild_counts_sql(first: int, last: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(_REBUILD_LOCK, _rebuild_params(first, last))
-        cursor.execute(_REBUILD_COUNTS, _rebuild_params(first, last))
 
 
 def _rebuild_range_sql(first: int, last: int) -> XrefResult:
-    params = _rebuild_params(first, last)
+    params = _params(first=first, last=last)
     with connection.cursor() as cursor:
         cursor.execute(_REBUILD_LOCK, params)
-        (values,) = cursor.fetchone()
-        # Counts again, under the lock: a sighting saved since the first pass counts.
-        cursor.execute(_REBUILD_COUNTS, params)
-        cursor.execute(_REBUILD_DELETE, params)
-        (removed,) = cursor.fetchone()
-        cursor.execute(_REBUILD_INSERT, params)
-        (created,) = cursor.fetchone()
-    return XrefResult(values=values, hits_created=created, hits_removed=removed)
-
-
-# --- The incremental engine on PostgreSQL: the rule of `_xref` as set-based SQL, in two
-# statements per batch (the locks, then everything the locks protect), plus the commit.
-
-SWEEP_SQL_CHUNK = 20_000
-
-# 1. Take the indicators out of the queue (back in it if anything below fails) and lock their
-# values in id order, so two workers on a shared value take turns. Returns the locked value ids.
-_CLAIM_AND_LOCK = f"""
-WITH claimed AS ({_DEQUEUE}), taken AS MATERIALIZED (
-    SELECT i.value_id FROM claimed c JOIN indicators_indicator i ON i.id = c.indicator_id
-)
-SELECT (SELECT count(*) FROM taken), v.id, {{no_flush_wait}}
-FROM indicators_indicatorvalue v
-WHERE v.id = ANY(ARRAY(SELECT value_id FROM taken))
-ORDER BY v.id
-FOR UPDATE OF v
-"""  # noqa: S608 - constant SQL
-_LOCK_VALUES = """
-SELECT id FROM indicators_indicatorvalue WHERE id = ANY(%(ids)s::bigint[]) ORDER BY id FOR UPDATE
-"""
-# 2. Under those locks, a new statement (so it reads what an earlier holder committed): the
-# counts and common flags, the holders, the wanted hits, the stale hits deleted, the missing
-# ones inserted and the changed ones recounted (new again when more agencies hold the value).
-_VALUES_HOLDERS = """
-WITH vals AS MATERIALIZED (
-    SELECT v.id, s.n,
-           s.n > %(threshold)s OR lower(v.normalized) = ANY(%(listed)s::text[]) AS common
-    FROM indicators_indicatorvalue v
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS n FROM indicators_indicator i WHERE i.value_id = v.id
-    ) s
-    WHERE v.id = ANY(%(ids)s::bigint[])
-), recounted AS (
-    UPDATE indicators_indicatorvalue v SET case_count = x.n, is_common = x.common
-    FROM vals x
-    WHERE v.id = x.id AND (v.case_count <> x.n OR v.is_common <> x.common)
-    RETURNING 1
-), holders AS MATERIALIZED (
-    SELECT i.value_id, i.case_id, c.agency_id, c.silent
-    FROM vals x
-    JOIN indicators_indicator i ON i.value_id = x.id
-    JOIN cases_case c ON c.id = i.case_id
-    WHERE NOT x.common AND x.n > 1
-),"""
-_VALUES_GONE = _HITS_GONE.format(values="x.value_id = ANY(%(ids)s::bigint[])")
-_VALUES_RESULT = """
-SELECT (SELECT count(*) FROM vals), (SELECT count(*) FROM gone),
-       (SELECT count(*) FILTER (WHERE inserted) FROM added)
-"""
-_XREF_VALUES = "".join(
-    [_VALUES_HOLDERS, _WANTED_FROM_HOLDERS, ",", _VALUES_GONE, ",", _HITS_ADDED, _VALUES_RESULT]
-)
-
-
-def _xref_values_sql(value_ids: list[int], *, prepared: bool) -> XrefResult:
-    """Statement 2 for values the caller has locked."""
-    if not value_ids:
-        return XrefResult()
-    params = {
-        "ids": value_ids,
-        "threshold": common_threshold(),
-        "listed": sorted(common_values()),
-        "now": timezone.now(),
-    }
-    with _prepared_cursor() if prepared else connection.cursor() as cursor:
-        cursor.execute(_XREF_VALUES, params)
-        values, removed, created = cursor.fetchone()
-    return XrefResult(values=values, hits_created=created, hits_removed=removed)
-
-
-def _process_sql(
-    only: list[int] | None, *, limit: int, own_transaction: bool
-) -> tuple[int, XrefResult]:
-    """Take queued indicators (these, or any) out of the queue and cross-reference them in the
-    current transaction; returns how many were taken, and the result.
-
-    When the batch is the whole transaction (`own_transaction`), its commit does not wait for
-    the WAL flush: lost in a server crash, the batch is lost whole, its indicators queued
-    again, and the sweep redoes it. Never inside a caller's transaction, whose other writes
-    would lose their durability too."""
-    sql = _CLAIM_AND_LOCK.format(
-        only=_ONLY if only is not None else "",
-        no_flush_wait="set_config('synchronous_commit', 'off', true)" if own_transaction else "0",
-    )
-    params = {"limit": limit, "only": only}
-    # The statements of a new case's batch are prepared; a sweep batch (up to SWEEP_SQL_CHUNK
-    # indicators) is planned for its size.
-    prepared = only is not None
-    with _prepared_cursor() if prepared else connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        return 0, XrefResult()
-    return rows[0][0], _xref_values_sql([value_id for _, value_id, _ in rows], prepared=prepared)
+        cursor.execute(_REBUILD_RANGE, params)
+        values, changed = cursor.fetchone()
+    return XrefResult(values=values, changed=changed)
 
 
 class _PreparingCursor(psycopg.Cursor):

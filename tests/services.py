@@ -46,3 +46,13 @@ def chromium_path() -> str:
             return candidate
     missing("needs Chromium: install Debian's chromium package (or set CHROMIUM=/path)")
     raise AssertionError("unreachable")
+
+
+def forget_cross_references() -> None:
+    """Lose what the cross-referencing keeps on the values (so every hit with it), as if no
+    indicator had ever been processed: the sightings stay."""
+    from indicators.models import IndicatorValue
+
+    IndicatorValue.objects.update(
+        case_count=0, is_common=False, agency_count=0, sole_agency=None, hit_at=None
+    )

@@ -21,7 +21,7 @@ from indicators.models import (
     IndicatorValue,
     PendingIndicator,
 )
-from tests.services import require_postgres
+from tests.services import forget_cross_references, require_postgres
 
 WALLET = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 
@@ -47,7 +47,9 @@ def cases(own_users, partner_users, outsider_users):
 def test_a_value_in_cases_of_two_agencies_gives_each_a_hit(cases, alice, partner_users):
     add(cases["own"], alice, {"kind": "phone", "value": "0912 345 678"})
     add(cases["partner"], partner_users["analyst"], {"kind": "phone", "value": "+84 912-345-678"})
-    assert hits() == set()
+    # The second holder reads at once that the value is held elsewhere; the first learns it
+    # when the new sighting is cross-referenced.
+    assert hits() == {(cases["partner"].pk, "+84912345678")}
     xref.sweep()
     assert hits() == {(cases["own"].pk, "+84912345678"), (cases["partner"].pk, "+84912345678")}
     assert Indicator.objects.unprocessed().count() == 0
@@ -151,7 +153,7 @@ def test_running_twice_changes_nothing_and_keeps_reviews(cases, alice, partner_u
     xref.process_indicators(ids)
     xref.process_indicators(ids)
     result = xref.xref_values(IndicatorValue.objects.values_list("pk", flat=True))
-    assert (result.hits_created, result.hits_removed) == (0, 0)
+    assert (result.values, result.changed) == (IndicatorValue.objects.count(), 0)
     assert (
         list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status"))
         == before
@@ -180,8 +182,7 @@ def test_full_rebuild_gives_the_same_hits_as_incremental(
     assert (cases["own"].pk, "fake-bank.co.th") in incremental
     assert (cases["own"].pk, "login.fake-bank.co.th") in incremental
     assert (cases["outsider"].pk, "+2348031234567") in incremental
-    Hit.objects.all().delete()
-    IndicatorValue.objects.update(case_count=0, is_common=False)
+    forget_cross_references()
     xref.enqueue(Indicator.objects.values_list("pk", flat=True))
     xref.rebuild(chunk=2)
     assert hits() == incremental
@@ -287,14 +288,29 @@ def test_two_workers_never_claim_the_same_indicator(transactional_db, cases, ali
     assert not set(got["a"]) & set(got["b"])
 
 
+def sessions_waiting_for_a_lock() -> int:
+    """How many sessions wait for a lock, once one does (or after 5 s)."""
+    waiting = 0
+    for _ in range(100):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            (waiting,) = cursor.fetchone()
+        if waiting:
+            break
+        threading.Event().wait(0.05)
+    return waiting
+
+
 def test_two_workers_on_a_shared_value_take_turns(transactional_db, cases, alice, partner_users):
     (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.66"})
     (theirs,) = add(
         cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.66"}
     )
     # Back to "saved, not yet cross-referenced", whatever the tasks did after the commits.
-    Hit.objects.all().delete()
-    IndicatorValue.objects.update(case_count=0)
+    forget_cross_references()
     xref.enqueue(Indicator.objects.values_list("pk", flat=True))
     if connection.vendor != "postgresql":  # one writer at a time: the workers follow each other
         xref.process_indicators([ours.pk])
@@ -320,17 +336,7 @@ def test_two_workers_on_a_shared_value_take_turns(transactional_db, cases, alice
         first.start()
         assert done.wait(10)
         second.start()
-        waiting = 0
-        for _ in range(100):
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-                (waiting,) = cursor.fetchone()
-            if waiting:
-                break
-            threading.Event().wait(0.05)
+        waiting = sessions_waiting_for_a_lock()
         release.set()
         first.join(10)
         second.join(10)
@@ -339,6 +345,87 @@ def test_two_workers_on_a_shared_value_take_turns(transactional_db, cases, alice
     assert IndicatorValue.objects.get(normalized="192.0.2.66").case_count == 2
     assert set(Hit.objects.values_list("other_agencies", flat=True)) == {1}
     assert Indicator.objects.unprocessed().count() == 0
+
+
+def test_a_worker_that_read_an_older_state_recomputes_instead_of_writing_it(
+    transactional_db, cases, alice, partner_users
+):
+    """No lock is taken before reading: a worker whose snapshot misses a sighting another
+    worker has just written for must not write its older state over that one."""
+    require_postgres()  # concurrent writers: PostgreSQL only
+    (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.67"})
+    xref.process_indicators([ours.pk])
+    xref.enqueue([ours.pk])  # to be processed again by the worker below
+    written, release = threading.Event(), threading.Event()
+
+    def partner_saves_and_processes_in_one_transaction() -> None:
+        with transaction.atomic():
+            (theirs,) = add(
+                cases["partner"],
+                partner_users["investigator"],
+                {"kind": "ip", "value": "192.0.2.67"},
+            )
+            xref.process_indicators([theirs.pk])  # the value written, not committed yet
+            written.set()
+            release.wait(10)
+        connection.close()
+
+    other = threading.Thread(target=partner_saves_and_processes_in_one_transaction)
+    other.start()
+    assert written.wait(10)
+    # This worker does not see the partner's sighting, and its update waits for the partner's
+    # transaction: released, the row it read is no longer the row there.
+    worker = threading.Thread(
+        target=lambda: (xref.process_indicators([ours.pk]), connection.close())
+    )
+    worker.start()
+    waiting = sessions_waiting_for_a_lock()
+    release.set()
+    other.join(10)
+    worker.join(10)
+    assert waiting == 1
+    value = IndicatorValue.objects.get(normalized="192.0.2.67")
+    assert (value.case_count, value.agency_count) == (2, 2)
+    assert hits() == {(cases["own"].pk, "192.0.2.67"), (cases["partner"].pk, "192.0.2.67")}
+    assert Indicator.objects.unprocessed().count() == 0
+
+
+def test_a_value_no_longer_common_gets_its_hits_in_the_same_run(
+    cases, alice, partner_users, settings
+):
+    settings.FORTRESS_COMMON_VALUES = ["192.0.2.68"]
+    (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.68"})
+    add(cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.68"})
+    xref.sweep()
+    assert IndicatorValue.objects.get(normalized="192.0.2.68").is_common
+    assert hits() == set()
+    # Off the list: the holders of a value that was common were never looked up; one run
+    # notices, and looks again.
+    settings.FORTRESS_COMMON_VALUES = []
+    xref.enqueue([ours.pk])
+    xref.process_indicators([ours.pk])
+    assert hits() == {(cases["own"].pk, "192.0.2.68"), (cases["partner"].pk, "192.0.2.68")}
+    assert Indicator.objects.unprocessed().count() == 0
+
+
+def test_making_a_case_silent_takes_back_the_hits_it_gave(cases, alice, partner_users):
+    from cases.services import case_update
+
+    partner = partner_users["investigator"]
+    add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.69"})
+    add(cases["partner"], partner, {"kind": "ip", "value": "192.0.2.69"})
+    xref.sweep()
+    assert hits() == {(cases["own"].pk, "192.0.2.69"), (cases["partner"].pk, "192.0.2.69")}
+    theirs = cases["partner"]
+    theirs.refresh_from_db()
+    theirs = case_update(case=theirs, by=partner, expected_version=theirs.version, silent=True)
+    assert Indicator.objects.unprocessed().filter(case=theirs).exists()
+    xref.sweep()
+    # The silent case's owner still learns; the other agency no longer does.
+    assert hits() == {(cases["partner"].pk, "192.0.2.69")}
+    case_update(case=theirs, by=partner, expected_version=theirs.version, silent=False)
+    xref.sweep()
+    assert hits() == {(cases["own"].pk, "192.0.2.69"), (cases["partner"].pk, "192.0.2.69")}
 
 
 def test_access_request_granted_shares_the_case(cases, alice, partner_users, own_users):
@@ -415,11 +502,11 @@ def test_the_rebuild_command_restores_the_hits(cases, alice, partner_users):
     add(cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.77"})
     xref.sweep()
     incremental = hits()
-    Hit.objects.all().delete()
+    forget_cross_references()
     out = StringIO()
     call_command("xref_rebuild", "--chunk", "1", stdout=out)
     assert hits() == incremental
-    assert "2 hits created" in out.getvalue()
+    assert "2 hits." in out.getvalue()
 
 
 def test_granting_access_to_an_operation_case_asks_to_change_sharing_first(
@@ -458,7 +545,8 @@ def test_the_task_run_twice_changes_nothing(cases, alice, partner_users):
     snapshot = list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status"))
     xref.enqueue(Indicator.objects.values_list("pk", flat=True))
     again = tasks.xref_indicators.apply(args=[ids]).get()
-    assert first["hits_created"] == 2 and again["hits_created"] == again["hits_removed"] == 0
+    assert (first["values"], first["changed"]) == (1, 1)
+    assert (again["values"], again["changed"]) == (1, 0)
     assert list(Hit.objects.order_by("pk").values_list("pk", "case_id", "value_id", "status")) == (
         snapshot
     )
@@ -497,8 +585,7 @@ def test_rebuild_equals_incremental_with_silent_common_and_same_agency_cases(
     assert (cases["own2"].pk, "192.0.2.4") not in incremental
     assert not {h for h in incremental if h[1] == "192.0.2.3"}  # 3 cases > 2: common
     assert not {h for h in incremental if h[1] == "1.1.1.1"}  # on the list: common
-    Hit.objects.all().delete()
-    IndicatorValue.objects.update(case_count=0, is_common=False)
+    forget_cross_references()
     xref.rebuild(chunk=3)
     assert hits() == incremental
     assert (
@@ -524,7 +611,7 @@ def test_a_reviewed_hit_is_new_again_when_one_more_agency_holds_the_value(
     state = set(Hit.objects.values_list("case_id", "other_agencies", "status"))
     xref.rebuild()  # nothing changed since: statuses stay
     assert set(Hit.objects.values_list("case_id", "other_agencies", "status")) == state
-    Hit.objects.all().delete()
+    forget_cross_references()
     xref.rebuild()
     assert set(Hit.objects.values_list("case_id", "other_agencies")) == {
         (cases["own"].pk, 2),
@@ -541,12 +628,12 @@ def test_a_saved_indicator_waits_in_the_queue_until_processed(cases, alice, part
     assert set(Indicator.objects.unprocessed()) == {ours, theirs}
     assert Indicator.objects.select_related("pending").get(pk=ours.pk).is_pending
     result = xref.process_indicators([ours.pk])
-    assert (result.values, result.hits_created) == (1, 2)
+    assert (result.values, result.changed) == (1, 1)
     assert set(Indicator.objects.unprocessed()) == {theirs}
     assert not Indicator.objects.select_related("pending").get(pk=ours.pk).is_pending
     # Processed already: taken again, it changes nothing.
     again = xref.process_indicators([ours.pk])
-    assert (again.values, again.hits_created, again.hits_removed) == (0, 0, 0)
+    assert (again.values, again.changed) == (0, 0)
     xref.sweep()
     assert not PendingIndicator.objects.exists()
 
@@ -562,7 +649,7 @@ def test_the_sweep_takes_only_what_is_queued(cases, alice, partner_users):
     add(cases["own2"], alice, {"kind": "ip", "value": "192.0.2.171"})
     xref.sweep()
     assert len(hits()) == 4
-    Hit.objects.all().delete()
+    forget_cross_references()
     xref.enqueue([ours.pk])
     result = xref.sweep()
     assert result.values == 1
@@ -586,7 +673,12 @@ def test_a_new_case_batch_runs_prepared_statements_and_the_sweep_does_not(cases,
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [statement for (statement,) in cursor.fetchall()]
-    assert any("indicators_pendingindicator" in s and "= ANY($" in s for s in prepared)
-    assert any(s.lstrip().startswith("WITH vals AS") for s in prepared)
+    # one statement takes the batch out of the queue and writes its values
+    assert any(
+        "indicators_pendingindicator" in s
+        and "= ANY($" in s
+        and "UPDATE indicators_indicatorvalue" in s
+        for s in prepared
+    )
     # the sweep's statement (no list of indicators) is planned for its batch, not prepared
     assert not any("indicators_pendingindicator" in s and "= ANY($" not in s for s in prepared)

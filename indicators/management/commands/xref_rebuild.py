@@ -1,9 +1,10 @@
-"""Recompute every value's case count, common flag and hits from the stored sightings."""
+"""Recompute every value's holders (and so the hits) from the stored sightings."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from indicators import tasks, xref
+from indicators.models import Hit
 
 
 class Command(BaseCommand):
@@ -26,8 +27,8 @@ class Command(BaseCommand):
         result = xref.rebuild(chunk=chunk)
         self.stdout.write(
             self.style.SUCCESS(
-                f"{result.values} values; {result.hits_created} hits created, "
-                f"{result.hits_removed} removed."
+                f"{result.values} values recomputed, {result.changed} changed; "
+                f"{Hit.objects.count()} hits."
             )
         )
         # persons too
