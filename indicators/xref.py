@@ -313,6 +313,7 @@ state AS MATERIALIZED (
         SELECT h.n > %(threshold)s OR lower(v.normalized) = ANY(%(listed)s::text[]) AS common
     ) x
     WHERE v.id = ANY({ids})
+    ORDER BY v.id  -- written in id order: two batches sharing values wait, never deadlock
 ), written AS (
     UPDATE indicators_indicatorvalue v
     SET case_count = x.n, is_common = x.common, agency_count = x.agencies,
