@@ -167,8 +167,8 @@ def hit_set_status(request: HttpRequest, pk: int) -> HttpResponse:
         hit = services.hit_review(hit=hit, by=request.user, status=status)
     except PolicyError:
         raise Http404("No such hit.") from None
-    except ValidationError:
-        return HttpResponse("Unknown status.", status=400)
+    except ValidationError as exc:  # an unknown status, or the hit went meanwhile
+        return HttpResponse(" ".join(exc.messages), status=400)
     if request.htmx:
         return render(
             request, "indicators/_hit_row.html", {"row": selectors.hit_rows(request.user, [hit])[0]}
