@@ -247,12 +247,35 @@ FORTRESS_PERSON_COMMON_NAME_THRESHOLD = env_int("FORTRESS_PERSON_COMMON_NAME_THR
 FORTRESS_COMMON_VALUES = env_list(
     "FORTRESS_COMMON_VALUES",
     default=[
-        "8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "208.67.222.222",
-        "2001:4860:4860::8888", "2606:4700:4700::1111",
-        "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com",
-        "icloud.com", "proton.me", "protonmail.com", "qq.com", "163.com", "mail.ru",
-        "google.com", "facebook.com", "t.me", "telegram.org", "whatsapp.com", "bit.ly",
-        "tinyurl.com", "zalo.me", "line.me",
+        "8.8.8.8",
+        "8.8.4.4",
+        "1.1.1.1",
+        "1.0.0.1",
+        "9.9.9.9",
+        "208.67.222.222",
+        "2001:4860:4860::8888",
+        "2606:4700:4700::1111",
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "icloud.com",
+        "proton.me",
+        "protonmail.com",
+        "qq.com",
+        "163.com",
+        "mail.ru",
+        "google.com",
+        "facebook.com",
+        "t.me",
+        "telegram.org",
+        "whatsapp.com",
+        "bit.ly",
+        "tinyurl.com",
+        "zalo.me",
+        "line.me",
     ],
 )
 # Days each repatriation stage may take before it is overdue, e.g. "identified=2,in_shelter=21";
@@ -265,7 +288,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # In eager mode every task would log "succeeded" into the web server's console.
-    "loggers": (
-        {"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}
-    ),
+    "loggers": ({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
 }

@@ -32,9 +32,7 @@ def test_moving_a_repatriation_locks_only_the_repatriation(transactional_db, own
                 case_taken.set()
                 moving.wait(5)
                 threading.Event().wait(0.5)  # the move has taken its locks meanwhile
-                cur.execute(
-                    "SELECT 1 FROM victims_victim WHERE id = %s FOR KEY SHARE", [victim.pk]
-                )
+                cur.execute("SELECT 1 FROM victims_victim WHERE id = %s FOR KEY SHARE", [victim.pk])
         except BaseException as exc:  # returned to the test
             errors.append(exc)
         finally:
