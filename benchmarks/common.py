@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -37,6 +38,19 @@ def memory_mb() -> str:
     except OSError:
         pass
     return "unknown"
+
+
+def rss_mb() -> float:
+    """The current resident set (not the peak): what a flat-memory claim is about."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_rss_mb() -> float:
+    """The peak resident set of the process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def setup_django(database: str) -> None:

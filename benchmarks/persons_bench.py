@@ -30,16 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import memory_mb, setup_django
-
-
-def _rss_mb() -> float:
-    """The current resident set (not the peak): what a flat-memory claim is about."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
+from common import memory_mb, rss_mb, setup_django
 
 SURNAMES = (
     ["Nguyen"] * 38
@@ -350,13 +341,13 @@ def run(args) -> None:
     )
 
     # 2. The full rebuild: re-index everything, then the block match pass, to the end.
-    rss = [_rss_mb()]
+    rss = [rss_mb()]
     t0 = time.perf_counter()
     reindexed = 0
     for kind, model in (("suspect", Suspect), ("victim", Victim)):
         for ids in services._pk_chunks(model.objects.all(), services.CHUNK):
             reindexed += len(services.index_sources(kind=kind, ids=ids))
-            rss.append(_rss_mb())
+            rss.append(rss_mb())
     index_s = time.perf_counter() - t0
     print(
         f"\n[rebuild: re-index] {Person.objects.count():,} persons read and re-profiled in "
@@ -369,7 +360,7 @@ def run(args) -> None:
 
     def sample() -> None:
         while not done.wait(0.5):
-            samples.append((time.perf_counter(), _rss_mb()))
+            samples.append((time.perf_counter(), rss_mb()))
 
     sampler = threading.Thread(target=sample, daemon=True)
     before_matches = PersonMatch.objects.count()
@@ -383,7 +374,7 @@ def run(args) -> None:
             last[0] = now
             print(
                 f"  ... {now - t0:.0f} s: {rows:,} key rows scored, {matches:,} matches found, "
-                f"RSS {_rss_mb():.0f} MB",
+                f"RSS {rss_mb():.0f} MB",
                 flush=True,
             )
 
@@ -392,8 +383,8 @@ def run(args) -> None:
     sampler.join()
     match_s = time.perf_counter() - t0
     total = Person.objects.count()
-    mid = [r for t, r in samples if t - t0 <= match_s / 4] or [_rss_mb()]
-    end = [r for t, r in samples if t - t0 >= match_s * 3 / 4] or [_rss_mb()]
+    mid = [r for t, r in samples if t - t0 <= match_s / 4] or [rss_mb()]
+    end = [r for t, r in samples if t - t0 >= match_s * 3 / 4] or [rss_mb()]
     print(
         f"[rebuild: match] {result.matched:,} of {total:,} persons matched in {match_s:.1f} s "
         f"({result.matched / match_s:,.0f} persons/s); {before_matches:,} matches before, "

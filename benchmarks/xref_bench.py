@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
 import sys
 import time
@@ -31,11 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import memory_mb, setup_django
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from common import memory_mb, peak_rss_mb, setup_django
 
 
 def main() -> None:
@@ -146,7 +141,7 @@ def run(args) -> None:
     print(f"generated {stored:,} indicators in {time.perf_counter() - t0:.1f} s")
 
     # 1. Full rebuild from nothing.
-    rss_before = _rss_mb()
+    rss_before = peak_rss_mb()
     t0 = time.perf_counter()
     result = xref.rebuild()
     rebuild_s = time.perf_counter() - t0
@@ -154,7 +149,7 @@ def run(args) -> None:
     print(
         f"\n[rebuild] {result.values:,} values, {hits_after_rebuild:,} hits in {rebuild_s:.1f} s"
         f" ({stored / rebuild_s:,.0f} indicators/s); peak RSS {rss_before:.0f} -> "
-        f"{_rss_mb():.0f} MB"
+        f"{peak_rss_mb():.0f} MB"
     )
     with connection.cursor() as cur:
         # What autovacuum does after a bulk change (it is off on the benchmark machine): fresh

@@ -17,7 +17,6 @@ def suspects_section(user: User, case: Case) -> dict | None:
     suspects = list(access.visible_suspects(user).filter(case=case))
     flags = suspect_flags(user, case, suspects)
     return {
-        "suspects": suspects,
         "rows": [(s, flags.get(s.pk, [])) for s in suspects],
         "can_edit": access.can_edit_case(user, case),
     }

@@ -44,6 +44,8 @@ CASE_FIELDS = (
     "closed_on",
     "silent",
 )
+# What a case's version covers: what a user writes, and the sharing.
+CASE_VERSIONED_FIELDS = (*CASE_FIELDS, "sharing_level")
 SUSPECT_FIELDS = (
     "full_name",
     "aliases",
@@ -188,7 +190,7 @@ def case_update(*, case: Case, by: User, expected_version: int, **fields: Any) -
         raise PolicyError("Only the owning agency's investigators and supervisors edit a case.")
     allowed_fields(fields, CASE_FIELDS)
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
-    _check_version(case, expected_version, (*CASE_FIELDS, "sharing_level"))
+    _check_version(case, expected_version, CASE_VERSIONED_FIELDS)
     was_silent = case.silent
     for name, value in fields.items():
         setattr(case, name, value)
@@ -220,7 +222,7 @@ def case_set_sharing(
         raise PolicyError("Only the owning agency's investigators and supervisors set sharing.")
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     if expected_version is not None:
-        _check_version(case, expected_version, (*CASE_FIELDS, "sharing_level"))
+        _check_version(case, expected_version, CASE_VERSIONED_FIELDS)
     if level == SharingLevel.OPERATION and case.operation_id is None:
         raise ValidationError(
             {"sharing_level": "The case is in no joint operation: link it to one first."}

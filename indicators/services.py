@@ -130,31 +130,12 @@ def _with_derived(normalized: Normalized, region: str) -> list[Normalized]:
 
 
 def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, str, str], int]:
-    """The id of each (kind, qualifier, normalised) value, created where missing: one insert
-    and one select for the whole batch. A value created here is held by this case alone (the
-    save adds its sighting): it is created with that state, as the cross-referencing would
-    compute it, which then has nothing to write for it."""
+    """The id of each (kind, qualifier, normalised) value, created where missing (held by this
+    case alone, the save adding its sighting): one insert and one select for the whole batch."""
     from indicators import xref
 
-    now = timezone.now()
-    threshold, listed = xref.common_threshold(), xref.common_values()
-
-    def created(kind: str, qualifier: str, normalized: str) -> IndicatorValue:
-        common = threshold < 1 or normalized.lower() in listed  # "held by more than threshold"
-        speaks = not common and not case.silent
-        return IndicatorValue(
-            kind=kind,
-            qualifier=qualifier,
-            normalized=normalized,
-            case_count=1,
-            is_common=common,
-            agency_count=1 if speaks else 0,
-            sole_agency_id=case.agency_id if speaks else None,
-            hit_at=now if speaks else None,
-        )
-
     IndicatorValue.objects.bulk_create(
-        [created(k, q, v) for k, q, v in keys], ignore_conflicts=True, batch_size=1000
+        xref.new_values(keys, case), ignore_conflicts=True, batch_size=1000
     )
     found = IndicatorValue.objects.filter(normalized__in={v for _, _, v in keys}).values_list(
         "pk", "kind", "qualifier", "normalized"

@@ -40,6 +40,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from cases.models import Case
 from indicators.models import Indicator, IndicatorValue, PendingIndicator
 
 # A claim older than this is taken to belong to a worker that died, and is taken over.
@@ -63,6 +64,36 @@ def common_threshold() -> int:
 
 def common_values() -> frozenset[str]:
     return frozenset(v.lower() for v in getattr(settings, "FORTRESS_COMMON_VALUES", ()))
+
+
+def _is_common(count: int, normalized: str, threshold: int, listed: frozenset[str]) -> bool:
+    """Held by more cases than the threshold, or on the common-values list (`_STATE` states
+    the same in SQL)."""
+    return count > threshold or normalized.lower() in listed
+
+
+def new_values(keys: Iterable[tuple[str, str, str]], case: Case) -> list[IndicatorValue]:
+    """(kind, qualifier, normalised) values about to be created by a save of `case`, which
+    alone holds them: with the state the engine computes for them, so it has nothing to write
+    (see `_ONCE`)."""
+    threshold, listed, now = common_threshold(), common_values(), timezone.now()
+    values = []
+    for kind, qualifier, normalized in keys:
+        common = _is_common(1, normalized, threshold, listed)
+        speaks = not common and not case.silent
+        values.append(
+            IndicatorValue(
+                kind=kind,
+                qualifier=qualifier,
+                normalized=normalized,
+                case_count=1,
+                is_common=common,
+                agency_count=1 if speaks else 0,
+                sole_agency_id=case.agency_id if speaks else None,
+                hit_at=now if speaks else None,
+            )
+        )
+    return values
 
 
 def xref_values(value_ids: Iterable[int]) -> XrefResult:
@@ -112,7 +143,7 @@ def _xref(values_q: Q) -> XrefResult:
     changed = 0
     for pk, value in values.items():
         n = counts.get(pk, 0)
-        common = n > threshold or value.normalized.lower() in listed
+        common = _is_common(n, value.normalized, threshold, listed)
         agencies = set() if common else speaking.get(pk, set())
         sole = next(iter(agencies)) if len(agencies) == 1 else None
         state = (n, common, len(agencies), sole)
@@ -255,9 +286,9 @@ def sweep(*, max_batches: int = 100) -> XrefResult:
 
 def rebuild(*, chunk: int | None = None) -> XrefResult:
     """Recompute every value from the stored sightings, one range of value ids at a time (flat
-    memory), and empty the queue of their indicators. On PostgreSQL each range is locked and
-    recomputed by one set-based statement stating the same rule as the incremental one (the
-    tests check both give the same hits); elsewhere by `_xref` itself."""
+    memory), and empty the queue of their indicators. Each range is recomputed by the
+    incremental engine's own statement (`_RECOMPUTE`) on PostgreSQL, by `_xref` elsewhere: the
+    rebuild and incremental processing cannot disagree."""
     postgres = connection.vendor == "postgresql"
     chunk = chunk or (REBUILD_SQL_CHUNK if postgres else CHUNK)
     result = XrefResult()
@@ -266,14 +297,15 @@ def rebuild(*, chunk: int | None = None) -> XrefResult:
     if first_id is None:
         return result
     for first in range(first_id, last_id + 1, chunk):
-        last = first + chunk - 1
+        in_range = Q(pk__gte=first, pk__lte=first + chunk - 1)
         with transaction.atomic():
             if postgres:
-                result.add(_rebuild_range_sql(first, last))
+                ids = IndicatorValue.objects.filter(in_range).order_by("pk")
+                result.add(_recompute_sql(list(ids.values_list("pk", flat=True)), prepared=False))
             else:
-                result.add(_xref(Q(pk__gte=first, pk__lte=last)))
+                result.add(_xref(in_range))
             PendingIndicator.objects.filter(
-                indicator__value_id__gte=first, indicator__value_id__lte=last
+                value_id__gte=first, value_id__lte=first + chunk - 1
             ).delete()
     return result
 
@@ -424,55 +456,6 @@ def _process_sql(
         cursor.execute(sql, _params(limit=limit, only=only))
         claimed, _, values, changed, again = cursor.fetchone()
     return claimed, XrefResult(values=values, changed=changed), again
-
-
-_REBUILD_LOCK = """
-SELECT count(*) FROM (
-    SELECT id FROM indicators_indicatorvalue WHERE id BETWEEN %(first)s AND %(last)s
-    ORDER BY id FOR UPDATE
-) locked
-"""
-# Under the lock of the range, every value of it recomputed at once (a grouped join rather
-# than a probe per value), and only the changed ones written.
-_REBUILD_RANGE = """
-WITH state AS (
-    SELECT x.id, x.n, x.common,
-           CASE WHEN x.common THEN 0 ELSE x.agencies END AS agencies,
-           CASE WHEN NOT x.common AND x.agencies = 1 THEN x.sole END AS sole
-    FROM (
-        SELECT v.id, count(i.id) AS n,
-               count(i.id) > %(threshold)s OR lower(v.normalized) = ANY(%(listed)s::text[])
-                   AS common,
-               count(DISTINCT c.agency_id) FILTER (WHERE NOT c.silent) AS agencies,
-               min(c.agency_id) FILTER (WHERE NOT c.silent) AS sole
-        FROM indicators_indicatorvalue v
-        LEFT JOIN indicators_indicator i ON i.value_id = v.id
-        LEFT JOIN cases_case c ON c.id = i.case_id
-        WHERE v.id BETWEEN %(first)s AND %(last)s
-        GROUP BY v.id
-    ) x
-), written AS (
-    UPDATE indicators_indicatorvalue v
-    SET case_count = s.n, is_common = s.common, agency_count = s.agencies,
-        sole_agency_id = s.sole,
-        hit_at = CASE WHEN s.agencies > v.agency_count THEN %(now)s ELSE v.hit_at END
-    FROM state s
-    WHERE v.id = s.id
-      AND (v.case_count, v.is_common, v.agency_count, v.sole_agency_id)
-          IS DISTINCT FROM (s.n, s.common, s.agencies, s.sole)
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM state), (SELECT count(*) FROM written)
-"""
-
-
-def _rebuild_range_sql(first: int, last: int) -> XrefResult:
-    params = _params(first=first, last=last)
-    with connection.cursor() as cursor:
-        cursor.execute(_REBUILD_LOCK, params)
-        cursor.execute(_REBUILD_RANGE, params)
-        values, changed = cursor.fetchone()
-    return XrefResult(values=values, changed=changed)
 
 
 class _PreparingCursor(psycopg.Cursor):

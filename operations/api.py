@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -13,9 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies import access
-from cases.api import ServiceErrorsMixin
+from cases.api import ServiceErrorsMixin, version_sent
 from cases.models import JointOperation, OperationParticipant
-from cases.serializers import as_drf_error
 from operations import services
 from operations.figures import operation_figures
 from operations.report import figures_json
@@ -104,11 +102,7 @@ class OperationViewSet(
         operation = self._runner(kwargs["pk"])
         serializer = self.get_serializer(operation, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        version = serializer.validated_data.get("version")
-        if version is None:
-            raise as_drf_error(
-                DjangoValidationError({"version": "Send the version you read (for conflicts)."})
-            )
+        version = version_sent(serializer.validated_data)
         operation = services.operation_update(
             operation=operation,
             by=request.user,

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from agencies.models import Agency
 from cases.models import Case, JointOperation, OperationParticipant
 from cases.money import currency_choices
+from cases.serializers import version_field
 from indicators.serializers import AccessRequestSerializer
 from operations.models import OperationRate
 from operations.services import OPERATION_FIELDS
@@ -72,9 +73,7 @@ class OperationSerializer(serializers.ModelSerializer):
     target_countries = serializers.ListField(child=CountryField(), required=False)
     participants = ParticipantSerializer(source="participations", many=True, read_only=True)
     rates = RateSerializer(many=True, read_only=True)
-    version = serializers.IntegerField(
-        required=False, help_text="On update: the version you read (409 if it changed since)."
-    )
+    version = version_field()
 
     class Meta:
         model = JointOperation

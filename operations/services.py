@@ -57,12 +57,6 @@ class OperationConflict(ConflictError):
         self.args = (f"Someone else saved this operation meanwhile (now: {names}).",)
 
 
-def _plain(operation: JointOperation, name: str) -> Any:
-    if name == "target_countries":
-        return [country.code for country in operation.target_countries]
-    return plain(getattr(operation, name))
-
-
 def _check_runner(by: User, operation: JointOperation) -> None:
     if not access.can_run_operation(by, operation):
         raise PolicyError("Only a supervisor of the lead agency runs this operation.")
@@ -107,7 +101,7 @@ def operation_update(
     operation = JointOperation.objects.select_for_update(no_key=True).get(pk=operation.pk)
     if operation.version != expected_version:
         # No history of operations: the current value of each field the editor meant to set.
-        changes = {name: _plain(operation, name) for name in fields}
+        changes = {name: plain(getattr(operation, name)) for name in fields}
         raise OperationConflict(changes=changes, version=operation.version)
     _check_open(operation)
     for name, value in fields.items():

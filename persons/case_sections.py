@@ -13,7 +13,7 @@ from persons import selectors
 
 @register_section("person_matches", "Person matches", "persons/_section_matches.html", order=37)
 def person_matches_section(user: User, case: Case) -> dict | None:
-    if not (access.is_own_case(user, case) and access.can(user, access.Action.MANAGE_INDICATORS)):
+    if not access.can_manage_indicators(user, case):
         return None
     matches = list(selectors.matches_of_case(user, case).order_by("-score", "-id")[:50])
     return {
@@ -29,5 +29,5 @@ def non_punishment_flags(user: User, case: Case, suspects: list) -> dict:
     (a match not dismissed): the non-punishment flag, linking to the match."""
     return {
         suspect_id: [(selectors.NON_PUNISHMENT_TEXT, reverse("persons:detail", args=[pk]))]
-        for suspect_id, pk in selectors.non_punishment_suspects(user, case, suspects).items()
+        for suspect_id, pk in selectors.non_punishment_suspects(user, suspects).items()
     }

@@ -29,6 +29,9 @@ from itertools import combinations
 from anyascii import anyascii
 from rapidfuzz.fuzz import ratio
 
+# A blocking key made of an identity document starts with this (never a common key).
+DOC_KEY = "doc:"
+
 # --- scripts and transliteration ----------------------------------------------------------
 
 _THAI_LEADING = "เแโใไ"
@@ -298,7 +301,7 @@ class Profile:
                 if tokens[a] not in COMMON_NAME_TOKENS or tokens[b] not in COMMON_NAME_TOKENS
             ]
             keys.update(f"p:{a}|{b}" for a, b in rare or pairs)
-        keys.update(f"doc:{d}" for d in self.documents if len(d.split(":", 1)[1]) >= 5)
+        keys.update(f"{DOC_KEY}{d}" for d in self.documents if len(d.split(":", 1)[1]) >= 5)
         return {k[:120] for k in keys}
 
 

@@ -77,20 +77,18 @@ def suspects_needing_a_birth_date(user: User, case: Case) -> list:
             kind=PersonKind.SUSPECT,
             birth_year__isnull=True,
             suspect__in=access.visible_suspects(user),
-        ).values_list("pk", "suspect_id")
+        )
+        .select_related("suspect")
+        .order_by("suspect__full_name")
     )
-    keys: dict[int, set[str]] = {pk: set() for pk, _ in persons}
+    keys: dict[int, set[str]] = {p.pk: set() for p in persons}
     for pid, key in PersonKey.objects.filter(person_id__in=list(keys)).values_list(
         "person_id", "key"
     ):
         keys[pid].add(key)
     common = services.common_keys(k for ks in keys.values() for k in ks)
-    wanted = [
-        suspect_id
-        for pk, suspect_id in persons
-        if keys[pk] and keys[pk] <= common  # a document key is never common
-    ]
-    return list(access.visible_suspects(user).filter(pk__in=wanted).order_by("full_name"))
+    # a document key is never common
+    return [p.suspect for p in persons if keys[p.pk] and keys[p.pk] <= common]
 
 
 def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[MatchRow]:
@@ -161,8 +159,8 @@ def _non_punishment_matches(user: User) -> QuerySet[PersonMatch]:
     )
 
 
-def non_punishment_suspects(user: User, case: Case, suspects: list) -> dict[int, int]:
-    """{suspect id: match id} for these suspects of the case whose (not dismissed) match, as
+def non_punishment_suspects(user: User, suspects: list) -> dict[int, int]:
+    """{suspect id: match id} for these suspects whose (not dismissed) match, as
     the viewer sees matches, is with a victim recorded as a trafficked worker."""
     ids = [s.pk for s in suspects]
     if not ids:

@@ -69,7 +69,7 @@ def common_name_threshold() -> int:
 
 
 def _name_key(key: str) -> bool:
-    return not key.startswith("doc:")
+    return not key.startswith(matching.DOC_KEY)
 
 
 def key_counts(keys: Iterable[str], cap: int) -> dict[str, int]:
@@ -108,7 +108,7 @@ def common_keys(keys: Iterable[str]) -> set[str]:
 def all_common_keys() -> frozenset[str]:
     """Every common name key of the index (the rebuild's view, read once)."""
     rows = (
-        PersonKey.objects.exclude(key__startswith="doc:")
+        PersonKey.objects.exclude(key__startswith=matching.DOC_KEY)
         .values("key")
         .annotate(n=Count("id"))
         .filter(n__gt=common_name_threshold())
@@ -124,13 +124,16 @@ def _requeue_crossed(added: dict[str, int], removed: dict[str, int]) -> None:
     limit = common_name_threshold()
     delta = {k: added.get(k, 0) - removed.get(k, 0) for k in {*added, *removed}}
     delta = {k: d for k, d in delta.items() if d and _name_key(k)}
-    crossed = []
-    for size in sorted({abs(d) for d in delta.values()}):
-        some = [k for k, d in delta.items() if abs(d) == size]
-        for key, n in key_counts(some, limit + size + 1).items():
-            d = delta[key]
-            if (d > 0 and limit < n <= limit + d) or (d < 0 and limit + d < n <= limit):
-                crossed.append(key)
+    if not delta:
+        return
+    # Counted exactly up to past the largest change: enough to tell every crossing.
+    counts = key_counts(delta, limit + max(abs(d) for d in delta.values()) + 1)
+    crossed = [
+        key
+        for key, n in counts.items()
+        if (delta[key] > 0 and limit < n <= limit + delta[key])
+        or (delta[key] < 0 and limit + delta[key] < n <= limit)
+    ]
     if crossed:
         Person.objects.filter(
             pk__in=PersonKey.objects.filter(key__in=crossed).values("person_id")
@@ -314,14 +317,14 @@ def _pair(x: int, y: int) -> tuple[int, int]:
     return (x, y) if x < y else (y, x)
 
 
-def _match(pair: tuple[int, int], result: matching.Score, info: dict) -> PersonMatch:
-    """The row for a scored pair; `info` maps a person to (profile, kind, trafficked)."""
+def _match(pair: tuple[int, int], result: matching.Score, flags: dict) -> PersonMatch:
+    """The row for a scored pair; `flags` maps a person to (kind, trafficked)."""
     return PersonMatch(
         a_id=pair[0],
         b_id=pair[1],
         score=result.value,
         explanation=result.explanation[:300],
-        non_punishment=_non_punishment(info[pair[0]][1:], info[pair[1]][1:]),
+        non_punishment=_non_punishment(flags[pair[0]], flags[pair[1]]),
     )
 
 
@@ -347,21 +350,22 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
         keys[pid].append(key)
     candidates = _candidates(keys, {pk: v[1]["birth"][0] for pk, v in rows.items()})
     others = {c for cs in candidates.values() for c in cs} - rows.keys()
-    info = {pk: (prof, kind, trafficked) for pk, (_, prof, kind, trafficked) in rows.items()}
-    profiles = {pk: matching.Profile.from_json(v[0]) for pk, v in info.items()}
-    # A candidate's profile is read as text: candidates with the same profile (a common name,
-    # the same birth year) are parsed, prefiltered and scored once.
-    ident: dict[int, object] = {pk: ("own", pk) for pk in rows}
+    flags = {pk: (kind, trafficked) for pk, (_, _, kind, trafficked) in rows.items()}
+    profiles = {pk: matching.Profile.from_json(v[1]) for pk, v in rows.items()}
+    # Persons with the same fingerprint (a common name, the same birth year) have the same
+    # profile: a candidate's is parsed once per fingerprint, and each pair of fingerprints is
+    # prefiltered and scored once.
+    ident = {pk: v[0] for pk, v in rows.items()}
     parsed: dict[str, matching.Profile] = {}
     for start_ids in _chunks(sorted(others), 5000):
-        for pk, text, kind, trafficked in Person.objects.filter(pk__in=start_ids).values_list(
-            "pk", Cast("profile", TextField()), "kind", "trafficked_victim"
+        for pk, fp, text, kind, trafficked in Person.objects.filter(pk__in=start_ids).values_list(
+            "pk", "fingerprint", Cast("profile", TextField()), "kind", "trafficked_victim"
         ):
-            if text not in parsed:
-                parsed[text] = matching.Profile.from_json(json.loads(text))
-            profiles[pk], ident[pk] = parsed[text], text
-            info[pk] = (None, kind, trafficked)
-    sig_of = {id(p): tuple(p.variants) for p in (*parsed.values(), *profiles.values())}
+            if fp not in parsed:
+                parsed[fp] = matching.Profile.from_json(json.loads(text))
+            profiles[pk], ident[pk] = parsed[fp], fp
+            flags[pk] = (kind, trafficked)
+    sig_of = {id(p): tuple(p.variants) for p in profiles.values()}
 
     limit = threshold()
     low = blocks.skip_below(limit)
@@ -391,7 +395,7 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
                 result = scores[cached] = matching.score(profiles[pair[0]], profiles[pair[1]])
             if result.value < limit:
                 continue
-            wanted[pair] = _match(pair, result, info)
+            wanted[pair] = _match(pair, result, flags)
     existing = {
         (a, b): (pk, status, (score, explanation, np))
         for pk, a, b, status, score, explanation, np in PersonMatch.objects.filter(
@@ -406,15 +410,13 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
     ]
     if decided:
         # A decision stays, with the score and explanation of the profiles as they are now.
-        missing = {p for pair in decided for p in pair} - info.keys()
-        for pk, prof, kind, trafficked in Person.objects.filter(pk__in=missing).values_list(
-            "pk", "profile", "kind", "trafficked_victim"
-        ):
-            info[pk] = (prof, kind, trafficked)
-            profiles[pk] = matching.Profile.from_json(prof)
+        missing = {p for pair in decided for p in pair} - flags.keys()
+        more_flags, more_profiles, _ = _load(missing)
+        flags.update(more_flags)
+        profiles.update(more_profiles)
         for pair in decided:
             result = matching.score(profiles[pair[0]], profiles[pair[1]])
-            wanted[pair] = _match(pair, result, info)
+            wanted[pair] = _match(pair, result, flags)
     stale = [
         pk
         for pair, (pk, status, _) in existing.items()
@@ -426,9 +428,9 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
         for pair, m in wanted.items()
         if pair in existing and existing[pair][2] != (m.score, m.explanation, m.non_punishment)
     ]
-    _upsert(changed)
     _insert_matches(
-        [(m.a_id, m.b_id, m.score, m.explanation, m.non_punishment) for m in new], update=True
+        [(m.a_id, m.b_id, m.score, m.explanation, m.non_punishment) for m in changed + new],
+        update=True,
     )
     if stale:
         PersonMatch.objects.filter(pk__in=stale).delete()
@@ -507,21 +509,26 @@ def rebuild(*, chunk: int = CHUNK) -> MatchResult:
 
 
 def _load(person_ids: Iterable[int]) -> tuple[dict, dict, dict[int, frozenset[str]]]:
-    """(info, profiles, keys) of these persons: `info` as `_match` reads it."""
+    """(flags, profiles, keys) of these persons: `flags` as `_match` reads them; persons with
+    the same fingerprint share one parsed profile."""
     ids = sorted(set(person_ids))
-    info: dict[int, tuple] = {}
+    flags: dict[int, tuple[str, bool]] = {}
+    profiles: dict[int, matching.Profile] = {}
+    parsed: dict[str, matching.Profile] = {}
     keys: dict[int, set[str]] = {pk: set() for pk in ids}
     for some in _chunks(ids, 5000):
-        for pk, prof, kind, trafficked in Person.objects.filter(pk__in=some).values_list(
-            "pk", "profile", "kind", "trafficked_victim"
+        for pk, fp, prof, kind, trafficked in Person.objects.filter(pk__in=some).values_list(
+            "pk", "fingerprint", "profile", "kind", "trafficked_victim"
         ):
-            info[pk] = (prof, kind, trafficked)
+            flags[pk] = (kind, trafficked)
+            if fp not in parsed:
+                parsed[fp] = matching.Profile.from_json(prof)
+            profiles[pk] = parsed[fp]
         for pid, key in PersonKey.objects.filter(person_id__in=some).values_list(
             "person_id", "key"
         ):
             keys[pid].add(key)
-    profiles = {pk: matching.Profile.from_json(v[0]) for pk, v in info.items()}
-    return info, profiles, {pk: frozenset(k) for pk, k in keys.items() if pk in info}
+    return flags, profiles, {pk: frozenset(k) for pk, k in keys.items() if pk in flags}
 
 
 def _compatible(ya: int | None, yb: int | None, prune: bool) -> bool:
@@ -553,7 +560,7 @@ def _recheck_matches(limit: int, prune: bool, common: frozenset[str]) -> int:
                 "pk", "a_id", "b_id", "status", "score", "explanation", "non_punishment"
             )
         )
-        info, profiles, keys = _load(p for row in rows for p in row[1:3])
+        flags, profiles, keys = _load(p for row in rows for p in row[1:3])
         stale, changed = [], []
         for pk, a, b, status, *old in rows:
             result = matching.score(profiles[a], profiles[b])
@@ -566,26 +573,17 @@ def _recheck_matches(limit: int, prune: bool, common: frozenset[str]) -> int:
             if not found and status == MatchStatus.POSSIBLE:
                 stale.append(pk)
                 continue
-            m = _match((a, b), result, info)
+            m = _match((a, b), result, flags)
             if (m.score, m.explanation, m.non_punishment) != tuple(old):
                 changed.append(m)
-        _upsert(changed)
+        _insert_matches(
+            [(m.a_id, m.b_id, m.score, m.explanation, m.non_punishment) for m in changed],
+            update=True,
+        )
         if stale:
             PersonMatch.objects.filter(pk__in=stale).delete()
         removed += len(stale)
     return removed
-
-
-def _upsert(matches: list[PersonMatch]) -> None:
-    """Write these matches' score, explanation and flag (a decision on a stored one stays)."""
-    if matches:
-        PersonMatch.objects.bulk_create(
-            matches,
-            update_conflicts=True,
-            unique_fields=["a", "b"],
-            update_fields=["score", "explanation", "non_punishment"],
-            batch_size=2000,
-        )
 
 
 def _year_pairs(
@@ -616,26 +614,12 @@ def _score_blocks(
     """The matches found inside these blocks (key, persons sharing it), as rows (a, b, score,
     explanation, non_punishment). A pair is scored in the block of the smallest key that links
     the two (`_linking_keys`) only, so each pair once in a whole run."""
-    info, profiles, keys = _load(p for _, members in batch for p in members)
+    flags, profiles, keys = _load(p for _, members in batch for p in members)
     low = blocks.skip_below(limit)
+    # Persons with the same fingerprint share one parsed profile (`_load`): each pair of
+    # profiles is scored once.
     scores: dict[tuple[int, int], matching.Score] = {}
-    # Persons with the same profile are scored once: each distinct profile gets a number.
-    numbers: dict[tuple, int] = {}
-    ident = {
-        pk: numbers.setdefault(
-            (
-                tuple(p.variants),
-                p.documents,
-                p.birth_year,
-                p.birth_month,
-                p.birth_day,
-                p.nationalities,
-            ),
-            len(numbers),
-        )
-        for pk, p in profiles.items()
-    }
-    flags = {pk: (v[1], v[2]) for pk, v in info.items()}
+    ident = {pk: id(p) for pk, p in profiles.items()}
     for key, members in batch:
         # Persons with the same names, documents and keys behave alike: grouped, by birth year.
         groups: dict[tuple, dict] = {}

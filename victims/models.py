@@ -201,6 +201,10 @@ class Victim(models.Model):
     def __str__(self) -> str:
         return f"{self.full_name} ({self.reference})"
 
+    def refresh_search_name(self) -> None:
+        """Fold the full and other names again (after either changed)."""
+        self.search_name = victim_search_name(self.full_name, self.other_names)
+
     @property
     def reference(self) -> str:
         return f"V-{self.pk}"

@@ -32,7 +32,6 @@ from victims.models import (
     StepEvent,
     Victim,
     VictimAccessLog,
-    victim_search_name,
 )
 
 # A minor's repatriation is closed only after a hand-over to a care agency: an accepted
@@ -124,7 +123,7 @@ def victim_create(
     victim = Victim(case=case, full_name=full_name, kind=kind, recorded_by=by, **fields)
     _apply_vulnerabilities(victim, vulnerabilities)
     victim.full_clean()
-    victim.search_name = victim_search_name(victim.full_name, victim.other_names)
+    victim.refresh_search_name()
     victim.save()
     log_access(by=by, victims=[victim], action=AccessAction.CREATE, where=where)
     queue_person("victim", victim.pk)
@@ -156,7 +155,7 @@ def victim_update(
         setattr(victim, name, value)
     _apply_vulnerabilities(victim, vulnerabilities)
     victim.full_clean()
-    victim.search_name = victim_search_name(victim.full_name, victim.other_names)
+    victim.refresh_search_name()
     victim.version += 1
     changed = [*fields, *(VULNERABILITY_FIELDS.values() if vulnerabilities is not None else ())]
     victim.save(update_fields=[*changed, "search_name", "version", "updated_at"])
