@@ -286,8 +286,8 @@ def sweep(*, max_batches: int = 100) -> XrefResult:
 
 def rebuild(*, chunk: int | None = None) -> XrefResult:
     """Recompute every value from the stored sightings, one range of value ids at a time (flat
-    memory), and empty the queue of their indicators. Each range is recomputed by the
-    incremental engine's own statement (`_RECOMPUTE`) on PostgreSQL, by `_xref` elsewhere: the
+    memory), and empty the queue of their indicators. On PostgreSQL each range is locked, then
+    recomputed by the incremental engine's own statement (`_STATE`); elsewhere by `_xref`: the
     rebuild and incremental processing cannot disagree."""
     postgres = connection.vendor == "postgresql"
     chunk = chunk or (REBUILD_SQL_CHUNK if postgres else CHUNK)
@@ -297,16 +297,13 @@ def rebuild(*, chunk: int | None = None) -> XrefResult:
     if first_id is None:
         return result
     for first in range(first_id, last_id + 1, chunk):
-        in_range = Q(pk__gte=first, pk__lte=first + chunk - 1)
+        last = first + chunk - 1
         with transaction.atomic():
             if postgres:
-                ids = IndicatorValue.objects.filter(in_range).order_by("pk")
-                result.add(_recompute_sql(list(ids.values_list("pk", flat=True)), prepared=False))
+                result.add(_rebuild_range_sql(first, last))
             else:
-                result.add(_xref(in_range))
-            PendingIndicator.objects.filter(
-                value_id__gte=first, value_id__lte=first + chunk - 1
-            ).delete()
+                result.add(_xref(Q(pk__gte=first, pk__lte=last)))
+            PendingIndicator.objects.filter(value_id__gte=first, value_id__lte=last).delete()
     return result
 
 
@@ -456,6 +453,40 @@ def _process_sql(
         cursor.execute(sql, _params(limit=limit, only=only))
         claimed, _, values, changed, again = cursor.fetchone()
     return claimed, XrefResult(values=values, changed=changed), again
+
+
+# The rebuild of a range of values: the values locked in id order first, so no other
+# transaction writes them meanwhile and an unchanged value needs no write (`fresh` true).
+_REBUILD_LOCK = """
+SELECT count(*) FROM (
+    SELECT id FROM indicators_indicatorvalue WHERE id BETWEEN %(first)s AND %(last)s
+    ORDER BY id FOR UPDATE
+) locked
+"""
+_REBUILD_RANGE = "".join(
+    [
+        "WITH ",
+        _STATE.format(
+            ids="ARRAY(SELECT id FROM indicators_indicatorvalue "
+            "WHERE id BETWEEN %(first)s AND %(last)s)",
+            join="",
+            fresh="true",
+        ),
+        "\nSELECT (SELECT count(*) FROM state), (SELECT count(*) FROM state WHERE differs), ",
+        f"ARRAY({_AGAIN})",
+    ]
+)
+
+
+def _rebuild_range_sql(first: int, last: int) -> XrefResult:
+    with connection.cursor() as cursor:
+        cursor.execute(_REBUILD_LOCK, {"first": first, "last": last})
+        cursor.execute(_REBUILD_RANGE, _params(first=first, last=last))
+        values, changed, again = cursor.fetchone()
+    # Values that stopped being common: their holders are looked up by a second pass.
+    result = XrefResult(values=values, changed=changed)
+    result.changed += _recompute_sql(again, prepared=False).changed
+    return result
 
 
 class _PreparingCursor(psycopg.Cursor):

@@ -408,6 +408,19 @@ def test_a_value_no_longer_common_gets_its_hits_in_the_same_run(
     assert Indicator.objects.unprocessed().count() == 0
 
 
+def test_the_rebuild_looks_up_the_holders_of_a_value_no_longer_common(
+    cases, alice, partner_users, settings
+):
+    settings.FORTRESS_COMMON_VALUES = ["192.0.2.70"]
+    add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.70"})
+    add(cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.70"})
+    xref.sweep()
+    assert hits() == set()
+    settings.FORTRESS_COMMON_VALUES = []
+    xref.rebuild()
+    assert hits() == {(cases["own"].pk, "192.0.2.70"), (cases["partner"].pk, "192.0.2.70")}
+
+
 def test_making_a_case_silent_takes_back_the_hits_it_gave(cases, alice, partner_users):
     from cases.services import case_update
 
