@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class Action:
-    """What a role may do in its own agency (DESIGN.md, the access table)."""
+    """What a role may do in its own agency (docs/ARCHITECTURE.md, the access table)."""
 
     VIEW_CASES = "view_cases"
     VIEW_CASE_FILE = "view_case_file"  # suspects, assets, notes, indicators

@@ -1,5 +1,5 @@
 """The home page per role: each part of the system contributes the panels its users need
-first (DESIGN.md, "Users and what each needs first")."""
+first (docs/ARCHITECTURE.md, the roles)."""
 
 from collections.abc import Callable
 

@@ -243,6 +243,32 @@ class HitQuerySet(models.QuerySet["Hit"]):
         return access.visible_hits(user)
 
 
+# Altering a column the `indicators_hit` view reads. The view reads indicators_indicator (id,
+# case_id, value_id, created_at), cases_case (id, agency_id, silent), indicators_indicatorvalue
+# (id, is_common, agency_count, sole_agency_id, hit_at) and indicators_hitreview (case_id,
+# value_id, status, other_agencies, reviewed_by_id, reviewed_at). PostgreSQL refuses to change
+# the type of a column a view uses, and SQLite's table rebuild (Django's AlterField there) breaks
+# the view, so the migration that alters one drops the view first and creates it again after,
+# each step with its reverse. The view's SQL is copied into that migration as it stands (the
+# last migration that created it, today HIT_VIEW in 0009), never imported from live code, and
+# changed there if the change of the column needs it:
+#
+#     HIT_VIEW = """CREATE VIEW indicators_hit AS ..."""  # copied from 0009
+#
+#     class Migration(migrations.Migration):
+#         dependencies = [("indicators", "0011_queue_value_required")]
+#         operations = [
+#             migrations.RunSQL("DROP VIEW indicators_hit", HIT_VIEW),
+#             migrations.AlterField(
+#                 model_name="indicatorvalue",
+#                 name="agency_count",
+#                 field=models.PositiveBigIntegerField(default=0),
+#             ),
+#             migrations.RunSQL(HIT_VIEW, "DROP VIEW indicators_hit"),
+#         ]
+#
+# A column of the view itself (a field of `Hit` below) changes the same way, with the model
+# (`managed = False`) changed to match: Django writes no SQL for an unmanaged model.
 class Hit(models.Model):
     """A value of this case is also held by a case of another agency that is not silent, and
     the value is not common (which agency, and its contact, is read from the value's

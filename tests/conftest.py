@@ -5,6 +5,8 @@ user in every role each."""
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, AgencyKind, Role, User
@@ -103,3 +105,25 @@ def api() -> Callable[[User | None], APIClient]:
         return client
 
     return client_for
+
+
+@pytest.fixture
+def same_queries_for_n_and_2n() -> Callable[..., None]:
+    """`same_queries_for_n_and_2n(lambda: client.get(url), add_rows, n=4)`: the request makes
+    as many queries after `add_rows(n)` as after `add_rows(n)` again, or the list has an N+1 (a
+    cap of a few queries over a handful of rows hides one). Each count is of a second request,
+    so what the first caches (sessions, content types) does not count."""
+
+    def count(request: Callable[[], object]) -> int:
+        request()
+        with CaptureQueriesContext(connection) as queries:
+            request()
+        return len(queries.captured_queries)
+
+    def check(request: Callable[[], object], add_rows: Callable[[int], object], n: int = 4) -> None:
+        add_rows(n)
+        with_n = count(request)
+        add_rows(n)
+        assert count(request) == with_n, f"queries for {n} rows: {with_n}; for {2 * n}: more"
+
+    return check

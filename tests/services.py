@@ -7,6 +7,8 @@ Without the service a test skips with the reason; with FORTRESS_REQUIRE_SERVICES
 import os
 import shutil
 import socket
+import threading
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import pytest
@@ -56,3 +58,21 @@ def forget_cross_references() -> None:
     IndicatorValue.objects.update(
         case_count=0, is_common=False, agency_count=0, sole_agency=None, hit_at=None
     )
+
+
+def sessions_waiting_for_a_lock(*, until: Callable[[], bool] = lambda: False) -> int:
+    """How many sessions of the test database wait for a lock, polled from this thread's
+    connection (outside any transaction, so each poll sees the current activity) until one does,
+    `until()` is true, or 5 s have passed."""
+    waiting = 0
+    for _ in range(100):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            (waiting,) = cursor.fetchone()
+        if waiting or until():
+            break
+        threading.Event().wait(0.05)
+    return waiting

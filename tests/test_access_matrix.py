@@ -1,7 +1,7 @@
 """Who sees a case, for every sharing level and role, in the browser and the API.
 
-The expected answer is written out here from DESIGN.md, independently of agencies/access.py:
-the owning agency always; `shared` adds the named agency; `operation` adds the agencies that
+The expected answer is written out here from docs/ARCHITECTURE.md, independently of the access
+policy: the owning agency always; `shared` adds the named agency; `operation` adds the agencies that
 accepted the case's joint operation; `network` adds everyone. Agency admins see no cases.
 Anyone else gets 404, never 403.
 """

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from agencies.models import ApiToken, User
+from agencies.models import ApiToken, Role, User
 from agencies.services import token_create
 
 
@@ -161,3 +161,16 @@ def test_platform_admin_without_agency_goes_to_django_admin(client, db):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:index")
+
+
+def test_user_list_makes_as_many_queries_for_2n_users(admin_client, own, same_queries_for_n_and_2n):
+    def add_users(n: int) -> None:
+        for _ in range(n):
+            i = User.objects.count()
+            User.objects.create_user(
+                username=f"own.extra{i}", password="pw", agency=own, role=Role.ANALYST
+            )
+
+    url = reverse("agencies:user_list")
+    same_queries_for_n_and_2n(lambda: admin_client.get(url), add_users, n=5)
+    assert admin_client.get(url).content.decode().count("own.extra") >= 10

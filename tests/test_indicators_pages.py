@@ -236,3 +236,47 @@ def test_a_case_visible_anyway_is_named_in_the_hit(client, world, alice, partner
     assert reverse("cases:detail", args=[theirs.pk]) in page and theirs.reference in page
     client.force_login(partner_users["investigator"])  # alice's case is not visible to them
     assert world["ours"].reference not in client.get(reverse("indicators:hits")).content.decode()
+
+
+def test_access_requests_page_makes_as_many_queries_for_2n_requests(
+    client, alice, own_users, partner_users, same_queries_for_n_and_2n
+):
+    """Both sides of the page: what the own agency is asked, and what it asked."""
+    asker = partner_users["investigator"]
+    theirs = case_create(by=asker, title="Their case")
+    mine = case_create(by=alice, title="My case")
+
+    def add_requests(n: int) -> None:
+        for _ in range(n):
+            i = AccessRequest.objects.count() // 2
+            ours = case_create(by=alice, title=f"Asked {i}")
+            asked = case_create(by=asker, title=f"Asking {i}")
+            rows = [{"kind": "ip", "value": f"198.51.100.{i}"}]
+            services.indicators_add_batch(case=ours, by=alice, rows=rows)
+            services.indicators_add_batch(case=theirs, by=asker, rows=rows)
+            services.indicators_add_batch(
+                case=asked, by=asker, rows=[{"kind": "ip", "value": f"203.0.113.{i}"}]
+            )
+            services.indicators_add_batch(
+                case=mine, by=alice, rows=[{"kind": "ip", "value": f"203.0.113.{i}"}]
+            )
+            xref.sweep()
+            services.access_request_create(
+                hit=Hit.objects.get(case=theirs, value__normalized=f"198.51.100.{i}"),
+                by=asker,
+                agency=alice.agency,
+                reason=f"same address {i}",
+            )
+            services.access_request_create(
+                hit=Hit.objects.get(case=mine, value__normalized=f"203.0.113.{i}"),
+                by=alice,
+                agency=asker.agency,
+                reason=f"ours too {i}",
+            )
+
+    client.force_login(own_users["supervisor"])
+    url = reverse("indicators:requests")
+    same_queries_for_n_and_2n(lambda: client.get(url), add_requests, n=4)
+    html = client.get(url).content.decode()
+    assert html.count("same address") == 8  # asked of us
+    assert html.count("<td>own.investigator</td>") == 8  # what we asked

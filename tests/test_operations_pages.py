@@ -131,11 +131,30 @@ def test_operation_page_query_count_is_bounded(
     assert f">{expected_figures(op)['arrested']}</a>" in html
 
 
-def test_list_page_is_bounded(client, world, own_users, django_assert_max_num_queries):  # noqa: F811
-    client.force_login(own_users["supervisor"])
-    with django_assert_max_num_queries(12):
-        response = client.get(reverse("operations:list"))
-    assert world["op"].name in response.content.decode()
+def test_list_page_makes_as_many_queries_for_2n_operations(
+    client,
+    world,  # noqa: F811
+    own_users,
+    partner_users,
+    same_queries_for_n_and_2n,
+):
+    supervisor = own_users["supervisor"]
+
+    def add_operations(n: int) -> None:
+        for _ in range(n):
+            i = world["op"].__class__.objects.count()
+            op = services.operation_create(by=supervisor, name=f"Op extra {i}", code=f"extra-{i}")
+            services.operation_invite(
+                operation=op, by=supervisor, agencies=[partner_users["supervisor"].agency]
+            )
+            case = case_create(by=own_users["investigator"], title=f"Extra case {i}")
+            services.operation_link_case(operation=op, case=case, by=supervisor)
+
+    client.force_login(supervisor)
+    url = reverse("operations:list")
+    same_queries_for_n_and_2n(lambda: client.get(url), add_operations, n=4)
+    html = client.get(url).content.decode()
+    assert world["op"].name in html and html.count("Op extra") == 8
 
 
 def test_supervisor_creates_invites_and_links_through_pages(

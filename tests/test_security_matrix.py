@@ -4,7 +4,11 @@ A world holds one object of every kind owned by the `own` agency (a restricted c
 suspect, asset, note, indicator, hit, victim, repatriation, access request, person match and
 joint operation). For every URL of the site and every route of the API, a user of the unrelated
 `outsider` agency — in every role — must get 404 for the own agency's objects (GET and POST),
-must find none of the own agency's data in any list, and nothing may change.
+must find none of the own agency's data in any list, and nothing may change. A user of the
+`partner` agency, with which the case is shared read-only, reads what the tables below say and
+nothing else, and every write it tries — page POSTs, API POST/PUT/PATCH/DELETE and actions — is
+refused with nothing changed. And the owner opens every URL of the matrix, so a page that
+answers 404 to everyone fails here too.
 
 New URLs must be added to the tables below: `test_every_url_is_in_the_matrix` fails
 otherwise, so no page or endpoint can escape this matrix.
@@ -13,18 +17,29 @@ otherwise, so no page or endpoint can escape this matrix.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from agencies.models import Role
+from agencies.models import Agency, Role, User
 from cases.models import Asset, Case, CaseNote, SharingLevel, Suspect
-from cases.services import asset_create, case_create, note_create, suspect_create
+from cases.services import (
+    asset_create,
+    case_create,
+    case_set_sharing,
+    note_create,
+    suspect_create,
+)
 from config.api import router
 from indicators import xref
 from indicators.models import AccessRequest, Hit, Indicator
 from indicators.services import access_request_create, indicators_add_batch
-from operations.services import invitation_respond, operation_create, operation_invite
+from operations.services import (
+    invitation_respond,
+    operation_create,
+    operation_invite,
+    operation_link_case,
+)
 from persons import services as persons
 from persons.models import PersonMatch
 from victims.models import Repatriation, Victim
-from victims.services import repatriation_start, victim_create
+from victims.services import repatriation_handover, repatriation_start, victim_create
 
 SECRET_TITLE = "Zircon harbour scam compound"
 SECRET_SUSPECT = "Quách Thị Secretname"
@@ -101,6 +116,7 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         "match": match,
         "operation": operation,
         "own_users": own_users,
+        "partner_users": partner_users,
         "outsider_users": outsider_users,
     }
 
@@ -118,7 +134,10 @@ def snapshot(world) -> dict:
         ),
         "suspect": Suspect.objects.get(pk=world["suspect"].pk).version,
         "asset": Asset.objects.get(pk=world["asset"].pk).version,
+        "suspects": Suspect.objects.filter(case=case).count(),
+        "assets": Asset.objects.filter(case=case).count(),
         "notes": CaseNote.objects.filter(case=case).count(),
+        "victims": Victim.objects.filter(case=case).count(),
         "indicators": Indicator.objects.filter(case=case).count(),
         "hit": Hit.objects.get(pk=world["hit"].pk).status,
         "victim": Victim.objects.get(pk=world["victim"].pk).version,
@@ -127,7 +146,14 @@ def snapshot(world) -> dict:
         ),
         "request": AccessRequest.objects.get(pk=world["access_request"].pk).status,
         "match": PersonMatch.objects.get(pk=world["match"].pk).status,
-        "operation": world["operation"].__class__.objects.get(pk=world["operation"].pk).version,
+        "operation": (
+            lambda o: (
+                o.version,
+                o.status,
+                sorted(o.cases.values_list("pk", flat=True)),
+                sorted(o.participations.values_list("agency_id", "status")),
+            )
+        )(world["operation"].__class__.objects.get(pk=world["operation"].pk)),
     }
 
 
@@ -334,14 +360,255 @@ def test_outsider_finds_no_own_data_in_any_api_list(api, world, role):
             assert all(row.get("id") != own_pk for row in rows if isinstance(row, dict)), prefix
 
 
-def test_the_world_is_visible_to_its_owner(client, api, world):
+# --- the partner: the case is shared with it read-only --------------------------------------
+
+CASE_READERS = {"investigator", "analyst", "liaison", "supervisor"}
+FILE_READERS = {"investigator", "analyst", "supervisor"}  # the case file: not a liaison officer
+MATCH_REVIEWERS = {"investigator", "analyst", "supervisor"}
+# Pages of the own agency's objects that the partner reads, and who in it. Victims are not
+# shared with a case (only a hand-over opens a victim to another agency), nor is the own
+# agency's hit or its file's forms; the partner is a member of the operation and a party to the
+# person match (its suspect is the other side).
+PARTNER_READS = {
+    "cases:detail": CASE_READERS,
+    "operations:detail": CASE_READERS,
+    "operations:report_csv": CASE_READERS,
+    "operations:report_print": CASE_READERS,
+    "operations:figure": CASE_READERS,
+    "persons:detail": MATCH_REVIEWERS,
+}
+# API routes (basename) whose own-agency object the partner reads, and who in it.
+PARTNER_API_READS = {
+    "case": CASE_READERS,
+    "suspect": FILE_READERS,
+    "asset": FILE_READERS,
+    "note": FILE_READERS,
+    "indicator": FILE_READERS,
+    "access-request": {"investigator", "analyst", "supervisor"},  # the partner asked for it
+    "operation": CASE_READERS,
+    "person-match": MATCH_REVIEWERS,
+}
+# Writes that are the partner's own right, not a write to the shared case, so not refused:
+# a member links and unlinks its own cases (test_operations*.py), a party to a person match
+# confirms or dismisses it (test_persons.py).
+PARTNER_OWN_RIGHTS = {
+    ("operation", "link-case"),
+    ("operation", "unlink-case"),
+    ("person-match", "confirm"),
+    ("person-match", "dismiss"),
+}
+# Creating the shared case's records through the API: refused however valid the body.
+API_CREATES = {
+    "suspects": {"full_name": "Partner Wrote This", "birth_year": 1991},
+    "assets": {"kind": "cash", "amount": "10.00", "currency": "USD"},
+    "notes": {"text": "The partner wrote this."},
+    "indicators": {"kind": "phone", "value": "+84 912 777 002"},
+    "victims": {"full_name": "Partner Wrote This", "kind": "fraud_victim", "nationality": "TH"},
+}
+
+
+@pytest.fixture
+def shared_world(world, partner):
+    case_set_sharing(
+        case=world["case"],
+        level=SharingLevel.SHARED,
+        agencies=[partner],
+        by=world["own_users"]["supervisor"],
+    )
+    return world
+
+
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_partner_reads_the_shared_case_and_writes_nothing_on_any_page(client, shared_world, role):
+    world = shared_world
+    before = snapshot(world)
+    client.force_login(world["partner_users"][role])
+    for name in [*OBJECT_URLS, *TWO_ARG_URLS]:
+        url = _object_url(world, name)
+        reads = role in PARTNER_READS.get(name, ())
+        get, post = client.get(url).status_code, client.post(url, {}).status_code
+        if reads:
+            assert get == 200, f"GET {name} {url}"
+            assert post in (200, 405), f"POST {name} {url}"  # a page to read, not a form
+        else:
+            assert get in (404, 405), f"GET {name} {url}"
+            assert post == 404, f"POST {name} {url}"
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_partner_reads_the_shared_case_and_writes_nothing_in_the_api(api, shared_world, role):
+    world = shared_world
+    before = snapshot(world)
+    client = api(world["partner_users"][role])
+    for prefix, viewset, basename in router.registry:
+        if basename not in API_OBJECTS:
+            continue
+        url = f"/api/v1/{prefix}/{world[API_OBJECTS[basename]].pk}/"
+        reads = role in PARTNER_API_READS.get(basename, ())
+        assert client.get(url).status_code == (200 if reads else 404), url
+        for method in ("put", "patch", "delete"):
+            status = getattr(client, method)(url, {}, format="json").status_code
+            assert status in (403, 404, 405), f"{method} {url}"
+        for path, methods in _detail_actions(viewset):
+            if (basename, path) in PARTNER_OWN_RIGHTS:
+                continue
+            for method in methods:
+                status = getattr(client, method.lower())(f"{url}{path}/", {}).status_code
+                if method == "GET":
+                    assert status == (200 if reads else 404), f"{method} {url}{path}/"
+                else:
+                    assert status in ((403, 404) if reads else (404,)), f"{method} {url}{path}/"
+    for prefix, body in API_CREATES.items():
+        response = client.post(f"/api/v1/{prefix}/", {**body, "case": world["case"].pk})
+        # A reader is told it may not (403); who cannot see the case finds no such case.
+        expected = (403,) if role in CASE_READERS else (400, 404)
+        assert response.status_code in expected, f"POST /api/v1/{prefix}/"
+    assert snapshot(world) == before
+
+
+# --- the owner opens every URL of the matrix ------------------------------------------------
+
+# Which user opens each URL: a role of the own agency, or (`destination.`) of the agency the
+# repatriation is handed over to, or (`outsider.`) of the agency invited to the operation.
+OPENER = {
+    "cases:detail": "investigator",
+    "cases:edit": "investigator",
+    "cases:sharing": "supervisor",
+    "cases:suspect_create": "investigator",
+    "cases:asset_create": "investigator",
+    "cases:note_create": "investigator",
+    "cases:suspect_edit": "investigator",
+    "cases:asset_edit": "investigator",
+    "cases:note_edit": "investigator",
+    "indicators:add": "analyst",
+    "indicators:batch": "analyst",
+    "indicators:edit": "analyst",
+    "indicators:delete": "analyst",
+    "indicators:hit_status": "analyst",
+    "indicators:request_access": "analyst",
+    "indicators:decide": "supervisor",
+    "operations:decide_access_request": "supervisor",
+    "victims:victim_create": "liaison",
+    "victims:victim_detail": "liaison",
+    "victims:victim_edit": "liaison",
+    "victims:repatriation_start": "liaison",
+    "victims:repatriation_detail": "liaison",
+    "victims:repatriation_move": "liaison",
+    "victims:repatriation_handover": "liaison",
+    "victims:repatriation_accept": "destination.liaison",
+    "victims:repatriation_decline": "destination.liaison",
+    "operations:detail": "analyst",
+    "operations:edit": "supervisor",
+    "operations:report_csv": "analyst",
+    "operations:report_print": "analyst",
+    "operations:invite": "supervisor",
+    "operations:status": "supervisor",
+    "operations:rate": "supervisor",
+    "operations:link_case": "supervisor",
+    "operations:respond": "outsider.supervisor",
+    "operations:link_from_case": "supervisor",
+    "operations:figure": "analyst",
+    "operations:unlink_case": "supervisor",
+    "persons:detail": "analyst",
+    "persons:request_access": "analyst",
+    "agencies:user_edit": "admin",
+    "agencies:user_deactivate": "admin",
+    "home": "investigator",
+    "cases:list": "investigator",
+    "cases:create": "investigator",
+    "indicators:hits": "analyst",
+    "indicators:requests": "supervisor",
+    "victims:dashboard": "liaison",
+    "victims:bulk_move": "liaison",
+    "victims:access_log": "supervisor",
+    "victims:notifications": "liaison",
+    "operations:list": "analyst",
+    "operations:create": "supervisor",
+    "operations:approvals": "supervisor",
+    "persons:matches": "analyst",
+    "agencies:user_list": "admin",
+    "agencies:user_create": "admin",
+}
+# URLs that only take a POST: the opener's POST must find the object (a form that lacks its
+# fields is answered with its errors, not 404), with the body said (world key -> its pk).
+POST_ONLY = {
+    "indicators:hit_status": {},
+    "operations:decide_access_request": {},
+    "victims:repatriation_move": {},
+    "operations:invite": {},
+    "operations:status": {},
+    "operations:rate": {},
+    "operations:link_case": {"case": "spare_case"},
+    "operations:respond": {},
+    "operations:link_from_case": {"operation": "operation"},
+}
+# What the owner finds of its own data where the outsider finds none.
+OWNER_SEES = {
+    "cases:detail": SECRET_TITLE,
+    "cases:list": SECRET_TITLE,
+    "victims:victim_detail": SECRET_VICTIM,
+    "victims:dashboard": SECRET_VICTIM,
+    "operations:list": "Op Zircon",
+    "indicators:hits": SECRET_PHONE_E164,
+}
+
+
+def test_every_url_has_an_opener():
+    assert set(OPENER) == set(OBJECT_URLS) | set(TWO_ARG_URLS) | set(LIST_URLS)
+
+
+def _opener(world, who: str):
+    agency, _, role = who.rpartition(".")
+    return world[f"{agency or 'own'}_users"][role]
+
+
+def test_the_owner_opens_every_url_of_the_matrix(client, api, world, outsider):
     """The matrix above is only meaningful if the same URLs answer the owner."""
-    supervisor = world["own_users"]["supervisor"]
-    client.force_login(supervisor)
-    for name in ("cases:detail", "victims:victim_detail", "operations:detail", "persons:detail"):
-        assert client.get(_object_url(world, name)).status_code == 200, name
-    for basename in ("case", "suspect", "indicator", "hit", "victim", "repatriation"):
+    assert world["case"].sharing_level == SharingLevel.RESTRICTED  # what the outsider is refused
+    own_users = world["own_users"]
+    # What the last few URLs need: a hand-over to accept, an invitation to answer, a linked case.
+    destination = Agency.objects.create(
+        code="home", name="Agency home", country="VN", contact_email="desk@home.example.org"
+    )
+    world["destination_users"] = {
+        "liaison": User.objects.create_user(
+            username="home.liaison", password="pw", agency=destination, role=Role.LIAISON
+        )
+    }
+    operation_invite(operation=world["operation"], by=own_users["supervisor"], agencies=[outsider])
+    world["spare_case"] = case_create(by=own_users["investigator"], title="Another case")
+    operation_link_case(
+        operation=world["operation"], case=world["case"], by=own_users["supervisor"]
+    )
+
+    def opens(name: str) -> None:
+        who = OPENER[name]
+        client.force_login(_opener(world, who))
+        url = _object_url(world, name) if name not in LIST_URLS else reverse(name)
+        if name in POST_ONLY:
+            body = {field: world[key].pk for field, key in POST_ONLY[name].items()}
+            assert client.post(url, body).status_code not in (404, 405, 500), f"POST {name} {url}"
+            return
+        response = client.get(url)
+        assert response.status_code == 200, f"GET {name} {url} as {who}"
+        if name in OWNER_SEES:
+            assert OWNER_SEES[name] in response.content.decode(), name
+
+    handed_over = {"victims:repatriation_accept", "victims:repatriation_decline"}
+    for name in OPENER.keys() - handed_over:
+        opens(name)
+    repatriation_handover(
+        by=own_users["liaison"],
+        repatriation=world["repatriation"],
+        agency=destination,
+        version=Repatriation.objects.get(pk=world["repatriation"].pk).version,
+    )
+    for name in handed_over:
+        opens(name)
+    for basename, key in API_OBJECTS.items():
         prefix = next(p for p, _, b in router.registry if b == basename)
-        pk = world[API_OBJECTS[basename]].pk
-        assert api(supervisor).get(f"/api/v1/{prefix}/{pk}/").status_code == 200, basename
-    assert Case.objects.get(pk=world["case"].pk).sharing_level == SharingLevel.RESTRICTED
+        response = api(own_users["supervisor"]).get(f"/api/v1/{prefix}/{world[key].pk}/")
+        assert response.status_code == 200, basename
+    for prefix, _viewset, _basename in router.registry:
+        assert api(own_users["supervisor"]).get(f"/api/v1/{prefix}/").status_code == 200, prefix

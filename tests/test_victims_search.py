@@ -1,7 +1,9 @@
 """Victim search on the dashboard and the API: names in any script, folded alike on both sides
 (case, diacritics, script), and never beyond what the user may see."""
 
+import ast
 import importlib
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -102,3 +104,26 @@ def test_the_migration_folds_existing_victims(victims):
         " nguyen van an"
     )
     assert not Victim.objects.filter(search_name="").exists()
+
+
+def test_the_migration_runs_its_own_frozen_folding():
+    """The migration imports no project code (a later change of the live folding must not
+    change what it does) and folds every script as it did when it was written."""
+    migration = importlib.import_module("victims.migrations.0002_victim_search_name")
+    tree = ast.parse(Path(migration.__file__).read_text())
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported == {"re", "unicodedata", "collections", "anyascii", "django"}
+    folded = {
+        ("Nguyễn Văn An", ("An Van Nguyen",)): " nguyen van an",
+        ("王小明", ()): " wang xiao ming xiaoming wangxiaoming",
+        ("สมชาย ใจดี", ("หมู",)): " smchay chaidi aichdi mu hmu",
+        ("Иван Петров", ()): " ivan petrov",
+        ("O'Brien-Smith", ("Jr.",)): " o brien smith jr",
+    }
+    for (name, others), expected in folded.items():
+        assert migration.victim_search_name(name, others) == expected, name

@@ -21,7 +21,11 @@ from indicators.models import (
     IndicatorValue,
     PendingIndicator,
 )
-from tests.services import forget_cross_references, require_postgres
+from tests.services import (
+    forget_cross_references,
+    require_postgres,
+    sessions_waiting_for_a_lock,
+)
 
 WALLET = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 
@@ -286,22 +290,6 @@ def test_two_workers_never_claim_the_same_indicator(transactional_db, cases, ali
         thread.join(10)
     assert len(got["a"]) == 6 and len(got["b"]) == 4
     assert not set(got["a"]) & set(got["b"])
-
-
-def sessions_waiting_for_a_lock() -> int:
-    """How many sessions wait for a lock, once one does (or after 5 s)."""
-    waiting = 0
-    for _ in range(100):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            (waiting,) = cursor.fetchone()
-        if waiting:
-            break
-        threading.Event().wait(0.05)
-    return waiting
 
 
 def test_two_workers_on_a_shared_value_take_turns(transactional_db, cases, alice, partner_users):
