@@ -21,7 +21,7 @@ from indicators import xref
 from indicators.models import AccessRequest, Hit, Indicator
 from indicators.services import access_request_create, indicators_add_batch
 from operations.services import invitation_respond, operation_create, operation_invite
-from persons import services as persons
+from persons import rebuild as persons_rebuild
 from persons.models import PersonMatch
 from victims.models import Repatriation, Victim
 from victims.services import repatriation_start, victim_create
@@ -71,7 +71,7 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         birth_day=2,
     )
     xref.sweep()
-    persons.rebuild()
+    persons_rebuild.rebuild()
     own_hit = Hit.objects.get(case=case)
     partner_hit = Hit.objects.get(case=partner_case)
     request = access_request_create(
