@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies import access
-from agencies.models import Agency, ApiToken, Role, User
+from agencies.models import Agency, ApiToken, Notification, Role, User
 
 
 class PolicyError(Exception):
     """The acting user may not do this; views answer 404 (the object does not exist for them)."""
+
+
+def notification_send(*, user: User, key: str, message: str, url: str = "") -> Notification | None:
+    """An in-app notification, once per (user, key): None when it was already sent (the same
+    event never notifies the same user twice, however many workers or retries report it).
+    Every app notifies through this."""
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(user=user, key=key, message=message, url=url)
+    except IntegrityError:
+        return None
 
 
 @transaction.atomic

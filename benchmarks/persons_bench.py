@@ -6,11 +6,11 @@ Chinese, Thai and Western names; half the given names of two syllables (Thu Ha, 
 birth year for 90 %), indexes them with the real profile
 and key functions written by COPY, then measures:
 
-1. matching one new person against the index: the worker time of persons.services.
+1. matching one new person against the index: the worker time of persons.xref.
    person_refresh for new suspects saved through the service (cross-spelled variants of
    indexed people, with and without a birth year), median / p95 / max, and candidates read;
-2. the full rebuild: re-indexing every person (persons.services.index_sources over all) and
-   matching every person block by block (persons.services.match_all, as the rebuild does),
+2. the full rebuild: re-indexing every person (persons.index.index_sources over all) and
+   matching every person block by block (persons.rebuild.match_all, as the rebuild does),
    with the RSS sampled during it (flat memory), run to the end.
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
@@ -212,7 +212,7 @@ def _index_by_copy() -> int:
     from django.utils import timezone
 
     from persons import matching
-    from persons.services import person_fingerprint
+    from persons.index import person_fingerprint
 
     now = timezone.now()
     cache: dict[str, matching.Profile] = {}
@@ -277,8 +277,8 @@ def run(args) -> None:
 
     from cases.models import Case, Suspect
     from cases.services import suspect_create
-    from persons import services
-    from persons.models import Person, PersonKey, PersonMatch
+    from persons import index, rebuild, xref
+    from persons.models import Person, PersonKey, PersonMatch, common_name_threshold
     from victims.models import Victim
 
     print(
@@ -296,10 +296,10 @@ def run(args) -> None:
     )
 
     t0 = time.perf_counter()
-    common = services.all_common_keys()
+    common = PersonKey.objects.all_common()
     print(
         f"{len(common):,} common name keys (held by more than "
-        f"{services.common_name_threshold():,} persons), counted in "
+        f"{common_name_threshold():,} persons), counted in "
         f"{time.perf_counter() - t0:.1f} s"
     )
 
@@ -325,11 +325,11 @@ def run(args) -> None:
         with transaction.atomic():
             s = suspect_create(case=case, by=owner, full_name=name, birth_year=year)
         t0 = time.perf_counter()
-        services.person_refresh(kind="suspect", source_id=s.pk)
+        xref.person_refresh(kind="suspect", source_id=s.pk)
         timings[year is not None].append((time.perf_counter() - t0) * 1000)
         person = Person.objects.get(suspect=s)
         keys = {person.pk: list(person.keys.values_list("key", flat=True))}
-        candidates.append(len(services._candidates(keys, {person.pk: year})[person.pk]))
+        candidates.append(len(xref._candidates(keys, {person.pk: year})[person.pk]))
     all_ms = sorted(timings[True] + timings[False])
     p95 = all_ms[max(0, int(len(all_ms) * 0.95) - 1)]
     print(
@@ -345,15 +345,15 @@ def run(args) -> None:
     t0 = time.perf_counter()
     reindexed = 0
     for kind, model in (("suspect", Suspect), ("victim", Victim)):
-        for ids in services._pk_chunks(model.objects.all(), services.CHUNK):
-            reindexed += len(services.index_sources(kind=kind, ids=ids))
+        for ids in rebuild._pk_chunks(model.objects.all(), index.CHUNK):
+            reindexed += len(index.index_sources(kind=kind, ids=ids))
             rss.append(rss_mb())
     index_s = time.perf_counter() - t0
     print(
         f"\n[rebuild: re-index] {Person.objects.count():,} persons read and re-profiled in "
         f"{index_s:.1f} s ({reindexed} changed); RSS {rss[0]:.0f} -> {max(rss):.0f} MB"
     )
-    # The match pass as the rebuild runs it (persons.services.match_all: blocks of the key
+    # The match pass as the rebuild runs it (persons.rebuild.match_all: blocks of the key
     # table, streamed), with the RSS sampled every 0.5 s by a thread.
     samples: list[tuple[float, float]] = []
     done = threading.Event()
@@ -378,7 +378,7 @@ def run(args) -> None:
                 flush=True,
             )
 
-    result = services.match_all(progress=progress)
+    result = rebuild.match_all(progress=progress)
     done.set()
     sampler.join()
     match_s = time.perf_counter() - t0

@@ -28,6 +28,8 @@ from cases.models import (
     SharingLevel,
     Suspect,
 )
+from cases.timeline import case_event_record
+from indicators.queue import queue_xref
 from persons.queue import queue_person
 
 # What a user may write on a case through case_create / case_update.
@@ -202,8 +204,6 @@ def case_update(*, case: Case, by: User, expected_version: int, **fields: Any) -
     case.save()
     if case.silent != was_silent:
         # Whether the case's values speak to other agencies changed: cross-reference them again.
-        from indicators.services import queue_xref
-
         queue_xref(list(case.indicators.values_list("pk", flat=True)))
     return case
 
@@ -244,17 +244,6 @@ def case_set_sharing(
             by=by,
         )
     return case
-
-
-@transaction.atomic
-def case_event_record(*, case: Case, text: str, by: User | None) -> CaseNote:
-    """A system entry in the case's timeline (sharing changed, access granted, ...). Other
-    parts of the system call this; it checks nothing, because the caller's own service has
-    already decided that the event happened."""
-    note = CaseNote(case=case, author=by, kind=NoteKind.EVENT, text=text)
-    note._history_user = by
-    note.save()
-    return note
 
 
 # --- suspects ------------------------------------------------------------------------------

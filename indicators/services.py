@@ -6,7 +6,6 @@ broker cannot take it, the save still stands and the periodic sweep processes it
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -14,14 +13,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
-from agencies.models import Agency, Notification, User
-from agencies.services import PolicyError
+from agencies.models import Agency, User
+from agencies.services import PolicyError, notification_send
 from cases.models import Case, SharingLevel
-from cases.services import case_event_record, case_set_sharing
+from cases.services import case_set_sharing
+from cases.timeline import case_event_record
 from indicators.models import (
     TAKEDOWN_KINDS,
     AccessRequest,
@@ -35,8 +36,7 @@ from indicators.models import (
     TakedownStatus,
 )
 from indicators.normalize import Normalized, normalize
-
-log = logging.getLogger(__name__)
+from indicators.queue import queue_removal, queue_xref
 
 LINE_FIELDS = frozenset(
     {
@@ -141,27 +141,6 @@ def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, s
         "pk", "kind", "qualifier", "normalized"
     )
     return {(k, q, v): pk for pk, k, q, v in found if (k, q, v) in keys}
-
-
-def queue_xref(indicator_ids: list[int]) -> None:
-    """Queue the cross-referencing of these indicators: in the queue table now (with the save),
-    and a task after commit. A broker that cannot take the task does not undo the save: the
-    periodic sweep processes the queue later."""
-    from indicators import tasks, xref
-
-    def publish() -> None:
-        try:
-            tasks.xref_indicators.apply_async(args=[indicator_ids], retry=False)
-        except tasks.PUBLISH_ERRORS as exc:
-            log.warning(
-                "xref of %d indicators not queued (%s); the sweep will do it",
-                len(indicator_ids),
-                exc,
-            )
-
-    if indicator_ids:
-        xref.enqueue(indicator_ids)
-        transaction.on_commit(publish)
 
 
 @transaction.atomic
@@ -283,16 +262,13 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
 
 @transaction.atomic
 def indicator_delete(*, indicator: Indicator, by: User) -> None:
-    """Remove a sighting; the value's hits are recomputed after commit."""
-    from indicators import tasks
-
+    """Remove a sighting; the value's holders (and so its hits) are recomputed through the
+    durable queue, as after a save (indicators.queue.queue_removal)."""
     if not access.can_manage_indicators(by, indicator.case):
         raise PolicyError("Only the owning agency removes its indicators.")
     value_id = indicator.value_id
     indicator.delete()
-    transaction.on_commit(
-        lambda: tasks.xref_values_task.apply_async(args=[[value_id]], retry=False), robust=True
-    )
+    queue_removal([value_id])
 
 
 # --- hits ------------------------------------------------------------------------------------
@@ -338,30 +314,61 @@ def access_request_create(
     holding the value. Its supervisors decide; both timelines record the request."""
     if not access.can_request_access(by, hit):
         raise PolicyError("Only the agency holding the hit asks for access.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why your agency needs access."})
     counterparts = access.hit_counterparts(by, [hit]).get(hit.pk, [])
     if agency.pk not in {a.pk for a in counterparts}:
         raise ValidationError({"agency": "That agency holds no case with this value for you."})
-    targets = (
-        Case.objects.filter(agency=agency, silent=False, indicators__value_id=hit.value_id)
-        .exclude(pk__in=access.visible_cases(by).values("pk"))
-        .exclude(
-            access_requests__requesting_agency_id=by.agency_id,
-            access_requests__status=AccessRequestStatus.PENDING,
-        )
-        .distinct()
-    )
-    targets = list(targets)
-    if not targets:
-        raise ValidationError(
+    value = hit.value
+    return access_request_open(
+        by=by,
+        cases=Case.objects.filter(agency=agency, silent=False, indicators__value_id=hit.value_id),
+        reason=reason,
+        hit=hit,
+        from_case=hit.case,
+        after=f"a cross-reference hit on {value.get_kind_display().lower()} {value.normalized}",
+        holding=value.normalized,
+        nothing_left=ValidationError(
             {"agency": "Your agency already sees, or has asked for, every such case."}
-        )
+        ),
+    )
+
+
+@transaction.atomic
+def access_request_open(
+    *,
+    by: User,
+    cases: QuerySet[Case],
+    reason: str,
+    hit: Hit | None,
+    from_case: Case,
+    after: str,
+    holding: str,
+    nothing_left: ValidationError,
+) -> list[AccessRequest]:
+    """The one way an agency asks for access, from a hit or from a person match: one request
+    for each of `cases` that `by`'s agency neither sees nor has a request pending for (another
+    agency's pending request, or a request of its own refused before, does not count). Both
+    timelines record it: each asked case's says what it came `after`, `from_case` (the asking
+    agency's case holding the hit or the matching person) that access was asked to the cases
+    `holding` it. `nothing_left` is raised when no case is left to ask for."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why your agency needs access."})
+    pending = AccessRequest.objects.filter(
+        requesting_agency_id=by.agency_id, status=AccessRequestStatus.PENDING
+    )
+    targets = list(
+        cases.exclude(pk__in=access.visible_cases(by).values("pk"))
+        .exclude(pk__in=pending.values("case_id"))
+        .select_related("agency")
+        .distinct()
+        .order_by("pk")
+    )
+    if not targets:
+        raise nothing_left
     requests = AccessRequest.objects.bulk_create(
         [
             AccessRequest(
-                hit_id=hit.pk,  # the hit's sighting
+                hit_id=hit.pk if hit is not None else None,  # the hit's sighting
                 case=target,
                 requested_by=by,
                 requesting_agency_id=by.agency_id,
@@ -370,19 +377,17 @@ def access_request_create(
             for target in targets
         ]
     )
-    value = hit.value
     for target in targets:
         case_event_record(
             case=target,
-            text=f"{by.agency.name} ({by.display_name}) asked for access to this case after a "
-            f"cross-reference hit on {value.get_kind_display().lower()} {value.normalized}. "
-            f"Reason: {reason}",
+            text=f"{by.agency.name} ({by.display_name}) asked for access to this case after "
+            f"{after}. Reason: {reason}",
             by=by,
         )
     case_event_record(
-        case=hit.case,
-        text=f"Access asked to {len(targets)} case(s) of {agency.name} holding "
-        f"{value.normalized}. Reason: {reason}",
+        case=from_case,
+        text=f"Access asked to {len(targets)} case(s) of {targets[0].agency.name} holding "
+        f"{holding}. Reason: {reason}",
         by=by,
     )
     return requests
@@ -434,13 +439,11 @@ def access_request_decide(
             f"{request.hit.value.normalized}.{suffix}",
             by=by,
         )
-    Notification.objects.get_or_create(
+    notification_send(
         user=request.requested_by,
         key=f"access-request-{request.pk}-decided",
-        defaults={
-            "message": f"{case.agency.name} {outcome} your access request."
-            + (f" The case {case.reference} is now shared with your agency." if grant else ""),
-            "url": reverse("indicators:requests"),
-        },
+        message=f"{case.agency.name} {outcome} your access request."
+        + (f" The case {case.reference} is now shared with your agency." if grant else ""),
+        url=reverse("indicators:requests"),
     )
     return request

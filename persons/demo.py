@@ -11,7 +11,7 @@ from __future__ import annotations
 from agencies.demo import agency_for, user_for
 from cases.models import Case, Suspect
 from cases.services import suspect_create
-from persons import services
+from persons import rebuild
 from persons.models import PersonMatch
 from victims.models import Victim
 
@@ -81,7 +81,7 @@ def seed(out) -> None:
             status=status,
         )
         created += 1
-    result = services.rebuild()
+    result = rebuild.rebuild()
     flagged = PersonMatch.objects.filter(non_punishment=True).count()
     out.write(
         f"{created} suspects created; {result.indexed} persons (re)indexed; "

@@ -7,13 +7,16 @@ through agencies/access.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from agencies.models import Agency
 from cases.models import Case, Suspect
+from persons import matching
 from victims.models import Victim, VictimKind
 
 TRAFFICKED_KINDS = (VictimKind.TRAFFICKED_WORKER, VictimKind.BOTH)
@@ -68,6 +71,74 @@ class Person(models.Model):
         return self.suspect_id if self.kind == PersonKind.SUSPECT else self.victim_id
 
 
+def common_name_threshold() -> int:
+    """A name key held by more indexed persons than this is common (`PersonKeyQuerySet`)."""
+    return settings.FORTRESS_PERSON_COMMON_NAME_THRESHOLD
+
+
+def is_name_key(key: str) -> bool:
+    """A name key (a pair of name tokens, or a one-token name), not a document key."""
+    return not key.startswith(matching.DOC_KEY)
+
+
+# --- common names ----------------------------------------------------------------------------
+# A name key that more than `common_name_threshold()` indexed persons hold identifies nobody:
+# "Nguyen Van An" with no birth date is thousands of people. Two persons who share only common
+# name keys are a match only when their birth years agree (both known and equal); a document
+# key is never common. This is the person-side twin of the common values of cross-referencing,
+# and what keeps a probe of a common name from reading, scoring and queueing thousands of
+# people. Whether a key is common is counted from the index, so a key crossing the threshold
+# sends its persons back to matching (persons.index), and incremental matching and the rebuild
+# agree.
+
+
+class PersonKeyQuerySet(models.QuerySet["PersonKey"]):
+    def counts(self, keys: Iterable[str], cap: int) -> dict[str, int]:
+        """How many indexed persons hold each of these keys, counted up to `cap` (on
+        PostgreSQL one index range of at most `cap` entries per key, however large the
+        block)."""
+        keys = sorted(set(keys))
+        if not keys:
+            return {}
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(
+                    "SELECT k, (SELECT count(*) FROM (SELECT 1 FROM persons_personkey "
+                    "WHERE key = k LIMIT %s) s) FROM unnest(%s::varchar[]) k",
+                    [cap, keys],
+                )
+                return dict(cur.fetchall())
+        counts = dict.fromkeys(keys, 0)
+        for start in range(0, len(keys), 500):
+            for key, n in (
+                self.filter(key__in=keys[start : start + 500])
+                .order_by()
+                .values_list("key")
+                .annotate(n=Count("id"))
+                .values_list("key", "n")
+            ):
+                counts[key] = min(n, cap)
+        return counts
+
+    def common(self, keys: Iterable[str]) -> set[str]:
+        """The common name keys among these."""
+        limit = common_name_threshold()
+        counts = self.counts((k for k in keys if is_name_key(k)), limit + 1)
+        return {k for k, n in counts.items() if n > limit}
+
+    def all_common(self) -> frozenset[str]:
+        """Every common name key of the index (the rebuild's view, read once)."""
+        rows = (
+            self.exclude(key__startswith=matching.DOC_KEY)
+            .order_by()
+            .values("key")
+            .annotate(n=Count("id"))
+            .filter(n__gt=common_name_threshold())
+            .values_list("key", flat=True)
+        )
+        return frozenset(rows)
+
+
 class PersonKey(models.Model):
     """A blocking key of a person: matching one person reads the persons sharing a key."""
 
@@ -76,6 +147,8 @@ class PersonKey(models.Model):
     # The person's birth year, copied: persons born in different years cannot reach the
     # threshold, so a probe reads only (key, same year or unknown) from the index.
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = PersonKeyQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "key"], name="one_key_per_person")]

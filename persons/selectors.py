@@ -17,7 +17,6 @@ from django.urls import reverse
 from agencies import access
 from agencies.models import Agency, User
 from cases.models import Case
-from persons import services
 from persons.models import MatchStatus, Person, PersonKey, PersonKind, PersonMatch
 from victims.models import AccessAction
 from victims.services import log_access
@@ -69,7 +68,7 @@ def matches_of_case(user: User, case: Case) -> QuerySet[PersonMatch]:
 
 def suspects_needing_a_birth_date(user: User, case: Case) -> list:
     """Suspects of this case (as the viewer sees them) that no name-only match can find: no
-    birth year, no identity document, and every name key common (persons.services.common_keys),
+    birth year, no identity document, and every name key common (PersonKey.objects.common),
     so they match nobody until a date of birth or a document is recorded."""
     persons = list(
         Person.objects.filter(
@@ -86,7 +85,7 @@ def suspects_needing_a_birth_date(user: User, case: Case) -> list:
         "person_id", "key"
     ):
         keys[pid].add(key)
-    common = services.common_keys(k for ks in keys.values() for k in ks)
+    common = PersonKey.objects.common(k for ks in keys.values() for k in ks)
     # a document key is never common
     return [p.suspect for p in persons if keys[p.pk] and keys[p.pk] <= common]
 

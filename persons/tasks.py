@@ -1,5 +1,6 @@
-"""Thin Celery wrappers around persons/services.py. Every task receives ids, is idempotent
-and is retried with backoff on database errors."""
+"""Thin Celery wrappers around the person index and matching (persons/xref.py,
+persons/rebuild.py). Every task receives ids, is idempotent and follows the one retry policy
+(config.celery.RETRY_POLICY)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,23 @@ from dataclasses import asdict
 
 from celery import shared_task
 
-from indicators.tasks import _RETRY, PUBLISH_ERRORS  # noqa: F401 (persons.queue)
-from persons import services
+from config.celery import RETRY_POLICY
+from persons import rebuild, xref
 
 
-@shared_task(**_RETRY)
+@shared_task(**RETRY_POLICY)
 def refresh_person(kind: str, source_id: int) -> dict:
     """Index one new or changed suspect or victim and match it."""
-    return asdict(services.person_refresh(kind=kind, source_id=source_id))
+    return asdict(xref.person_refresh(kind=kind, source_id=source_id))
 
 
-@shared_task(**_RETRY)
+@shared_task(**RETRY_POLICY)
 def sweep_persons() -> dict:
     """The beat job: persons never indexed, changed since indexing, or never matched."""
-    return asdict(services.sweep())
+    return asdict(xref.sweep())
 
 
-@shared_task(**_RETRY)
+@shared_task(**RETRY_POLICY)
 def rebuild_persons() -> dict:
     """Re-index every person and recompute every match."""
-    return asdict(services.rebuild())
+    return asdict(rebuild.rebuild())

@@ -16,7 +16,8 @@ from agencies.services import PolicyError
 from cases.forms import apply_errors
 from persons import selectors, services
 from persons.forms import AccessRequestForm, DecisionForm, MatchFilterForm
-from persons.models import MatchStatus
+from persons.index import threshold
+from persons.models import MatchStatus, common_name_threshold
 
 
 def _reviewer(request: HttpRequest) -> None:
@@ -42,8 +43,8 @@ def match_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "common_above": services.common_name_threshold(),
-            "threshold": services.threshold(),
+            "common_above": common_name_threshold(),
+            "threshold": threshold(),
         },
     )
 

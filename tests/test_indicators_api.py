@@ -163,3 +163,35 @@ def test_indicator_list_query_count(api, world, alice, django_assert_max_num_que
         assert api(alice).get("/api/v1/indicators/").status_code == 200
     with django_assert_max_num_queries(6):
         assert api(alice).get("/api/v1/hits/").status_code == 200
+
+
+def test_an_agency_once_refused_asks_again_while_another_agency_waits(
+    api, world, partner_users, own_users, outsider_users, own
+):
+    """A refusal of this agency and a pending request of another agency on the same case do
+    not add up to "this agency has a pending request" (they are two rows)."""
+    other = outsider_users["investigator"]
+    elsewhere = case_create(by=other, title="Outsider holds the domain too")
+    services.indicators_add_batch(
+        case=elsewhere, by=other, rows=[{"kind": "domain", "value": DOMAIN}]
+    )
+    xref.sweep()
+    services.access_request_create(
+        hit=Hit.objects.get(case=elsewhere), by=other, agency=own, reason="Ours too"
+    )
+    asker = api(partner_users["investigator"])
+    their_hit = Hit.objects.get(case=world["theirs"])
+    payload = {"hit": their_hit.pk, "agency": own.pk, "reason": "Same smishing domain"}
+    (first,) = asker.post("/api/v1/access-requests/", payload).json()
+    refused = api(own_users["supervisor"]).post(f"/api/v1/access-requests/{first['id']}/refuse/")
+    assert refused.json()["status"] == "refused"
+    again = asker.post("/api/v1/access-requests/", {**payload, "reason": "New evidence"})
+    assert again.status_code == 201, again.json()
+    assert (
+        AccessRequest.objects.filter(
+            requesting_agency=partner_users["investigator"].agency, status="pending"
+        ).count()
+        == 1
+    )
+    # And while that one waits, a third ask is refused.
+    assert asker.post("/api/v1/access-requests/", payload).status_code == 400

@@ -280,3 +280,35 @@ def test_access_requests_page_makes_as_many_queries_for_2n_requests(
     html = client.get(url).content.decode()
     assert html.count("same address") == 8  # asked of us
     assert html.count("<td>own.investigator</td>") == 8  # what we asked
+
+
+def test_an_agency_once_refused_asks_again_in_the_browser_while_another_waits(
+    client, world, partner_users, own_users, outsider_users
+):
+    other = outsider_users["investigator"]
+    elsewhere = case_create(by=other, title="Outsider holds the wallet too")
+    services.indicators_add_batch(
+        case=elsewhere,
+        by=other,
+        rows=[{"kind": "crypto_wallet", "chain": "tron", "value": WALLET}],
+    )
+    xref.sweep()
+    ours = world["ours"]
+    services.access_request_create(
+        hit=Hit.objects.get(case=elsewhere), by=other, agency=ours.agency, reason="Ours too"
+    )
+    asker = partner_users["investigator"]
+    client.force_login(asker)
+    url = reverse("indicators:request_access", args=[world["their_hit"].pk])
+    assert client.post(url, {"agency": ours.agency.pk, "reason": "Same wallet"}).status_code == 302
+    first = AccessRequest.objects.get(requesting_agency=asker.agency)
+    client.force_login(own_users["supervisor"])
+    client.post(reverse("indicators:decide", args=[first.pk]), {"decision": "refuse"})
+    first.refresh_from_db()
+    assert first.status == "refused"
+    client.force_login(asker)
+    response = client.post(url, {"agency": ours.agency.pk, "reason": "New evidence"})
+    assert response.status_code == 302
+    assert AccessRequest.objects.filter(
+        requesting_agency=asker.agency, status="pending", reason="New evidence"
+    ).exists()

@@ -17,7 +17,7 @@ from cases.services import (
     suspect_update,
 )
 from indicators.models import AccessRequest
-from persons import services
+from persons import index, rebuild, services, xref
 from persons.models import MatchStatus, Person, PersonKey, PersonMatch
 from persons.tasks import refresh_person
 from victims.models import DatePrecision, VictimKind
@@ -44,7 +44,7 @@ def saved(django_capture_on_commit_callbacks, settings):
     def run(fn, **kwargs):
         with django_capture_on_commit_callbacks(execute=settings.CELERY_TASK_ALWAYS_EAGER):
             result = fn(**kwargs)
-        services.sweep()
+        xref.sweep()
         return result
 
     return run
@@ -126,15 +126,15 @@ def test_blocking_reads_only_persons_sharing_a_key(saved, own_case, partner_case
     same = suspect(saved, partner_case, "Nguyen An")
     person = Person.objects.get(suspect=target)
     keys = {person.pk: list(person.keys.values_list("key", flat=True))}
-    candidates = services._candidates(keys, {person.pk: None})[person.pk]
+    candidates = xref._candidates(keys, {person.pk: None})[person.pk]
     assert candidates == {Person.objects.get(suspect=same).pk}
     # Matching one person costs the same number of queries whatever the number indexed.
     with CaptureQueriesContext(connection) as few:
-        services.match_persons([person.pk])
+        xref.match_persons([person.pk])
     for i in range(40):
         suspect(saved, partner_case, f"Another Name{i} Q{chr(97 + i % 26)}x")
     with CaptureQueriesContext(connection) as many:
-        services.match_persons([person.pk])
+        xref.match_persons([person.pk])
     assert len(many) == len(few)
 
 
@@ -148,15 +148,15 @@ def test_the_sweep_picks_up_persons_whose_task_was_lost(own_case, partner_case, 
         birth_year=1980,
     )
     assert not Person.objects.exists()
-    result = services.sweep()
+    result = xref.sweep()
     assert result.indexed == 2
     assert PersonMatch.objects.count() == 1
     # A change saved while the broker is down is re-indexed by the next sweep.
     Suspect.objects.filter(pk=b.pk).update(full_name="Pyotr Petrov")
     Suspect.objects.get(pk=b.pk).save()  # bumps updated_at like any save
-    services.sweep()
+    xref.sweep()
     assert not PersonMatch.objects.exists()
-    assert services.sweep().indexed == 0
+    assert xref.sweep().indexed == 0
     assert Person.objects.get(suspect=a).matched_at is not None
 
 
@@ -183,12 +183,12 @@ def test_rebuild_gives_the_same_matches_as_incremental_processing(
     services.person_match_decide(match=first, by=alice, status=MatchStatus.DISMISSED, reason="no")
     incremental = pairs()
     assert len(incremental) >= 5
-    services.rebuild()
+    rebuild.rebuild()
     assert pairs() == incremental
     # From nothing: the same pairs and scores (decisions live on the kept rows only).
     PersonMatch.objects.all().delete()
     Person.objects.all().delete()
-    services.rebuild()
+    rebuild.rebuild()
     assert {k: v[:3] for k, v in pairs().items()} == {k: v[:3] for k, v in incremental.items()}
 
 
@@ -222,21 +222,21 @@ def test_the_block_rebuild_finds_exactly_what_matching_one_by_one_finds(
     assert len(one_by_one) > (50 if common_above == 1000 else 10)
     assert any("same identity document" in v[1] for v in one_by_one.values())
     if common_above == 4:
-        assert services.all_common_keys()
+        assert PersonKey.objects.all_common()
         yearless = [v for v in one_by_one.values() if "birth year" not in v[1]]
         assert yearless and len(yearless) < len(one_by_one)
     PersonMatch.objects.all().delete()
-    result = services.match_all()
+    result = rebuild.match_all()
     assert pairs() == one_by_one
     assert result.created == len(one_by_one) and result.removed == 0
-    again = services.match_all()
+    again = rebuild.match_all()
     assert (again.created, again.removed) == (0, 0)
     assert pairs() == one_by_one
     # A possible match no longer found is removed by the rebuild, a missing one is added.
     some = PersonMatch.objects.order_by("pk").first()
     PersonMatch.objects.filter(pk=some.pk).update(score=1, explanation="stale")
     PersonMatch.objects.order_by("pk").last().delete()
-    services.rebuild()
+    rebuild.rebuild()
     assert pairs() == one_by_one
 
 
@@ -515,11 +515,11 @@ def test_candidates_born_in_other_years_are_not_read(saved, own_case, partner_ca
     same = suspect(saved, partner_case, "Nguyen V. An", birth_year=1990)
     person = Person.objects.get(suspect=target)
     keys = {person.pk: list(person.keys.values_list("key", flat=True))}
-    found = services._candidates(keys, {person.pk: 1990})[person.pk]
+    found = xref._candidates(keys, {person.pk: 1990})[person.pk]
     assert found == set(
         Person.objects.filter(suspect__in=[unknown, same]).values_list("pk", flat=True)
     )
-    assert services.year_pruning()
+    assert index.year_pruning()
 
 
 # --- common names -----------------------------------------------------------------------------
@@ -538,7 +538,9 @@ def test_a_common_name_matches_only_with_the_same_birth_year_or_a_document(
     assert PersonMatch.objects.filter(a__suspect=a, b__suspect=b).exists()  # 2 hold the name
     c = suspect(saved, partner_case, "Nguyen Van An", birth_year=1990)
     d = suspect(saved, partner_case, "Nguyen Van An", birth_year=1975)
-    assert services.common_keys(Person.objects.get(suspect=a).keys.values_list("key", flat=True))
+    assert PersonKey.objects.common(
+        Person.objects.get(suspect=a).keys.values_list("key", flat=True)
+    )
 
     def matched(x, y) -> bool:
         return PersonMatch.objects.filter(
@@ -563,7 +565,7 @@ def test_a_common_name_matches_only_with_the_same_birth_year_or_a_document(
     h = suspect(saved, partner_case, "Xuong Nguyen Van An")
     assert matched(g, h)
     incremental = pairs()
-    services.rebuild()
+    rebuild.rebuild()
     assert pairs() == incremental
     # Back under the threshold: the persons of the name are matched again, a and b included.
     for other in (c, d, e, f, g, h):
@@ -575,13 +577,13 @@ def test_a_common_name_matches_only_with_the_same_birth_year_or_a_document(
             expected_version=other.version,
             full_name=f"Someone Else {other.pk}",
         )
-    assert not services.common_keys(
+    assert not PersonKey.objects.common(
         Person.objects.get(suspect=a).keys.values_list("key", flat=True)
     )
     assert matched(a, b)
     incremental = pairs()
     PersonMatch.objects.all().delete()
-    services.rebuild()
+    rebuild.rebuild()
     assert pairs() == incremental
 
 
@@ -595,13 +597,13 @@ def test_a_probe_reads_no_person_of_a_common_name_without_its_birth_year(
     suspect(saved, partner_case, "Nguyen Van An", birth_year=1960)
     person = Person.objects.get(suspect=target)
     keys = {person.pk: list(person.keys.values_list("key", flat=True))}
-    assert services._candidates(keys, {person.pk: 1990})[person.pk] == {
+    assert xref._candidates(keys, {person.pk: 1990})[person.pk] == {
         Person.objects.get(suspect=same).pk
     }
     # Without a birth year, a common name reads nobody.
     other = Person.objects.get(suspect=yearless)
     keys = {other.pk: list(other.keys.values_list("key", flat=True))}
-    assert services._candidates(keys, {other.pk: None})[other.pk] == set()
+    assert xref._candidates(keys, {other.pk: None})[other.pk] == set()
 
 
 def test_the_case_page_names_suspects_a_common_name_leaves_unmatched(

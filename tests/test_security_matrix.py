@@ -36,7 +36,7 @@ from operations.services import (
     operation_invite,
     operation_link_case,
 )
-from persons import services as persons
+from persons import rebuild as persons_rebuild
 from persons.models import PersonMatch
 from victims.models import Repatriation, Victim
 from victims.services import repatriation_handover, repatriation_start, victim_create
@@ -86,7 +86,7 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         birth_day=2,
     )
     xref.sweep()
-    persons.rebuild()
+    persons_rebuild.rebuild()
     own_hit = Hit.objects.get(case=case)
     partner_hit = Hit.objects.get(case=partner_case)
     request = access_request_create(

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies.services import notification_send
 from victims import services
 from victims.factories import make_repatriation, make_victim
 from victims.models import Repatriation, Stage, Victim
@@ -290,8 +291,8 @@ def test_dashboard_lists_overdue_first_with_counts(
 
 def test_notifications_page(client, own_users):
     liaison = own_users["liaison"]
-    services.notify(user=liaison, key="k1", message="Hello liaison", url="/")
-    assert services.notify(user=liaison, key="k1", message="again", url="/") is None
+    notification_send(user=liaison, key="k1", message="Hello liaison", url="/")
+    assert notification_send(user=liaison, key="k1", message="again", url="/") is None
     client.force_login(liaison)
     assert "Hello liaison" in client.get(reverse("victims:notifications")).content.decode()
     client.post(reverse("victims:notifications"))

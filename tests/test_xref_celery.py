@@ -2,6 +2,9 @@
 indicator and the full rebuild; with the broker down the save still stands and the sweep
 produces the hit later. The task publish and the worker are never mocked."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from agencies import access
 from cases.services import case_create
 from config.celery import app
@@ -15,6 +18,20 @@ def _reset_producers() -> None:
     """Forget the broker connections, so a changed broker URL takes effect."""
     app._pool = None
     app.amqp._producer_pool = None
+
+
+@contextmanager
+def _broker_down() -> Iterator[None]:
+    """A real broker that cannot be reached: a closed port, tasks not eager."""
+    conf = app.conf
+    saved = conf.broker_url, conf.task_always_eager
+    conf.broker_url, conf.task_always_eager = "redis://127.0.0.1:1/0", False
+    _reset_producers()
+    try:
+        yield
+    finally:
+        conf.broker_url, conf.task_always_eager = saved
+        _reset_producers()
 
 
 def _hits() -> set[tuple[int, str]]:
@@ -52,19 +69,11 @@ def test_with_the_broker_down_the_save_stands_and_the_sweep_makes_the_hit(
     ours = case_create(by=alice, title="Phishing domain")
     theirs = case_create(by=partner, title="Same phishing domain")
     services.indicator_add(case=ours, by=alice, kind="domain", value="thai-post-parcel.com")
-    conf = app.conf
-    saved = conf.broker_url, conf.task_always_eager
-    conf.broker_url, conf.task_always_eager = "redis://127.0.0.1:1/0", False
-    _reset_producers()
-    try:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            indicator = services.indicator_add(
-                case=theirs, by=partner, kind="url", value="https://thai-post-parcel.com/track"
-            )
-        assert len(callbacks) == 1  # the publish was attempted, and failed
-    finally:
-        conf.broker_url, conf.task_always_eager = saved
-        _reset_producers()
+    with _broker_down(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        indicator = services.indicator_add(
+            case=theirs, by=partner, kind="url", value="https://thai-post-parcel.com/track"
+        )
+    assert len(callbacks) == 1  # the publish was attempted, and failed
     assert Indicator.objects.filter(pk=indicator.pk).exists()
     assert Indicator.objects.unprocessed().count() == 3
     # The partner's sighting reads at once as held by our agency; our hit waits for the
@@ -73,3 +82,36 @@ def test_with_the_broker_down_the_save_stands_and_the_sweep_makes_the_hit(
     tasks.sweep_unprocessed.apply()
     assert _hits() == {(ours.pk, "thai-post-parcel.com"), (theirs.pk, "thai-post-parcel.com")}
     assert not Indicator.objects.unprocessed().exists()
+
+
+def test_a_removal_while_the_broker_is_down_is_swept_and_the_other_hit_goes(
+    own_users, partner_users, django_capture_on_commit_callbacks
+):
+    alice, partner = own_users["investigator"], partner_users["investigator"]
+    ours = case_create(by=alice, title="Phishing domain")
+    theirs = case_create(by=partner, title="Same phishing domain")
+    mine = services.indicator_add(case=ours, by=alice, kind="domain", value="thai-post-parcel.com")
+    services.indicator_add(case=theirs, by=partner, kind="domain", value="thai-post-parcel.com")
+    tasks.sweep_unprocessed.apply()
+    assert _hits() == {(ours.pk, "thai-post-parcel.com"), (theirs.pk, "thai-post-parcel.com")}
+    with _broker_down(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.indicator_delete(indicator=mine, by=alice)
+    assert len(callbacks) == 1  # the publish was attempted, and failed
+    # The removal is in the durable queue: the partner's sighting, whose value is recomputed.
+    assert Indicator.objects.unprocessed().get().case == theirs
+    tasks.sweep_unprocessed.apply()
+    assert _hits() == set()  # no phantom hit against a case that no longer holds the value
+    assert not Indicator.objects.unprocessed().exists()
+
+
+def test_removing_the_last_sighting_leaves_no_phantom_holder(own_users, partner_users):
+    alice, partner = own_users["investigator"], partner_users["investigator"]
+    ours = case_create(by=alice, title="IP of a phishing server")
+    theirs = case_create(by=partner, title="Same server later")
+    mine = services.indicator_add(case=ours, by=alice, kind="ip", value="198.51.100.23")
+    tasks.sweep_unprocessed.apply()
+    services.indicator_delete(indicator=mine, by=alice)  # no after-commit task runs here
+    assert not Indicator.objects.unprocessed().exists()
+    # The next agency to sight the value reads no hit against the agency that removed it.
+    services.indicator_add(case=theirs, by=partner, kind="ip", value="198.51.100.23")
+    assert _hits() == set()

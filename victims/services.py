@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
-from agencies.models import Agency, AgencyKind, Notification, Role, User
-from agencies.services import PolicyError
+from agencies.models import Agency, AgencyKind, Role, User
+from agencies.services import PolicyError, notification_send
 from cases.models import Case
 from persons.queue import queue_person
 from victims import stages
@@ -69,18 +69,9 @@ def log_access(
 # --- notifications -------------------------------------------------------------------------
 
 
-def notify(*, user: User, key: str, message: str, url: str = "") -> Notification | None:
-    """An in-app notification, once per (user, key): None when it was already sent."""
-    try:
-        with transaction.atomic():
-            return Notification.objects.create(user=user, key=key, message=message, url=url)
-    except IntegrityError:
-        return None
-
-
 def _notify_agency_liaisons(*, agency: Agency, key: str, message: str, url: str) -> None:
     for user in User.objects.filter(agency=agency, role=Role.LIAISON, is_active=True):
-        notify(user=user, key=key, message=message, url=url)
+        notification_send(user=user, key=key, message=message, url=url)
 
 
 # --- victims -------------------------------------------------------------------------------
@@ -517,7 +508,7 @@ def _decide(
     if previous_officer is not None and previous_officer.pk != by.pk:
         verb = "accepted" if accept else "declined"
         transaction.on_commit(
-            lambda: notify(
+            lambda: notification_send(
                 user=previous_officer,
                 key=f"handover-{verb}:{repatriation.pk}:{now.isoformat()}",
                 message=f"{repatriation.handed_over_to} {verb} the hand-over of "
@@ -600,7 +591,7 @@ def _send_overdue_alert(repatriation: Repatriation) -> None:
     link = f"{settings.FORTRESS_SITE_URL}{url}"  # read outside the site: absolute
     key = f"overdue:{repatriation.pk}:{repatriation.stage}:{repatriation.due_on:%Y-%m-%d}"
     for officer in _responsible_officers(repatriation):
-        if notify(user=officer, key=key, message=message, url=url) is None:
+        if notification_send(user=officer, key=key, message=message, url=url) is None:
             continue
         if officer.email:
             transaction.on_commit(

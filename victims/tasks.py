@@ -1,12 +1,12 @@
 """Thin Celery wrappers around victims.services."""
 
 from celery import shared_task
-from django.db import OperationalError
 
+from config.celery import RETRY_POLICY
 from victims import services
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRY_POLICY)
 def flag_overdue_repatriations() -> int:
     """The beat job: notify the responsible liaison officers of overdue stages (idempotent)."""
     return services.flag_overdue_repatriations()

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from persons import services, tasks
+from persons import rebuild, tasks
 
 
 class Command(BaseCommand):
@@ -13,14 +13,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue", action="store_true", help="Queue the rebuild for a Celery worker."
         )
-        parser.add_argument("--chunk", type=int, default=services.CHUNK, help="Persons per batch.")
+        parser.add_argument("--chunk", type=int, default=rebuild.CHUNK, help="Persons per batch.")
 
-    def handle(self, *args, queue: bool = False, chunk: int = services.CHUNK, **options) -> None:
+    def handle(self, *args, queue: bool = False, chunk: int = rebuild.CHUNK, **options) -> None:
         if queue:
             tasks.rebuild_persons.delay()
             self.stdout.write("Person rebuild queued.")
             return
-        result = services.rebuild(chunk=chunk)
+        result = rebuild.rebuild(chunk=chunk)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.indexed} persons re-indexed, {result.matched} matched; "
