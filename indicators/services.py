@@ -35,6 +35,7 @@ from indicators.models import (
     TakedownStatus,
 )
 from indicators.normalize import Normalized, normalize
+from indicators.selectors import hit_counterparts
 
 log = logging.getLogger(__name__)
 
@@ -341,7 +342,7 @@ def access_request_create(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why your agency needs access."})
-    counterparts = access.hit_counterparts(by, [hit]).get(hit.pk, [])
+    counterparts = hit_counterparts(by, [hit]).get(hit.pk, [])
     if agency.pk not in {a.pk for a in counterparts}:
         raise ValidationError({"agency": "That agency holds no case with this value for you."})
     targets = (
