@@ -105,7 +105,7 @@ def visible_notes(user: AnyUser) -> QuerySet[CaseNote]:
 
 
 def get_file_object(queryset: QuerySet[F], user: AnyUser, pk: Any, write: bool) -> F:
-    obj = one_or_404(queryset.select_related("case"), queryset.model._meta.verbose_name, pk=pk)
+    obj = one_or_404(queryset.select_related("case"), str(queryset.model._meta.verbose_name), pk=pk)
     if write and not can_edit_case(user, obj.case):
         raise Http404("Not found.")
     return obj

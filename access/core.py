@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any, TypeAlias, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -81,5 +82,5 @@ def one_or_404(queryset: QuerySet[M], what: str, **lookup: Any) -> M:
     malformed id all give the same answer."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404(f"No such {what}.") from None

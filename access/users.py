@@ -57,9 +57,10 @@ def liaison_officers(agency_id: int) -> QuerySet[User]:
 
 def manageable_users(user: AnyUser) -> QuerySet[User]:
     """The accounts an agency admin manages: those of their own agency."""
-    if not can(user, Action.MANAGE_USERS):
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.MANAGE_USERS):
         return User.objects.none()
-    return User.objects.filter(agency_id=agency_id_of(user))
+    return User.objects.filter(agency_id=agency_id)
 
 
 def get_managed_user_for(user: AnyUser, pk: Any) -> User:

@@ -2,7 +2,11 @@
 access` is rewritten to `import access`, and then goes."""
 
 import sys
+from typing import TYPE_CHECKING
 
 import access
 
-sys.modules[__name__] = access
+if TYPE_CHECKING:
+    from access import *  # noqa: F403
+else:
+    sys.modules[__name__] = access
