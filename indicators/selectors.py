@@ -1,4 +1,4 @@
-"""Reads for the indicator pages, always scoped by agencies/access.py."""
+"""Reads for the indicator pages, always scoped by access/."""
 
 from __future__ import annotations
 

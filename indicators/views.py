@@ -1,4 +1,4 @@
-"""Indicator, hit and access-request pages. Thin: every read goes through agencies/access.py,
+"""Indicator, hit and access-request pages. Thin: every read goes through access/,
 every write through indicators/services.py."""
 
 from __future__ import annotations

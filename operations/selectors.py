@@ -1,5 +1,5 @@
 """Reads for the operation pages and API: the list behind each figure (only what the viewer may
-see, through agencies/access.py) and the supervisor's approvals queue."""
+see, through access/) and the supervisor's approvals queue."""
 
 from __future__ import annotations
 
