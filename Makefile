@@ -30,6 +30,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install  # the scale benchmark on PostgreSQL (DATABASE_URL=postgres://...), see docs/PERFORMANCE.md
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/xref_bench.py --indicators 1000000 $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""The case file over the API: the same access policy (agencies/access.py) and the same
+"""The case file over the API: the same access policy (access/) and the same
 services (cases/services.py) as the pages. Anything the user may not see answers 404."""
 
 from __future__ import annotations

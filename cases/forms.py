@@ -62,8 +62,8 @@ class CaseForm(FortressModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_investigator"].queryset = access.agency_users_who_can(
-            user.agency_id, access.Action.EDIT_CASES
+        self.fields["lead_investigator"].queryset = access.case_lead_candidates(
+            user.agency_id
         ).order_by("username")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version

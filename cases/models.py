@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,9 +13,6 @@ from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
 from cases.money import validate_currency
-
-if TYPE_CHECKING:
-    from agencies.models import User
 
 
 class FraudType(models.TextChoices):
@@ -136,10 +132,8 @@ class CaseSequence(models.Model):
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user: User) -> CaseQuerySet:
-        from agencies import access
-
-        return self.filter(access.case_visibility_q(user))
+    """Reads scoped to a user are the access policy's (`access.visible_...`), never a
+    queryset method: models do not import the policy."""
 
 
 class Case(models.Model):

@@ -1,7 +1,7 @@
 """The sections of the case page. Each part of the system (suspects, indicators and hits,
 victims, ...) registers the section it shows on a case, with a provider that returns the
 section's context for this user and case, or None when the user may not see that section.
-Providers must read through agencies/access.py like every other read."""
+Providers must read through access/ like every other read."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

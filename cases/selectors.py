@@ -1,4 +1,4 @@
-"""The reads of the case pages, always starting from agencies/access.py."""
+"""The reads of the case pages, always starting from access/."""
 
 from __future__ import annotations
 

@@ -103,9 +103,7 @@ def _field_value(obj: models.Model, name: str) -> Any:
 
 
 def _check_lead(case: Case, lead: User | None) -> None:
-    if lead is not None and not (
-        lead.agency_id == case.agency_id and access.can(lead, access.Action.EDIT_CASES)
-    ):
+    if lead is not None and not access.can_lead_case(lead, case.agency_id):
         raise ValidationError(
             {
                 "lead_investigator": "The lead investigator must be an investigator or supervisor "

@@ -1,4 +1,4 @@
-"""Case pages. Every read starts from agencies/access.py; every write calls cases/services.py.
+"""Case pages. Every read starts from access/; every write calls cases/services.py.
 htmx requests for the suspects, assets and notes forms get the section back as a partial."""
 
 from __future__ import annotations

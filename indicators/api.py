@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from agencies import access
 from cases.api import ServiceErrorsMixin, case_id_filter
-from indicators import services
+from indicators import selectors, services
 from indicators.models import AccessRequest, Hit, HitStatus, Indicator
 from indicators.serializers import (
     AccessRequestSerializer,
@@ -106,7 +106,7 @@ class HitViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
         hits = list(page if page is not None else queryset)
         context = {
             **self.get_serializer_context(),
-            "counterparts": access.hit_counterparts(request.user, hits),
+            "counterparts": selectors.hit_counterparts(request.user, hits),
         }
         data = HitSerializer(hits, many=True, context=context).data
         return self.get_paginated_response(data) if page is not None else Response(data)

@@ -23,6 +23,6 @@ def indicators_section(user: User, case: Case) -> dict | None:
 
 @register_section("hits", "Cross-reference hits", "indicators/_section_hits.html", order=35)
 def hits_section(user: User, case: Case) -> dict | None:
-    if not (access.is_own_case(user, case) and access.can(user, access.Action.MANAGE_INDICATORS)):
+    if not access.can_review_hits(user, case):
         return None
     return {"rows": selectors.hit_rows(user, selectors.hits_of_case(user, case))}

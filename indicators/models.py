@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -22,9 +20,6 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from cases.models import Case
-
-if TYPE_CHECKING:
-    from agencies.models import User
 
 
 class Kind(models.TextChoices):
@@ -135,11 +130,6 @@ class IndicatorValue(models.Model):
 
 
 class IndicatorQuerySet(models.QuerySet["Indicator"]):
-    def visible_to(self, user: User) -> IndicatorQuerySet:
-        from agencies import access
-
-        return access.visible_indicators(user)
-
     def unprocessed(self) -> IndicatorQuerySet:
         """Saved and not yet cross-referenced: still in the queue."""
         return self.filter(pending__isnull=False)
@@ -237,10 +227,8 @@ class HitStatus(models.TextChoices):
 
 
 class HitQuerySet(models.QuerySet["Hit"]):
-    def visible_to(self, user: User) -> HitQuerySet:
-        from agencies import access
-
-        return access.visible_hits(user)
+    """Reads scoped to a user are the access policy's (`access.visible_...`), never a
+    queryset method: models do not import the policy."""
 
 
 # Altering a column the `indicators_hit` view reads. The view reads indicators_indicator (id,

@@ -21,6 +21,7 @@ from indicators.models import (
     Platform,
     TakedownStatus,
 )
+from indicators.selectors import hit_counterparts
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -121,7 +122,7 @@ class HitSerializer(serializers.ModelSerializer):
     def get_other_agencies(self, hit: Hit) -> list[dict]:
         counterparts = self.context.get("counterparts")
         if counterparts is None:
-            counterparts = access.hit_counterparts(self.context["request"].user, [hit])
+            counterparts = hit_counterparts(self.context["request"].user, [hit])
         return AgencyContactSerializer(counterparts.get(hit.pk, []), many=True).data
 
 

@@ -37,6 +37,7 @@ from indicators.models import (
 )
 from indicators.normalize import Normalized, normalize
 from indicators.queue import queue_removal, queue_xref
+from indicators.selectors import hit_counterparts
 
 LINE_FIELDS = frozenset(
     {
@@ -314,7 +315,7 @@ def access_request_create(
     holding the value. Its supervisors decide; both timelines record the request."""
     if not access.can_request_access(by, hit):
         raise PolicyError("Only the agency holding the hit asks for access.")
-    counterparts = access.hit_counterparts(by, [hit]).get(hit.pk, [])
+    counterparts = hit_counterparts(by, [hit]).get(hit.pk, [])
     if agency.pk not in {a.pk for a in counterparts}:
         raise ValidationError({"agency": "That agency holds no case with this value for you."})
     value = hit.value

@@ -1,4 +1,4 @@
-"""Indicator, hit and access-request pages. Thin: every read goes through agencies/access.py,
+"""Indicator, hit and access-request pages. Thin: every read goes through access/,
 every write through indicators/services.py."""
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def access_request_create(request: HttpRequest, pk: int) -> HttpResponse:
     hit = access.get_hit_for_user(request.user, pk)
     if not access.can_request_access(request.user, hit):
         raise Http404("No such hit.")
-    agencies = access.hit_counterparts(request.user, [hit]).get(hit.pk, [])
+    agencies = selectors.hit_counterparts(request.user, [hit]).get(hit.pk, [])
     form = AccessRequestForm(request.POST or None, agencies=agencies)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,7 +1,7 @@
 """An operation's figures, computed from its linked cases, never typed in.
 
 Definitions (each figure counts over EVERY case linked to the operation, whatever its sharing
-level; only members of the operation get them, see agencies/access.py):
+level; only members of the operation get them, see access/):
 
 - arrested: suspects whose status is arrested or any later stage (charged, convicted,
   extradition requested, extradited); charged: charged or later; extradited: extradited.

@@ -7,11 +7,11 @@ from typing import Any
 
 from django import forms
 
-from agencies import access
 from agencies.forms import FortressForm, FortressModelForm
 from agencies.models import Agency, User
 from cases.models import Case, JointOperation
 from cases.money import currency_choices
+from operations import selectors
 from operations.services import OPERATION_FIELDS
 
 
@@ -83,7 +83,7 @@ class LinkCaseForm(FortressForm):
     def __init__(self, *args: Any, user: User, operation: JointOperation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = (
-            access.linkable_cases(user, operation)
+            selectors.linkable_cases(user, operation)
             .exclude(operation_id=operation.pk)
             .order_by("reference")
         )

@@ -1,17 +1,17 @@
 """Reads for the operation pages and API: the list behind each figure (only what the viewer may
-see, through agencies/access.py) and the supervisor's approvals queue."""
+see, through access/) and the supervisor's approvals queue."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from agencies import access
 from agencies.models import User
-from cases.models import JointOperation
+from cases.models import Case, CaseQuerySet, JointOperation
 from indicators.models import TakedownStatus
 from operations import figures as f
 from victims.models import RepatriationStep
@@ -31,6 +31,16 @@ class FigureList:
     def hidden(self) -> int:
         """How many of the figure's items the viewer may not open (shown as a count only)."""
         return max(self.total - self.rows.count(), 0)
+
+
+def linkable_cases(user: User, operation: JointOperation) -> CaseQuerySet:
+    """The user's own agency's cases it may link to the operation (not linked elsewhere)."""
+    agency_id = access.agency_id_of(user)
+    if agency_id is None or not access.can_link_cases(user, operation):
+        return Case.objects.none()
+    return Case.objects.filter(agency_id=agency_id).filter(
+        Q(operation__isnull=True) | Q(operation_id=operation.pk)
+    )
 
 
 def _reached(stages: tuple[str, ...]) -> Exists:

@@ -1,5 +1,5 @@
 """Joint operation pages and the supervisor's approvals queue. Every read starts from
-agencies/access.py (404 for whoever is not a member); every write calls a service."""
+access/ (404 for whoever is not a member); every write calls a service."""
 
 from __future__ import annotations
 

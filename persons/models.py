@@ -3,7 +3,7 @@ matches between two persons with the analyst's decision.
 
 The index holds derived, folded forms only (tokens, keys, birth date, nationalities, document
 keys), never anything a user reads: every page shows the suspect or victim record itself,
-through agencies/access.py."""
+through access/."""
 
 from __future__ import annotations
 

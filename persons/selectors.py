@@ -1,4 +1,4 @@
-"""Reads for the person-match pages and API, always scoped by agencies/access.py.
+"""Reads for the person-match pages and API, always scoped by access/.
 
 A match is shown from the viewer's side: their own person (named only if its record is
 visible to them: an analyst sees "a victim", not the victim's name) and the other side: the

@@ -1,5 +1,5 @@
 """Person-match pages: the review queue, one match, its decision and an access request. Thin:
-every read goes through agencies/access.py (persons/selectors.py), every write through
+every read goes through access/ (persons/selectors.py), every write through
 persons/services.py."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Who reads a victim, in the browser and the API, and the access log of every allowed read.
 
-Expected answers are written out from the issue, independently of agencies/access.py: the
+Expected answers are written out from the issue, independently of access/: the
 owning agency's investigators, liaison officers and supervisors read the victim; so do the
 liaison officers and supervisors of an agency that ACCEPTED the hand-over; analysts and agency
 admins never (analysts get counts); anyone else gets 404, never 403.

@@ -12,7 +12,7 @@ from agencies import access
 from agencies.services import PolicyError
 from cases.models import CaseNote, SharingLevel
 from cases.services import case_create
-from indicators import services, xref
+from indicators import selectors, services, xref
 from indicators.models import (
     AccessRequestStatus,
     Hit,
@@ -58,7 +58,7 @@ def test_a_value_in_cases_of_two_agencies_gives_each_a_hit(cases, alice, partner
     assert hits() == {(cases["own"].pk, "+84912345678"), (cases["partner"].pk, "+84912345678")}
     assert Indicator.objects.unprocessed().count() == 0
     own_hit = access.visible_hits(alice).get()
-    assert access.hit_counterparts(alice, [own_hit]) == {own_hit.pk: [cases["partner"].agency]}
+    assert selectors.hit_counterparts(alice, [own_hit]) == {own_hit.pk: [cases["partner"].agency]}
 
 
 def test_no_hit_within_one_agency_or_for_a_value_held_once(cases, alice):

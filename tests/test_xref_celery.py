@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from agencies import access
 from cases.services import case_create
 from config.celery import app
-from indicators import services, tasks
+from indicators import selectors, services, tasks
 from indicators.models import Hit, Indicator
 from tests.celery_worker import wait_for
 from tests.services import forget_cross_references
@@ -53,7 +53,7 @@ def test_a_real_worker_produces_the_hit_and_the_rebuild_gives_the_same(
     assert _hits() == {(ours.pk, wallet), (theirs.pk, wallet)}
     wait_for(lambda: not Indicator.objects.unprocessed().exists())
     hit = access.visible_hits(partner).get()
-    assert access.hit_counterparts(partner, [hit])[hit.pk] == [ours.agency]
+    assert selectors.hit_counterparts(partner, [hit])[hit.pk] == [ours.agency]
 
     incremental = _hits()
     forget_cross_references()

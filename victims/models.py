@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from anyascii import anyascii
 from django.conf import settings
@@ -20,9 +19,6 @@ from agencies.models import Agency
 from cases.models import Case
 from cases.money import validate_currency
 from persons.matching import name_variants
-
-if TYPE_CHECKING:
-    from agencies.models import User
 
 
 class VictimKind(models.TextChoices):
@@ -124,10 +120,8 @@ def victim_search_name(full_name: str, other_names: Iterable[str]) -> str:
 
 
 class VictimQuerySet(models.QuerySet["Victim"]):
-    def visible_to(self, user: User) -> VictimQuerySet:
-        from agencies import access
-
-        return self.filter(access.victim_visibility_q(user))
+    """Reads scoped to a user are the access policy's (`access.visible_...`), never a
+    queryset method: models do not import the policy."""
 
 
 class Victim(models.Model):
@@ -251,11 +245,6 @@ class HandoverStatus(models.TextChoices):
 
 
 class RepatriationQuerySet(models.QuerySet["Repatriation"]):
-    def visible_to(self, user: User) -> RepatriationQuerySet:
-        from agencies import access
-
-        return self.filter(access.repatriation_visibility_q(user))
-
     def open(self) -> RepatriationQuerySet:
         from victims.stages import TERMINAL_STAGES
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
-from agencies.models import Agency, AgencyKind, Role, User
+from agencies.models import Agency, AgencyKind, User
 from agencies.services import PolicyError, notification_send
 from cases.models import Case
 from persons.queue import queue_person
@@ -70,7 +70,7 @@ def log_access(
 
 
 def _notify_agency_liaisons(*, agency: Agency, key: str, message: str, url: str) -> None:
-    for user in User.objects.filter(agency=agency, role=Role.LIAISON, is_active=True):
+    for user in access.liaison_officers(agency.pk):
         notification_send(user=user, key=key, message=message, url=url)
 
 
@@ -201,9 +201,7 @@ def move_errors(repatriation: Repatriation, stage: str) -> list[str]:
 def _check_liaison_officer(officer: User | None, repatriation_agency_id: int) -> None:
     if officer is None:
         return
-    if officer.agency_id != repatriation_agency_id or not access.can(
-        officer, access.Action.MOVE_REPATRIATION
-    ):
+    if not access.can_be_repatriation_officer(officer, repatriation_agency_id):
         raise ValidationError(
             {"liaison_officer": "The responsible officer is a liaison officer of the agency."}
         )
@@ -263,7 +261,7 @@ def repatriation_start(
         raise PolicyError("Repatriations are started by the case agency's liaison officers.")
     if Repatriation.objects.filter(victim=victim).exists():
         raise ValidationError("This victim already has a repatriation.", code="exists")
-    if liaison_officer is None and by.role == Role.LIAISON:
+    if liaison_officer is None and access.is_liaison_officer(by):
         liaison_officer = by
     _check_liaison_officer(liaison_officer, victim.case.agency_id)
     repatriation = Repatriation(
@@ -483,7 +481,7 @@ def _decide(
     repatriation.handover_reason = "" if accept else reason.strip()
     repatriation.handover_decided_at = now
     previous_officer = repatriation.liaison_officer
-    if accept and by.role == Role.LIAISON:
+    if accept and access.is_liaison_officer(by):
         # The accepting officer becomes responsible: overdue alerts now go to them.
         repatriation.liaison_officer = by
     repatriation.version += 1
@@ -547,11 +545,7 @@ def _responsible_officers(repatriation: Repatriation) -> list[User]:
     ):
         return [officer]
     # Nobody (able) is responsible: the holding agency's liaison officers hear of it.
-    return list(
-        User.objects.filter(
-            agency_id=repatriation.victim.case.agency_id, role=Role.LIAISON, is_active=True
-        )
-    )
+    return list(access.liaison_officers(repatriation.victim.case.agency_id))
 
 
 def flag_overdue_repatriations(*, today: datetime.date | None = None) -> int:

@@ -143,7 +143,7 @@ def victim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def repatriation_start(request: HttpRequest, pk: int) -> HttpResponse:
     victim = access.get_victim_for_user(request.user, pk)
     _require(access.can_start_repatriation(request.user, victim))
-    officers = access.agency_users_who_can(victim.case.agency_id, access.Action.MOVE_REPATRIATION)
+    officers = access.repatriation_officer_candidates(victim.case.agency_id)
     form = RepatriationStartForm(
         request.POST or None,
         officers=officers,
