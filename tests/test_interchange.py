@@ -577,3 +577,25 @@ def test_upload_page_shows_a_refused_file(client, make_case, alice):
     assert response.status_code == 200
     assert "zip archive" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+# --- the sample files of docs/samples ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["indicators.csv", "bundle.stix.json", "event.misp.json"])
+def test_the_sample_files_import_into_a_case(
+    api, make_case, alice, name, django_capture_on_commit_callbacks, no_network
+):
+    from pathlib import Path
+
+    content = (Path(__file__).parent.parent / "docs" / "samples" / name).read_bytes()
+    if name.endswith(".stix.json"):
+        validate_stix(content.decode())
+    case = make_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api, alice, case, content, name)
+    assert response.status_code == 202
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert job.status == ImportStatus.DONE, job.errors
+    assert job.rows_accepted == 8
+    assert ("phone", "", "+84912000111") in indicator_set(case)
