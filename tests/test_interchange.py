@@ -45,16 +45,41 @@ ROWS = [
 ]
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
 @pytest.fixture
 def no_network(monkeypatch):
-    """Any attempt to open a connection fails the test."""
+    """Any connection beyond this machine (the test database and broker) fails the test."""
+    connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
 
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access attempted: {args}")
+    def guarded_connect(sock, address):
+        if isinstance(address, tuple) and address[0] not in LOOPBACK:
+            raise AssertionError(f"network access attempted: {address}")
+        return connect(sock, address)
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host not in LOOPBACK:
+            raise AssertionError(f"name lookup attempted: {host}")
+        return getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks(request):
+    """The jobs run in-process here, whatever the broker; `test_a_job_runs_on_a_real_worker`
+    runs one on the real broker."""
+    from config.celery import app
+
+    if "worker" in request.fixturenames:
+        yield
+        return
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
 
 
 @pytest.fixture
@@ -599,3 +624,18 @@ def test_the_sample_files_import_into_a_case(
     assert job.status == ImportStatus.DONE, job.errors
     assert job.rows_accepted == 8
     assert ("phone", "", "+84912000111") in indicator_set(case)
+
+
+def test_a_job_runs_on_a_real_worker(worker, make_case, alice, settings):
+    """On Redis with a real Celery worker: the batches and the save run as tasks."""
+    from interchange.services import import_start
+    from tests.celery_worker import wait_for
+
+    settings.FORTRESS_IMPORT_BATCH_SIZE = 10  # three batch tasks
+    case = make_case()
+    content = b"kind,value\n" + b"".join(f"domain,w{n}.example.com\n".encode() for n in range(30))
+    job = import_start(case=case, by=alice, data=content, filename="w.csv")
+    wait_for(lambda: ImportJob.objects.get(pk=job.pk).is_final)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert job.rows_accepted == 30
