@@ -26,5 +26,6 @@ router.register("person-matches", PersonMatchViewSet, basename="person-match")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token-obtain"),
+    path("", include("interchange.api_urls")),
     path("", include(router.urls)),
 ]

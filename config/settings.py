@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "victims",
     "persons",
     "operations",
+    "interchange",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,12 @@ FORTRESS_COMMON_VALUES = env_list(
 # Days each repatriation stage may take before it is overdue, e.g. "identified=2,in_shelter=21";
 # stages not named keep the defaults of victims/stages.py (DEFAULT_STAGE_DAYS).
 FORTRESS_REPATRIATION_STAGE_DAYS = env_int_map("FORTRESS_REPATRIATION_STAGE_DAYS")
+# Interchange imports: the largest file (bytes), the most indicators a file may hold, how deep
+# its JSON may nest, and how many rows one Celery task checks (and one service call saves).
+FORTRESS_IMPORT_MAX_BYTES = env_int("FORTRESS_IMPORT_MAX_BYTES", 20_000_000)
+FORTRESS_IMPORT_MAX_ROWS = env_int("FORTRESS_IMPORT_MAX_ROWS", 200_000)
+FORTRESS_IMPORT_MAX_DEPTH = env_int("FORTRESS_IMPORT_MAX_DEPTH", 32)
+FORTRESS_IMPORT_BATCH_SIZE = env_int("FORTRESS_IMPORT_BATCH_SIZE", 5000)
 
 LOGGING = {
     "version": 1,

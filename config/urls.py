@@ -20,6 +20,7 @@ urlpatterns = [
     path("victims/", include("victims.urls")),
     path("persons/matches/", include("persons.urls")),
     path("", include("operations.urls")),
+    path("", include("interchange.urls")),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

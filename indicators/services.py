@@ -76,7 +76,7 @@ def _messages(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def _check_line(row: Mapping[str, Any], region: str) -> _Line:
+def indicator_line_check(row: Mapping[str, Any], region: str) -> _Line:
     unknown = set(row) - LINE_FIELDS
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -162,7 +162,7 @@ def indicators_add_batch(
     lines: list[_Line] = []
     for number, row in enumerate(rows, start=1):
         try:
-            lines.append(_check_line(row, region))
+            lines.append(indicator_line_check(row, region))
         except ValidationError as exc:
             errors[number] = _messages(exc)
     if errors:
@@ -254,7 +254,7 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
     }
     if "takedown_status" in fields and "takedown_date" not in fields:
         row["takedown_date"] = None
-    line = _check_line(row, indicator.case.agency.country.code)
+    line = indicator_line_check(row, indicator.case.agency.country.code)
     for name, value in line.fields.items():
         setattr(indicator, name, value)
     indicator.save(update_fields=list(line.fields))

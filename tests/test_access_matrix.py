@@ -119,3 +119,31 @@ def test_unknown_and_malformed_ids_are_404(client, api, world):
     assert client.get("/cases/999999/").status_code == 404
     assert api(user).get("/api/v1/cases/999999/").status_code == 404
     assert api(user).get("/api/v1/cases/not-a-number/").status_code == 404
+
+
+# --- interchange (issue 13): who may export and import, by sharing level and role -------------
+# Export: whoever sees the case and reads its file (not liaison officers). Import: the owning
+# agency's investigators, analysts and supervisors; a partner that sees the case gets 403, anyone
+# who does not see it 404.
+
+FILE_READERS = {"investigator", "analyst", "supervisor"}
+
+
+@pytest.mark.parametrize(("level", "relation", "role"), MATRIX)
+def test_case_export_and_import(api, world, level, relation, role):
+    import io
+
+    cases, users = world
+    case, user = cases[level], users[relation][role]
+    visible = expected_visible(level, relation, role)
+    response = api(user).get(f"/api/v1/cases/{case.pk}/export/csv/")
+    assert response.status_code == (200 if visible and role in FILE_READERS else 404)
+    upload = io.BytesIO(b"kind,value\ndomain,matrix-import.com\n")
+    upload.name = "m.csv"
+    response = api(user).post(
+        f"/api/v1/cases/{case.pk}/import/", {"file": upload}, format="multipart"
+    )
+    if relation == "own" and role in FILE_READERS:
+        assert response.status_code == 202
+    else:
+        assert response.status_code == (403 if visible else 404)

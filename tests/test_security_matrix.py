@@ -248,6 +248,7 @@ def _site_url_names() -> set[str]:
 
 def test_every_url_is_in_the_matrix():
     covered = set(OBJECT_URLS) | set(TWO_ARG_URLS) | set(LIST_URLS) | PUBLIC_URLS
+    covered |= set(INTERCHANGE_URLS)  # the interchange block at the end of this file
     assert _site_url_names() - covered == set(), "add the new URLs to the security matrix"
     assert covered - _site_url_names() == set(), "the matrix names URLs that do not exist"
 
@@ -612,3 +613,78 @@ def test_the_owner_opens_every_url_of_the_matrix(client, api, world, outsider):
         assert response.status_code == 200, basename
     for prefix, _viewset, _basename in router.registry:
         assert api(own_users["supervisor"]).get(f"/api/v1/{prefix}/").status_code == 200, prefix
+
+
+# --- interchange (issue 13): its pages and API routes ----------------------------------------
+# A block of its own: the import job is made here, on top of the world above.
+
+INTERCHANGE_URLS = {"interchange:import_upload": "case", "interchange:import_detail": "import_job"}
+# Route name (interchange/api_urls.py) -> (method, world object, URL).
+INTERCHANGE_API = {
+    "case-export": ["GET /api/v1/cases/{case}/export/" + f + "/" for f in ("stix", "misp", "csv")],
+    "operation-export": [
+        "GET /api/v1/operations/{operation}/export/" + f + "/" for f in ("stix", "misp", "csv")
+    ],
+    "case-import": ["POST /api/v1/cases/{case}/import/"],
+    "import-job": ["GET /api/v1/imports/{import_job}/"],
+}
+
+
+@pytest.fixture
+def interchange_world(world, django_capture_on_commit_callbacks):
+    from interchange.services import import_start
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_start(
+            case=world["case"],
+            by=world["own_users"]["analyst"],
+            data=b"kind,value\ndomain,zircon-harbour.com\n",
+            filename="zircon.csv",
+        )
+    return {**world, "import_job": job}
+
+
+def test_every_interchange_api_route_is_in_the_matrix():
+    from interchange.api_urls import urlpatterns
+
+    assert {p.name for p in urlpatterns} == set(INTERCHANGE_API)
+
+
+def _interchange_api_urls(w) -> list[tuple[str, str]]:
+    ids = {k: w[k].pk for k in ("case", "operation", "import_job")}
+    return [
+        tuple(r.format(**ids).split(" ")) for routes in INTERCHANGE_API.values() for r in routes
+    ]
+
+
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_outsider_gets_404_on_every_interchange_page_and_route(
+    client, api, interchange_world, role
+):
+    from interchange.models import ImportJob
+
+    w = interchange_world
+    before = snapshot(w), ImportJob.objects.count()
+    user = w["outsider_users"][role]
+    client.force_login(user)
+    for name, key in INTERCHANGE_URLS.items():
+        url = reverse(name, args=[w[key].pk])
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {}).status_code == 404, url
+    for method, url in _interchange_api_urls(w):
+        response = getattr(api(user), method.lower())(url, {})
+        assert response.status_code == 404, f"{method} {url}"
+        for secret in SECRETS:
+            assert secret not in response.content.decode()
+    assert (snapshot(w), ImportJob.objects.count()) == before
+
+
+def test_the_interchange_routes_answer_their_owner(client, api, interchange_world):
+    w = interchange_world
+    analyst = w["own_users"]["analyst"]
+    client.force_login(analyst)
+    for name, key in INTERCHANGE_URLS.items():
+        assert client.get(reverse(name, args=[w[key].pk])).status_code == 200, name
+    for method, url in _interchange_api_urls(w):
+        if method == "GET":
+            assert api(w["own_users"]["supervisor"]).get(url).status_code == 200, url

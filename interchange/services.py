@@ -1,0 +1,369 @@
+"""The writes of interchange: an export (recorded in the case timeline) and an import job.
+
+An import is read and checked by the request (a file that is not what it claims is refused at
+once), stored as rows, normalised in batches by Celery tasks (one task per batch), then saved
+by one task in one transaction through `indicators.services.indicators_add_batch`, batch by
+batch: one refused row and nothing is saved, and the report names every refused row."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import access
+from agencies.models import User
+from agencies.services import PolicyError
+from cases.models import Case, JointOperation
+from cases.timeline import case_event_record
+from indicators.models import CHAIN_KINDS, Indicator, Kind
+from indicators.services import BatchError, indicator_line_check, indicators_add_batch
+from interchange import csv_format, misp, selectors, stix
+from interchange.models import ImportFormat, ImportJob, ImportRow, ImportStatus, RowState
+from interchange.reading import (
+    FileRefused,
+    ParsedFile,
+    check_size,
+    decode,
+    detect_format,
+    load_json,
+)
+
+log = logging.getLogger(__name__)
+
+EXPORT_TYPES = {
+    "stix": ("application/stix+json;version=2.1", "stix.json"),
+    "misp": ("application/json", "misp.json"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+}
+FORMAT_NAMES = {"stix": "STIX 2.1", "misp": "MISP", "csv": "CSV"}
+
+
+@dataclass(frozen=True)
+class Export:
+    content: str
+    content_type: str
+    filename: str
+
+
+def _build(fmt: str, *, by: User, cases: list[Case], info: str, uuid_of: str, with_case: bool):
+    indicators = list(selectors.export_indicators(by, cases))
+    if fmt == "csv":
+        return csv_format.export_csv(indicators, with_case=with_case)
+    # Suspects only for who may read them (the selector asks the policy); victims never.
+    suspects = list(selectors.export_suspects(by, cases))
+    if fmt == "stix":
+        return stix.export_stix(cases=cases, indicators=indicators, suspects=suspects)
+    return misp.export_misp(
+        info=info, uuid_of=uuid_of, cases=cases, indicators=indicators, suspects=suspects
+    )
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in EXPORT_TYPES:
+        raise ValidationError({"format": _("Export as stix, misp or csv.")})
+
+
+@transaction.atomic
+def case_export(*, case: Case, by: User, fmt: str) -> Export:
+    """The case's indicators (and suspects, for who may read them) in `fmt`; the export is an
+    event of the case's timeline. The caller has read the case through the access policy."""
+    _check_format(fmt)
+    if not access.can_view_case_file(by, case):
+        raise PolicyError("Only the roles that read the case file export it.")
+    content = _build(
+        fmt,
+        by=by,
+        cases=[case],
+        info=f"{case.reference}: {case.title}",
+        uuid_of=f"case:{case.pk}",
+        with_case=False,
+    )
+    case_event_record(
+        case=case,
+        text=_("%(who)s (%(agency)s) exported the case as %(format)s.")
+        % {"who": by.display_name, "agency": by.agency.name, "format": FORMAT_NAMES[fmt]},
+        by=by,
+    )
+    content_type, suffix = EXPORT_TYPES[fmt]
+    return Export(content, content_type, f"{case.reference}.{suffix}")
+
+
+@transaction.atomic
+def operation_export(*, operation: JointOperation, by: User, fmt: str) -> Export:
+    """The operation's linked cases the user may open, as one file; an event in each case."""
+    _check_format(fmt)
+    cases = list(selectors.operation_export_cases(by, operation))
+    content = _build(
+        fmt,
+        by=by,
+        cases=cases,
+        info=f"{operation.code}: {operation.name}",
+        uuid_of=f"operation:{operation.pk}",
+        with_case=True,
+    )
+    for case in cases:
+        case_event_record(
+            case=case,
+            text=_(
+                "%(who)s (%(agency)s) exported the case with joint operation %(op)s as %(format)s."
+            )
+            % {
+                "who": by.display_name,
+                "agency": by.agency.name,
+                "op": operation.name,
+                "format": FORMAT_NAMES[fmt],
+            },
+            by=by,
+        )
+    content_type, suffix = EXPORT_TYPES[fmt]
+    return Export(content, content_type, f"{operation.code}.{suffix}")
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def parse_file(data: bytes, *, filename: str = "", fmt: str = "") -> tuple[str, ParsedFile]:
+    """The format and the rows of an uploaded file; FileRefused when it cannot be read."""
+    check_size(len(data))
+    text = decode(data)
+    detected = detect_format(text, filename)
+    fmt = fmt or detected
+    if fmt not in ImportFormat.values:
+        raise FileRefused(_("Import csv, stix or misp."))
+    if fmt != detected:
+        raise FileRefused(
+            _("This file is not %(claimed)s (it reads as %(found)s).")
+            % {"claimed": FORMAT_NAMES[fmt], "found": FORMAT_NAMES[detected]}
+        )
+    if fmt == ImportFormat.CSV:
+        return fmt, csv_format.parse_csv(text)
+    data_json = load_json(text)
+    return fmt, stix.parse_stix(data_json) if fmt == ImportFormat.STIX else misp.parse_misp(
+        data_json
+    )
+
+
+@transaction.atomic
+def import_start(
+    *, case: Case, by: User, data: bytes, filename: str = "", fmt: str = ""
+) -> ImportJob:
+    """Read the file now (refusing what is not what it claims), store its rows, and queue the
+    job after commit."""
+    if not access.can_manage_indicators(by, case):
+        raise PolicyError(
+            "Only the owning agency's investigators, analysts and supervisors import."
+        )
+    fmt, parsed = parse_file(data, filename=filename, fmt=fmt)
+    job = ImportJob.objects.create(
+        case=case,
+        created_by=by,
+        format=fmt,
+        filename=os.path.basename(filename)[:255],
+        rows_total=len(parsed.rows),
+        skipped=parsed.skipped,
+    )
+    ImportRow.objects.bulk_create(
+        [
+            ImportRow(
+                job=job,
+                number=n,
+                ref=row.ref[:200],
+                kind=row.kind[:40],
+                value=row.value[:1000],
+                qualifier=row.qualifier[:40],
+                note=row.note,
+                first_seen=row.first_seen,
+                last_seen=row.last_seen,
+                takedown_status=row.takedown_status[:20],
+                error=row.error,
+                state=RowState.REFUSED if row.error else RowState.PENDING,
+            )
+            for n, row in enumerate(parsed.rows, start=1)
+        ],
+        batch_size=2000,
+    )
+    from interchange import tasks
+
+    transaction.on_commit(lambda: tasks.queue_import(job.pk))
+    return job
+
+
+def batch_ranges(total: int) -> list[tuple[int, int]]:
+    size = settings.FORTRESS_IMPORT_BATCH_SIZE
+    return [(first, min(first + size - 1, total)) for first in range(1, total + 1, size)]
+
+
+def _line(row: ImportRow) -> dict[str, Any]:
+    line: dict[str, Any] = {"kind": row.kind, "value": row.value}
+    if row.qualifier:
+        line["chain" if row.kind in CHAIN_KINDS else "platform"] = row.qualifier
+    for name in ("first_seen", "last_seen"):
+        if getattr(row, name):
+            line[name] = getattr(row, name)
+    if row.note:
+        line["note"] = row.note
+    if row.takedown_status:
+        line["takedown_status"] = row.takedown_status
+    return line
+
+
+def import_check_batch(*, job_id: int, first: int, last: int) -> None:
+    """Normalise rows first..last the way the indicator form does, keeping each row's verdict.
+    Running it twice gives the same verdicts."""
+    job = ImportJob.objects.select_related("case__agency").get(pk=job_id)
+    if job.is_final:
+        return
+    if job.status == ImportStatus.QUEUED:
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.CHECKING
+        )
+    region = job.case.agency.country.code
+    rows = list(job.rows.filter(number__gte=first, number__lte=last, state=RowState.PENDING))
+    for row in rows:
+        try:
+            checked = indicator_line_check(_line(row), region)
+        except ValidationError as exc:
+            row.state, row.error = RowState.REFUSED, " ".join(exc.messages)
+        else:
+            row.state = RowState.OK
+            row.normalized_kind, row.normalized_qualifier, row.normalized = checked.normalized.key
+    ImportRow.objects.bulk_update(
+        rows, ["state", "error", "normalized_kind", "normalized_qualifier", "normalized"], 1000
+    )
+    checked_count = job.rows.exclude(state=RowState.PENDING).count()
+    ImportJob.objects.filter(pk=job_id).update(rows_checked=checked_count)
+
+
+def _finish(job: ImportJob, status: str, *, errors: list | None = None, accepted: int = 0) -> None:
+    job.status = status
+    job.rows_accepted = accepted
+    if errors is not None:
+        job.errors = errors
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "rows_accepted", "errors", "duplicates", "finished_at"])
+    job.rows.all().delete()
+
+
+def _save_order(row: ImportRow) -> tuple[int, int, int]:
+    """IPs and domains first, shorter domains first: a value a later row implies (a URL's
+    domain, a host's registrable domain) is then saved from its own row, with its own note."""
+    if row.normalized_kind == Kind.IP:
+        return (0, 0, row.number)
+    if row.normalized_kind == Kind.DOMAIN:
+        return (1, len(row.normalized), row.number)
+    return (2, 0, row.number)
+
+
+def import_finish(*, job_id: int) -> ImportJob:
+    """Save every accepted row, or none: the last step of the job. Idempotent."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("case").get(pk=job_id)
+        if job.is_final:
+            return job
+        refused = list(job.rows.filter(state=RowState.REFUSED).order_by("number"))
+        if refused or job.rows.filter(state=RowState.PENDING).exists():
+            errors = [{"ref": r.ref, "reason": r.error} for r in refused]
+            if not refused:
+                errors = [{"ref": "", "reason": _("Some rows were never checked.")}]
+            _finish(job, ImportStatus.REFUSED, errors=errors)
+            return job
+        job.status = ImportStatus.SAVING
+        job.save(update_fields=["status"])
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("case").get(pk=job_id)
+        if job.is_final:
+            return job
+        rows = list(job.rows.order_by("number"))
+        keys = {r.key for r in rows}
+        held = set(
+            Indicator.objects.filter(
+                case=job.case, value__normalized__in={k[2] for k in keys}
+            ).values_list("value__kind", "value__qualifier", "value__normalized")
+        )
+        first_of: dict[tuple[str, str, str], ImportRow] = {}
+        duplicates, to_save = [], []
+        for row in rows:
+            if row.key in held:
+                duplicates.append(
+                    {"ref": row.ref, "value": row.normalized, "reason": _("Already on this case.")}
+                )
+            elif row.key in first_of:
+                duplicates.append(
+                    {
+                        "ref": row.ref,
+                        "value": row.normalized,
+                        "reason": _("Same value as %(ref)s.") % {"ref": first_of[row.key].ref},
+                    }
+                )
+            else:
+                first_of[row.key] = row
+                to_save.append(row)
+        to_save.sort(key=_save_order)
+        job.duplicates = duplicates
+        size = settings.FORTRESS_IMPORT_BATCH_SIZE
+        saved = 0
+        try:
+            with transaction.atomic():
+                for start in range(0, len(to_save), size):
+                    chunk = to_save[start : start + size]
+                    try:
+                        saved += len(
+                            indicators_add_batch(
+                                case=job.case, by=job.created_by, rows=[_line(r) for r in chunk]
+                            )
+                        )
+                    except BatchError as exc:
+                        raise _Refused(
+                            [
+                                {"ref": chunk[n - 1].ref, "reason": " ".join(msgs)}
+                                for n, msgs in sorted(exc.lines.items())
+                            ]
+                        ) from None
+        except _Refused as exc:
+            _finish(job, ImportStatus.REFUSED, errors=exc.errors)
+            return job
+        except PolicyError as exc:
+            _finish(job, ImportStatus.FAILED, errors=[{"ref": "", "reason": str(exc)}])
+            return job
+        _finish(job, ImportStatus.DONE, accepted=saved)
+        case_event_record(
+            case=job.case,
+            text=_(
+                "%(who)s imported %(n)s indicator(s) from a %(format)s file (%(name)s); "
+                "%(dupes)s duplicate(s) not added."
+            )
+            % {
+                "who": job.created_by.display_name,
+                "n": saved,
+                "format": FORMAT_NAMES[job.format],
+                "name": job.filename or "-",
+                "dupes": len(duplicates),
+            },
+            by=job.created_by,
+        )
+    return job
+
+
+class _Refused(Exception):
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        self.errors = errors
+
+
+def import_fail(*, job_id: int, reason: str) -> None:
+    """A job that could not run to its end (an unexpected error): nothing was saved."""
+    job = (
+        ImportJob.objects.filter(pk=job_id)
+        .exclude(Q(status=ImportStatus.DONE) | Q(status=ImportStatus.REFUSED))
+        .first()
+    )
+    if job is not None:
+        _finish(job, ImportStatus.FAILED, errors=[{"ref": "", "reason": reason}])

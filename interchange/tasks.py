@@ -1,0 +1,48 @@
+"""Celery: an import job is one task per batch of rows to check, then one task to save. Tasks
+receive ids, are idempotent (a batch checked twice gives the same verdicts; a finished job is
+left alone) and retry on database errors; a job whose task fails for good is marked failed."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, chain, shared_task
+
+from config.celery import PUBLISH_ERRORS, RETRY_POLICY
+from interchange import services
+from interchange.models import ImportJob
+
+log = logging.getLogger(__name__)
+
+
+class ImportTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        job_id = args[0] if args else kwargs.get("job_id")
+        if job_id is not None:
+            services.import_fail(job_id=job_id, reason=f"The import stopped: {exc}")
+
+
+@shared_task(base=ImportTask, **RETRY_POLICY)
+def check_batch(job_id: int, first: int, last: int) -> None:
+    services.import_check_batch(job_id=job_id, first=first, last=last)
+
+
+@shared_task(base=ImportTask, **RETRY_POLICY)
+def finish_import(job_id: int) -> str:
+    return services.import_finish(job_id=job_id).status
+
+
+@shared_task(base=ImportTask, **RETRY_POLICY)
+def run_import(job_id: int) -> None:
+    """Fan the job out: a task per batch, one after the other, then the save."""
+    job = ImportJob.objects.get(pk=job_id)
+    steps = [check_batch.si(job_id, a, b) for a, b in services.batch_ranges(job.rows_total)]
+    chain(*steps, finish_import.si(job_id)).apply_async()
+
+
+def queue_import(job_id: int) -> None:
+    try:
+        run_import.apply_async(args=[job_id], retry=False)
+    except PUBLISH_ERRORS as exc:
+        log.warning("import %s not queued (%s)", job_id, exc)
+        services.import_fail(job_id=job_id, reason="The task queue is unavailable: try again.")

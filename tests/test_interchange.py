@@ -1,0 +1,641 @@
+"""Interchange: STIX 2.1, MISP and CSV exports and the all-or-nothing import jobs.
+
+Every STIX bundle produced here passes the OASIS validator; every MISP export loads into
+pymisp and back; each format re-imports into an empty case as the same indicator set. Nothing
+may open a network connection while exporting, validating or importing (`no_network`)."""
+
+import io
+import json
+import socket
+
+import pytest
+from django.urls import reverse
+from pymisp import MISPEvent
+from stix2validator import ValidationOptions, validate_instance
+
+from cases.models import CaseNote, NoteKind, SharingLevel
+from cases.services import suspect_create
+from indicators.models import Indicator
+from indicators.services import indicators_add_batch
+from interchange.csv_format import neutralise, restore
+from interchange.models import ImportJob, ImportStatus
+from victims.services import victim_create
+
+VICTIM = "Trần Thị Victimname"
+SUSPECT = "Lê Văn Suspectname"
+ROWS = [
+    {"kind": "phone", "value": "0912 345 678"},
+    {"kind": "email", "value": "Boss@Scam-Example.com"},
+    {"kind": "domain", "value": "scam-example.com"},
+    {"kind": "url", "value": "https://login.scam-example.com/pay?x=1"},
+    {"kind": "ip", "value": "203.0.113.7"},
+    {"kind": "ip", "value": "2001:db8::1"},
+    {"kind": "crypto_wallet", "chain": "tron", "value": "TCTNyhiuqPMTWMijVhvCVjVNyhECCggBFD"},
+    {
+        "kind": "crypto_wallet",
+        "chain": "ethereum",
+        "value": "0x823510Fc76c74D315635BC54807169b385f71Fc6",
+    },
+    {"kind": "crypto_wallet", "chain": "bitcoin", "value": "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"},
+    {"kind": "bank_account", "value": "FR76 3000 6000 0112 3456 7890 189"},
+    {"kind": "bank_account", "value": "000 123 456 789"},
+    {"kind": "social_handle", "platform": "telegram", "value": "@VinaTrade_VIP"},
+    {"kind": "messaging_id", "platform": "zalo", "value": "0912345678"},
+    {"kind": "identity_document", "value": "VN:C1234567"},
+]
+
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any connection beyond this machine (the test database and broker) fails the test."""
+    connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(sock, address):
+        if isinstance(address, tuple) and address[0] not in LOOPBACK:
+            raise AssertionError(f"network access attempted: {address}")
+        return connect(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host not in LOOPBACK:
+            raise AssertionError(f"name lookup attempted: {host}")
+        return getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks(request):
+    """The jobs run in-process here, whatever the broker; `test_a_job_runs_on_a_real_worker`
+    runs one on the real broker."""
+    from config.celery import app
+
+    if "worker" in request.fixturenames:
+        yield
+        return
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def full_case(make_case, own_users, partner):
+    alice = own_users["investigator"]
+    case = make_case(
+        title="Harbour compound", sharing_level=SharingLevel.SHARED, shared_with=[partner]
+    )
+    indicators_add_batch(case=case, by=alice, rows=ROWS)
+    suspect_create(case=case, by=alice, full_name=SUSPECT, aliases=["Boss Le"])
+    victim_create(
+        by=own_users["liaison"],
+        case=case,
+        full_name=VICTIM,
+        kind="trafficked_worker",
+        nationality="VN",
+        current_country="KH",
+    )
+    return case
+
+
+def indicator_set(case) -> set[tuple[str, str, str]]:
+    return set(
+        Indicator.objects.filter(case=case).values_list(
+            "value__kind", "value__qualifier", "value__normalized"
+        )
+    )
+
+
+def validate_stix(text: str) -> None:
+    result = validate_instance(json.loads(text), ValidationOptions(version="2.1"))
+    errors = [str(e) for e in result.errors]
+    assert result.is_valid and not errors, errors
+
+
+def export(api, user, case, fmt: str):
+    return api(user).get(f"/api/v1/cases/{case.pk}/export/{fmt}/")
+
+
+def upload(api, user, case, content: bytes, name: str, fmt: str | None = None):
+    data = {"file": io.BytesIO(content)}
+    data["file"].name = name
+    if fmt:
+        data["format"] = fmt
+    return api(user).post(f"/api/v1/cases/{case.pk}/import/", data, format="multipart")
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+def test_stix_export_is_valid_and_holds_no_victim(api, full_case, alice, no_network):
+    response = export(api, alice, full_case, "stix")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/stix+json")
+    text = response.content.decode()
+    validate_stix(text)
+    bundle = json.loads(text)
+    types = {o["type"] for o in bundle["objects"]}
+    assert {
+        "identity",
+        "indicator",
+        "domain-name",
+        "url",
+        "email-addr",
+        "ipv4-addr",
+        "ipv6-addr",
+        "phone-number",
+        "cryptocurrency-wallet",
+        "bank-account",
+        "user-account",
+        "threat-actor",
+        "marking-definition",
+    } <= types
+    assert VICTIM not in text and "Victimname" not in text
+    assert SUSPECT in text
+    # A shared case is TLP:AMBER; every indicator carries the marking and the agency.
+    amber = next(o for o in bundle["objects"] if o["type"] == "marking-definition")
+    assert amber["name"] == "TLP:AMBER"
+    identity = next(o for o in bundle["objects"] if o["type"] == "identity")
+    assert identity["name"] == full_case.agency.name
+    for o in bundle["objects"]:
+        if o["type"] == "indicator":
+            assert o["object_marking_refs"] == [amber["id"]]
+            assert o["created_by_ref"] == identity["id"]
+    phone = next(o for o in bundle["objects"] if o["type"] == "phone-number")
+    assert phone["value"] == "+84912345678"
+    iban = next(o for o in bundle["objects"] if o["type"] == "bank-account" and "iban" in o)
+    assert iban["iban"] == "FR7630006000011234567890189"
+
+
+def test_suspects_leave_only_for_who_may_read_them(api, full_case, own_users):
+    # A liaison officer reads no case file: the export does not exist for them.
+    assert export(api, own_users["liaison"], full_case, "stix").status_code == 404
+    text = export(api, own_users["analyst"], full_case, "misp").content.decode()
+    assert SUSPECT in text and VICTIM not in text
+
+
+def test_misp_export_loads_into_pymisp_and_back(api, full_case, alice, no_network):
+    response = export(api, alice, full_case, "misp")
+    assert response.status_code == 200
+    event = MISPEvent()
+    event.load(response.content.decode())
+    again = MISPEvent()
+    again.load(event.to_json())
+
+    def attributes(e):
+        flat = [(a.type, a.value) for a in e.attributes]
+        for o in e.objects:
+            flat += [(o.name, a.object_relation, a.type, a.value) for a in o.attributes]
+        return sorted(map(str, flat))
+
+    assert attributes(again) == attributes(event)
+    types = {a.type for a in event.attributes}
+    assert {"phone-number", "email", "domain", "url", "ip-dst"} <= types
+    assert {o.name for o in event.objects} == {"coin-address", "bank-account", "person"}
+    assert event.distribution == 1
+    assert "tlp:amber" in {t.name for t in event.tags}
+    assert VICTIM not in response.content.decode()
+
+
+def test_csv_export_neutralises_formulas(api, make_case, alice):
+    case = make_case()
+    indicators_add_batch(
+        case=case,
+        by=alice,
+        rows=[
+            {"kind": "phone", "value": "+84912345678", "note": "=HYPERLINK(1)"},
+            {"kind": "social_handle", "platform": "x", "value": "@attacker"},
+        ],
+    )
+    text = export(api, alice, case, "csv").content.decode()
+    lines = text.splitlines()
+    assert lines[0] == (
+        "kind,value,normalized_value,qualifier,first_seen,last_seen,takedown_status"
+    )
+    assert "'+84912345678" in text and ",+84912345678" not in text
+    assert "'@attacker" in text
+    for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise(cell) == "'" + cell
+        assert restore(neutralise(cell)) == cell
+    assert neutralise("plain") == "plain"
+
+
+def test_an_export_is_a_timeline_event(api, full_case, partner_users):
+    partner = partner_users["analyst"]
+    assert export(api, partner, full_case, "csv").status_code == 200
+    event = CaseNote.objects.filter(case=full_case, kind=NoteKind.EVENT).first()
+    assert event.author == partner
+    assert "CSV" in event.text and partner.agency.name in event.text
+
+
+def test_operation_export_holds_only_cases_the_user_may_open(
+    api, make_case, own_users, partner_users, partner
+):
+    from operations.services import (
+        invitation_respond,
+        operation_create,
+        operation_invite,
+        operation_link_case,
+    )
+
+    boss = own_users["supervisor"]
+    operation = operation_create(by=boss, name="Op Harbour", code="harbour")
+    operation_invite(operation=operation, by=boss, agencies=[partner])
+    invitation_respond(
+        participation=operation.participations.get(agency=partner),
+        by=partner_users["supervisor"],
+        accept=True,
+    )
+    open_case = make_case(title="Open to the operation")
+    closed_case = make_case(title="Own eyes only")
+    indicators_add_batch(case=open_case, by=boss, rows=[{"kind": "domain", "value": "open-op.com"}])
+    indicators_add_batch(
+        case=closed_case, by=boss, rows=[{"kind": "domain", "value": "hidden-op.com"}]
+    )
+    operation_link_case(operation=operation, case=open_case, by=boss, share=True)
+    operation_link_case(operation=operation, case=closed_case, by=boss, share=False)
+    for fmt in ("stix", "misp", "csv"):
+        response = api(partner_users["analyst"]).get(
+            f"/api/v1/operations/{operation.pk}/export/{fmt}/"
+        )
+        assert response.status_code == 200, fmt
+        text = response.content.decode()
+        assert "open-op.com" in text and "hidden-op.com" not in text
+        if fmt == "stix":
+            validate_stix(text)
+    own_text = api(boss).get(f"/api/v1/operations/{operation.pk}/export/stix/").content.decode()
+    validate_stix(own_text)
+    assert "hidden-op.com" in own_text
+
+
+# --- round trips -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("stix", "b.json"), ("misp", "e.json"), ("csv", "i.csv")]
+)
+def test_export_reimports_as_the_same_indicator_set(
+    api, full_case, make_case, alice, fmt, name, django_capture_on_commit_callbacks, no_network
+):
+    content = export(api, alice, full_case, fmt).content
+    empty = make_case(title="Empty case")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api, alice, empty, content, name)
+    assert response.status_code == 202, response.content
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert job.status == ImportStatus.DONE, job.errors
+    assert job.format == fmt
+    assert indicator_set(empty) == indicator_set(full_case)
+    # The file holds every indicator of the case, a URL's domain included.
+    held = len(indicator_set(full_case))
+    assert job.rows_accepted == held
+    report = api(alice).get(f"/api/v1/imports/{job.pk}/").json()
+    assert report["status"] == "done" and report["rows_accepted"] == held
+    # Importing the same file again adds nothing and says so.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = upload(api, alice, empty, content, name).json()
+    second = ImportJob.objects.get(pk=again["id"])
+    assert second.status == ImportStatus.DONE
+    assert second.rows_accepted == 0
+    assert len(second.duplicates) == held
+    assert indicator_set(empty) == indicator_set(full_case)
+
+
+# --- imports: all or nothing -----------------------------------------------------------------
+
+
+def test_ten_thousand_rows_with_one_bad_row_import_nothing(
+    api, make_case, alice, django_capture_on_commit_callbacks
+):
+    case = make_case()
+    lines = ["kind,value,qualifier,note,first_seen"]
+    lines += [f"domain,shop-{n}.example.com,,,2024-01-01" for n in range(10_000)]
+    lines[5001] = "phone,not a phone number,,,"  # file line 5002
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api, alice, case, "\n".join(lines).encode(), "big.csv")
+    assert response.status_code == 202
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert job.status == ImportStatus.REFUSED
+    assert job.rows_total == 10_000
+    assert [e["ref"] for e in job.errors] == ["line 5002"]
+    assert job.errors[0]["reason"]
+    assert not Indicator.objects.filter(case=case).exists()
+    assert not job.rows.exists()  # working rows gone; the report stays
+
+
+def test_every_refused_row_is_named_with_the_forms_reason(
+    api, make_case, alice, django_capture_on_commit_callbacks
+):
+    case = make_case()
+    csv_text = (
+        "\ufeffkind,value,qualifier,first_seen\n"
+        "domain,fine.example.com,,\n"
+        "crypto_wallet,TCTNyhiuqPMTWMijVhvCVjVNyhECCggBFE,tron,\n"
+        "unknown,x,,\n"
+        "email,a@b.com,,2999-01-01\n"
+        "email,c@d.com,,01/02/2024\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = upload(api, alice, case, csv_text.encode(), "x.csv").json()["id"]
+    job = ImportJob.objects.get(pk=job_id)
+    refs = {e["ref"]: e["reason"] for e in job.errors}
+    assert set(refs) == {"line 3", "line 4", "line 5", "line 6"}
+    assert "checksum" in refs["line 3"]
+    assert "Unknown kind" in refs["line 4"]
+    assert "future" in refs["line 5"]
+    assert "not a date" in refs["line 6"]
+    assert not Indicator.objects.filter(case=case).exists()
+
+
+def test_duplicates_are_reported_not_doubled(
+    api, make_case, alice, django_capture_on_commit_callbacks
+):
+    case = make_case()
+    indicators_add_batch(case=case, by=alice, rows=[{"kind": "phone", "value": "0912 345 678"}])
+    csv_text = "kind,value\nphone,+84912345678\ndomain,a.example.com\ndomain,A.EXAMPLE.COM\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = upload(api, alice, case, csv_text.encode(), "d.csv").json()["id"]
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.status == ImportStatus.DONE
+    assert job.rows_accepted == 1
+    assert [d["ref"] for d in job.duplicates] == ["line 2", "line 4"]
+    assert Indicator.objects.filter(case=case, kind="phone").count() == 1
+    assert Indicator.objects.filter(case=case, value__normalized="a.example.com").count() == 1
+
+
+def test_stix_and_misp_rows_are_named_by_object_id_and_uuid(
+    api, make_case, alice, django_capture_on_commit_callbacks
+):
+    case = make_case()
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--6f3a0a35-4c0c-4f57-8b4b-0d9f5b7c1a11",
+        "objects": [
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": "indicator--11111111-1111-4111-8111-111111111111",
+                "pattern": "[domain-name:value = 'ok.example.com']",
+                "pattern_type": "stix",
+                "valid_from": "2024-01-01T00:00:00Z",
+            },
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": "indicator--22222222-2222-4222-8222-222222222222",
+                "pattern": "[ipv4-addr:value = '999.1.1.1']",
+                "pattern_type": "stix",
+                "valid_from": "2024-01-01T00:00:00Z",
+            },
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": "indicator--33333333-3333-4333-8333-333333333333",
+                "pattern": "[domain-name:value = 'a.example'] OR [url:value = 'http://b.example/']",
+                "pattern_type": "stix",
+                "valid_from": "2024-01-01T00:00:00Z",
+            },
+        ],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = upload(api, alice, case, json.dumps(bundle).encode(), "b.json").json()["id"]
+    job = ImportJob.objects.get(pk=job_id)
+    assert {e["ref"] for e in job.errors} == {
+        "indicator--22222222-2222-4222-8222-222222222222",
+        "indicator--33333333-3333-4333-8333-333333333333",
+    }
+    event = {
+        "Event": {
+            "info": "x",
+            "Attribute": [
+                {
+                    "uuid": "aaaaaaaa-0000-4000-8000-000000000001",
+                    "type": "domain",
+                    "value": "ok-misp.com",
+                },
+                {"uuid": "aaaaaaaa-0000-4000-8000-000000000002", "type": "email", "value": "nope"},
+                {"uuid": "aaaaaaaa-0000-4000-8000-000000000003", "type": "comment", "value": "hi"},
+            ],
+        }
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = upload(api, alice, case, json.dumps(event).encode(), "e.json").json()["id"]
+    job = ImportJob.objects.get(pk=job_id)
+    assert [e["ref"] for e in job.errors] == ["aaaaaaaa-0000-4000-8000-000000000002"]
+    assert [s["ref"] for s in job.skipped] == ["aaaaaaaa-0000-4000-8000-000000000003"]
+    assert not Indicator.objects.filter(case=case).exists()
+
+
+# --- files that are not what they claim: 400, never 500 -----------------------------------------
+
+
+def test_a_25_mb_file_is_refused_with_a_clear_message(api, make_case, alice):
+    case = make_case()
+    content = b"kind,value\n" + b"domain,a.example.com\n" * (25_000_000 // 21)
+    response = upload(api, alice, case, content, "huge.csv")
+    assert response.status_code == 400
+    assert "at most 20.0 MB" in response.json()["file"][0]
+    assert not ImportJob.objects.exists()
+
+
+MALFORMED = [
+    (b"PK\x03\x04\x14\x00\x00\x00rest-of-zip", "x.csv", None, "zip archive"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "x.csv", None, "binary"),
+    ("kind,value\ndomain,caf\u00e9.example\n".encode("latin-1"), "x.csv", None, "not UTF-8"),
+    ("kind,value\n".encode("utf-16"), "x.csv", None, "binary"),
+    (b"", "x.csv", None, "empty"),
+    (b"value,kind_of\nx,y\n", "x.csv", None, "missing: kind"),
+    (b"kind,value,vlaue\nphone,1,2\n", "x.csv", None, "Unknown column"),
+    (b"kind,value\n", "x.csv", None, "no indicator"),
+    (b'{"type": "bundle", "objects": [', "x.json", "stix", "broken"),
+    (b'{"type": "bundle", "objects": {"a": 1}}', "x.json", "stix", "must be a list"),
+    (b'{"type": "bundle", "objects": [1, 2]}', "x.json", "stix", "JSON object"),
+    (b"[" * 5000 + b"]" * 5000, "x.json", "stix", "nested"),
+    (b'{"Event": {"Attribute": "nope"}}', "x.json", "misp", "Attribute"),
+    (b'{"Event": {"info": "no attributes"}}', "x.json", "misp", "must be an event"),
+    (b'{"Event": {"Attribute": [', "x.json", "misp", "broken"),
+    (b'{"type": "bundle", "objects": []}', "x.json", "misp", "not MISP"),
+    (b"kind,value\nphone,1\n", "x.csv", "stix", "not STIX"),
+]
+
+
+@pytest.mark.parametrize(("content", "name", "fmt", "message"), MALFORMED)
+def test_malformed_files_answer_400(api, make_case, alice, content, name, fmt, message):
+    case = make_case()
+    response = upload(api, alice, case, content, name, fmt)
+    assert response.status_code == 400, response.content
+    assert message in json.dumps(response.json(), ensure_ascii=False)
+    assert not ImportJob.objects.exists()
+
+
+def test_a_row_limit_is_enforced(api, make_case, alice, settings):
+    settings.FORTRESS_IMPORT_MAX_ROWS = 3
+    case = make_case()
+    content = b"kind,value\n" + b"".join(f"domain,d{n}.example\n".encode() for n in range(4))
+    response = upload(api, alice, case, content, "x.csv")
+    assert response.status_code == 400
+    assert "more than 3" in response.json()["file"][0]
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def _routes(case, job, operation_pk):
+    return [
+        ("get", f"/api/v1/cases/{case.pk}/export/stix/"),
+        ("get", f"/api/v1/cases/{case.pk}/export/misp/"),
+        ("get", f"/api/v1/cases/{case.pk}/export/csv/"),
+        ("get", f"/api/v1/operations/{operation_pk}/export/stix/"),
+        ("post", f"/api/v1/cases/{case.pk}/import/"),
+        ("get", f"/api/v1/imports/{job.pk}/"),
+    ]
+
+
+@pytest.fixture
+def job(api, full_case, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api, alice, full_case, b"kind,value\ndomain,job.example.com\n", "j.csv")
+    return ImportJob.objects.get(pk=response.json()["id"])
+
+
+@pytest.mark.parametrize("role", ["investigator", "analyst", "liaison", "supervisor", "admin"])
+def test_outsiders_get_404_on_every_interchange_route(
+    api, client, full_case, job, outsider_users, role
+):
+    from operations.services import operation_create
+
+    operation = operation_create(
+        by=full_case.agency.users.get(role="supervisor"), name="Op", code="op"
+    )
+    user = outsider_users[role]
+    before = (CaseNote.objects.count(), ImportJob.objects.count(), Indicator.objects.count())
+    for method, url in _routes(full_case, job, operation.pk):
+        assert getattr(api(user), method)(url, {}).status_code == 404, (method, url)
+    client.force_login(user)
+    for name, pk in (
+        ("interchange:import_upload", full_case.pk),
+        ("interchange:import_detail", job.pk),
+    ):
+        assert client.get(reverse(name, args=[pk])).status_code == 404
+        assert client.post(reverse(name, args=[pk]), {}).status_code == 404
+    assert (
+        CaseNote.objects.count(),
+        ImportJob.objects.count(),
+        Indicator.objects.count(),
+    ) == before
+
+
+def test_a_partner_may_export_but_not_import(api, client, full_case, job, partner_users):
+    user = partner_users["investigator"]
+    for fmt in ("stix", "misp", "csv"):
+        assert export(api, user, full_case, fmt).status_code == 200
+    before = Indicator.objects.filter(case=full_case).count()
+    response = upload(api, user, full_case, b"kind,value\ndomain,partner.example.com\n", "p.csv")
+    assert response.status_code == 403
+    assert api(user).get(f"/api/v1/imports/{job.pk}/").status_code == 404
+    client.force_login(user)
+    assert client.get(reverse("interchange:import_upload", args=[full_case.pk])).status_code == 404
+    assert Indicator.objects.filter(case=full_case).count() == before
+    assert not ImportJob.objects.filter(created_by=user).exists()
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def test_case_page_shows_the_buttons_by_role(client, full_case, own_users, partner_users):
+    client.force_login(own_users["analyst"])
+    html = client.get(reverse("cases:detail", args=[full_case.pk])).content.decode()
+    assert f"/api/v1/cases/{full_case.pk}/export/stix/" in html
+    assert reverse("interchange:import_upload", args=[full_case.pk]) in html
+    client.force_login(partner_users["analyst"])
+    html = client.get(reverse("cases:detail", args=[full_case.pk])).content.decode()
+    assert f"/api/v1/cases/{full_case.pk}/export/misp/" in html
+    assert reverse("interchange:import_upload", args=[full_case.pk]) not in html
+
+
+def test_upload_page_runs_the_job_and_shows_progress(
+    client, make_case, alice, django_capture_on_commit_callbacks
+):
+    case = make_case()
+    client.force_login(alice)
+    url = reverse("interchange:import_upload", args=[case.pk])
+    assert client.get(url).status_code == 200
+    file = io.BytesIO(
+        b"kind,value,qualifier\ncrypto_wallet,TCTNyhiuqPMTWMijVhvCVjVNyhECCggBFD,tron\n"
+    )
+    file.name = "w.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"file": file, "format": ""})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("interchange:import_detail", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Imported" in page and 'value="100"' in page
+    assert "hx-trigger" not in page  # a finished job is not polled any more
+    assert Indicator.objects.filter(case=case, kind="crypto_wallet").count() == 1
+
+
+def test_a_running_job_is_polled_by_htmx(client, make_case, alice):
+    case = make_case()
+    job = ImportJob.objects.create(case=case, created_by=alice, format="csv", rows_total=10)
+    job.rows_checked = 5
+    job.status = ImportStatus.CHECKING
+    job.save()
+    client.force_login(alice)
+    partial = client.get(
+        reverse("interchange:import_detail", args=[job.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert partial.startswith('<div id="import-progress"')
+    assert 'hx-trigger="every 1s"' in partial and 'value="45"' in partial
+    assert "<script" not in partial
+
+
+def test_upload_page_shows_a_refused_file(client, make_case, alice):
+    case = make_case()
+    client.force_login(alice)
+    file = io.BytesIO(b"PK\x03\x04zip")
+    file.name = "x.csv"
+    response = client.post(reverse("interchange:import_upload", args=[case.pk]), {"file": file})
+    assert response.status_code == 200
+    assert "zip archive" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+# --- the sample files of docs/samples ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["indicators.csv", "bundle.stix.json", "event.misp.json"])
+def test_the_sample_files_import_into_a_case(
+    api, make_case, alice, name, django_capture_on_commit_callbacks, no_network
+):
+    from pathlib import Path
+
+    content = (Path(__file__).parent.parent / "docs" / "samples" / name).read_bytes()
+    if name.endswith(".stix.json"):
+        validate_stix(content.decode())
+    case = make_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api, alice, case, content, name)
+    assert response.status_code == 202
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert job.status == ImportStatus.DONE, job.errors
+    assert job.rows_accepted == 8
+    assert ("phone", "", "+84912000111") in indicator_set(case)
+
+
+def test_a_job_runs_on_a_real_worker(worker, make_case, alice, settings):
+    """On Redis with a real Celery worker: the batches and the save run as tasks."""
+    from interchange.services import import_start
+    from tests.celery_worker import wait_for
+
+    settings.FORTRESS_IMPORT_BATCH_SIZE = 10  # three batch tasks
+    case = make_case()
+    content = b"kind,value\n" + b"".join(f"domain,w{n}.example.com\n".encode() for n in range(30))
+    job = import_start(case=case, by=alice, data=content, filename="w.csv")
+    wait_for(lambda: ImportJob.objects.get(pk=job.pk).is_final)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert job.rows_accepted == 30
