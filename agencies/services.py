@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, ApiToken, Role, User
+from config.errors import PolicyError
 
-
-class PolicyError(Exception):
-    """The acting user may not do this; views answer 404 (the object does not exist for them)."""
+__all__ = ["PolicyError"]  # raised here; other apps' services still import it from here
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agencies import access, services
-from agencies.forms import UserCreateForm, UserUpdateForm
+from agencies.forms import UserCreateForm, UserUpdateForm, show_service_error
 from agencies.home import home_context
 
 
@@ -50,8 +50,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             user = services.user_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Account {user.username} created.")
             return redirect("agencies:user_list")

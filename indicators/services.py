@@ -419,6 +419,7 @@ def access_request_decide(
             level=SharingLevel.SHARED,
             agencies=[*case.shared_with.all(), requester],
             by=by,
+            expected_version=case.version,
         )
     outcome = "granted" if grant else "refused"
     suffix = f" Note: {request.decision_note}" if request.decision_note else ""

@@ -64,7 +64,10 @@ def test_one_invalid_victim_changes_none(raid):
     liaison = raid["liaison"]
     # One of the group already went further: it cannot "move" back to identity_verified.
     ahead = services.repatriation_move(
-        by=liaison, repatriation=raid["group"][3], stage=Stage.TRAVEL_DOCUMENTS_ISSUED
+        by=liaison,
+        repatriation=raid["group"][3],
+        stage=Stage.TRAVEL_DOCUMENTS_ISSUED,
+        version=raid["group"][3].version,
     )
     group = [*raid["group"][:3], ahead, *raid["group"][4:]]
     steps_before = RepatriationStep.objects.count()
