@@ -22,6 +22,7 @@ from agencies.models import Agency, Notification, User
 from agencies.services import PolicyError
 from cases.models import Case, SharingLevel
 from cases.services import case_event_record, case_set_sharing
+from config.errors import allowed_fields
 from indicators.models import (
     TAKEDOWN_KINDS,
     AccessRequest,
@@ -69,6 +70,10 @@ class _Line:
     normalized: Normalized
     raw: str
     fields: dict[str, Any]
+
+
+# What indicator_update may write: what was seen and the takedown, never the value.
+INDICATOR_EDIT_FIELDS = ("first_seen", "last_seen", "note", "takedown_status", "takedown_date")
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -259,17 +264,14 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
     indicator and add the right one)."""
     if not access.can_manage_indicators(by, indicator.case):
         raise PolicyError("Only the owning agency edits its indicators.")
-    allowed = {"first_seen", "last_seen", "note", "takedown_status", "takedown_date"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set."))
+    allowed_fields(fields, INDICATOR_EDIT_FIELDS)
     indicator = Indicator.objects.select_for_update(no_key=True).get(pk=indicator.pk)
     row = {
         "kind": indicator.kind,
         "value": indicator.value.normalized,
         "chain": indicator.chain,
         "platform": indicator.platform,
-        **{name: getattr(indicator, name) for name in allowed},
+        **{name: getattr(indicator, name) for name in INDICATOR_EDIT_FIELDS},
         **fields,
     }
     if "takedown_status" in fields and "takedown_date" not in fields:
