@@ -1,7 +1,13 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
 
 from agencies.models import Role, User
+from config.errors import ConflictError, VersionMissing
 
 
 class BootstrapMixin:
@@ -26,6 +32,59 @@ class FortressForm(BootstrapMixin, forms.Form):
 
 class FortressModelForm(BootstrapMixin, forms.ModelForm):
     pass
+
+
+def conflict_message(obj: models.Model, changes: dict[str, Any]) -> str:
+    """What changed meanwhile, in words: `Title: now "X"; Status: now "Referred"`."""
+    meta = obj._meta
+    parts = []
+    for name, value in changes.items():
+        field = meta.get_field(name)
+        shown = value
+        if isinstance(value, list):  # codes, names, or documents ({"type", "country", ...})
+            shown = ", ".join(
+                " ".join(filter(None, (v.get("type"), v.get("country"), v.get("number"))))
+                if isinstance(v, dict)
+                else str(v)
+                for v in value
+            )
+        elif isinstance(field, models.ForeignKey):
+            related = getattr(obj, name)
+            shown = getattr(related, "display_name", related) if related else "—"
+        elif field.choices:
+            shown = dict(field.flatchoices).get(value, value)
+        parts.append(
+            _("%(field)s: now “%(value)s”")
+            % {"field": str(field.verbose_name).capitalize(), "value": shown or "—"}
+        )
+    changed = "; ".join(parts) or _("compare the form with the current record")
+    return _(
+        "Someone else saved this %(noun)s after you opened it, so your changes were NOT saved. "
+        "Changed meanwhile — %(changed)s. Review the form and save again to apply your changes."
+    ) % {"noun": meta.verbose_name, "changed": changed}
+
+
+def show_service_error(form: forms.Form, exc: ValidationError | ConflictError) -> None:
+    """The one way a page shows a service's refusal on its form. Refused input: on the field
+    it names when the form has that field, else at the top. A stale version: what changed
+    meanwhile, at the top, and the form moved to the current version, so saving again is a
+    deliberate choice made after seeing the changes (the user's input stays); a form that sent
+    no version is likewise moved to the current one after saying so."""
+    if isinstance(exc, ConflictError | VersionMissing):
+        if isinstance(exc, ConflictError) and exc.current is not None:
+            form.add_error(None, conflict_message(exc.current, exc.changes))
+        else:
+            form.add_error(None, exc.messages if isinstance(exc, VersionMissing) else str(exc))
+        data = form.data.copy()
+        data[form.add_prefix("version")] = str(exc.version)
+        form.data = data
+        return
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        shown = name in form.fields and not form.fields[name].widget.is_hidden
+        form.add_error(name if shown else None, errors)
 
 
 class UserCreateForm(FortressForm):

@@ -9,10 +9,7 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, ApiToken, Notification, Role, User
-
-
-class PolicyError(Exception):
-    """The acting user may not do this; views answer 404 (the object does not exist for them)."""
+from config.errors import PolicyError
 
 
 def notification_send(*, user: User, key: str, message: str, url: str = "") -> Notification | None:

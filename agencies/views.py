@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agencies import access, services
-from agencies.forms import UserCreateForm, UserUpdateForm
+from agencies.forms import UserCreateForm, UserUpdateForm, show_service_error
 from agencies.home import home_context
+from config.errors import PolicyError
 
 
 @login_required
@@ -50,8 +51,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             user = services.user_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Account {user.username} created.")
             return redirect("agencies:user_list")
@@ -74,7 +74,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.user_update(by=request.user, user=managed, **form.cleaned_data)
-        except services.PolicyError as exc:
+        except PolicyError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Account {managed.username} saved.")
@@ -101,7 +101,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
                 last_name=managed.last_name,
                 email=managed.email,
             )
-        except services.PolicyError as exc:
+        except PolicyError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"Account {managed.username} deactivated.")

@@ -6,47 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from agencies import access
-from agencies.services import PolicyError
 from cases import services
 from cases.models import Asset, Case, CaseNote, Suspect
 from cases.selectors import case_search_q, country_q
 from cases.serializers import (
     AssetSerializer,
     CaseSerializer,
-    ConflictSerializer,
     NoteSerializer,
     SuspectSerializer,
-    as_drf_error,
 )
-
-
-class ServiceErrorsMixin:
-    """A service's refusal in API terms: bad input 400, role not allowed 403, stale
-    version 409 with what changed meanwhile."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, services.ConflictError):
-            return Response(
-                {"detail": str(exc), "version": exc.version, "changed": exc.changes},
-                status=status.HTTP_409_CONFLICT,
-            )
-        if isinstance(exc, DjangoValidationError):
-            exc = as_drf_error(exc)
-        elif isinstance(exc, PolicyError):
-            exc = PermissionDenied(str(exc))
-        return super().handle_exception(exc)  # type: ignore[misc]
+from config.exception_handler import answers_conflicts
 
 
 class WriteViewSet(
-    ServiceErrorsMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -76,24 +53,6 @@ class CaseFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(case_search_q(self.request.user, value)) if value else queryset
-
-
-def answers_conflicts(serializer: type[serializers.Serializer]):
-    """In the schema: an update answers 200 with the object, or 409 when the version is stale."""
-    responses = {200: serializer, 409: ConflictSerializer}
-    return extend_schema_view(
-        update=extend_schema(responses=responses),
-        partial_update=extend_schema(responses=responses),
-    )
-
-
-def version_sent(data: dict[str, Any]) -> int:
-    """The version an update says it read: required, so no write overwrites blindly."""
-    if data.get("version") is None:
-        raise as_drf_error(
-            DjangoValidationError({"version": "Send the version you read (for conflicts)."})
-        )
-    return data["version"]
 
 
 @answers_conflicts(CaseSerializer)
@@ -142,7 +101,7 @@ class CaseViewSet(WriteViewSet):
             case = services.case_update(
                 case=case,
                 by=request.user,
-                expected_version=version_sent(data),
+                expected_version=data.get("version"),
                 **serializer.service_fields(),
             )
             if "sharing_level" in data or "shared_with" in data:
@@ -151,6 +110,7 @@ class CaseViewSet(WriteViewSet):
                     level=data.get("sharing_level", case.sharing_level),
                     agencies=data.get("shared_with", case.shared_with.all()),
                     by=request.user,
+                    expected_version=case.version,  # checked by case_update just now
                 )
         return Response(self.get_serializer(case).data)
 
@@ -182,7 +142,7 @@ class CaseFileViewSet(WriteViewSet):
         serializer.is_valid(raise_exception=True)
         checked = {}
         if "version" in serializer.fields:  # suspects and assets; notes keep their history
-            checked["expected_version"] = version_sent(serializer.validated_data)
+            checked["expected_version"] = serializer.validated_data.get("version")
         obj = self.update_service(
             **{self.object_argument: obj}, by=request.user, **checked, **serializer.service_fields()
         )

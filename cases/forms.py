@@ -37,16 +37,6 @@ def _version_field() -> forms.IntegerField:
     return forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names when the form has
-    that field, else at the top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 class CaseForm(FortressModelForm):
     reported_loss_currency = _currency_field("Currency of the reported loss")
     version = _version_field()

@@ -16,12 +16,6 @@ from cases.money import validate_currency
 from cases.services import CASE_FIELDS
 
 
-def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(exc.message_dict)
-    return serializers.ValidationError({"non_field_errors": exc.messages})
-
-
 def _currency(value: str) -> str:
     try:
         validate_currency(value)
@@ -106,14 +100,6 @@ class CaseSerializer(serializers.ModelSerializer):
 
     def service_fields(self) -> dict[str, Any]:
         return {k: v for k, v in self.validated_data.items() if k in CASE_FIELDS}
-
-
-class ConflictSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    version = serializers.IntegerField(help_text="The current version.")
-    changed = serializers.DictField(
-        child=serializers.JSONField(), help_text="Fields changed since your version: now."
-    )
 
 
 class DocumentSerializer(serializers.Serializer):

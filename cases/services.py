@@ -7,18 +7,14 @@ reference, version and timestamps always come from the service itself."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
-from django_countries.fields import MultipleCountriesDescriptor
 
 from agencies import access
 from agencies.models import Agency, User
-from agencies.services import PolicyError
 from cases.models import (
     Asset,
     Case,
@@ -29,6 +25,7 @@ from cases.models import (
     Suspect,
 )
 from cases.timeline import case_event_record
+from config.errors import PolicyError, allowed_fields, check_version
 from indicators.queue import queue_xref
 from persons.queue import queue_person
 
@@ -61,45 +58,6 @@ SUSPECT_FIELDS = (
     "notice_references",
 )
 ASSET_FIELDS = ("kind", "description", "amount", "currency", "status", "status_changed_on")
-
-
-class ConflictError(Exception):
-    """The object changed since the version the user edited: `changes` maps each field changed
-    since to its current value, `version` is the current version."""
-
-    def __init__(self, *, changes: dict[str, Any], version: int, noun: str = "case") -> None:
-        self.changes = changes
-        self.version = version
-        names = ", ".join(changes) or "unknown fields"
-        super().__init__(f"Someone else saved this {noun} meanwhile (changed: {names}).")
-
-
-def allowed_fields(fields: dict[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
-    """Refuse any field outside the allow-list: mass assignment never writes it."""
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(
-            dict.fromkeys(sorted(unknown), "This field cannot be set."), code="not_allowed"
-        )
-    return fields
-
-
-def plain(value: Any) -> Any:
-    """A field value as JSON-able, comparable data (for conflicts and the history)."""
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, Decimal | date):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
-    if isinstance(value, list | tuple | MultipleCountriesDescriptor):
-        return [getattr(v, "code", v) for v in value]
-    return getattr(value, "code", value)
-
-
-def _field_value(obj: models.Model, name: str) -> Any:
-    field = obj._meta.get_field(name)
-    if isinstance(field, models.ForeignKey):
-        return getattr(obj, field.attname)
-    return plain(getattr(obj, name))
 
 
 def _check_lead(case: Case, lead: User | None) -> None:
@@ -160,37 +118,15 @@ def case_create(
     return case
 
 
-def _check_version(
-    obj: Case | Suspect | Asset, expected_version: int, fields: Iterable[str]
-) -> None:
-    """`obj` is locked; refuse the write if it is no longer at `expected_version`, naming which
-    of `fields` differ from the last record of that version in its history."""
-    if obj.version == expected_version:
-        return
-    then = (
-        obj.history.filter(version=expected_version)
-        .order_by("-history_date", "-history_id")
-        .first()
-    )
-    changes = {}
-    if then is not None:
-        changes = {
-            name: _field_value(obj, name)
-            for name in fields
-            if _field_value(then, name) != _field_value(obj, name)
-        }
-    raise ConflictError(changes=changes, version=obj.version, noun=str(obj._meta.verbose_name))
-
-
 @transaction.atomic
-def case_update(*, case: Case, by: User, expected_version: int, **fields: Any) -> Case:
+def case_update(*, case: Case, by: User, expected_version: int | None, **fields: Any) -> Case:
     """Edit a case. Refused with ConflictError when someone saved it since `expected_version`:
     nothing is overwritten, and the error names what changed meanwhile."""
     if not access.can_edit_case(by, case):
         raise PolicyError("Only the owning agency's investigators and supervisors edit a case.")
     allowed_fields(fields, CASE_FIELDS)
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
-    _check_version(case, expected_version, CASE_VERSIONED_FIELDS)
+    check_version(case, expected_version, CASE_VERSIONED_FIELDS)
     was_silent = case.silent
     for name, value in fields.items():
         setattr(case, name, value)
@@ -213,14 +149,14 @@ def case_set_sharing(
     level: str,
     agencies: Iterable[Agency] = (),
     by: User,
-    expected_version: int | None = None,
+    expected_version: int | None,
 ) -> Case:
-    """Set who besides the owning agency sees the case; the change goes in the timeline."""
+    """Set who besides the owning agency sees the case; the change goes in the timeline.
+    Refused like any edit when `expected_version` is missing or stale."""
     if not access.can_set_sharing(by, case):
         raise PolicyError("Only the owning agency's investigators and supervisors set sharing.")
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
-    if expected_version is not None:
-        _check_version(case, expected_version, CASE_VERSIONED_FIELDS)
+    check_version(case, expected_version, CASE_VERSIONED_FIELDS)
     if level == SharingLevel.OPERATION and case.operation_id is None:
         raise ValidationError(
             {"sharing_level": "The case is in no joint operation: link it to one first."}
@@ -264,13 +200,15 @@ def suspect_create(*, case: Case, by: User, full_name: str, **fields: Any) -> Su
 
 
 @transaction.atomic
-def suspect_update(*, suspect: Suspect, by: User, expected_version: int, **fields: Any) -> Suspect:
+def suspect_update(
+    *, suspect: Suspect, by: User, expected_version: int | None, **fields: Any
+) -> Suspect:
     """Edit a suspect. Refused with ConflictError when someone saved it since
     `expected_version`: nothing is overwritten, and the error names what changed meanwhile."""
     _check_file_writer(by, suspect.case)
     allowed_fields(fields, SUSPECT_FIELDS)
     suspect = Suspect.objects.select_for_update(no_key=True).get(pk=suspect.pk)
-    _check_version(suspect, expected_version, SUSPECT_FIELDS)
+    check_version(suspect, expected_version, SUSPECT_FIELDS)
     for name, value in fields.items():
         setattr(suspect, name, value)
     suspect.full_clean()
@@ -295,13 +233,13 @@ def asset_create(*, case: Case, by: User, **fields: Any) -> Asset:
 
 
 @transaction.atomic
-def asset_update(*, asset: Asset, by: User, expected_version: int, **fields: Any) -> Asset:
+def asset_update(*, asset: Asset, by: User, expected_version: int | None, **fields: Any) -> Asset:
     """Edit an asset; a change of status is dated (today unless `status_changed_on` says).
     Refused with ConflictError when someone saved it since `expected_version`."""
     _check_file_writer(by, asset.case)
     allowed_fields(fields, ASSET_FIELDS)
     asset = Asset.objects.select_for_update(no_key=True).get(pk=asset.pk)
-    _check_version(asset, expected_version, ASSET_FIELDS)
+    check_version(asset, expected_version, ASSET_FIELDS)
     old_status = asset.status
     for name, value in fields.items():
         setattr(asset, name, value)

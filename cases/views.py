@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from agencies import access
+from agencies.forms import show_service_error
 from cases import services
 from cases.forms import (
     AssetForm,
@@ -24,11 +24,11 @@ from cases.forms import (
     NoteForm,
     SharingForm,
     SuspectForm,
-    apply_errors,
 )
 from cases.models import Case, NoteKind
 from cases.sections import SECTIONS, case_sections
 from cases.selectors import case_list as select_cases
+from config.errors import ConflictError
 
 PAGE_SIZE = 25
 
@@ -101,57 +101,11 @@ def case_create(request: HttpRequest) -> HttpResponse:
         try:
             case = services.case_create(by=request.user, **fields)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Case {case.reference} created.")
             return redirect("cases:detail", case.pk)
     return render(request, "cases/case_form.html", {"form": form, "case": None})
-
-
-def conflict_message(obj: models.Model, changes: dict[str, Any]) -> str:
-    """What changed meanwhile, in words: `Title: now "X"; Status: now "Referred"`."""
-    meta = obj._meta
-    parts = []
-    for name, value in changes.items():
-        field = meta.get_field(name)
-        shown = value
-        if isinstance(value, list):  # codes, names, or documents ({"type", "country", ...})
-            shown = ", ".join(
-                " ".join(filter(None, (v.get("type"), v.get("country"), v.get("number"))))
-                if isinstance(v, dict)
-                else str(v)
-                for v in value
-            )
-        elif isinstance(field, models.ForeignKey):
-            related = getattr(obj, name)
-            shown = getattr(related, "display_name", related) if related else "—"
-        elif field.choices:
-            shown = dict(field.flatchoices).get(value, value)
-        parts.append(f"{str(field.verbose_name).capitalize()}: now “{shown or '—'}”")
-    changed = "; ".join(parts) or "compare the form with the current record"
-    return (
-        f"Someone else saved this {meta.verbose_name} after you opened it, so your changes were "
-        f"NOT saved. Changed meanwhile — {changed}. Review the form and save again to apply "
-        "your changes."
-    )
-
-
-def _version_read(form: Any) -> int:
-    """The version the form was opened at. A form without one (opened before versions
-    existed) is treated as stale: the user sees what changed instead of overwriting it."""
-    return form.cleaned_data.get("version") or 0
-
-
-def _show_conflict(
-    request: HttpRequest, form: Any, obj: models.Model, exc: services.ConflictError
-) -> None:
-    """Refused save: tell what changed and move the form to the current version, so saving
-    again is a deliberate choice made after seeing the changes. The user's input stays."""
-    current = type(obj)._default_manager.get(pk=obj.pk)
-    form.add_error(None, conflict_message(current, exc.changes))
-    data = request.POST.copy()
-    data["version"] = str(exc.version)
-    form.data = data
 
 
 @login_required
@@ -163,13 +117,11 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             case = services.case_update(
                 case=case,
                 by=request.user,
-                expected_version=_version_read(form),
+                expected_version=form.cleaned_data.get("version"),
                 **form.service_fields(),
             )
-        except services.ConflictError as exc:
-            _show_conflict(request, form, case, exc)
-        except ValidationError as exc:
-            apply_errors(form, exc)
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Case {case.reference} saved.")
             return redirect("cases:detail", case.pk)
@@ -189,12 +141,10 @@ def case_sharing(request: HttpRequest, pk: int) -> HttpResponse:
                 level=form.cleaned_data["sharing_level"],
                 agencies=form.cleaned_data["shared_with"],
                 by=request.user,
-                expected_version=form.cleaned_data["version"],
+                expected_version=form.cleaned_data.get("version"),
             )
-        except services.ConflictError as exc:
-            _show_conflict(request, form, case, exc)
-        except ValidationError as exc:
-            apply_errors(form, exc)
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
         else:
             messages.success(request, "Sharing saved.")
             return redirect("cases:detail", case.pk)
@@ -225,20 +175,17 @@ def _file_form(
     section: str,
     title: str,
     done: str,
-    edited: models.Model | None = None,
 ) -> HttpResponse:
     """One form on the case file: GET shows it, POST saves through `save`. htmx gets the
-    section back (with the form and its errors when the input is refused). `edited` is the
-    object an edit form changes: a stale version of it is shown as a conflict."""
+    section back (with the form and its errors when the input is refused, or what changed
+    meanwhile when its version is stale)."""
     saved = False
     if request.method == "POST" and form.is_valid():
         try:
             save(form.service_fields())
             saved = True
-        except services.ConflictError as exc:
-            _show_conflict(request, form, edited, exc)
-        except ValidationError as exc:
-            apply_errors(form, exc)
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
     if request.htmx and section:
         return _section_response(
             request, case, section, form=None if saved else form, action=request.path, title=title
@@ -272,9 +219,8 @@ def suspect_edit(request: HttpRequest, pk: int) -> HttpResponse:
         case=suspect.case,
         form=form,
         save=lambda f: services.suspect_update(
-            suspect=suspect, by=request.user, expected_version=_version_read(form), **f
+            suspect=suspect, by=request.user, expected_version=form.cleaned_data.get("version"), **f
         ),
-        edited=suspect,
         section="suspects",
         title=f"Suspect {suspect.full_name}",
         done="Suspect saved.",
@@ -304,9 +250,8 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
         case=asset.case,
         form=form,
         save=lambda f: services.asset_update(
-            asset=asset, by=request.user, expected_version=_version_read(form), **f
+            asset=asset, by=request.user, expected_version=form.cleaned_data.get("version"), **f
         ),
-        edited=asset,
         section="assets",
         title=f"Asset: {asset}",
         done="Asset saved.",

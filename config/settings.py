@@ -179,6 +179,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The services' errors (config/errors.py) become 404 / 403 / 409 / 400 here, and only here.
+    "EXCEPTION_HANDLER": "config.exception_handler.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fortress API",

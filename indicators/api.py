@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies import access
-from cases.api import ServiceErrorsMixin, case_id_filter
+from cases.api import case_id_filter
 from indicators import selectors, services
 from indicators.models import AccessRequest, Hit, HitStatus, Indicator
 from indicators.serializers import (
@@ -33,7 +33,6 @@ class IndicatorFilter(django_filters.FilterSet):
 
 
 class IndicatorViewSet(
-    ServiceErrorsMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
@@ -88,7 +87,7 @@ class HitFilter(django_filters.FilterSet):
         fields = ["status", "case", "kind"]
 
 
-class HitViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class HitViewSet(viewsets.ReadOnlyModelViewSet):
     """The hits of the user's agency's cases: kind, value, own case, and the other agencies
     holding the value with their contacts — nothing of the other cases."""
 
@@ -135,9 +134,7 @@ class HitViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
         return self._set_status(request, pk, HitStatus.NEW)
 
 
-class AccessRequestViewSet(
-    ServiceErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class AccessRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Requests the user's agency made, and requests for its cases (its supervisors grant or
     refuse them; a grant shares the case with the requesting agency)."""
 

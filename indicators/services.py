@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, User
-from agencies.services import PolicyError, notification_send
+from agencies.services import notification_send
 from cases.models import Case, SharingLevel
 from cases.services import case_set_sharing
 from cases.timeline import case_event_record
+from config.errors import PolicyError, allowed_fields
 from indicators.models import (
     TAKEDOWN_KINDS,
     AccessRequest,
@@ -70,6 +71,10 @@ class _Line:
     normalized: Normalized
     raw: str
     fields: dict[str, Any]
+
+
+# What indicator_update may write: what was seen and the takedown, never the value.
+INDICATOR_EDIT_FIELDS = ("first_seen", "last_seen", "note", "takedown_status", "takedown_date")
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -239,17 +244,14 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
     indicator and add the right one)."""
     if not access.can_manage_indicators(by, indicator.case):
         raise PolicyError("Only the owning agency edits its indicators.")
-    allowed = {"first_seen", "last_seen", "note", "takedown_status", "takedown_date"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set."))
+    allowed_fields(fields, INDICATOR_EDIT_FIELDS)
     indicator = Indicator.objects.select_for_update(no_key=True).get(pk=indicator.pk)
     row = {
         "kind": indicator.kind,
         "value": indicator.value.normalized,
         "chain": indicator.chain,
         "platform": indicator.platform,
-        **{name: getattr(indicator, name) for name in allowed},
+        **{name: getattr(indicator, name) for name in INDICATOR_EDIT_FIELDS},
         **fields,
     }
     if "takedown_status" in fields and "takedown_date" not in fields:
@@ -405,7 +407,9 @@ def access_request_decide(
     request = AccessRequest.objects.select_for_update(no_key=True).get(pk=access_request.pk)
     if request.status != AccessRequestStatus.PENDING:
         raise ValidationError("This request has already been decided.")
-    case = request.case
+    # Locked before it is read, so the grant works on the case as it stands (an edit saved
+    # meanwhile is no conflict: the grant changes only who sees it).
+    case = Case.objects.select_for_update(no_key=True).get(pk=request.case_id)
     requester = request.requesting_agency
     if grant and case.sharing_level == SharingLevel.OPERATION:
         # Named agencies count only at the shared level: switching would drop the operation's
@@ -425,6 +429,7 @@ def access_request_decide(
             level=SharingLevel.SHARED,
             agencies=[*case.shared_with.all(), requester],
             by=by,
+            expected_version=case.version,  # locked above: nobody saved it meanwhile
         )
     outcome = "granted" if grant else "refused"
     suffix = f" Note: {request.decision_note}" if request.decision_note else ""

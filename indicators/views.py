@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies import access
-from agencies.services import PolicyError
-from cases.forms import apply_errors
+from agencies.forms import show_service_error
+from config.errors import PolicyError
 from indicators import selectors, services
 from indicators.case_sections import indicators_section
 from indicators.forms import (
@@ -52,7 +52,7 @@ def indicator_add(request: HttpRequest, case_pk: int) -> HttpResponse:
         try:
             indicator = services.indicator_add(case=case, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_error(form, exc)
         else:
             text = (
                 f"Recorded as {indicator.get_kind_display().lower()} {indicator.value.normalized}."
@@ -110,7 +110,7 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.indicator_update(indicator=indicator, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, "Indicator saved.")
             return redirect(
@@ -193,7 +193,7 @@ def access_request_create(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, "Access requested: a supervisor of that agency decides.")
             return redirect("indicators:requests")
@@ -251,7 +251,7 @@ def access_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, "Access granted." if grant else "Access refused.")
             return redirect("indicators:requests")

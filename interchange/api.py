@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies import access
-from agencies.services import PolicyError
 from interchange import selectors, services
 from interchange.reading import FileRefused, check_size
 from interchange.serializers import ImportJobSerializer, ImportRequestSerializer
@@ -80,8 +79,6 @@ class CaseImportView(APIView):
             )
         except FileRefused as exc:
             raise ValidationError({"file": [str(exc)]}) from None
-        except PolicyError as exc:
-            raise PermissionDenied(str(exc)) from None
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

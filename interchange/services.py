@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from agencies import access
 from agencies.models import User
-from agencies.services import PolicyError
 from cases.models import Case, JointOperation
 from cases.timeline import case_event_record
+from config.errors import PolicyError
 from indicators.models import CHAIN_KINDS, Indicator, Kind
 from indicators.services import BatchError, indicator_line_check, indicators_add_batch
 from interchange import csv_format, misp, selectors, stix

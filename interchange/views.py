@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from agencies import access
-from agencies.services import PolicyError
+from config.errors import PolicyError
 from interchange import selectors, services
 from interchange.forms import ImportForm
 from interchange.reading import FileRefused, check_size

@@ -12,8 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies import access
-from cases.api import ServiceErrorsMixin, version_sent
 from cases.models import JointOperation, OperationParticipant
+from config.exception_handler import answers_conflicts
 from operations import services
 from operations.figures import operation_figures
 from operations.report import figures_json
@@ -32,8 +32,8 @@ from operations.serializers import (
 )
 
 
+@answers_conflicts(OperationSerializer)
 class OperationViewSet(
-    ServiceErrorsMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -102,11 +102,10 @@ class OperationViewSet(
         operation = self._runner(kwargs["pk"])
         serializer = self.get_serializer(operation, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        version = version_sent(serializer.validated_data)
         operation = services.operation_update(
             operation=operation,
             by=request.user,
-            expected_version=version,
+            expected_version=serializer.validated_data.get("version"),
             **serializer.service_fields(),
         )
         return self._fresh(operation)

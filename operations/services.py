@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, User
-from agencies.services import PolicyError
 from cases.models import (
     Case,
     JointOperation,
@@ -22,13 +21,8 @@ from cases.models import (
     ParticipationStatus,
     SharingLevel,
 )
-from cases.services import (
-    ConflictError,
-    allowed_fields,
-    case_event_record,
-    case_set_sharing,
-    plain,
-)
+from cases.services import case_event_record, case_set_sharing
+from config.errors import PolicyError, allowed_fields, check_version
 from operations.models import OperationRate
 
 # What a supervisor of the lead agency may write on an operation.
@@ -46,15 +40,6 @@ NEXT_STATUS: dict[str, frozenset[str]] = {
     OperationStatus.ACTIVE: frozenset({OperationStatus.CONCLUDED}),
     OperationStatus.CONCLUDED: frozenset(),
 }
-
-
-class OperationConflict(ConflictError):
-    """The operation changed since the version the editor read."""
-
-    def __init__(self, *, changes: dict[str, Any], version: int) -> None:
-        super().__init__(changes=changes, version=version)
-        names = ", ".join(changes) or "unknown fields"
-        self.args = (f"Someone else saved this operation meanwhile (now: {names}).",)
 
 
 def _check_runner(by: User, operation: JointOperation) -> None:
@@ -93,16 +78,13 @@ def operation_create(*, by: User, name: str, code: str, **fields: Any) -> JointO
 
 @transaction.atomic
 def operation_update(
-    *, operation: JointOperation, by: User, expected_version: int, **fields: Any
+    *, operation: JointOperation, by: User, expected_version: int | None, **fields: Any
 ) -> JointOperation:
     """Edit the plan. Refused (ConflictError) when someone saved it since `expected_version`."""
     _check_runner(by, operation)
     allowed_fields(fields, OPERATION_FIELDS)
     operation = JointOperation.objects.select_for_update(no_key=True).get(pk=operation.pk)
-    if operation.version != expected_version:
-        # No history of operations: the current value of each field the editor meant to set.
-        changes = {name: plain(getattr(operation, name)) for name in fields}
-        raise OperationConflict(changes=changes, version=operation.version)
+    check_version(operation, expected_version, OPERATION_FIELDS, incoming=fields)
     _check_open(operation)
     for name, value in fields.items():
         setattr(operation, name, value)
@@ -208,6 +190,7 @@ def operation_link_case(
             level=SharingLevel.OPERATION,
             agencies=list(case.shared_with.all()),
             by=by,
+            expected_version=case.version,  # locked above: nobody saved it meanwhile
         )
     return case
 
@@ -228,6 +211,7 @@ def operation_unlink_case(*, operation: JointOperation, case: Case, by: User) ->
             level=SharingLevel.RESTRICTED,
             agencies=list(case.shared_with.all()),
             by=by,
+            expected_version=case.version,  # locked above: nobody saved it meanwhile
         )
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     case.operation = None

@@ -14,10 +14,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies import access
-from agencies.services import PolicyError
-from cases.forms import apply_errors
+from agencies.forms import show_service_error
 from cases.models import OperationStatus, ParticipationStatus
-from cases.services import ConflictError
+from config.errors import ConflictError, PolicyError
 from indicators.forms import DecisionForm
 from indicators.services import access_request_decide
 from operations import charts, selectors, services
@@ -69,7 +68,7 @@ def operation_create(request: HttpRequest) -> HttpResponse:
                 by=request.user, code=form.cleaned_data["code"], **form.service_fields()
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Operation {operation.code} planned.")
             return redirect("operations:detail", operation.pk)
@@ -85,13 +84,11 @@ def operation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.operation_update(
                 operation=operation,
                 by=request.user,
-                expected_version=form.cleaned_data["version"] or 0,
+                expected_version=form.cleaned_data["version"],
                 **form.service_fields(),
             )
-        except ConflictError as exc:
-            form.add_error(None, f"{exc} Reload the page to see the current plan.")
-        except ValidationError as exc:
-            apply_errors(form, exc)
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
         else:
             messages.success(request, "Operation saved.")
             return redirect("operations:detail", operation.pk)

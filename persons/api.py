@@ -9,18 +9,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from agencies import access
-from agencies.services import PolicyError
-from cases.api import ServiceErrorsMixin
 from persons import selectors, services
 from persons.models import MatchStatus, PersonMatch
 from persons.serializers import PersonMatchDecisionSerializer, PersonMatchSerializer
 
 
-class PersonMatchViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
+class PersonMatchViewSet(viewsets.GenericViewSet):
     """The person matches of the viewer's agency: score, explanation, the agency holding the
     other person and whom to contact — the other record only if visible to the viewer."""
 
@@ -59,12 +56,9 @@ class PersonMatchViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         match = access.get_person_match_for_user(request.user, pk)
         serializer = PersonMatchDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            match = services.person_match_decide(
-                match=match, by=request.user, status=status, reason=serializer.data["reason"]
-            )
-        except PolicyError:
-            raise NotFound("No such person match.") from None
+        match = services.person_match_decide(
+            match=match, by=request.user, status=status, reason=serializer.data["reason"]
+        )
         match = access.get_person_match_for_user(request.user, match.pk)
         return Response(PersonMatchSerializer(self._payload([match])[0]).data)
 

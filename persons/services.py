@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import User
-from agencies.services import PolicyError
 from cases.models import Case
+from config.errors import PolicyError
 from indicators.models import AccessRequest
 from indicators.services import access_request_open
 from persons.models import MatchStatus, PersonMatch

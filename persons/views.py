@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from agencies import access
-from agencies.services import PolicyError
-from cases.forms import apply_errors
+from agencies.forms import show_service_error
+from config.errors import PolicyError
 from persons import selectors, services
 from persons.forms import AccessRequestForm, DecisionForm, MatchFilterForm
 from persons.index import threshold
@@ -64,7 +64,7 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except PolicyError:
             raise Http404("No such person match.") from None
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, "Decision recorded.")
             return redirect("persons:detail", pk=pk)
@@ -89,7 +89,7 @@ def match_request_access(request: HttpRequest, pk: int) -> HttpResponse:
         except PolicyError:
             raise Http404("No such person match.") from None
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, "Access requested: a supervisor of that agency decides.")
             return redirect("persons:detail", pk=pk)

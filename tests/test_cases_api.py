@@ -552,7 +552,13 @@ def test_case_file_endpoints_per_role(
 ):
     from cases.services import case_set_sharing
 
-    case_set_sharing(case=case, level=SharingLevel.SHARED, agencies=[partner], by=alice)
+    case_set_sharing(
+        case=case,
+        level=SharingLevel.SHARED,
+        agencies=[partner],
+        by=alice,
+        expected_version=case.version,
+    )
     client = api((own_users if relation == "own" else partner_users)[role])
     reads_file = role in {"investigator", "analyst", "supervisor"}
     may_edit = relation == "own" and role in EDITORS

@@ -175,7 +175,13 @@ def test_partner_reads_a_shared_case_without_edit_buttons(
 ):
     from cases.services import case_set_sharing
 
-    case_set_sharing(case=case, level=SharingLevel.SHARED, agencies=[partner], by=alice)
+    case_set_sharing(
+        case=case,
+        level=SharingLevel.SHARED,
+        agencies=[partner],
+        by=alice,
+        expected_version=case.version,
+    )
     client.force_login(partner_users["investigator"])
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "Nguyễn Văn An" in html
@@ -539,14 +545,16 @@ def test_concurrent_suspect_edit_is_refused_shown_and_can_be_saved_again(
     )
 
 
-def test_suspect_form_from_before_versions_is_treated_as_stale(client, case, alice):
+def test_suspect_form_without_a_version_is_refused_and_offered_the_current(client, case, alice):
     suspect = case.suspects.get()
     client.force_login(alice)
     response = client.post(
         reverse("cases:suspect_edit", args=[suspect.pk]), suspect_post(full_name="Overwritten")
     )
     assert response.status_code == 200
-    assert "NOT saved" in " ".join(response.context["form"].non_field_errors())
+    form = response.context["form"]
+    assert "Send the version you read" in " ".join(form.non_field_errors())
+    assert form["version"].value() == "1"  # saving again is a deliberate choice
     suspect.refresh_from_db()
     assert (suspect.full_name, suspect.version) == ("Nguyễn Văn An", 1)
 
@@ -750,7 +758,13 @@ def test_case_file_pages_per_role(
     the shared-with agency never edits."""
     from cases.services import case_set_sharing
 
-    case_set_sharing(case=case, level=SharingLevel.SHARED, agencies=[partner], by=alice)
+    case_set_sharing(
+        case=case,
+        level=SharingLevel.SHARED,
+        agencies=[partner],
+        by=alice,
+        expected_version=case.version,
+    )
     user = (own_users if relation == "own" else partner_users)[role]
     client.force_login(user)
     may_edit = relation == "own" and role in EDITORS

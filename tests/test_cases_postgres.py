@@ -10,13 +10,13 @@ from django.db import connection
 
 from cases.models import Asset, Case, Suspect
 from cases.services import (
-    ConflictError,
     asset_create,
     asset_update,
     case_create,
     suspect_create,
     suspect_update,
 )
+from config.errors import ConflictError
 from tests.services import require_postgres
 
 THREADS = 8

@@ -9,7 +9,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies import access
-from agencies.services import PolicyError
 from cases.models import (
     Asset,
     AssetStatus,
@@ -21,7 +20,6 @@ from cases.models import (
     parse_partial_date,
 )
 from cases.services import (
-    ConflictError,
     asset_create,
     asset_update,
     case_create,
@@ -33,6 +31,7 @@ from cases.services import (
     suspect_create,
     suspect_update,
 )
+from config.errors import ConflictError, PolicyError
 
 
 def test_case_create_takes_agency_and_reference_from_the_actor(alice, own, outsider):
@@ -116,7 +115,13 @@ def test_only_owning_editors_update(make_case, own_users, partner_users, partner
 
 def test_sharing_change_is_in_the_timeline(make_case, alice, partner):
     case = make_case()
-    case_set_sharing(case=case, level=SharingLevel.SHARED, agencies=[partner], by=alice)
+    case_set_sharing(
+        case=case,
+        level=SharingLevel.SHARED,
+        agencies=[partner],
+        by=alice,
+        expected_version=case.version,
+    )
     event = CaseNote.objects.get(case=case)
     assert event.kind == NoteKind.EVENT
     assert "Shared" in event.text and partner.name in event.text
@@ -126,7 +131,12 @@ def test_sharing_change_is_in_the_timeline(make_case, alice, partner):
 def test_sharing_by_others_is_refused(make_case, own_users):
     case = make_case()
     with pytest.raises(PolicyError):
-        case_set_sharing(case=case, level=SharingLevel.NETWORK, by=own_users["analyst"])
+        case_set_sharing(
+            case=case,
+            level=SharingLevel.NETWORK,
+            by=own_users["analyst"],
+            expected_version=case.version,
+        )
     assert not CaseNote.objects.exists()
 
 

@@ -230,7 +230,12 @@ def test_a_case_visible_anyway_is_named_in_the_hit(client, world, alice, partner
     from cases.services import case_set_sharing
 
     theirs = world["theirs"]
-    case_set_sharing(case=theirs, level="network", by=partner_users["investigator"])
+    case_set_sharing(
+        case=theirs,
+        level="network",
+        by=partner_users["investigator"],
+        expected_version=theirs.version,
+    )
     client.force_login(alice)
     page = client.get(reverse("indicators:hits")).content.decode()
     assert reverse("cases:detail", args=[theirs.pk]) in page and theirs.reference in page

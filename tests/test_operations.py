@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from agencies import access
-from agencies.services import PolicyError
 from cases.models import (
     Asset,
     Case,
@@ -21,6 +20,7 @@ from cases.models import (
     Suspect,
 )
 from cases.services import asset_create, case_create, suspect_create
+from config.errors import PolicyError
 from indicators import xref
 from indicators.models import Hit, Indicator
 from indicators.services import indicator_add, indicator_update
@@ -96,7 +96,7 @@ def world(own, partner, outsider, own_users, partner_users, outsider_users):
                 rep = make_repatriation(victim=victim, by=by, stage="rescued")
                 from victims.services import repatriation_move
 
-                repatriation_move(by=by, repatriation=rep, stage="declined")
+                repatriation_move(by=by, repatriation=rep, stage="declined", version=rep.version)
             elif stage is not None:
                 make_repatriation(victim=victim, by=by, stage=stage)
 
@@ -125,7 +125,7 @@ def world(own, partner, outsider, own_users, partner_users, outsider_users):
 def make_repatriation_close(rep, by):
     from victims.services import repatriation_move
 
-    return repatriation_move(by=by, repatriation=rep, stage="closed")
+    return repatriation_move(by=by, repatriation=rep, stage="closed", version=rep.version)
 
 
 # --- the independent count ------------------------------------------------------------------
@@ -376,7 +376,7 @@ def test_only_supervisors_create_and_bad_input_stores_nothing(own_users):
 
 
 def test_update_refuses_a_stale_version(world, own_users):
-    from cases.services import ConflictError
+    from config.errors import ConflictError
 
     op = world["op"]
     bob = own_users["supervisor"]

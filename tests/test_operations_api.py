@@ -165,5 +165,5 @@ def test_stale_update_names_the_operation(api, own_users):
         f"/api/v1/operations/{op.pk}/", {"name": "Stork", "version": 1}, format="json"
     )
     assert stale.status_code == 409
-    assert stale.json()["detail"].startswith("Someone else saved this operation meanwhile")
+    assert stale.json()["detail"].startswith("Someone else saved this joint operation meanwhile")
     assert stale.json()["version"] == 2

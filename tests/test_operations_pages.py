@@ -291,6 +291,8 @@ def test_edit_page_refuses_a_stale_version(client, world, own_users):  # noqa: F
     form = {"name": "Lotus", "reporting_currency": "USD", "version": op.version}
     assert client.post(reverse("operations:edit", args=[op.pk]), form).status_code == 302
     response = client.post(reverse("operations:edit", args=[op.pk]), {**form, "name": "Old"})
-    assert "Someone else saved this operation meanwhile" in response.content.decode()
+    assert "Someone else saved this joint operation after you opened it" in (
+        response.content.decode()
+    )
     op.refresh_from_db()
     assert op.name == "Lotus"

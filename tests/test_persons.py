@@ -448,7 +448,12 @@ def test_nothing_of_the_other_agencys_record_leaks_through_a_match(
 def test_a_visible_other_case_is_named_but_victims_only_to_roles_reading_them(
     flagged, api, own_users, partner_case, partner_users
 ):
-    case_set_sharing(case=partner_case, by=partner_users["supervisor"], level=SharingLevel.NETWORK)
+    case_set_sharing(
+        case=partner_case,
+        by=partner_users["supervisor"],
+        level=SharingLevel.NETWORK,
+        expected_version=partner_case.version,
+    )
     row = api(own_users["investigator"]).get("/api/v1/person-matches/").json()["results"][0]
     assert row["other"]["case"]["reference"] == partner_case.reference
     assert row["other"]["name"] is None  # victims are read by their own agency only

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from agencies.services import PolicyError
 from cases.services import case_create
+from config.errors import PolicyError
 from victims import services
 from victims.factories import make_repatriation, make_victim
 from victims.models import AccessAction, RepatriationStep, Stage, VictimAccessLog
@@ -64,7 +64,10 @@ def test_one_invalid_victim_changes_none(raid):
     liaison = raid["liaison"]
     # One of the group already went further: it cannot "move" back to identity_verified.
     ahead = services.repatriation_move(
-        by=liaison, repatriation=raid["group"][3], stage=Stage.TRAVEL_DOCUMENTS_ISSUED
+        by=liaison,
+        repatriation=raid["group"][3],
+        stage=Stage.TRAVEL_DOCUMENTS_ISSUED,
+        version=raid["group"][3].version,
     )
     group = [*raid["group"][:3], ahead, *raid["group"][4:]]
     steps_before = RepatriationStep.objects.count()

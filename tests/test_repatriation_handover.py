@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from agencies import access
 from agencies.models import Notification
-from agencies.services import PolicyError
+from config.errors import PolicyError
 from victims import services
 from victims.factories import make_repatriation, make_victim
 from victims.models import HandoverStatus, Stage, StepEvent
@@ -48,7 +48,11 @@ def test_pending_handover_shows_the_repatriation_not_the_victim(
     own_liaison, partner = setup["own"]["liaison"], setup["partner"]["liaison"].agency
     with django_capture_on_commit_callbacks(execute=True):
         repatriation = services.repatriation_handover(
-            by=own_liaison, repatriation=setup["repatriation"], agency=partner, note="Please take"
+            by=own_liaison,
+            repatriation=setup["repatriation"],
+            agency=partner,
+            note="Please take",
+            version=setup["repatriation"].version,
         )
     assert repatriation.handover_status == HandoverStatus.PENDING
     assert _visible(setup["partner"]["liaison"], setup) == (False, True)
@@ -65,13 +69,17 @@ def test_pending_handover_shows_the_repatriation_not_the_victim(
             by=setup["partner"]["liaison"],
             repatriation=repatriation,
             stage=Stage.TRAVEL_DOCUMENTS_ISSUED,
+            version=repatriation.version,
         )
 
 
 def test_accept_opens_the_victim_and_the_later_stages(setup, django_capture_on_commit_callbacks):
     own_liaison, partner_liaison = setup["own"]["liaison"], setup["partner"]["liaison"]
     services.repatriation_handover(
-        by=own_liaison, repatriation=setup["repatriation"], agency=partner_liaison.agency
+        by=own_liaison,
+        repatriation=setup["repatriation"],
+        agency=partner_liaison.agency,
+        version=setup["repatriation"].version,
     )
     with django_capture_on_commit_callbacks(execute=True):
         accepted = services.repatriation_accept(
@@ -82,7 +90,10 @@ def test_accept_opens_the_victim_and_the_later_stages(setup, django_capture_on_c
     assert _visible(partner_liaison, setup) == (True, True)
     assert _visible(setup["partner"]["investigator"], setup) == (False, False)
     moved = services.repatriation_move(
-        by=partner_liaison, repatriation=accepted, stage=Stage.TRAVEL_DOCUMENTS_ISSUED
+        by=partner_liaison,
+        repatriation=accepted,
+        stage=Stage.TRAVEL_DOCUMENTS_ISSUED,
+        version=accepted.version,
     )
     # Both sides see the whole history, with who did what.
     events = [(s.event, s.by.agency_id) for s in moved.steps.select_related("by")]
@@ -94,13 +105,18 @@ def test_accept_opens_the_victim_and_the_later_stages(setup, django_capture_on_c
         user=own_liaison, key__startswith="handover-accepted"
     ).exists()
     # The holding agency keeps acting too.
-    services.repatriation_move(by=own_liaison, repatriation=moved, stage=Stage.TRAVEL_ARRANGED)
+    services.repatriation_move(
+        by=own_liaison, repatriation=moved, stage=Stage.TRAVEL_ARRANGED, version=moved.version
+    )
 
 
 def test_decline_needs_a_reason_and_closes_the_door(setup):
     own_liaison, partner_liaison = setup["own"]["liaison"], setup["partner"]["liaison"]
     services.repatriation_handover(
-        by=own_liaison, repatriation=setup["repatriation"], agency=partner_liaison.agency
+        by=own_liaison,
+        repatriation=setup["repatriation"],
+        agency=partner_liaison.agency,
+        version=setup["repatriation"].version,
     )
     with pytest.raises(ValidationError, match="Say why"):
         services.repatriation_decline(
@@ -131,6 +147,7 @@ def test_only_the_destination_decides(setup):
         by=own_liaison,
         repatriation=setup["repatriation"],
         agency=setup["partner"]["liaison"].agency,
+        version=setup["repatriation"].version,
     )
     for user in (
         own_liaison,
@@ -146,21 +163,35 @@ def test_handover_rules(setup, outsider):
     own_liaison = setup["own"]["liaison"]
     repatriation = setup["repatriation"]
     with pytest.raises(ValidationError, match="destination country"):
-        services.repatriation_handover(by=own_liaison, repatriation=repatriation, agency=outsider)
+        services.repatriation_handover(
+            by=own_liaison, repatriation=repatriation, agency=outsider, version=repatriation.version
+        )
     with pytest.raises(ValidationError, match="another agency"):
         services.repatriation_handover(
-            by=own_liaison, repatriation=repatriation, agency=own_liaison.agency
+            by=own_liaison,
+            repatriation=repatriation,
+            agency=own_liaison.agency,
+            version=repatriation.version,
         )
-    services.victim_update(by=own_liaison, victim=setup["victim"], consent_to_share=False)
+    services.victim_update(
+        by=own_liaison,
+        victim=setup["victim"],
+        consent_to_share=False,
+        version=setup["victim"].version,
+    )
     with pytest.raises(ValidationError, match="consented"):
         services.repatriation_handover(
-            by=own_liaison, repatriation=repatriation, agency=setup["partner"]["liaison"].agency
+            by=own_liaison,
+            repatriation=repatriation,
+            agency=setup["partner"]["liaison"].agency,
+            version=repatriation.version,
         )
     with pytest.raises(PolicyError):
         services.repatriation_handover(
             by=setup["own"]["investigator"],
             repatriation=repatriation,
             agency=setup["partner"]["liaison"].agency,
+            version=repatriation.version,
         )
     repatriation.refresh_from_db()
     assert repatriation.handover_status == HandoverStatus.NONE
@@ -172,7 +203,9 @@ def test_handover_accept_decline_in_the_browser(client, setup):
     partner = setup["partner"]["liaison"].agency
     url = reverse("victims:repatriation_handover", args=[repatriation.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"agency": partner.pk, "note": "Flight next week"})
+    response = client.post(
+        url, {"agency": partner.pk, "note": "Flight next week", "version": repatriation.version}
+    )
     assert response.status_code == 302
     client.force_login(setup["partner"]["liaison"])
     dashboard = client.get(reverse("victims:dashboard")).content.decode()
@@ -194,6 +227,7 @@ def test_decline_in_the_browser_asks_a_reason(client, setup):
         by=setup["own"]["liaison"],
         repatriation=repatriation,
         agency=setup["partner"]["liaison"].agency,
+        version=repatriation.version,
     )
     client.force_login(setup["partner"]["liaison"])
     url = reverse("victims:repatriation_decline", args=[repatriation.pk])
@@ -219,7 +253,11 @@ def test_handover_accept_decline_in_the_api(api, setup):
     outsider_api = api(setup["outsider"]["liaison"])
     base = f"/api/v1/repatriations/{repatriation.pk}"
     assert partner_api.post(f"{base}/accept/").status_code == 404
-    response = own_api.post(f"{base}/handover/", {"agency": partner.pk}, format="json")
+    response = own_api.post(
+        f"{base}/handover/",
+        {"agency": partner.pk, "version": repatriation.version},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["handed_over_to"] == partner.pk
     assert response.json()["handover_status"] == "pending"
@@ -236,7 +274,13 @@ def test_handover_accept_decline_in_the_api(api, setup):
     assert accepted.json()["handover_status"] == "accepted"
     assert partner_api.get(f"/api/v1/victims/{setup['victim'].pk}/").status_code == 200
     moved = partner_api.post(
-        f"{base}/move/", {"stage": "travel_documents_issued", "note": "Passport"}, format="json"
+        f"{base}/move/",
+        {
+            "stage": "travel_documents_issued",
+            "note": "Passport",
+            "version": accepted.json()["version"],
+        },
+        format="json",
     )
     assert moved.status_code == 200
     assert moved.json()["stage"] == "travel_documents_issued"
@@ -247,7 +291,9 @@ def test_decline_in_the_api(api, setup):
     repatriation = setup["repatriation"]
     partner = setup["partner"]["liaison"].agency
     api(setup["own"]["liaison"]).post(
-        f"/api/v1/repatriations/{repatriation.pk}/handover/", {"agency": partner.pk}, format="json"
+        f"/api/v1/repatriations/{repatriation.pk}/handover/",
+        {"agency": partner.pk, "version": repatriation.version},
+        format="json",
     )
     partner_api = api(setup["partner"]["liaison"])
     response = partner_api.post(

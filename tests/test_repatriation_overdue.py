@@ -62,7 +62,7 @@ def test_a_new_overdue_stage_notifies_again(overdue, own_users, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         services.flag_overdue_repatriations()
     moved = services.repatriation_move(
-        by=liaison, repatriation=overdue, stage=Stage.IDENTITY_VERIFIED
+        by=liaison, repatriation=overdue, stage=Stage.IDENTITY_VERIFIED, version=overdue.version
     )
     assert moved.overdue is False and moved.overdue_notified_at is None
     later = moved.due_on + datetime.timedelta(days=1)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind
-from agencies.services import PolicyError
+from config.errors import ConflictError, PolicyError, VersionMissing
 from victims import services
 from victims.factories import make_repatriation, make_victim
 from victims.models import HandoverStatus, RepatriationStep, Stage, StepEvent, Victim
@@ -48,7 +48,11 @@ def test_each_move_is_a_dated_attributed_step_with_a_note(victim, liaison, setti
     settings.FORTRESS_REPATRIATION_STAGE_DAYS = {"rescued": 2}
     repatriation = make_repatriation(victim=victim, by=liaison)
     moved = services.repatriation_move(
-        by=liaison, repatriation=repatriation, stage=Stage.RESCUED, note="Raid on compound B"
+        by=liaison,
+        repatriation=repatriation,
+        stage=Stage.RESCUED,
+        note="Raid on compound B",
+        version=repatriation.version,
     )
     assert moved.stage == Stage.RESCUED
     assert moved.version == repatriation.version + 1
@@ -66,7 +70,9 @@ def test_each_move_is_a_dated_attributed_step_with_a_note(victim, liaison, setti
 def test_moves_go_forward_only(victim, liaison):
     repatriation = make_repatriation(victim=victim, by=liaison, stage=Stage.IN_SHELTER)
     with pytest.raises(ValidationError, match="cannot move from In shelter to Rescued"):
-        services.repatriation_move(by=liaison, repatriation=repatriation, stage=Stage.RESCUED)
+        services.repatriation_move(
+            by=liaison, repatriation=repatriation, stage=Stage.RESCUED, version=repatriation.version
+        )
     repatriation.refresh_from_db()
     assert repatriation.stage == Stage.IN_SHELTER
 
@@ -74,7 +80,10 @@ def test_moves_go_forward_only(victim, liaison):
 def test_a_raid_may_identify_and_rescue_at_once(victim, liaison):
     repatriation = make_repatriation(victim=victim, by=liaison)
     moved = services.repatriation_move(
-        by=liaison, repatriation=repatriation, stage=Stage.IDENTITY_VERIFIED
+        by=liaison,
+        repatriation=repatriation,
+        stage=Stage.IDENTITY_VERIFIED,
+        version=repatriation.version,
     )
     assert moved.stage == Stage.IDENTITY_VERIFIED
 
@@ -82,11 +91,16 @@ def test_a_raid_may_identify_and_rescue_at_once(victim, liaison):
 def test_no_repatriated_without_travel_documents(victim, liaison):
     repatriation = make_repatriation(victim=victim, by=liaison, stage=Stage.IDENTITY_VERIFIED)
     repatriation = services.repatriation_move(
-        by=liaison, repatriation=repatriation, stage=Stage.TRAVEL_ARRANGED
+        by=liaison,
+        repatriation=repatriation,
+        stage=Stage.TRAVEL_ARRANGED,
+        version=repatriation.version,
     )
     for stage in (Stage.REPATRIATED, Stage.REINTEGRATION_FOLLOW_UP):
         with pytest.raises(ValidationError, match="travel documents to have been issued"):
-            services.repatriation_move(by=liaison, repatriation=repatriation, stage=stage)
+            services.repatriation_move(
+                by=liaison, repatriation=repatriation, stage=stage, version=repatriation.version
+            )
     repatriation.refresh_from_db()
     assert repatriation.stage == Stage.TRAVEL_ARRANGED
 
@@ -94,7 +108,7 @@ def test_no_repatriated_without_travel_documents(victim, liaison):
 def test_repatriated_once_travel_documents_were_recorded(victim, liaison):
     repatriation = make_repatriation(victim=victim, by=liaison, stage=Stage.TRAVEL_DOCUMENTS_ISSUED)
     moved = services.repatriation_move(
-        by=liaison, repatriation=repatriation, stage=Stage.REPATRIATED
+        by=liaison, repatriation=repatriation, stage=Stage.REPATRIATED, version=repatriation.version
     )
     assert moved.stage == Stage.REPATRIATED
 
@@ -102,22 +116,36 @@ def test_repatriated_once_travel_documents_were_recorded(victim, liaison):
 def test_closed_only_after_repatriation_or_a_side_exit(victim, liaison):
     repatriation = make_repatriation(victim=victim, by=liaison, stage=Stage.IN_SHELTER)
     with pytest.raises(ValidationError, match="cannot move from In shelter to Closed"):
-        services.repatriation_move(by=liaison, repatriation=repatriation, stage=Stage.CLOSED)
+        services.repatriation_move(
+            by=liaison, repatriation=repatriation, stage=Stage.CLOSED, version=repatriation.version
+        )
     declined = services.repatriation_move(
-        by=liaison, repatriation=repatriation, stage=Stage.DECLINED, note="Wants to stay"
+        by=liaison,
+        repatriation=repatriation,
+        stage=Stage.DECLINED,
+        note="Wants to stay",
+        version=repatriation.version,
     )
-    closed = services.repatriation_move(by=liaison, repatriation=declined, stage=Stage.CLOSED)
+    closed = services.repatriation_move(
+        by=liaison, repatriation=declined, stage=Stage.CLOSED, version=declined.version
+    )
     assert closed.stage == Stage.CLOSED
     assert closed.due_on is None
     assert closed.overdue is False
     with pytest.raises(ValidationError, match="cannot move from Closed"):
-        services.repatriation_move(by=liaison, repatriation=closed, stage=Stage.RESCUED)
+        services.repatriation_move(
+            by=liaison, repatriation=closed, stage=Stage.RESCUED, version=closed.version
+        )
 
 
 def test_a_missing_person_found_again_reenters_the_line(victim, liaison):
     repatriation = make_repatriation(victim=victim, by=liaison, stage=Stage.IN_SHELTER)
-    missing = services.repatriation_move(by=liaison, repatriation=repatriation, stage="missing")
-    found = services.repatriation_move(by=liaison, repatriation=missing, stage=Stage.RESCUED)
+    missing = services.repatriation_move(
+        by=liaison, repatriation=repatriation, stage="missing", version=repatriation.version
+    )
+    found = services.repatriation_move(
+        by=liaison, repatriation=missing, stage=Stage.RESCUED, version=missing.version
+    )
     assert found.stage == Stage.RESCUED
     assert list(found.steps.values_list("to_stage", flat=True))[-2:] == ["missing", "rescued"]
 
@@ -125,17 +153,47 @@ def test_a_missing_person_found_again_reenters_the_line(victim, liaison):
 def test_an_unknown_stage_is_refused(victim, liaison):
     repatriation = make_repatriation(victim=victim, by=liaison)
     with pytest.raises(ValidationError, match="not a repatriation stage"):
-        services.repatriation_move(by=liaison, repatriation=repatriation, stage="teleported")
+        services.repatriation_move(
+            by=liaison, repatriation=repatriation, stage="teleported", version=repatriation.version
+        )
 
 
 def test_a_stale_version_is_refused(victim, liaison):
     repatriation = make_repatriation(victim=victim, by=liaison)
     seen = repatriation.version
-    services.repatriation_move(by=liaison, repatriation=repatriation, stage=Stage.RESCUED)
-    with pytest.raises(ValidationError, match="changed this repatriation meanwhile"):
+    services.repatriation_move(
+        by=liaison, repatriation=repatriation, stage=Stage.RESCUED, version=repatriation.version
+    )
+    with pytest.raises(ConflictError) as exc:
         services.repatriation_move(
             by=liaison, repatriation=repatriation, stage=Stage.IN_SHELTER, version=seen
         )
+    assert exc.value.changes["stage"] == Stage.RESCUED
+    repatriation.refresh_from_db()
+    assert repatriation.stage == Stage.RESCUED
+
+
+def test_a_move_or_handover_without_a_version_is_refused(victim, liaison, partner_users):
+    """Before, a move or hand-over that sent no version skipped the check: a silent
+    overwrite of whatever someone else had just done."""
+    repatriation = make_repatriation(victim=victim, by=liaison)
+    with pytest.raises(VersionMissing):
+        services.repatriation_move(
+            by=liaison, repatriation=repatriation, stage=Stage.RESCUED, version=None
+        )
+    with pytest.raises(VersionMissing):
+        services.repatriation_handover(
+            by=liaison,
+            repatriation=repatriation,
+            agency=partner_users["liaison"].agency,
+            version=None,
+        )
+    repatriation.refresh_from_db()
+    assert (repatriation.stage, repatriation.handed_over_to, repatriation.version) == (
+        Stage.IDENTIFIED,
+        None,
+        1,
+    )
 
 
 def _minor_at_follow_up(make_case, liaison):
@@ -148,18 +206,29 @@ def _minor_at_follow_up(make_case, liaison):
 def test_a_minor_is_not_closed_without_a_care_handover(make_case, liaison):
     repatriation = _minor_at_follow_up(make_case, liaison)
     with pytest.raises(ValidationError, match="minor's repatriation is closed only after"):
-        services.repatriation_move(by=liaison, repatriation=repatriation, stage=Stage.CLOSED)
+        services.repatriation_move(
+            by=liaison, repatriation=repatriation, stage=Stage.CLOSED, version=repatriation.version
+        )
 
 
 def test_a_minor_is_closed_after_an_accepted_handover(make_case, liaison, partner_users):
     repatriation = _minor_at_follow_up(make_case, liaison)
     partner = partner_users["liaison"].agency
-    services.repatriation_handover(by=liaison, repatriation=repatriation, agency=partner)
+    services.repatriation_handover(
+        by=liaison, repatriation=repatriation, agency=partner, version=repatriation.version
+    )
+    repatriation.refresh_from_db()
     with pytest.raises(ValidationError, match="minor's repatriation"):
-        services.repatriation_move(by=liaison, repatriation=repatriation, stage=Stage.CLOSED)
+        services.repatriation_move(
+            by=liaison, repatriation=repatriation, stage=Stage.CLOSED, version=repatriation.version
+        )
     services.repatriation_accept(by=partner_users["liaison"], repatriation=repatriation)
+    repatriation.refresh_from_db()
     closed = services.repatriation_move(
-        by=partner_users["liaison"], repatriation=repatriation, stage=Stage.CLOSED
+        by=partner_users["liaison"],
+        repatriation=repatriation,
+        stage=Stage.CLOSED,
+        version=repatriation.version,
     )
     assert closed.stage == Stage.CLOSED
 
@@ -174,10 +243,12 @@ def test_a_minor_is_closed_after_a_handover_to_a_shelter_ngo(make_case, liaison)
         contact_email="desk@shelter.example.org",
     )
     repatriation = services.repatriation_handover(
-        by=liaison, repatriation=repatriation, agency=shelter
+        by=liaison, repatriation=repatriation, agency=shelter, version=repatriation.version
     )
     assert repatriation.handover_status == HandoverStatus.PENDING
-    closed = services.repatriation_move(by=liaison, repatriation=repatriation, stage=Stage.CLOSED)
+    closed = services.repatriation_move(
+        by=liaison, repatriation=repatriation, stage=Stage.CLOSED, version=repatriation.version
+    )
     assert closed.stage == Stage.CLOSED
 
 
@@ -186,10 +257,16 @@ def test_only_liaison_officers_and_supervisors_move(victim, liaison, own_users, 
     repatriation = make_repatriation(victim=victim, by=liaison)
     with pytest.raises(PolicyError):
         services.repatriation_move(
-            by=own_users[role], repatriation=repatriation, stage=Stage.RESCUED
+            by=own_users[role],
+            repatriation=repatriation,
+            stage=Stage.RESCUED,
+            version=repatriation.version,
         )
     supervisor_move = services.repatriation_move(
-        by=own_users["supervisor"], repatriation=repatriation, stage=Stage.RESCUED
+        by=own_users["supervisor"],
+        repatriation=repatriation,
+        stage=Stage.RESCUED,
+        version=repatriation.version,
     )
     assert supervisor_move.stage == Stage.RESCUED
 
@@ -198,7 +275,10 @@ def test_another_agency_does_not_move(victim, liaison, outsider_users):
     repatriation = make_repatriation(victim=victim, by=liaison)
     with pytest.raises(PolicyError):
         services.repatriation_move(
-            by=outsider_users["liaison"], repatriation=repatriation, stage=Stage.RESCUED
+            by=outsider_users["liaison"],
+            repatriation=repatriation,
+            stage=Stage.RESCUED,
+            version=repatriation.version,
         )
 
 
@@ -228,8 +308,11 @@ def test_victim_update_detects_concurrent_edits(make_case, liaison):
     victim = make_victim(case=make_case(), by=liaison, vulnerabilities=["minor", "injured"])
     assert victim.vulnerabilities == ["minor", "injured"]
     services.victim_update(by=liaison, victim=victim, version=1, current_facility="Shelter A")
-    with pytest.raises(ValidationError, match="Someone else changed"):
+    with pytest.raises(ConflictError) as exc:
         services.victim_update(by=liaison, victim=victim, version=1, current_facility="B")
+    assert (exc.value.version, exc.value.changes) == (2, {"current_facility": "Shelter A"})
+    with pytest.raises(VersionMissing):
+        services.victim_update(by=liaison, victim=victim, version=None, current_facility="C")
     victim.refresh_from_db()
     assert (victim.current_facility, victim.version) == ("Shelter A", 2)
 

@@ -415,6 +415,7 @@ def shared_world(world, partner):
         level=SharingLevel.SHARED,
         agencies=[partner],
         by=world["own_users"]["supervisor"],
+        expected_version=world["case"].version,
     )
     return world
 

@@ -48,7 +48,10 @@ def _set_handover(world, handover: str) -> None:
     partner_liaison = world["users"]["partner"]["liaison"]
     partner = partner_liaison.agency
     services.repatriation_handover(
-        by=own_liaison, repatriation=world["repatriation"], agency=partner
+        by=own_liaison,
+        repatriation=world["repatriation"],
+        agency=partner,
+        version=world["repatriation"].version,
     )
     if handover == "accepted":
         services.repatriation_accept(by=partner_liaison, repatriation=world["repatriation"])
@@ -201,7 +204,11 @@ def test_the_access_log_cannot_be_changed_or_deleted(world):
 def test_changes_are_logged(world):
     liaison = world["users"]["own"]["liaison"]
     services.victim_update(
-        by=liaison, victim=world["victim"], current_facility="Shelter B", where="test"
+        by=liaison,
+        victim=world["victim"],
+        current_facility="Shelter B",
+        where="test",
+        version=world["victim"].version,
     )
     actions = list(
         VictimAccessLog.objects.filter(victim=world["victim"])

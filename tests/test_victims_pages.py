@@ -197,7 +197,7 @@ def test_record_edit_and_start_repatriation_in_the_browser(client, make_case, ow
             "version": 1,
         },
     )
-    assert "Someone else changed" in stale.content.decode()
+    assert "NOT saved" in stale.content.decode()
     victim.refresh_from_db()
     assert (victim.kind, victim.current_facility, victim.version) == ("both", "Shelter B", 2)
 
@@ -227,11 +227,14 @@ def test_move_in_the_browser_and_confirm_a_destructive_one(client, repatriation,
     assert response.status_code == 302
     repatriation.refresh_from_db()
     assert repatriation.stage == Stage.IN_SHELTER
-    ask = client.post(move, {"stage": "missing", "note": "Left the shelter"})
+    seen = repatriation.version
+    ask = client.post(move, {"stage": "missing", "note": "Left the shelter", "version": seen})
     assert ask.status_code == 200 and "Yes, move to Missing" in ask.content.decode()
     repatriation.refresh_from_db()
     assert repatriation.stage == Stage.IN_SHELTER
-    client.post(move, {"stage": "missing", "note": "Left the shelter", "confirm": "1"})
+    client.post(
+        move, {"stage": "missing", "note": "Left the shelter", "confirm": "1", "version": seen}
+    )
     repatriation.refresh_from_db()
     assert repatriation.stage == Stage.MISSING
     history = client.get(
@@ -379,11 +382,17 @@ def test_api_repatriation_start_move_and_fields(api, victim, own_users):
         body["overdue"],
     ) == (victim.pk, "VN", "identified", own_users["liaison"].pk, None, False)
     base = f"/api/v1/repatriations/{body['id']}"
-    refused = client.post(f"{base}/move/", {"stage": "repatriated"}, format="json")
+    refused = client.post(
+        f"{base}/move/", {"stage": "repatriated", "version": body["version"]}, format="json"
+    )
     assert refused.status_code == 400 and "travel documents" in str(refused.json())
     unknown = client.post(f"{base}/move/", {"stage": "teleported"}, format="json")
     assert unknown.status_code == 400
-    moved = client.post(f"{base}/move/", {"stage": "rescued", "note": "Freed"}, format="json")
+    moved = client.post(
+        f"{base}/move/",
+        {"stage": "rescued", "note": "Freed", "version": body["version"]},
+        format="json",
+    )
     assert moved.json()["stage"] == "rescued"
     listed = client.get("/api/v1/repatriations/", {"stage": "rescued"}).json()["results"]
     assert [r["id"] for r in listed] == [body["id"]]
@@ -433,7 +442,10 @@ def test_list_pages_and_endpoints_have_bounded_queries(
 
 def test_awaiting_filter_in_the_api(api, many, own_users, partner_users):
     services.repatriation_handover(
-        by=own_users["liaison"], repatriation=many[0], agency=partner_users["liaison"].agency
+        by=own_users["liaison"],
+        repatriation=many[0],
+        agency=partner_users["liaison"].agency,
+        version=many[0].version,
     )
     partner_api = api(partner_users["liaison"])
     listed = partner_api.get("/api/v1/repatriations/", {"awaiting": "true"}).json()["results"]
@@ -464,3 +476,84 @@ def test_the_dashboard_searches_by_name_reference_and_facility(client, many, own
     by_reference = client.get(url, {"q": reference.lower()}).context["page"].object_list
     assert [r.pk for r in by_reference] == [many[3].pk]
     assert client.get(url, {"q": "nobody"}).context["page"].object_list == []
+
+
+# --- every edit carries the version read ---------------------------------------------------
+# Before, a victim edit or a repatriation move that sent no version skipped the check and
+# silently overwrote whatever someone else had saved meanwhile.
+
+VICTIM_POST = {
+    "kind": "both",
+    "full_name": "Nguyễn Thị Lan",
+    "sex": "male",
+    "date_of_birth_precision": "day",
+    "current_facility": "Overwritten",
+}
+
+
+def test_victim_page_edit_without_a_version_overwrites_nothing(client, victim, own_users):
+    client.force_login(own_users["liaison"])
+    edit = reverse("victims:victim_edit", args=[victim.pk])
+    response = client.post(edit, VICTIM_POST)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "Send the version you read" in " ".join(form.non_field_errors())
+    assert form["version"].value() == str(victim.version)
+    saved = Victim.objects.get(pk=victim.pk)
+    assert (saved.current_facility, saved.version) == (victim.current_facility, victim.version)
+
+
+def test_victim_page_edit_with_a_stale_version_shows_what_changed(client, victim, own_users):
+    services.victim_update(
+        by=own_users["liaison"], victim=victim, version=victim.version, current_facility="B"
+    )
+    client.force_login(own_users["liaison"])
+    edit = reverse("victims:victim_edit", args=[victim.pk])
+    response = client.post(edit, {**VICTIM_POST, "version": victim.version})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "NOT saved" in page and "Current facility: now “B”" in page
+    assert Victim.objects.get(pk=victim.pk).current_facility == "B"
+
+
+def test_victim_api_update_without_or_with_a_stale_version_overwrites_nothing(
+    api, victim, own_users
+):
+    client = api(own_users["liaison"])
+    url = f"/api/v1/victims/{victim.pk}/"
+    missing = client.patch(url, {"current_facility": "Overwritten"}, format="json")
+    assert missing.status_code == 400
+    assert "version" in missing.json()
+    saved = client.patch(url, {"current_facility": "B", "version": victim.version}, format="json")
+    assert saved.status_code == 200
+    stale = client.patch(
+        url, {"current_facility": "Overwritten", "version": victim.version}, format="json"
+    )
+    assert stale.status_code == 409
+    assert stale.json()["version"] == victim.version + 1
+    assert stale.json()["changed"] == {"current_facility": "B"}
+    assert Victim.objects.get(pk=victim.pk).current_facility == "B"
+
+
+def test_repatriation_moves_without_or_with_a_stale_version_move_nothing(
+    client, api, repatriation, own_users
+):
+    liaison = own_users["liaison"]
+    client.force_login(liaison)
+    move = reverse("victims:repatriation_move", args=[repatriation.pk])
+    page = client.post(move, {"stage": "in_shelter", "note": ""})
+    assert page.status_code == 400 and "Send the version you read" in page.content.decode()
+    base = f"/api/v1/repatriations/{repatriation.pk}"
+    missing = api(liaison).post(f"{base}/move/", {"stage": "in_shelter"}, format="json")
+    assert missing.status_code == 400 and "version" in missing.json()
+    handover = api(liaison).post(f"{base}/handover/", {"agency": liaison.agency_id}, format="json")
+    assert handover.status_code == 400 and "version" in handover.json()
+    repatriation.refresh_from_db()
+    assert (repatriation.stage, repatriation.version) == (Stage.RESCUED, 2)
+    stale = api(liaison).post(f"{base}/move/", {"stage": "in_shelter", "version": 1}, format="json")
+    assert stale.status_code == 409
+    assert stale.json()["changed"]["stage"] == Stage.RESCUED
+    page = client.post(move, {"stage": "in_shelter", "version": 1})
+    assert page.status_code == 400 and "NOT saved" in page.content.decode()
+    repatriation.refresh_from_db()
+    assert (repatriation.stage, repatriation.version) == (Stage.RESCUED, 2)

@@ -88,10 +88,14 @@ def test_the_unrelated_agency_finds_only_its_own(client, api, victims, outsider_
 def test_an_update_refolds_the_names(client, api, victims, own_users):
     liaison = own_users["liaison"]
     victim = victims["Trần Thị Mai"].victim
-    services.victim_update(by=liaison, victim=victim, full_name="Phạm Thị Thu")
+    victim = services.victim_update(
+        by=liaison, victim=victim, full_name="Phạm Thị Thu", version=victim.version
+    )
     assert _in_the_api(api, liaison, "tran") == []
     assert _in_the_api(api, liaison, "pham thu") == ["Phạm Thị Thu"]
-    services.victim_update(by=liaison, victim=victim, other_names=["Trần Mai", "王小明"])
+    services.victim_update(
+        by=liaison, victim=victim, other_names=["Trần Mai", "王小明"], version=victim.version
+    )
     assert _in_the_api(api, liaison, "tran mai") == ["Phạm Thị Thu"]
     assert _on_the_page(client, liaison, "wang xiaoming") == ["Phạm Thị Thu"]
 

@@ -9,9 +9,9 @@ from django.db import connection, transaction
 from django.http import Http404
 
 from agencies import access
-from agencies.services import PolicyError
 from cases.models import CaseNote, SharingLevel
 from cases.services import case_create
+from config.errors import PolicyError
 from indicators import selectors, services, xref
 from indicators.models import (
     AccessRequestStatus,

@@ -3,23 +3,20 @@ services, rules and access policy as the pages. Anything the user may not see is
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies import access
 from agencies.models import Agency, User
-from agencies.services import PolicyError
+from config.errors import ConflictError
+from config.exception_handler import ConflictSerializer, answers_conflicts
 from victims import selectors, services
 from victims.models import Repatriation, Stage, Victim
 from victims.serializers import (
@@ -35,28 +32,6 @@ from victims.serializers import (
 
 def api_where(request: Request) -> str:
     return f"API {request.method} {request.path}"
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "Someone else changed this meanwhile. Reload and retry."
-    default_code = "stale"
-
-
-@contextmanager
-def service_errors():
-    """A service's refusal in API terms, as in the cases API: bad input 400 with the reasons,
-    role not allowed on an object the user sees 403, stale version 409. (Objects the user may
-    not see never get this far: they are 404.)"""
-    try:
-        yield
-    except PolicyError as exc:
-        raise PermissionDenied(str(exc)) from None
-    except DjangoValidationError as exc:
-        if getattr(exc, "code", None) == "stale":
-            raise Conflict(exc.messages[0]) from None
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        raise serializers.ValidationError(detail) from None
 
 
 def _victim_fields(data: dict) -> dict:
@@ -81,6 +56,7 @@ class VictimSearchFilter(SearchFilter):
         return queryset.filter(selectors.victim_search_q(query)) if query else queryset
 
 
+@answers_conflicts(VictimSerializer)
 class VictimViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -113,20 +89,19 @@ class VictimViewSet(
     def perform_create(self, serializer: VictimSerializer) -> None:
         data = dict(serializer.validated_data)
         case = access.get_case_for_user(self.request.user, data.pop("case_id"))
-        with service_errors():
-            serializer.instance = services.victim_create(
-                by=self.request.user,
-                case=case,
-                where=api_where(self.request),
-                **_victim_fields(data),
-            )
+        serializer.instance = services.victim_create(
+            by=self.request.user,
+            case=case,
+            where=api_where(self.request),
+            **_victim_fields(data),
+        )
 
     def perform_update(self, serializer: VictimSerializer) -> None:
         data = dict(serializer.validated_data)
         victim = serializer.instance
         if data.pop("case_id", victim.case_id) != victim.case_id:
             raise serializers.ValidationError({"case": "The case of a victim is not changed."})
-        with service_errors():
+        try:
             serializer.instance = services.victim_update(
                 by=self.request.user,
                 victim=victim,
@@ -134,6 +109,12 @@ class VictimViewSet(
                 where=api_where(self.request),
                 **_victim_fields(data),
             )
+        except ConflictError:
+            # The answer shows the record's current values: a read, logged like any other.
+            selectors.log_reads(
+                by=self.request.user, victims=[victim], where=api_where(self.request)
+            )
+            raise
 
     def get_object(self) -> Victim:
         return access.get_victim_for_user(self.request.user, self.kwargs["pk"], write=True)
@@ -234,34 +215,37 @@ class RepatriationViewSet(
             ).first()
             if officer is None:
                 raise serializers.ValidationError({"liaison_officer": "No such officer."})
-        with service_errors():
-            repatriation = services.repatriation_start(
-                by=request.user,
-                victim=victim,
-                destination_country=data["destination_country"],
-                liaison_officer=officer,
-                note=data["note"],
-                where=api_where(request),
-            )
+        repatriation = services.repatriation_start(
+            by=request.user,
+            victim=victim,
+            destination_country=data["destination_country"],
+            liaison_officer=officer,
+            note=data["note"],
+            where=api_where(request),
+        )
         return self._respond(repatriation, status.HTTP_201_CREATED)
 
-    @extend_schema(request=MoveSerializer, responses={200: RepatriationSerializer})
+    @extend_schema(
+        request=MoveSerializer, responses={200: RepatriationSerializer, 409: ConflictSerializer}
+    )
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str) -> Response:
         """Move to a stage (`{"stage": ..., "note": ...}`) under the stage rules."""
         repatriation = self.get_object()
         payload = MoveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with service_errors():
-            repatriation = services.repatriation_move(
-                by=request.user,
-                repatriation=repatriation,
-                where=api_where(request),
-                **payload.validated_data,
-            )
+        repatriation = services.repatriation_move(
+            by=request.user,
+            repatriation=repatriation,
+            where=api_where(request),
+            **payload.validated_data,
+        )
         return self._respond(repatriation)
 
-    @extend_schema(request=HandoverSerializer, responses={200: RepatriationSerializer})
+    @extend_schema(
+        request=HandoverSerializer,
+        responses={200: RepatriationSerializer, 409: ConflictSerializer},
+    )
     @action(detail=True, methods=["post"])
     def handover(self, request: Request, pk: str) -> Response:
         """Hand over to an agency of the destination country (`{"agency": id}`)."""
@@ -271,14 +255,14 @@ class RepatriationViewSet(
         agency = Agency.objects.filter(pk=payload.validated_data["agency"]).first()
         if agency is None:
             raise serializers.ValidationError({"agency": "No such agency."})
-        with service_errors():
-            repatriation = services.repatriation_handover(
-                by=request.user,
-                repatriation=repatriation,
-                agency=agency,
-                note=payload.validated_data["note"],
-                where=api_where(request),
-            )
+        repatriation = services.repatriation_handover(
+            by=request.user,
+            repatriation=repatriation,
+            agency=agency,
+            note=payload.validated_data["note"],
+            version=payload.validated_data["version"],
+            where=api_where(request),
+        )
         return self._respond(repatriation)
 
     @extend_schema(request=None, responses={200: RepatriationSerializer})
@@ -286,10 +270,9 @@ class RepatriationViewSet(
     def accept(self, request: Request, pk: str) -> Response:
         """Accept a hand-over to your agency."""
         repatriation = self.get_object()
-        with service_errors():
-            repatriation = services.repatriation_accept(
-                by=request.user, repatriation=repatriation, where=api_where(request)
-            )
+        repatriation = services.repatriation_accept(
+            by=request.user, repatriation=repatriation, where=api_where(request)
+        )
         return self._respond(repatriation)
 
     @extend_schema(request=DeclineSerializer, responses={204: None})
@@ -299,13 +282,12 @@ class RepatriationViewSet(
         repatriation = self.get_object()
         payload = DeclineSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with service_errors():
-            services.repatriation_decline(
-                by=request.user,
-                repatriation=repatriation,
-                reason=payload.validated_data["reason"],
-                where=api_where(request),
-            )
+        services.repatriation_decline(
+            by=request.user,
+            repatriation=repatriation,
+            reason=payload.validated_data["reason"],
+            where=api_where(request),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -330,22 +312,21 @@ class RepatriationViewSet(
         group = list(access.visible_repatriations(request.user).filter(pk__in=ids))
         if len(group) != len(ids):
             raise Http404("Not found.")
-        with service_errors():
-            try:
-                moved = services.repatriation_bulk_move(
-                    by=request.user,
-                    repatriations=group,
-                    stage=payload.validated_data["stage"],
-                    note=payload.validated_data["note"],
-                    where=api_where(request),
-                )
-            except services.BulkMoveRefused as exc:
-                # None moved; every problem is listed, by repatriation id.
-                problems = [
-                    {"repatriation": p.repatriation_id, "errors": p.errors} for p in exc.problems
-                ]
-                return Response(
-                    {"detail": exc.messages, "problems": problems},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
+        try:
+            moved = services.repatriation_bulk_move(
+                by=request.user,
+                repatriations=group,
+                stage=payload.validated_data["stage"],
+                note=payload.validated_data["note"],
+                where=api_where(request),
+            )
+        except services.BulkMoveRefused as exc:
+            # None moved; every problem is listed, by repatriation id.
+            problems = [
+                {"repatriation": p.repatriation_id, "errors": p.errors} for p in exc.problems
+            ]
+            return Response(
+                {"detail": exc.messages, "problems": problems},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         return Response({"moved": len(moved), "stage": payload.validated_data["stage"]})

@@ -176,6 +176,7 @@ def _handover(repatriation: Repatriation, cc: str, *, accept: bool | None) -> Re
         agency=agency_for(cc),
         note="Please receive this national.",
         where="seed_demo",
+        version=repatriation.version,
     )
     if accept is True:
         repatriation = services.repatriation_accept(

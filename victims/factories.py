@@ -35,6 +35,6 @@ def advance(repatriation: Repatriation, *, by: User, stage: str) -> Repatriation
         path = [stage]
     for next_stage in path:
         repatriation = services.repatriation_move(
-            by=by, repatriation=repatriation, stage=next_stage
+            by=by, repatriation=repatriation, stage=next_stage, version=repatriation.version
         )
     return repatriation

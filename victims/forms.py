@@ -111,6 +111,7 @@ class MoveForm(FortressForm):
 class HandoverForm(FortressForm):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none())
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)

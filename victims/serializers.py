@@ -42,7 +42,9 @@ class VictimSerializer(serializers.ModelSerializer):
     )
     repatriation = serializers.SerializerMethodField()
     version = serializers.IntegerField(
-        required=False, help_text="On update: the version you read; a stale one is refused."
+        required=False,
+        help_text="Required on update: the version you read. A stale one answers 409 with the "
+        "current version and the fields that differ; ignored on creation.",
     )
 
     class Meta:
@@ -135,15 +137,26 @@ class RepatriationStartSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def _repatriation_version() -> serializers.IntegerField:
+    # Not required in the shape, so that a missing version gets the service's one message.
+    return serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Required: the version of the repatriation you read. A stale one answers 409.",
+    )
+
+
 class MoveSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    version = _repatriation_version()
 
 
 class HandoverSerializer(serializers.Serializer):
     agency = serializers.IntegerField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    version = _repatriation_version()
 
 
 class DeclineSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,8 +18,9 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, AgencyKind, User
-from agencies.services import PolicyError, notification_send
+from agencies.services import notification_send
 from cases.models import Case
+from config.errors import PolicyError, allowed_fields, check_version
 from persons.queue import queue_person
 from victims import stages
 from victims.models import (
@@ -42,6 +44,14 @@ CARE_AGENCY_KINDS: frozenset[str] = frozenset({AgencyKind.NGO, AgencyKind.MINIST
 # Fields a victim form or API payload may set (the case, recorder and version come from the
 # service, never from input).
 VICTIM_FIELDS = VICTIM_INPUT_FIELDS
+# What a repatriation's version covers: what its moves, hand-overs and decisions change.
+REPATRIATION_VERSIONED_FIELDS = (
+    "stage",
+    "destination_country",
+    "liaison_officer",
+    "handed_over_to",
+    "handover_status",
+)
 
 
 # --- the access log ------------------------------------------------------------------------
@@ -90,12 +100,6 @@ def _apply_vulnerabilities(victim: Victim, vulnerabilities: Iterable[str] | None
         setattr(victim, field, name in wanted)
 
 
-def _check_fields(fields: dict) -> None:
-    unknown = set(fields) - set(VICTIM_FIELDS)
-    if unknown:
-        raise ValidationError(f"Not a victim field: {', '.join(sorted(unknown))}.")
-
-
 @transaction.atomic
 def victim_create(
     *,
@@ -110,7 +114,7 @@ def victim_create(
     """A victim on a case of the actor's agency."""
     if not access.can_record_victims(by, case):
         raise PolicyError("Victims are recorded by the case's agency.")
-    _check_fields(fields)
+    allowed_fields(fields, VICTIM_FIELDS)
     victim = Victim(case=case, full_name=full_name, kind=kind, recorded_by=by, **fields)
     _apply_vulnerabilities(victim, vulnerabilities)
     victim.full_clean()
@@ -126,22 +130,24 @@ def victim_update(
     *,
     by: User,
     victim: Victim,
-    version: int | None = None,
+    version: int | None,
     vulnerabilities: Iterable[str] | None = None,
     where: str = "",
-    **fields,
+    **fields: Any,
 ) -> Victim:
-    """Change a victim record. `version` is the version the editor saw: if someone saved in
-    between, nothing is stored and the editor is told to reload."""
+    """Change a victim record. `version` is the version the editor read: missing, or stale
+    because someone saved in between, nothing is stored (ConflictError names what differs)."""
     if not access.can_edit_victim(by, victim):
         raise PolicyError("Victims are kept by the case's agency.")
-    _check_fields(fields)
+    allowed_fields(fields, VICTIM_FIELDS)
     victim = Victim.objects.select_for_update(no_key=True).get(pk=victim.pk)
-    if version is not None and version != victim.version:
-        raise ValidationError(
-            "Someone else changed this victim record while you edited it. Reload and retry.",
-            code="stale",
-        )
+    incoming = dict(fields)
+    if vulnerabilities is not None:
+        wanted = set(vulnerabilities)
+        incoming.update({f: name in wanted for name, f in VULNERABILITY_FIELDS.items()})
+    check_version(
+        victim, version, (*VICTIM_FIELDS, *VULNERABILITY_FIELDS.values()), incoming=incoming
+    )
     for name, value in fields.items():
         setattr(victim, name, value)
     _apply_vulnerabilities(victim, vulnerabilities)
@@ -230,7 +236,7 @@ def _record_step(
     )
 
 
-def _lock(repatriation: Repatriation, version: int | None) -> Repatriation:
+def _lock(repatriation: Repatriation) -> Repatriation:
     # The repatriation row only (`of`), and not against foreign-key checks (`no_key`): locking
     # the joined victim and case rows too deadlocked with a worker indexing the victim, whose
     # commit checks its references to the case and then the victim.
@@ -239,10 +245,6 @@ def _lock(repatriation: Repatriation, version: int | None) -> Repatriation:
         .select_related("victim", "victim__case")
         .get(pk=repatriation.pk)
     )
-    if version is not None and version != locked.version:
-        raise ValidationError(
-            "Someone else changed this repatriation meanwhile. Reload and retry.", code="stale"
-        )
     return locked
 
 
@@ -320,14 +322,16 @@ def repatriation_move(
     repatriation: Repatriation,
     stage: str,
     note: str = "",
-    version: int | None = None,
+    version: int | None,
     where: str = "",
 ) -> Repatriation:
     """Move to `stage` under the rules of `victims.stages`; the step is recorded and the new
-    stage gets its due date."""
-    repatriation = _lock(repatriation, version)
+    stage gets its due date. Refused (nothing moves) when `version`, the version the user
+    read, is missing or stale."""
+    repatriation = _lock(repatriation)
     if not access.can_move_repatriation(by, repatriation):
         raise PolicyError("You do not move this repatriation.")
+    check_version(repatriation, version, REPATRIATION_VERSIONED_FIELDS)
     errors = move_errors(repatriation, stage)
     if errors:
         raise ValidationError({"stage": errors})
@@ -412,14 +416,16 @@ def repatriation_handover(
     repatriation: Repatriation,
     agency: Agency,
     note: str = "",
-    version: int | None = None,
+    version: int | None,
     where: str = "",
 ) -> Repatriation:
     """Hand the repatriation to an agency of the destination country; it accepts or declines.
-    The victim must have consented to sharing their record with other agencies."""
-    repatriation = _lock(repatriation, version)
+    The victim must have consented to sharing their record with other agencies. Refused when
+    `version`, the version the user read, is missing or stale."""
+    repatriation = _lock(repatriation)
     if not access.can_handover(by, repatriation):
         raise PolicyError("You do not hand over this repatriation.")
+    check_version(repatriation, version, REPATRIATION_VERSIONED_FIELDS)
     if agency.pk == repatriation.victim.case.agency_id:
         raise ValidationError({"agency": "Hand over to another agency than your own."})
     if agency.country != repatriation.destination_country:
@@ -471,7 +477,7 @@ def repatriation_handover(
 def _decide(
     *, by: User, repatriation: Repatriation, accept: bool, reason: str, where: str
 ) -> Repatriation:
-    repatriation = _lock(repatriation, None)
+    repatriation = _lock(repatriation)
     if not access.can_accept(by, repatriation):
         raise PolicyError("Your agency has no pending hand-over of this repatriation.")
     if not accept and not reason.strip():

@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies import access
+from agencies.forms import show_service_error
 from agencies.models import Agency
-from agencies.services import PolicyError
+from config.errors import ConflictError, PolicyError
 from victims import selectors, services
 from victims.forms import (
     BulkMoveForm,
@@ -59,14 +60,6 @@ def _require(allowed: bool) -> None:
         raise Http404("No such page.")
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- victims -------------------------------------------------------------------------------
 
 
@@ -101,7 +94,7 @@ def victim_create(request: HttpRequest, case_pk: int) -> HttpResponse:
                 by=request.user, case=case, where=where(request), **form.service_fields()
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Victim {victim.reference} recorded.")
             return redirect("victims:victim_detail", victim.pk)
@@ -124,8 +117,8 @@ def victim_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 where=where(request),
                 **form.service_fields(),
             )
-        except ValidationError as exc:
-            _form_errors(form, exc)
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Victim {victim.reference} saved.")
             return redirect("victims:victim_detail", victim.pk)
@@ -155,7 +148,7 @@ def repatriation_start(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user, victim=victim, where=where(request), **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, "Repatriation started.")
             return redirect("victims:repatriation_detail", repatriation.pk)
@@ -214,8 +207,8 @@ def repatriation_move(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 where=where(request),
             )
-        except ValidationError as exc:
-            _form_errors(form, exc)
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Moved to {Stage(stage).label}.")
             return redirect("victims:repatriation_detail", repatriation.pk)
@@ -234,7 +227,9 @@ def repatriation_handover(request: HttpRequest, pk: int) -> HttpResponse:
     agencies = Agency.objects.filter(country=repatriation.destination_country).exclude(
         pk=repatriation.victim.case.agency_id
     )
-    form = HandoverForm(request.POST or None, agencies=agencies)
+    form = HandoverForm(
+        request.POST or None, agencies=agencies, initial={"version": repatriation.version}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.repatriation_handover(
@@ -242,10 +237,11 @@ def repatriation_handover(request: HttpRequest, pk: int) -> HttpResponse:
                 repatriation=repatriation,
                 agency=form.cleaned_data["agency"],
                 note=form.cleaned_data["note"],
+                version=form.cleaned_data["version"],
                 where=where(request),
             )
-        except ValidationError as exc:
-            _form_errors(form, exc)
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
         else:
             messages.success(request, f"Handed over to {form.cleaned_data['agency']}.")
             return redirect("victims:repatriation_detail", repatriation.pk)
@@ -292,7 +288,7 @@ def repatriation_decline(request: HttpRequest, pk: int) -> HttpResponse:
                 where=where(request),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, "Hand-over declined.")
             return redirect("victims:dashboard")
@@ -380,7 +376,7 @@ def bulk_move(request: HttpRequest) -> HttpResponse:
                     where=where(request),
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                show_service_error(form, exc)
             else:
                 label = Stage(form.cleaned_data["to_stage"]).label
                 messages.success(request, f"{len(moved)} repatriations moved to {label}.")

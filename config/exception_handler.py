@@ -1,0 +1,62 @@
+"""The one mapping of the services' errors (`config.errors`) to API answers, set as
+`REST_FRAMEWORK["EXCEPTION_HANDLER"]`; no view or viewset maps them itself.
+
+Every error answers one shape, DRF's: a JSON object with `detail` (what went wrong with the
+request as a whole) or, for refused input, the refused fields' names each with their reasons
+(reasons about no one field under `non_field_errors`). A conflict adds `version` (the current
+one) and `changed` (each field changed since the version sent: its current value)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import ConflictError, NotVisible, PolicyError
+
+
+class ConflictSerializer(serializers.Serializer):
+    """The answer to an edit whose version is stale (409): nothing was overwritten."""
+
+    detail = serializers.CharField()
+    version = serializers.IntegerField(help_text="The current version.")
+    changed = serializers.DictField(
+        child=serializers.JSONField(), help_text="Fields changed since your version: now."
+    )
+
+
+def answers_conflicts(serializer: type[serializers.Serializer]) -> Any:
+    """In the schema of a viewset: an update answers 200 with the object, or 409 when the
+    version sent is stale."""
+    responses = {200: serializer, 409: ConflictSerializer}
+    return extend_schema_view(
+        update=extend_schema(responses=responses),
+        partial_update=extend_schema(responses=responses),
+    )
+
+
+def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A service's refusal of the input, in the shape of a serializer's."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ConflictError):
+        return Response(
+            {"detail": str(exc), "version": exc.version, "changed": exc.changes},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, NotVisible):
+        exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, PolicyError):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
+        exc = as_drf_error(exc)
+    return drf_exception_handler(exc, context)
