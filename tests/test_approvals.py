@@ -1,6 +1,8 @@
 """The supervisor's approvals queue: pending access requests (the indicators app's) and
 invitations to joint operations, seen and decided in one page."""
 
+import itertools
+
 import pytest
 from django.urls import reverse
 
@@ -116,7 +118,38 @@ def test_unrelated_supervisor_gets_404_on_others_approvals(client, queue, outsid
     )
 
 
-def test_queue_query_count_is_bounded(client, queue, own_users, django_assert_max_num_queries):
+def test_queue_makes_as_many_queries_for_2n_requests_and_invitations(
+    client, queue, own, own_users, partner_users, outsider_users, same_queries_for_n_and_2n
+):
+    """Access requests on hits from two agencies, and invitations from two lead agencies."""
+    numbers = itertools.count()
+
+    def add_rows(n: int) -> None:
+        for _ in range(n):
+            i = next(numbers)
+            value = f"+66 81 300 {i:04d}"
+            own_case = case_create(by=own_users["investigator"], title=f"Own case {i}")
+            indicator_add(case=own_case, by=own_users["investigator"], kind="phone", value=value)
+            for users in (partner_users, outsider_users):
+                theirs = case_create(by=users["investigator"], title=f"Their case {i}")
+                indicator_add(case=theirs, by=users["investigator"], kind="phone", value=value)
+                op = services.operation_create(
+                    by=users["supervisor"],
+                    name=f"Op {users['supervisor'].pk} {i}",
+                    code=f"op-{users['supervisor'].pk}-{i}",
+                )
+                services.operation_invite(operation=op, by=users["supervisor"], agencies=[own])
+            xref.sweep()
+            for users in (partner_users, outsider_users):
+                hit = access.visible_hits(users["analyst"]).get(case__title=f"Their case {i}")
+                access_request_create(
+                    hit=hit, by=users["analyst"], agency=own, reason=f"Same mule number {i}"
+                )
+
     client.force_login(own_users["supervisor"])
-    with django_assert_max_num_queries(15):
-        assert client.get(reverse("operations:approvals")).status_code == 200
+    url = reverse("operations:approvals")
+    same_queries_for_n_and_2n(lambda: client.get(url), add_rows)
+    html = client.get(url).content.decode()
+    assert html.count("Same mule number") == 1 + 2 * 8
+    assert html.count("hit on +66813") == 2 * 8
+    assert html.count('name="decision" value="accept"') == 1 + 2 * 8

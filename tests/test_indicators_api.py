@@ -2,6 +2,8 @@
 with the reason, hit payloads without any field of the other case, 404 for the unrelated
 agency."""
 
+import itertools
+
 import pytest
 
 from cases.services import case_create, suspect_create
@@ -153,16 +155,53 @@ def test_access_requests_ask_grant_and_404_for_others(
     assert owner.post(f"/api/v1/access-requests/{ar.pk}/refuse/").status_code == 400
 
 
-def test_indicator_list_query_count(api, world, alice, django_assert_max_num_queries):
-    services.indicators_add_batch(
-        case=world["ours"],
-        by=alice,
-        rows=[{"kind": "ip", "value": f"10.9.0.{i}"} for i in range(30)],
-    )
-    with django_assert_max_num_queries(6):
-        assert api(alice).get("/api/v1/indicators/").status_code == 200
-    with django_assert_max_num_queries(6):
-        assert api(alice).get("/api/v1/hits/").status_code == 200
+def test_indicator_list_makes_as_many_queries_for_2n_indicators(
+    api, world, alice, same_queries_for_n_and_2n
+):
+    numbers = itertools.count()
+
+    def add_indicators(n: int) -> None:
+        for _ in range(n):
+            i = next(numbers)
+            case = case_create(by=alice, title=f"Case {i}")
+            services.indicators_add_batch(
+                case=case,
+                by=alice,
+                rows=[
+                    {"kind": "ip", "value": f"10.9.0.{i}"},
+                    {"kind": "social_handle", "platform": "telegram", "value": f"@boss{i}"},
+                ],
+            )
+        xref.sweep()  # half of them cross-referenced, half pending
+        services.indicators_add_batch(
+            case=case, by=alice, rows=[{"kind": "ip", "value": f"10.8.0.{i}"}]
+        )
+
+    same_queries_for_n_and_2n(lambda: api(alice).get("/api/v1/indicators/"), add_indicators)
+    body = api(alice).get("/api/v1/indicators/").json()
+    assert body["count"] == 2 + 2 * 2 * 4 + 2  # the world's url and its domain
+    assert {r["pending"] for r in body["results"]} == {True, False}
+
+
+def test_hit_list_makes_as_many_queries_for_2n_hits(
+    api, alice, partner_users, outsider_users, same_queries_for_n_and_2n
+):
+    """Each hit of alice's with two other agencies holding the value."""
+    numbers = itertools.count()
+
+    def add_hits(n: int) -> None:
+        for _ in range(n):
+            i = next(numbers)
+            row = [{"kind": "ip", "value": f"198.18.{i}.1"}]
+            for user in (alice, partner_users["investigator"], outsider_users["investigator"]):
+                case = case_create(by=user, title=f"Case {i}")
+                services.indicators_add_batch(case=case, by=user, rows=row)
+        xref.sweep()
+
+    same_queries_for_n_and_2n(lambda: api(alice).get("/api/v1/hits/"), add_hits)
+    body = api(alice).get("/api/v1/hits/").json()
+    assert body["count"] == 8
+    assert all(len(hit["other_agencies"]) == 2 for hit in body["results"])
 
 
 def test_an_agency_once_refused_asks_again_while_another_agency_waits(
