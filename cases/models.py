@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
 from cases.money import validate_currency
+from indicators.normalize import document
 
 if TYPE_CHECKING:
     from agencies.models import User
@@ -281,26 +281,6 @@ def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
     return numbers[0], numbers[1], numbers[2]
 
 
-def clean_documents(documents: object) -> list[dict[str, str]]:
-    """Identity documents: a list of {"type", "country", "number"}, country an ISO code."""
-    if not isinstance(documents, list):
-        raise ValidationError('Documents are a list of {"type", "country", "number"}.')
-    cleaned = []
-    for doc in documents:
-        if not isinstance(doc, dict) or set(doc) - {"type", "country", "number"}:
-            raise ValidationError('Each document is {"type", "country", "number"}.')
-        number = str(doc.get("number") or "").strip()
-        if not number:
-            raise ValidationError("Each document needs a number.")
-        country = str(doc.get("country") or "").strip().upper()
-        if country and country not in dict(countries):
-            raise ValidationError(f"{country} is not an ISO country code.")
-        cleaned.append(
-            {"type": str(doc.get("type") or "").strip(), "country": country, "number": number}
-        )
-    return cleaned
-
-
 class Suspect(models.Model):
     """A person suspected in a case. Names in any script; the date of birth may be partial
     (year, year and month, or a full date)."""
@@ -355,7 +335,7 @@ class Suspect(models.Model):
         else:
             self.aliases = [a.strip() for a in self.aliases]
         try:
-            self.documents = clean_documents(self.documents)
+            self.documents = document.clean_documents(self.documents)
         except ValidationError as exc:
             errors["documents"] = exc.messages[0]
         try:

@@ -29,6 +29,8 @@ from itertools import combinations
 from anyascii import anyascii
 from rapidfuzz.fuzz import ratio
 
+from indicators.normalize.document import document_key
+
 # A blocking key made of an identity document starts with this (never a common key).
 DOC_KEY = "doc:"
 
@@ -258,7 +260,7 @@ class Profile:
     birth_month: int | None = None
     birth_day: int | None = None
     nationalities: tuple[str, ...] = ()
-    documents: tuple[str, ...] = ()  # "CC:NUMBER", country may be empty
+    documents: tuple[str, ...] = ()  # document keys, "CC:NUMBER", country may be empty
 
     def as_json(self) -> dict:
         return {
@@ -305,12 +307,6 @@ class Profile:
         return {k[:120] for k in keys}
 
 
-def normalise_document(country: str, number: str) -> str:
-    number = re.sub(r"[^A-Z0-9]", "", anyascii(number or "").upper())
-    country = (country or "").strip().upper()[:2]
-    return f"{country}:{number}" if number else ""
-
-
 def profile(
     *,
     names: list[str],
@@ -325,17 +321,8 @@ def profile(
             variant = Variant(tokens, phonetic)
             if variant not in variants:
                 variants.append(variant)
-    docs = sorted(
-        {
-            d
-            for d in (
-                normalise_document(str(doc.get("country", "")), str(doc.get("number", "")))
-                for doc in documents
-                if isinstance(doc, dict)
-            )
-            if d
-        }
-    )
+    keys = (document_key(doc) for doc in documents if isinstance(doc, dict))
+    docs = sorted({key for key in keys if key})
     return Profile(
         variants=variants,
         birth_year=birth[0],

@@ -169,8 +169,8 @@ MUST_NOT_MATCH = [
     ),
     (
         "documents and years",
-        P("Li Na", born=(1982, None, None), docs=[("CN", "G1")]),
-        P("Li Na", born=(1990, None, None), docs=[("CN", "G2")]),
+        P("Li Na", born=(1982, None, None), docs=[("CN", "G1000001")]),
+        P("Li Na", born=(1990, None, None), docs=[("CN", "G2000002")]),
     ),
     (
         "nationality and years",
@@ -218,8 +218,8 @@ def test_explanation_names_what_agreed():
 
 def test_different_birth_years_and_documents_are_explained():
     result = score(
-        P("Nguyen Van An", born=(1990, None, None), docs=[("VN", "C1")]),
-        P("Nguyen Van An", born=(1970, None, None), docs=[("VN", "C2")]),
+        P("Nguyen Van An", born=(1990, None, None), docs=[("VN", "C1000001")]),
+        P("Nguyen Van An", born=(1970, None, None), docs=[("VN", "C2000002")]),
     )
     assert "different birth years" in result.explanation
     assert "different document numbers" in result.explanation

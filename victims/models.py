@@ -3,6 +3,7 @@ and change of a victim record lands in the append-only `VictimAccessLog`."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ from django_countries.fields import CountryField
 from agencies.models import Agency
 from cases.models import Case
 from cases.money import validate_currency
+from indicators.normalize import document
 from persons.matching import name_variants
 
 if TYPE_CHECKING:
@@ -85,20 +87,12 @@ VICTIM_INPUT_FIELDS: tuple[str, ...] = (
 
 
 def validate_identity_documents(value: object) -> None:
-    """A list of {"type", "country", "number"} objects, each value a non-empty string."""
-    if not isinstance(value, list):
-        raise ValidationError("Identity documents must be a list.", code="invalid_documents")
-    for doc in value:
-        if not isinstance(doc, dict) or set(doc) != {"type", "country", "number"}:
-            raise ValidationError(
-                'Each identity document needs exactly "type", "country" and "number".',
-                code="invalid_documents",
-            )
-        if not all(isinstance(v, str) and v.strip() for v in doc.values()):
-            raise ValidationError(
-                "Identity document type, country and number must be non-empty text.",
-                code="invalid_documents",
-            )
+    """A list of {"type", "country", "number"}, each complete and a valid document (the one
+    document normaliser's rule; `Victim.clean` stores them in its canonical form)."""
+    try:
+        document.clean_documents(value, complete=True)
+    except ValidationError as exc:
+        raise ValidationError(exc.messages[0], code="invalid_documents") from None
 
 
 def validate_name_list(value: object) -> None:
@@ -221,6 +215,11 @@ class Victim(models.Model):
         return [v for v, field in VULNERABILITY_FIELDS.items() if getattr(self, field)]
 
     def clean(self) -> None:
+        # Stored in canonical form; when invalid, the field's validator has said why.
+        with contextlib.suppress(ValidationError):
+            self.identity_documents = document.clean_documents(
+                self.identity_documents, complete=True
+            )
         if self.loss_amount is not None and not self.loss_currency:
             raise ValidationError({"loss_currency": "A loss needs its currency."})
         if self.loss_currency:
