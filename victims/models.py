@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -21,7 +19,7 @@ from agencies.models import Agency
 from cases.models import Case
 from cases.money import validate_currency
 from indicators.normalize import document
-from persons.matching import name_variants
+from persons.search import search_text
 
 if TYPE_CHECKING:
     from agencies.models import User
@@ -100,21 +98,9 @@ def validate_name_list(value: object) -> None:
         raise ValidationError("Other names must be a list of non-empty names.", code="invalid")
 
 
-def search_words(text: str) -> list[str]:
-    """The words a name is searched by, in Latin letters, lower case, without diacritics: the
-    person index's folding (Han per syllable, Thai as said) and anyascii's plain spelling
-    (`zhangwei`, Thai letter by letter), each word once. Stored names and typed queries are
-    folded alike, so `tran` finds `Trần` and `张伟` finds `Zhang Wei`."""
-    plain = re.split(r"[^a-z0-9]+", anyascii(text).lower())
-    words = [w for variant in name_variants(text) for w in variant] + plain
-    return [w for w in dict.fromkeys(words) if w]
-
-
 def victim_search_name(full_name: str, other_names: Iterable[str]) -> str:
-    """What `Victim.search_name` holds: each word preceded by a space, so that a search for
-    ` word` matches the start of a word."""
-    words = dict.fromkeys(w for name in (full_name, *other_names) for w in search_words(name))
-    return "".join(f" {w}" for w in words)
+    """What `Victim.search_name` holds."""
+    return search_text([full_name, *other_names])
 
 
 class VictimQuerySet(models.QuerySet["Victim"]):
