@@ -21,11 +21,11 @@ from cases.models import (
     SharingLevel,
     SuspectRole,
     SuspectStatus,
-    clean_documents,
     parse_partial_date,
 )
 from cases.money import currency_choices
 from cases.services import CASE_FIELDS
+from indicators.normalize import document
 
 
 def _currency_field(label: str) -> forms.ChoiceField:
@@ -120,10 +120,7 @@ class SuspectForm(FortressForm):
             "aliases": "\n".join(suspect.aliases),
             "date_of_birth": suspect.date_of_birth,
             "nationalities": [c.code for c in suspect.nationalities],
-            "documents": "\n".join(
-                f"{d.get('type', '')}; {d.get('country', '')}; {d.get('number', '')}"
-                for d in suspect.documents
-            ),
+            "documents": document.format_document_lines(suspect.documents),
             "role": suspect.role,
             "status": suspect.status,
             "notice_references": suspect.notice_references,
@@ -134,13 +131,7 @@ class SuspectForm(FortressForm):
         return parse_partial_date(self.cleaned_data["date_of_birth"])
 
     def clean_documents(self) -> list[dict[str, str]]:
-        documents = []
-        for line in _lines(self.cleaned_data["documents"]):
-            parts = [p.strip() for p in line.split(";")]
-            if len(parts) != 3:
-                raise ValidationError(f"“{line}”: write type; country code; number.")
-            documents.append(dict(zip(("type", "country", "number"), parts, strict=True)))
-        return clean_documents(documents)
+        return document.parse_document_lines(self.cleaned_data["documents"])
 
     def service_fields(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
 from cases.money import validate_currency
+from indicators.normalize import document
+from persons.search import search_text
 
 
 class FraudType(models.TextChoices):
@@ -275,26 +276,6 @@ def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
     return numbers[0], numbers[1], numbers[2]
 
 
-def clean_documents(documents: object) -> list[dict[str, str]]:
-    """Identity documents: a list of {"type", "country", "number"}, country an ISO code."""
-    if not isinstance(documents, list):
-        raise ValidationError('Documents are a list of {"type", "country", "number"}.')
-    cleaned = []
-    for doc in documents:
-        if not isinstance(doc, dict) or set(doc) - {"type", "country", "number"}:
-            raise ValidationError('Each document is {"type", "country", "number"}.')
-        number = str(doc.get("number") or "").strip()
-        if not number:
-            raise ValidationError("Each document needs a number.")
-        country = str(doc.get("country") or "").strip().upper()
-        if country and country not in dict(countries):
-            raise ValidationError(f"{country} is not an ISO country code.")
-        cleaned.append(
-            {"type": str(doc.get("type") or "").strip(), "country": country, "number": number}
-        )
-    return cleaned
-
-
 class Suspect(models.Model):
     """A person suspected in a case. Names in any script; the date of birth may be partial
     (year, year and month, or a full date)."""
@@ -302,6 +283,13 @@ class Suspect(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspects")
     full_name = models.CharField(max_length=300)
     aliases = models.JSONField(default=list, blank=True, help_text="Other names, any script.")
+    search_name = models.TextField(
+        blank=True,
+        default="",
+        db_default="",  # rows inserted in SQL (the persons benchmark) too
+        editable=False,
+        help_text="The full name and aliases folded for search (kept by clean()).",
+    )
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     birth_month = models.PositiveSmallIntegerField(null=True, blank=True)
     birth_day = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -320,7 +308,7 @@ class Suspect(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_name"])
 
     class Meta:
         ordering = ["case_id", "id"]
@@ -348,8 +336,9 @@ class Suspect(models.Model):
             errors["aliases"] = "Aliases are a list of names."
         else:
             self.aliases = [a.strip() for a in self.aliases]
+            self.search_name = search_text([self.full_name, *self.aliases])
         try:
-            self.documents = clean_documents(self.documents)
+            self.documents = document.clean_documents(self.documents)
         except ValidationError as exc:
             errors["documents"] = exc.messages[0]
         try:

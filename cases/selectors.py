@@ -6,15 +6,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from agencies import access
 from agencies.models import User
 from cases.models import Asset, Case, CaseNote, Suspect
+from indicators.normalize import normalize
+from indicators.normalize.kinds import CHAIN_KINDS, PLATFORM_KINDS, Chain, Kind, Platform
+from persons.search import search_name_q
 
 # Fields whose change is not worth a line in the timeline.
-_QUIET = {"id", "version", "created_at", "updated_at", "case", "agency", "reference"}
+_QUIET = {"id", "version", "created_at", "updated_at", "case", "agency", "reference", "search_name"}
 
 
 def case_list(user: User, params: dict[str, Any], sort: str | None) -> QuerySet[Case]:
@@ -48,24 +52,67 @@ def country_q(field: str, code: str) -> Q:
     )
 
 
+def typed_values(query: str, *, region: str | None) -> set[str]:
+    """What `query` is as each kind of indicator would normalise it (a phone number in the
+    user's agency country as default region, a wallet on each chain, a handle on each
+    platform): the normalised values a case holding it stores."""
+    values: set[str] = set()
+    for kind in Kind.values:
+        qualifiers = (
+            Chain.values
+            if kind in CHAIN_KINDS
+            else Platform.values
+            if kind in PLATFORM_KINDS
+            else [""]
+        )
+        for qualifier in qualifiers:
+            chain = qualifier if kind in CHAIN_KINDS else ""
+            platform = qualifier if kind in PLATFORM_KINDS else ""
+            try:
+                found = normalize(kind, query, chain=chain, platform=platform, region=region)
+            except ValidationError:
+                continue
+            values.add(found.value)
+    return values
+
+
 def _indicator_match(user: User, query: str) -> Q | None:
     """Cases with an indicator, visible to the user, whose raw or normalised value contains
-    `query` (only for roles that read the case file)."""
+    `query`, or whose value is `query` normalised as its kind would be (only for roles that
+    read the case file)."""
     if not access.can(user, access.Action.VIEW_CASE_FILE):
         return None
-    matching = (
-        access.visible_indicators(user)
-        .filter(case_id=OuterRef("pk"))
-        .filter(Q(raw_value__icontains=query) | Q(value__normalized__icontains=query))
-    )
+    region = user.agency.country.code if user.agency_id and user.agency.country else None
+    match = Q(raw_value__icontains=query) | Q(value__normalized__icontains=query)
+    values = typed_values(query, region=region)
+    if values:
+        match |= Q(value__normalized__in=sorted(values))
+    matching = access.visible_indicators(user).filter(case_id=OuterRef("pk")).filter(match)
     return Q(Exists(matching))
 
 
+def _suspect_match(user: User, query: str) -> Q | None:
+    """Cases with a suspect whose name or alias, folded as the person index folds names,
+    holds every word typed (only for roles that read the case file)."""
+    if not access.can(user, access.Action.VIEW_CASE_FILE):
+        return None
+    match = Q(full_name__icontains=query)
+    names = search_name_q("search_name", query)
+    if names is not None:
+        match |= names
+    suspects = access.visible_suspects(user).filter(case_id=OuterRef("pk")).filter(match)
+    return Q(Exists(suspects))
+
+
 def case_search_q(user: User, query: str) -> Q:
-    """Reference, title, or an indicator value of the case."""
+    """Reference, title, an indicator value of the case (as written, or as its kind
+    normalises it) or a suspect's name (folded)."""
+    query = query.replace("\x00", "")  # PostgreSQL refuses NUL in text
     match = Q(reference__icontains=query) | Q(title__icontains=query)
-    indicator_match = _indicator_match(user, query)
-    return match | indicator_match if indicator_match is not None else match
+    for part in (_indicator_match(user, query), _suspect_match(user, query)):
+        if part is not None:
+            match |= part
+    return match
 
 
 @dataclass

@@ -20,55 +20,13 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from cases.models import Case
+from indicators.normalize.kinds import CHAIN_KINDS, PLATFORM_KINDS, Chain, Kind, Platform
 
 
-class Kind(models.TextChoices):
-    PHONE = "phone", "Phone number"
-    EMAIL = "email", "E-mail address"
-    DOMAIN = "domain", "Domain"
-    URL = "url", "URL"
-    IP = "ip", "IP address"
-    CRYPTO_WALLET = "crypto_wallet", "Crypto wallet"
-    BANK_ACCOUNT = "bank_account", "Bank account / IBAN"
-    SOCIAL_HANDLE = "social_handle", "Social media handle"
-    MESSAGING_ID = "messaging_id", "Messaging ID"
-    IDENTITY_DOCUMENT = "identity_document", "Identity document"
-
-
-# Kinds whose value is qualified: a wallet by its chain, a handle by its platform.
-CHAIN_KINDS = frozenset({Kind.CRYPTO_WALLET})
-PLATFORM_KINDS = frozenset({Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID})
 # Infrastructure that can be reported to its provider and taken down.
 TAKEDOWN_KINDS = frozenset(
     {Kind.PHONE, Kind.EMAIL, Kind.DOMAIN, Kind.URL, Kind.IP, Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID}
 )
-
-
-class Chain(models.TextChoices):
-    BITCOIN = "bitcoin", "Bitcoin"
-    ETHEREUM = "ethereum", "Ethereum"
-    TRON = "tron", "Tron"
-    BSC = "bsc", "BNB Smart Chain"
-    POLYGON = "polygon", "Polygon"
-    SOLANA = "solana", "Solana"
-    LITECOIN = "litecoin", "Litecoin"
-    XRP = "xrp", "XRP Ledger"
-    OTHER = "other", "Other"
-
-
-class Platform(models.TextChoices):
-    TELEGRAM = "telegram", "Telegram"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    FACEBOOK = "facebook", "Facebook"
-    INSTAGRAM = "instagram", "Instagram"
-    TIKTOK = "tiktok", "TikTok"
-    X = "x", "X (Twitter)"
-    WECHAT = "wechat", "WeChat"
-    LINE = "line", "LINE"
-    ZALO = "zalo", "Zalo"
-    VIBER = "viber", "Viber"
-    SIGNAL = "signal", "Signal"
-    OTHER = "other", "Other"
 
 
 class TakedownStatus(models.TextChoices):

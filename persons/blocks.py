@@ -4,7 +4,8 @@
 bound of `matching.name_score`, computed in C (`rapidfuzz.process.cdist` on the distinct tokens)
 and numpy: `_align` pairs every token of the shorter name with one token of the other, so the
 best partner of each token bounds its pair score, and the bound follows the same formula (half
-the mean, half the worst, the 0.6 factor and the 5-point penalty per missing token). A pair of
+the mean, half the worst, the one-token factor and the cost of each missing token, read from
+matching). A pair of
 persons whose bound cannot reach the threshold — even with the most the birth date and the
 nationality add — and who share no document is never scored; every other pair gets the exact
 `matching.score`. The prefilter only skips work: the matches are the ones scoring every pair
@@ -17,10 +18,15 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.fuzz import ratio
 
-from persons.matching import Variant
+from persons.matching import (
+    INITIAL_SCORE,
+    MAX_BONUS,
+    MISSING_TOKEN_COST,
+    ONE_TOKEN_FACTOR,
+    SKELETON_FACTOR,
+    Variant,
+)
 
-# The most the birth date (+10, same date of birth) and the nationality (+5) add to the names.
-MAX_BONUS = 15
 # float32 and the rounding of the name score: a margin so the bound is never below the truth.
 MARGIN = 1.0
 _CELLS = 4_000_000  # numpy cells per slice (about 16 MB): memory stays bounded
@@ -37,7 +43,7 @@ def _token_matrix(tokens: list[str]) -> np.ndarray:
     scores = process.cdist(tokens, tokens, scorer=ratio, dtype=np.float32)
     single = np.array([len(t) == 1 for t in tokens])
     first = np.array([ord(t[0]) for t in tokens])
-    initials = np.where(first[:, None] == first[None, :], 90.0, 0.0).astype(np.float32)
+    initials = np.where(first[:, None] == first[None, :], INITIAL_SCORE, 0.0).astype(np.float32)
     scores = np.where(single[:, None] | single[None, :], initials, scores)
     np.fill_diagonal(scores, 100.0)
     return np.pad(scores, ((0, 1), (0, 1)), constant_values=-1.0)
@@ -72,8 +78,8 @@ def _align_bounds(m, a, la, b, lb) -> np.ndarray:
     )
     short = np.minimum(la[:, None], lb[None, :])
     long = np.maximum(la[:, None], lb[None, :])
-    value = np.where((short == 1) & (long > 1), value * 0.6, value)
-    return np.maximum(0.0, value - 5 * (long - short))
+    value = np.where((short == 1) & (long > 1), value * ONE_TOKEN_FACTOR, value)
+    return np.maximum(0.0, value - MISSING_TOKEN_COST * (long - short))
 
 
 def name_bounds(left: list[tuple[Variant, ...]], right: list[tuple[Variant, ...]]) -> np.ndarray:
@@ -99,7 +105,7 @@ def name_bounds(left: list[tuple[Variant, ...]], right: list[tuple[Variant, ...]
     if lp.any() or rp.any():
         ls, lls = _rows([v.skeletons for _, v in lvars], index)
         rs, lrs = _rows([v.skeletons for _, v in rvars], index)
-        skel = 0.92 * _align_bounds(m, ls, lls, rs, lrs)
+        skel = SKELETON_FACTOR * _align_bounds(m, ls, lls, rs, lrs)
         bound = np.where(lp[:, None] | rp[None, :], np.maximum(bound, skel), bound)
     # The best over each signature's variants (variants are listed signature by signature).
     lstarts = np.flatnonzero(np.r_[True, np.diff([n for n, _ in lvars]) != 0])

@@ -68,6 +68,19 @@ MUST_MATCH = [
     ("cyrillic spelling variants", P("Юлия Тимошенко"), P("Yulia Tymoshenko")),
     ("cyrillic -iy/-y", P("Дмитрий Медведев"), P("Dmitry Medvedev")),
     ("cyrillic alias", P("Aleksandr Pushkin"), P("Александр Пушкин")),
+    # Vietnamese: folding applies when one side has no diacritics
+    ("vietnamese, one side folded", P("Nguyễn Văn Hùng"), P("NGUYEN VAN HUNG")),
+    ("vietnamese, reversed", P("Nguyễn Thị Hương"), P("Hương Thị Nguyễn")),
+    # Arabic script vs the usual English spellings
+    ("arabic vs english", P("محمد عبد الله"), P("Mohammed Abdullah")),
+    ("arabic vs another spelling", P("محمد عبد الله"), P("Muhammad Abdallah")),
+    ("arabic, leading alif and ʿayn", P("أحمد علي"), P("Ahmed Ali")),
+    ("arabic abd compound", P("عبد الرحمن"), P("Abdulrahman")),
+    # Hangul vs Revised Romanization
+    ("hangul vs rr, hyphen", P("김민준"), P("Kim Min-jun")),
+    ("hangul vs rr, given name first", P("김민준"), P("Min-Jun Kim")),
+    ("hangul vs rr, given name joined", P("김민준"), P("Kim Minjun")),
+    ("hangul vs rr, other surname", P("박서연"), P("Park Seo-yeon")),
     # documents are decisive
     (
         "same passport, different spelling",
@@ -141,6 +154,19 @@ MUST_NOT_MATCH = [
         P("Nguyen Van An", born=(1990, 5, 17)),
         P("Nguyen Van An", born=(1990, 8, 3)),
     ),
+    # Vietnamese, both written with diacritics: they tell names and sexes apart
+    ("vietnamese, other name and sex", P("Nguyễn Văn Hùng"), P("Nguyễn Thị Hương")),
+    ("vietnamese, diacritics tell names apart", P("Nguyễn Văn Hùng"), P("Nguyễn Văn Hưng")),
+    ("vietnamese, hùng is not hương", P("Nguyễn Hùng"), P("Nguyễn Hương")),
+    (
+        "vietnamese, an alias each",
+        P("Nguyễn Văn Hùng", "Hùng Nguyễn"),
+        P("Nguyễn Thị Hương", "Hương Nguyễn"),
+    ),
+    ("vietnamese, văn and thị", P("Trần Văn Mai"), P("Trần Thị Mai")),
+    # scripts: a near spelling of another name
+    ("arabic abdullah is not ali", P("محمد عبد الله"), P("Mohammed Ali")),
+    ("hangul, other given name", P("김서연"), P("Kim Min-jun")),
     # different document numbers
     (
         "documents",
@@ -169,8 +195,8 @@ MUST_NOT_MATCH = [
     ),
     (
         "documents and years",
-        P("Li Na", born=(1982, None, None), docs=[("CN", "G1")]),
-        P("Li Na", born=(1990, None, None), docs=[("CN", "G2")]),
+        P("Li Na", born=(1982, None, None), docs=[("CN", "G1000001")]),
+        P("Li Na", born=(1990, None, None), docs=[("CN", "G2000002")]),
     ),
     (
         "nationality and years",
@@ -218,8 +244,8 @@ def test_explanation_names_what_agreed():
 
 def test_different_birth_years_and_documents_are_explained():
     result = score(
-        P("Nguyen Van An", born=(1990, None, None), docs=[("VN", "C1")]),
-        P("Nguyen Van An", born=(1970, None, None), docs=[("VN", "C2")]),
+        P("Nguyen Van An", born=(1990, None, None), docs=[("VN", "C1000001")]),
+        P("Nguyen Van An", born=(1970, None, None), docs=[("VN", "C2000002")]),
     )
     assert "different birth years" in result.explanation
     assert "different document numbers" in result.explanation
@@ -252,3 +278,15 @@ def test_the_names_prefilter_never_bounds_below_the_exact_name_score():
             assert bounds[i, j] + MARGIN >= name_score(a, b)[0], (a.variants, b.variants)
     # And it does prune: most of these pairs are far below any threshold.
     assert (bounds < 50).sum() > len(profiles) ** 2 / 2
+
+
+def test_vietnamese_middle_names_of_different_sexes_are_a_contra_indication():
+    """With both names written with diacritics, Văn (a man) against Thị (a woman) costs
+    matching.DIFFERENT_SEX and says so; without diacritics on one side it is not read."""
+    from persons.matching import DIFFERENT_SEX
+
+    marked = score(P("Nguyễn Văn An", "An Nguyễn"), P("Nguyễn Thị An", "An Nguyễn"))
+    assert "different sexes (Văn / Thị)" in marked.explanation
+    assert marked.value == 100 - DIFFERENT_SEX
+    folded = score(P("Nguyễn Văn An", "An Nguyễn"), P("NGUYEN THI AN", "AN NGUYEN"))
+    assert "different sexes" not in folded.explanation

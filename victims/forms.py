@@ -7,6 +7,7 @@ from django_countries.fields import LazyTypedChoiceField
 from agencies.forms import FortressForm, FortressModelForm
 from agencies.models import Agency, User
 from cases.money import currency_choices
+from indicators.normalize import document
 from victims import services
 from victims.models import VICTIM_INPUT_FIELDS, Stage, Victim, Vulnerability
 from victims.stages import allowed_next
@@ -47,11 +48,7 @@ class VictimForm(FortressModelForm):
         if instance is not None:
             initial.setdefault("other_names", "\n".join(instance.other_names))
             initial.setdefault(
-                "identity_documents",
-                "\n".join(
-                    f"{d['type']}; {d['country']}; {d['number']}"
-                    for d in instance.identity_documents
-                ),
+                "identity_documents", document.format_document_lines(instance.identity_documents)
             )
             initial.setdefault("vulnerabilities", instance.vulnerabilities)
             initial.setdefault("version", instance.version)
@@ -60,20 +57,8 @@ class VictimForm(FortressModelForm):
     def clean_other_names(self) -> list[str]:
         return [n.strip() for n in self.cleaned_data["other_names"].splitlines() if n.strip()]
 
-    def clean_identity_documents(self) -> list[dict]:
-        documents = []
-        for line in self.cleaned_data["identity_documents"].splitlines():
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.split(";")]
-            if len(parts) != 3 or not all(parts):
-                raise forms.ValidationError(
-                    f"“{line}”: write type; country code; number (three parts)."
-                )
-            documents.append(
-                {"type": parts[0].lower(), "country": parts[1].upper(), "number": parts[2]}
-            )
-        return documents
+    def clean_identity_documents(self) -> list[dict[str, str]]:
+        return document.parse_document_lines(self.cleaned_data["identity_documents"], complete=True)
 
     def _post_clean(self) -> None:
         # The service validates the model (with the case and recorder it sets); the form only

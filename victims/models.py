@@ -3,11 +3,10 @@ and change of a victim record lands in the append-only `VictimAccessLog`."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import re
 from collections.abc import Iterable
 
-from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -18,7 +17,8 @@ from django_countries.fields import CountryField
 from agencies.models import Agency
 from cases.models import Case
 from cases.money import validate_currency
-from persons.matching import name_variants
+from indicators.normalize import document
+from persons.search import search_text
 
 
 class VictimKind(models.TextChoices):
@@ -81,20 +81,12 @@ VICTIM_INPUT_FIELDS: tuple[str, ...] = (
 
 
 def validate_identity_documents(value: object) -> None:
-    """A list of {"type", "country", "number"} objects, each value a non-empty string."""
-    if not isinstance(value, list):
-        raise ValidationError("Identity documents must be a list.", code="invalid_documents")
-    for doc in value:
-        if not isinstance(doc, dict) or set(doc) != {"type", "country", "number"}:
-            raise ValidationError(
-                'Each identity document needs exactly "type", "country" and "number".',
-                code="invalid_documents",
-            )
-        if not all(isinstance(v, str) and v.strip() for v in doc.values()):
-            raise ValidationError(
-                "Identity document type, country and number must be non-empty text.",
-                code="invalid_documents",
-            )
+    """A list of {"type", "country", "number"}, each complete and a valid document (the one
+    document normaliser's rule; `Victim.clean` stores them in its canonical form)."""
+    try:
+        document.clean_documents(value, complete=True)
+    except ValidationError as exc:
+        raise ValidationError(exc.messages[0], code="invalid_documents") from None
 
 
 def validate_name_list(value: object) -> None:
@@ -102,21 +94,9 @@ def validate_name_list(value: object) -> None:
         raise ValidationError("Other names must be a list of non-empty names.", code="invalid")
 
 
-def search_words(text: str) -> list[str]:
-    """The words a name is searched by, in Latin letters, lower case, without diacritics: the
-    person index's folding (Han per syllable, Thai as said) and anyascii's plain spelling
-    (`zhangwei`, Thai letter by letter), each word once. Stored names and typed queries are
-    folded alike, so `tran` finds `Trần` and `张伟` finds `Zhang Wei`."""
-    plain = re.split(r"[^a-z0-9]+", anyascii(text).lower())
-    words = [w for variant in name_variants(text) for w in variant] + plain
-    return [w for w in dict.fromkeys(words) if w]
-
-
 def victim_search_name(full_name: str, other_names: Iterable[str]) -> str:
-    """What `Victim.search_name` holds: each word preceded by a space, so that a search for
-    ` word` matches the start of a word."""
-    words = dict.fromkeys(w for name in (full_name, *other_names) for w in search_words(name))
-    return "".join(f" {w}" for w in words)
+    """What `Victim.search_name` holds."""
+    return search_text([full_name, *other_names])
 
 
 class VictimQuerySet(models.QuerySet["Victim"]):
@@ -215,6 +195,11 @@ class Victim(models.Model):
         return [v for v, field in VULNERABILITY_FIELDS.items() if getattr(self, field)]
 
     def clean(self) -> None:
+        # Stored in canonical form; when invalid, the field's validator has said why.
+        with contextlib.suppress(ValidationError):
+            self.identity_documents = document.clean_documents(
+                self.identity_documents, complete=True
+            )
         if self.loss_amount is not None and not self.loss_currency:
             raise ValidationError({"loss_currency": "A loss needs its currency."})
         if self.loss_currency:

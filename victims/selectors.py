@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, F, Q, QuerySet
 
 from agencies import access
+from persons.search import search_name_q
 from victims.models import (
     AccessAction,
     Repatriation,
@@ -17,7 +18,6 @@ from victims.models import (
     RepatriationStep,
     Stage,
     Victim,
-    search_words,
 )
 from victims.services import log_access
 from victims.stages import MAIN_LINE
@@ -69,11 +69,11 @@ def victim_search_q(query: str, *, via: str = "") -> Q:
     names are (any script, no case, no diacritics), starts a word of its full or other names;
     the name as written still matches as it did."""
     query = query.replace("\x00", "")  # PostgreSQL refuses NUL in text
-    words = search_words(query)
     q = Q(**{f"{via}full_name__icontains": query})
     q |= Q(**{f"{via}current_facility__icontains": query})
-    if words:
-        q |= Q(*(Q(**{f"{via}search_name__contains": f" {word}"}) for word in words))
+    names = search_name_q(f"{via}search_name", query)
+    if names is not None:
+        q |= names
     number = query.upper().removeprefix("V-")
     if number.isdigit():
         q |= Q(**{f"{via}pk": int(number)})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from indicators.models import CHAIN_KINDS, PLATFORM_KINDS, Chain, Kind, Platform
 from indicators.normalize import (
     bank,
     document,
@@ -21,6 +20,7 @@ from indicators.normalize import (
     url,
     wallet,
 )
+from indicators.normalize.kinds import CHAIN_KINDS, PLATFORM_KINDS, Chain, Kind, Platform
 from indicators.normalize.result import Normalized
 
 __all__ = ["Normalized", "ValidationError", "normalize"]
