@@ -49,12 +49,12 @@ WRITE_BATCH = 20_000
 
 
 def threshold() -> int:
-    return int(getattr(settings, "FORTRESS_PERSON_MATCH_THRESHOLD", 80))
+    return settings.FORTRESS_PERSON_MATCH_THRESHOLD
 
 
 def common_name_threshold() -> int:
     """A name key held by more indexed persons than this is common (see `common_keys`)."""
-    return int(getattr(settings, "FORTRESS_PERSON_COMMON_NAME_THRESHOLD", 1000))
+    return settings.FORTRESS_PERSON_COMMON_NAME_THRESHOLD
 
 
 # --- common names ----------------------------------------------------------------------------
