@@ -8,6 +8,7 @@ import django
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_int_map, env_list, env_str, env_url
+from config.ids import ID_SCHEMA
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -178,7 +179,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.BoundedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -204,6 +205,8 @@ SPECTACULAR_SETTINGS = {
         "ParticipationStatusEnum": "cases.models.ParticipationStatus",
         "SuspectRoleEnum": "cases.models.SuspectRole",
     },
+    # `<id:pk>` (config/ids.py) is an integer id, as `<int:pk>` would be.
+    "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
     # Swagger UI and ReDoc served from the drf-spectacular-sidecar package (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
