@@ -84,24 +84,28 @@ def _writer(base: str, key: str, n: int, deadline: float, counts: Counter, error
 
 def run(*, seconds: float, writers: int, port: int, database: Path, worker: bool) -> Counter:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
-    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{database}", PYTHONUNBUFFERED="1")
+    env.update(
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{database}",
+        FORTRESS_BROKER_DIR=str(database.parent / f"{database.stem}-broker"),
+    )
     _manage(env, "migrate", "--noinput", "-v0")
     keys = json.loads(
         _manage(env, "shell", "-c", _SETUP.format(writers=writers), capture_output=True, text=True)
         .stdout.strip()
         .splitlines()[-1]
     )
-    processes = []
-    if worker:
-        processes.append(subprocess.Popen([PYTHON, "-m", "config.embedded"], cwd=ROOT, env=env))  # noqa: S603
-    processes.append(
-        subprocess.Popen(  # noqa: S603
-            [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    # As `make run` starts it: the web server and the worker with beat (config/embedded.py).
+    command = ["-m", "config.embedded", "--port", str(port)]
+    if not worker:
+        command = ["manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(  # noqa: S603
+        [PYTHON, *command],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     counts: Counter = Counter()
@@ -125,13 +129,11 @@ def run(*, seconds: float, writers: int, port: int, database: Path, worker: bool
         for thread in threads:
             thread.join()
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl-C
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
     for body in errors:
         print("server error:", body, file=sys.stderr)
     return counts

@@ -214,12 +214,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ------------------------------------------------------------------------------
-# Unset CELERY_BROKER_URL: tasks run eagerly in-process (the embedded default of `make run`).
+# Unset CELERY_BROKER_URL: tasks run eagerly in-process (tests, management commands).
+# `make run` sets `filesystem://`: kombu's broker in plain folders under FORTRESS_BROKER_DIR,
+# no server needed, with a worker and beat beside the web server (config/embedded.py).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
+FORTRESS_BROKER_DIR = Path(env_str("FORTRESS_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -231,7 +234,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # One folder of messages that every process writes to and reads from.
+    for _folder in ("messages", "control"):
+        (FORTRESS_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(FORTRESS_BROKER_DIR / "messages"),
+        "data_folder_out": str(FORTRESS_BROKER_DIR / "messages"),
+        "control_folder": str(FORTRESS_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # Persons: index and match suspects and victims never indexed or changed since, every minute.
@@ -244,7 +257,7 @@ CELERY_BEAT_SCHEDULE["indicators-sweep-unprocessed"] = {
 # Victims: flag overdue repatriation stages and notify the responsible liaison officer, hourly.
 CELERY_BEAT_SCHEDULE["victims-flag-overdue-repatriations"] = {
     "task": "victims.tasks.flag_overdue_repatriations",
-    "schedule": 3600.0,
+    "schedule": float(env_int("FORTRESS_OVERDUE_CHECK_SECONDS", 3600)),
 }
 
 # --- Fortress ----------------------------------------------------------------------------
