@@ -26,7 +26,7 @@ from cases.serializers import (
     SuspectSerializer,
     as_drf_error,
 )
-from config.filters import IdFilter
+from config.fields import IdFilter
 
 
 class ServiceErrorsMixin:

@@ -10,7 +10,10 @@ from victims.api import RepatriationViewSet, VictimViewSet
 
 
 class IdRouter(DefaultRouter):
-    """Detail routes take `<id:pk>` (config/ids.py): a path that is no id in range is 404."""
+    """Detail routes take `<id:pk>` (config/ids.py): a path that is no id in range is 404.
+    No `.json` suffix routes: JSON is the only format, and the actions take no `format`."""
+
+    include_format_suffixes = False
 
     def __init__(self) -> None:
         super().__init__(use_regex_path=False)

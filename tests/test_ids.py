@@ -118,3 +118,18 @@ def test_a_list_page_with_any_page_number_answers(client, own_users, make_case, 
     make_case()
     client.force_login(own_users["supervisor"])
     assert client.get(f"{path}?page={page}").status_code == 200
+
+
+@pytest.mark.parametrize("value", [MAX_ID + 1, -(10**30), 0])
+def test_a_list_of_ids_out_of_range_is_400(api, own_users, value):
+    body = {"repatriations": [value], "stage": "in_shelter", "note": ""}
+    answer = api(own_users["liaison"]).post("/api/v1/repatriations/bulk-move/", body)
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"repatriations"}
+
+
+def test_there_are_no_format_suffix_routes(api, alice, make_case):
+    # The actions take no `format` argument: `.../status.json` was a TypeError (500).
+    case = make_case()
+    assert api(alice).get(f"/api/v1/cases/{case.pk}.json").status_code == 404
+    assert api(alice).post("/api/v1/operations/1/status.json", {}).status_code == 404

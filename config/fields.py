@@ -1,10 +1,11 @@
-"""Filters of the API shared by the apps."""
+"""Id fields of forms, filters and serializers: one rule (config/ids.py) for every input."""
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 from config.ids import ID_SCHEMA, MAX_ID, parse_id
 
@@ -30,3 +31,8 @@ class IdFilter(django_filters.NumberFilter):
     """A filter on an id: a value that is no id in range is refused (400), not queried."""
 
     field_class = IdField
+
+
+def id_serializer_field(**kwargs) -> serializers.IntegerField:
+    """A serializer field holding an id: out of range is 400, never a query."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
