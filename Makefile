@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-small clean
+.PHONY: install run test fuzz sqlite-writers lint bench bench-small clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (none found)."; exit 1; }
@@ -27,6 +27,12 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: install  # Schemathesis against the live API, on DATABASE_URL's database (SQLite when unset)
+	$(BIN)/python tests/fuzz_api.py $(FUZZ_ARGS)
+
+sqlite-writers: install  # 2 concurrent API writers for 60 s on `make run`'s stack; prints the 5xx
+	$(BIN)/python benchmarks/sqlite_writers.py --seconds 60 --writers 2 $(WRITERS_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
