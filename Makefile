@@ -6,6 +6,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: install run test fuzz sqlite-writers lint bench bench-small clean
 
@@ -22,7 +23,7 @@ install: $(STAMP)
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-1} $(BIN)/python -m config.embedded --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -49,4 +50,4 @@ bench-small: install  # the same script at a small scale (CI runs it so it never
 		--database fortress_persons_bench_small
 
 clean:
-	rm -rf $(VENV) fortress.sqlite3 staticfiles
+	rm -rf $(VENV) fortress.sqlite3 fortress.sqlite3-wal fortress.sqlite3-shm staticfiles var

@@ -6,6 +6,6 @@ app_name = "agencies"
 urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
-    path("users/<int:pk>/", views.user_edit, name="user_edit"),
-    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<id:pk>/", views.user_edit, name="user_edit"),
+    path("users/<id:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
 ]

@@ -21,6 +21,7 @@ from cases.serializers import (
     SuspectSerializer,
 )
 from config.exception_handler import answers_conflicts
+from config.fields import IdFilter
 
 
 class WriteViewSet(
@@ -149,10 +150,10 @@ class CaseFileViewSet(WriteViewSet):
         return Response(self.get_serializer(obj).data)
 
 
-def case_id_filter() -> django_filters.NumberFilter:
+def case_id_filter() -> IdFilter:
     # A plain number, not a choice among all cases: an invisible case filters to nothing,
     # exactly like an unknown id, instead of answering "valid" or "invalid choice".
-    return django_filters.NumberFilter(field_name="case_id", help_text="Case id.")
+    return IdFilter(field_name="case_id", help_text="Case id.")
 
 
 class SuspectFilter(django_filters.FilterSet):
@@ -174,7 +175,7 @@ class AssetFilter(django_filters.FilterSet):
 
 class NoteFilter(django_filters.FilterSet):
     case = case_id_filter()
-    author = django_filters.NumberFilter(field_name="author_id", help_text="User id.")
+    author = IdFilter(field_name="author_id", help_text="User id.")
 
     class Meta:
         model = CaseNote

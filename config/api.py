@@ -8,7 +8,19 @@ from operations.api import ApprovalsViewSet, OperationViewSet
 from persons.api import PersonMatchViewSet
 from victims.api import RepatriationViewSet, VictimViewSet
 
-router = DefaultRouter()
+
+class IdRouter(DefaultRouter):
+    """Detail routes take `<id:pk>` (config/ids.py): a path that is no id in range is 404.
+    No `.json` suffix routes: JSON is the only format, and the actions take no `format`."""
+
+    include_format_suffixes = False
+
+    def __init__(self) -> None:
+        super().__init__(use_regex_path=False)
+        self._default_value_pattern = "id"
+
+
+router = IdRouter()
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("auth/tokens", ApiTokenViewSet, basename="token")
 router.register("cases", CaseViewSet, basename="case")

@@ -8,6 +8,7 @@ import django
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_int_map, env_list, env_str, env_url
+from config.ids import ID_SCHEMA
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -102,6 +103,16 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default under concurrent writers: WAL lets readers go on beside the one
+    # writer; IMMEDIATE takes the write lock at BEGIN, so two transactions never both read
+    # and then deadlock upgrading to write ("database is locked" at once, whatever the
+    # timeout); a writer waits up to `timeout` seconds for the lock instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 # Several checkouts or agents may test against one PostgreSQL server at once.
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
@@ -169,7 +180,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.BoundedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -197,6 +208,8 @@ SPECTACULAR_SETTINGS = {
         "ParticipationStatusEnum": "cases.models.ParticipationStatus",
         "SuspectRoleEnum": "cases.models.SuspectRole",
     },
+    # `<id:pk>` (config/ids.py) is an integer id, as `<int:pk>` would be.
+    "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
     # Swagger UI and ReDoc served from the drf-spectacular-sidecar package (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -204,12 +217,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ------------------------------------------------------------------------------
-# Unset CELERY_BROKER_URL: tasks run eagerly in-process (the embedded default of `make run`).
+# Unset CELERY_BROKER_URL: tasks run eagerly in-process (tests, management commands).
+# `make run` sets `filesystem://`: kombu's broker in plain folders under FORTRESS_BROKER_DIR,
+# no server needed, with a worker and beat beside the web server (config/embedded.py).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
+FORTRESS_BROKER_DIR = Path(env_str("FORTRESS_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -221,7 +237,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # One folder of messages that every process writes to and reads from.
+    for _folder in ("messages", "control"):
+        (FORTRESS_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(FORTRESS_BROKER_DIR / "messages"),
+        "data_folder_out": str(FORTRESS_BROKER_DIR / "messages"),
+        "control_folder": str(FORTRESS_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # Persons: index and match suspects and victims never indexed or changed since, every minute.
@@ -234,7 +260,7 @@ CELERY_BEAT_SCHEDULE["indicators-sweep-unprocessed"] = {
 # Victims: flag overdue repatriation stages and notify the responsible liaison officer, hourly.
 CELERY_BEAT_SCHEDULE["victims-flag-overdue-repatriations"] = {
     "task": "victims.tasks.flag_overdue_repatriations",
-    "schedule": 3600.0,
+    "schedule": float(env_int("FORTRESS_OVERDUE_CHECK_SECONDS", 3600)),
 }
 
 # --- Fortress ----------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from agencies.models import Agency
 from cases.models import Case
 from indicators.normalize.kinds import CHAIN_KINDS, PLATFORM_KINDS, Chain, Kind, Platform
 
-
 # Infrastructure that can be reported to its provider and taken down.
 TAKEDOWN_KINDS = frozenset(
     {Kind.PHONE, Kind.EMAIL, Kind.DOMAIN, Kind.URL, Kind.IP, Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID}

@@ -59,11 +59,11 @@ class XrefResult:
 
 
 def common_threshold() -> int:
-    return int(getattr(settings, "FORTRESS_COMMON_VALUE_THRESHOLD", 50))
+    return settings.FORTRESS_COMMON_VALUE_THRESHOLD
 
 
 def common_values() -> frozenset[str]:
-    return frozenset(v.lower() for v in getattr(settings, "FORTRESS_COMMON_VALUES", ()))
+    return frozenset(v.lower() for v in settings.FORTRESS_COMMON_VALUES)
 
 
 def _is_common(count: int, normalized: str, threshold: int, listed: frozenset[str]) -> bool:

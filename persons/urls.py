@@ -5,6 +5,6 @@ from persons import views
 app_name = "persons"
 urlpatterns = [
     path("", views.match_list, name="matches"),
-    path("<int:pk>/", views.match_detail, name="detail"),
-    path("<int:pk>/request-access/", views.match_request_access, name="request_access"),
+    path("<id:pk>/", views.match_detail, name="detail"),
+    path("<id:pk>/request-access/", views.match_request_access, name="request_access"),
 ]

@@ -1,7 +1,8 @@
 """Real services for the tests that need them: PostgreSQL, Redis, Chromium.
 
 Without the service a test skips with the reason; with FORTRESS_REQUIRE_SERVICES=1 (set by
-.ci/run) the same test fails instead, so CI can never pass by skipping them.
+.ci/run) the same test fails instead, so CI can never pass by skipping them. A comma-separated
+list (`chromium,redis`) requires only those: the SQLite run of CI requires all but PostgreSQL.
 """
 
 import os
@@ -15,29 +16,34 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-REQUIRE = os.environ.get("FORTRESS_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+_REQUIRED = {s.strip() for s in os.environ.get("FORTRESS_REQUIRE_SERVICES", "").lower().split(",")}
+SERVICES = {"postgres", "redis", "chromium"}
+if _REQUIRED & {"1", "true", "yes"}:
+    _REQUIRED = set(SERVICES)
+_REQUIRED.discard("")
+assert _REQUIRED <= SERVICES, f"FORTRESS_REQUIRE_SERVICES: unknown {_REQUIRED - SERVICES}"
 
 
-def missing(reason: str) -> None:
-    if REQUIRE:
+def missing(reason: str, service: str) -> None:
+    if service in _REQUIRED:
         pytest.fail(f"{reason} (FORTRESS_REQUIRE_SERVICES is set, so this is a failure)")
     pytest.skip(reason)
 
 
 def require_postgres() -> None:
     if connection.vendor != "postgresql":
-        missing("needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
+        missing("needs PostgreSQL: set DATABASE_URL=postgres://... to run it", "postgres")
 
 
 def redis_url() -> str:
     url = os.environ.get("CELERY_BROKER_URL", "")
     if not url.startswith("redis://"):
-        missing("needs Redis: set CELERY_BROKER_URL=redis://... to run it")
+        missing("needs Redis: set CELERY_BROKER_URL=redis://... to run it", "redis")
     parsed = urlparse(url)
     try:
         socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 2).close()
     except OSError as exc:
-        missing(f"needs Redis at {url}: {exc}")
+        missing(f"needs Redis at {url}: {exc}", "redis")
     assert not settings.CELERY_TASK_ALWAYS_EAGER
     return url
 
@@ -46,7 +52,7 @@ def chromium_path() -> str:
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
         if candidate and shutil.which(candidate):
             return candidate
-    missing("needs Chromium: install Debian's chromium package (or set CHROMIUM=/path)")
+    missing("needs Chromium: install Debian's chromium package (or set CHROMIUM=/path)", "chromium")
     raise AssertionError("unreachable")
 
 

@@ -8,7 +8,7 @@ from victims.models import Stage
 def check_stage_days(app_configs, **kwargs) -> list[Error]:
     """FORTRESS_REPATRIATION_STAGE_DAYS names real stages, each with a positive number."""
     errors = []
-    for stage, days in (getattr(settings, "FORTRESS_REPATRIATION_STAGE_DAYS", {}) or {}).items():
+    for stage, days in settings.FORTRESS_REPATRIATION_STAGE_DAYS.items():
         if stage not in Stage.values:
             errors.append(
                 Error(

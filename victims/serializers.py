@@ -6,6 +6,7 @@ from __future__ import annotations
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from config.fields import id_serializer_field
 from victims.models import (
     VICTIM_INPUT_FIELDS,
     DatePrecision,
@@ -164,6 +165,6 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class BulkMoveSerializer(serializers.Serializer):
-    repatriations = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    repatriations = serializers.ListField(child=id_serializer_field(), allow_empty=False)
     stage = serializers.ChoiceField(choices=Stage.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")

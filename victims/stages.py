@@ -71,7 +71,7 @@ DEFAULT_STAGE_DAYS: dict[str, int] = {
 
 def stage_days(stage: str) -> int | None:
     """Days allowed in `stage`, or None when it has no due date (closed, declined)."""
-    configured = getattr(settings, "FORTRESS_REPATRIATION_STAGE_DAYS", {}) or {}
+    configured = settings.FORTRESS_REPATRIATION_STAGE_DAYS
     if stage in configured:
         return configured[stage]
     return DEFAULT_STAGE_DAYS.get(stage)

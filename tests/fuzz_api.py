@@ -1,0 +1,125 @@
+"""Schemathesis against the live API: zero server errors (`make fuzz`, run by .ci/run).
+
+    python tests/fuzz_api.py [--port 8104] [--examples 25]
+
+On the database DATABASE_URL names (SQLite when unset, as `make run`): a fresh database
+(`FUZZ_DATABASE_NAME`, default `fortress_fuzz`, on PostgreSQL; a temporary file on SQLite),
+migrated and loaded with the demo data; then `manage.py runserver`, and Schemathesis's
+fuzzing phase over `/api/schema/` with two workers, authenticated with a token of a demo
+supervisor, checking `not_a_server_error`. Exits non-zero on any 5xx and prints the server's
+tracebacks.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TOKEN = """
+from agencies.models import User
+from agencies.services import token_create
+print(token_create(user=User.objects.get(username="vn.supervisor"), name="fuzz")[1])
+"""
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp / 'fuzz.sqlite3'}"
+    import psycopg
+
+    name = os.environ.get("FUZZ_DATABASE_NAME", "fortress_fuzz")
+    server = url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        db.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+def _wait(url: str, server: subprocess.Popen) -> None:
+    for _ in range(600):
+        if server.poll() is not None:
+            raise SystemExit("the server stopped before answering")
+        try:
+            urllib.request.urlopen(url, timeout=30)  # noqa: S310
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server never answered")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("FUZZ_PORT", 8104)))
+    parser.add_argument("--examples", type=int, default=25, help="test cases per operation")
+    parser.add_argument("--seed", type=int, help="Schemathesis seed, to reproduce a run")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}  # eager
+        env.update(DEBUG="1", DATABASE_URL=_database_url(tmp), LOG_LEVEL="WARNING")
+        print("== fuzz on", env["DATABASE_URL"].split("://")[0], flush=True)
+        manage = [PYTHON, "manage.py"]
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [*manage, "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
+        token = subprocess.run(
+            [*manage, "shell", "-c", TOKEN], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        key = token.stdout.decode().split()[-1]
+        log_path = tmp / "server.log"
+        with open(log_path, "wb") as log:
+            server = subprocess.Popen(
+                [*manage, "runserver", "--noreload", f"127.0.0.1:{args.port}"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                base = f"http://127.0.0.1:{args.port}"
+                _wait(f"{base}/api/schema/", server)
+                command = [
+                    shutil.which("schemathesis", path=str(Path(PYTHON).parent)) or "schemathesis",
+                    "run",
+                    f"{base}/api/schema/",
+                    "--phases=fuzzing",
+                    "--checks=not_a_server_error",
+                    "--workers=2",
+                    f"--max-examples={args.examples}",
+                    "--header",
+                    f"Authorization: Token {key}",
+                    # Revoking its own token would leave the rest of the run unauthenticated.
+                    "--exclude-path-regex=^/api/v1/auth/",
+                    "--suppress-health-check=all",
+                    "--no-shrink",
+                    "--report-dir",
+                    str(tmp / "report"),
+                ]
+                if args.seed is not None:
+                    command.append(f"--seed={args.seed}")
+                code = subprocess.run(command, cwd=ROOT, check=False).returncode
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        if code:
+            text = log_path.read_text(errors="replace")
+            tracebacks = [part for part in text.split("Traceback") if "Error" in part][:5]
+            for part in tracebacks:
+                print("Traceback" + part[-3000:], file=sys.stderr)
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Ids and page numbers from outside are checked at the edge: one that is malformed or beyond
+the 64-bit range answers 400 (a filter) or 404 (a path, a page), never a 500 — on every
+database (SQLite raised OverflowError on `?case=-6e86`)."""
+
+import pytest
+
+from cases.services import suspect_create
+from config.ids import MAX_ID, parse_id
+
+TOO_BIG = str(MAX_ID + 1)
+HUGE = "9" * 30
+MALFORMED_IDS = ["-6e86", "1e30", TOO_BIG, HUGE, "-1", "0", "abc", "1.5", "١٢"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", 1),
+        (" 42 ", 42),
+        (str(MAX_ID), MAX_ID),
+        (TOO_BIG, None),
+        ("0", None),
+        ("-3", None),
+        ("١٢", None),
+        ("1e3", None),
+        ("", None),
+        (None, None),
+        (7, 7),
+    ],
+)
+def test_parse_id(raw, expected):
+    assert parse_id(raw) == expected
+
+
+@pytest.mark.parametrize("value", MALFORMED_IDS)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/suspects/?case=",
+        "/api/v1/assets/?case=",
+        "/api/v1/notes/?case=",
+        "/api/v1/notes/?author=",
+        "/api/v1/indicators/?case=",
+        "/api/v1/hits/?case=",
+    ],
+)
+def test_a_list_filter_refuses_an_id_out_of_range(api, alice, path, value):
+    answer = api(alice).get(path + value)
+    assert answer.status_code == 400, answer.content
+    assert set(answer.json()) == {path.rsplit("?", 1)[1].rstrip("=")}
+
+
+@pytest.mark.parametrize("value", [TOO_BIG, HUGE, "-6e86"])
+@pytest.mark.parametrize("path", ["/api/v1/victims/?case=", "/api/v1/cases/?agency="])
+def test_a_choice_filter_refuses_an_id_out_of_range(api, alice, path, value):
+    assert api(alice).get(path + value).status_code == 400
+
+
+def test_a_filter_on_an_id_in_range_still_filters(api, alice, make_case):
+    case, other = make_case(), make_case()
+    suspect = suspect_create(case=case, by=alice, full_name="Tran Van Minh")
+    suspect_create(case=other, by=alice, full_name="Le Thi Lan")
+    answer = api(alice).get(f"/api/v1/suspects/?case={case.pk}")
+    assert answer.status_code == 200
+    assert [s["id"] for s in answer.json()["results"]] == [suspect.pk]
+
+
+@pytest.mark.parametrize("value", [TOO_BIG, HUGE, "-5", "0", "abc", "1e3"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "cases",
+        "suspects",
+        "indicators",
+        "hits",
+        "victims",
+        "repatriations",
+        "operations",
+        "person-matches",
+        "access-requests",
+        "agencies",
+    ],
+)
+def test_a_detail_id_out_of_range_is_404(api, alice, path, value):
+    assert api(alice).get(f"/api/v1/{path}/{value}/").status_code == 404
+
+
+def test_a_detail_id_in_range_still_answers(api, alice, make_case):
+    case = make_case()
+    assert api(alice).get(f"/api/v1/cases/{case.pk}/").json()["id"] == case.pk
+    assert api(alice).get(f"/api/v1/cases/{MAX_ID}/").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["30267522253", TOO_BIG, HUGE, "-1", "0", "abc", "1e3"])
+def test_an_api_page_out_of_range_is_404(api, alice, make_case, page):
+    make_case()
+    assert api(alice).get(f"/api/v1/cases/?page={page}").status_code == 404
+
+
+def test_an_api_page_in_range_answers(api, alice, make_case):
+    make_case()
+    assert api(alice).get("/api/v1/cases/?page=1").json()["count"] == 1
+    assert api(alice).get("/api/v1/cases/?page=last").status_code == 200
+
+
+@pytest.mark.parametrize("value", [TOO_BIG, HUGE])
+@pytest.mark.parametrize(
+    "path", ["/cases/{}/", "/cases/{}/edit/", "/victims/{}/", "/operations/{}/", "/hits/{}/status/"]
+)
+def test_a_page_with_an_id_out_of_range_is_404(client, alice, path, value):
+    client.force_login(alice)
+    assert client.get(path.format(value)).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["30267522253", TOO_BIG, HUGE, "-1", "abc", "1e400"])
+@pytest.mark.parametrize("path", ["/cases/", "/hits/", "/victims/"])
+def test_a_list_page_with_any_page_number_answers(client, own_users, make_case, path, page):
+    make_case()
+    client.force_login(own_users["supervisor"])
+    assert client.get(f"{path}?page={page}").status_code == 200
+
+
+@pytest.mark.parametrize("value", [MAX_ID + 1, -(10**30), 0])
+def test_a_list_of_ids_out_of_range_is_400(api, own_users, value):
+    body = {"repatriations": [value], "stage": "in_shelter", "note": ""}
+    answer = api(own_users["liaison"]).post("/api/v1/repatriations/bulk-move/", body)
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"repatriations"}
+
+
+def test_there_are_no_format_suffix_routes(api, alice, make_case):
+    # The actions take no `format` argument: `.../status.json` was a TypeError (500).
+    case = make_case()
+    assert api(alice).get(f"/api/v1/cases/{case.pk}.json").status_code == 404
+    assert api(alice).post("/api/v1/operations/1/status.json", {}).status_code == 404
