@@ -11,7 +11,8 @@ from django.urls import reverse
 from cases.models import Suspect
 from indicators.models import Indicator
 from indicators.normalize import document, normalize
-from persons import matching, services
+from persons import matching
+from persons import xref as persons_xref
 from persons.models import Person, PersonKey
 from victims.models import Victim
 
@@ -106,7 +107,7 @@ def test_the_same_document_from_a_suspect_form_a_victim_form_and_an_indicator(
         )
         assert response.status_code == 302, response.content.decode()[:2000]
 
-    services.sweep()  # with a broker and no worker here, what the lost tasks would do
+    persons_xref.sweep()  # with a broker and no worker here, what the lost tasks would do
     stored = [{"type": "passport", "country": "AT", "number": "P1234567"}]
     assert Suspect.objects.get().documents == stored
     assert Victim.objects.get().identity_documents == stored
@@ -167,7 +168,7 @@ def test_the_persons_rebuild_mends_an_index_keyed_with_a_cut_country(
             by=own_users["liaison"],
             identity_documents=[{"type": "passport", "country": "AT", "number": "P1234567"}],
         )
-    services.sweep()
+    persons_xref.sweep()
     # What the old code left: the document as written, the index keyed on Australia.
     Victim.objects.filter(pk=victim.pk).update(
         identity_documents=[{"type": "passport", "country": "AUT", "number": "P1234567"}]

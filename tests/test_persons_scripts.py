@@ -4,7 +4,7 @@ agencies saved, indexed and matched as in the app)."""
 import pytest
 
 from cases.services import case_create, suspect_create
-from persons import services
+from persons import xref as persons_xref
 from persons.models import PersonMatch
 
 
@@ -18,7 +18,7 @@ def save(django_capture_on_commit_callbacks, settings, make_case, partner_users)
             by = case.agency.users.get(role="investigator")
             with django_capture_on_commit_callbacks(execute=settings.CELERY_TASK_ALWAYS_EAGER):
                 suspect_create(case=case, by=by, full_name=name)
-        services.sweep()
+        persons_xref.sweep()
         return list(PersonMatch.objects.all())
 
     return run
