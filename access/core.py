@@ -82,5 +82,5 @@ def one_or_404(queryset: QuerySet[M], what: str, **lookup: Any) -> M:
     malformed id all give the same answer."""
     try:
         return queryset.get(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(f"No such {what}.") from None

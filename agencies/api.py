@@ -7,7 +7,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from agencies import access, services
+import access
+from agencies import services
 from agencies.models import Agency, ApiToken
 from agencies.serializers import (
     AgencySerializer,

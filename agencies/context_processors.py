@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from agencies import access
+import access
 from agencies.navigation import nav_items
 
 

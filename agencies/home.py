@@ -3,7 +3,7 @@ first (docs/ARCHITECTURE.md, the roles)."""
 
 from collections.abc import Callable
 
-from agencies import access
+import access
 from agencies.models import User
 
 # Each entry: (template of the panel, function user -> context, or None to skip the panel).

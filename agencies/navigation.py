@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from agencies import access
-from agencies.access import Action
+import access
+from access import Action
 
 
 @dataclass(frozen=True)

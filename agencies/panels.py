@@ -1,4 +1,4 @@
-from agencies import access
+import access
 from agencies.home import register_panel
 from agencies.models import User
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agencies import access
+import access
 from agencies.models import Agency, ApiToken, Notification, Role, User
 from config.errors import PolicyError
 

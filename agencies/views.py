@@ -7,7 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from agencies import access, services
+import access
+from agencies import services
 from agencies.forms import UserCreateForm, UserUpdateForm, show_service_error
 from agencies.home import home_context
 from config.errors import PolicyError

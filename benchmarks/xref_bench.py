@@ -56,7 +56,7 @@ def main() -> None:
 def run(args) -> None:
     from django.db import connection, transaction
 
-    from agencies import access
+    import access
     from agencies.models import Agency, Role, User
     from cases.models import Case
     from indicators import services, xref

@@ -10,7 +10,7 @@ from django.db import transaction
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from agencies import access
+import access
 from cases import services
 from cases.models import Asset, Case, CaseNote, Suspect
 from cases.selectors import case_search_q, country_q

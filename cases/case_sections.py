@@ -3,7 +3,7 @@ sections other parts of the system add)."""
 
 from __future__ import annotations
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import Case
 from cases.sections import register_section, suspect_flags

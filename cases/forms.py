@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django_countries import countries
 
-from agencies import access
+import access
 from agencies.forms import FortressForm, FortressModelForm
 from agencies.models import Agency, User
 from cases.models import (

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import Asset, Case, CaseNote, Suspect
 from indicators.normalize import normalize

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from agencies import access
+import access
 from agencies.models import Agency, User
 from cases.models import Asset, Case, CaseNote, Suspect, parse_partial_date
 from cases.money import validate_currency

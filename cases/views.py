@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from agencies import access
+import access
 from agencies.forms import show_service_error
 from cases import services
 from cases.forms import (

@@ -11,7 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies import access
+import access
 from cases.api import case_id_filter
 from indicators import selectors, services
 from indicators.models import AccessRequest, Hit, HitStatus, Indicator

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import Case
 from cases.sections import register_section

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from agencies import access
+import access
 from agencies.models import Agency, User
 from cases.models import Case
 from indicators.models import Hit, HitStatus, Indicator

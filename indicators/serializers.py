@@ -8,7 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agencies import access
+import access
 from agencies.models import Agency
 from cases.serializers import ScopedPrimaryKeyField, VisibleCaseField
 from indicators.models import (

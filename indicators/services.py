@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies import access
+import access
 from agencies.models import Agency, User
 from agencies.services import notification_send
 from cases.models import Case, SharingLevel

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from agencies import access
+import access
 from agencies.forms import show_service_error
 from config.errors import PolicyError
 from indicators import selectors, services

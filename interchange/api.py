@@ -15,7 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies import access
+import access
 from interchange import selectors, services
 from interchange.reading import FileRefused, check_size
 from interchange.serializers import ImportJobSerializer, ImportRequestSerializer

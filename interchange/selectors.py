@@ -1,4 +1,4 @@
-"""Reads for exports and import jobs, every one scoped by the access policy (agencies/access.py):
+"""Reads for exports and import jobs, every one scoped by the access policy (the access package):
 an export holds what the user may see of a case, never a victim; an import job is seen by the
 users who may add indicators to its case."""
 
@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import Case, JointOperation, Suspect
 from indicators.models import Indicator

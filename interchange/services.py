@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import Case, JointOperation
 from cases.timeline import case_event_record

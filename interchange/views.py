@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from agencies import access
+import access
 from config.errors import PolicyError
 from interchange import selectors, services
 from interchange.forms import ImportForm

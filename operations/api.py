@@ -11,7 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies import access
+import access
 from cases.models import JointOperation, OperationParticipant
 from config.exception_handler import answers_conflicts
 from operations import services

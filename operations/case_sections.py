@@ -3,7 +3,7 @@ members of that operation), and for the case's own agency, linking it to one it 
 
 from __future__ import annotations
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import Case, OperationStatus
 from cases.sections import register_section

@@ -32,7 +32,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import (
     Asset,

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import Case, CaseQuerySet, JointOperation
 from indicators.models import TakedownStatus

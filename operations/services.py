@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agencies import access
+import access
 from agencies.models import Agency, User
 from cases.models import (
     Case,

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from agencies import access
+import access
 from agencies.forms import show_service_error
 from cases.models import OperationStatus, ParticipationStatus
 from config.errors import ConflictError, PolicyError

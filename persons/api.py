@@ -11,7 +11,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies import access
+import access
 from persons import selectors, services
 from persons.models import MatchStatus, PersonMatch
 from persons.serializers import PersonMatchDecisionSerializer, PersonMatchSerializer

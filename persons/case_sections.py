@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import Case
 from cases.sections import register_section, register_suspect_flags

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from agencies import access
+import access
 from agencies.models import Agency, User
 from cases.models import Case
 from persons.models import MatchStatus, Person, PersonKey, PersonKind, PersonMatch

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agencies import access
+import access
 from agencies.models import User
 from cases.models import Case
 from config.errors import PolicyError

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from agencies import access
+import access
 from agencies.forms import show_service_error
 from config.errors import PolicyError
 from persons import selectors, services

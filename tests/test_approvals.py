@@ -6,7 +6,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
-from agencies import access
+import access
 from cases.models import ParticipationStatus
 from cases.services import case_create
 from indicators import xref

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from agencies import access
+import access
 from cases.models import (
     Asset,
     AssetStatus,

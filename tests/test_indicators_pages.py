@@ -6,7 +6,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
-from agencies import access
+import access
 from cases.services import case_create, suspect_create
 from indicators import services, xref
 from indicators.models import AccessRequest, Hit, HitStatus, Indicator

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from agencies import access
+import access
 from cases.models import (
     Asset,
     Case,

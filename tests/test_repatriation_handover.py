@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from agencies import access
+import access
 from agencies.models import Notification
 from config.errors import PolicyError
 from victims import services

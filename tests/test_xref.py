@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import Http404
 
-from agencies import access
+import access
 from cases.models import CaseNote, SharingLevel
 from cases.services import case_create
 from config.errors import PolicyError

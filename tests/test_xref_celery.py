@@ -5,7 +5,7 @@ produces the hit later. The task publish and the worker are never mocked."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from agencies import access
+import access
 from cases.services import case_create
 from config.celery import app
 from indicators import selectors, services, tasks

@@ -13,7 +13,7 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agencies import access
+import access
 from agencies.models import Agency, User
 from config.errors import ConflictError
 from config.exception_handler import ConflictSerializer, answers_conflicts

@@ -3,7 +3,7 @@ panels (repatriation for liaison officers, notifications for everyone)."""
 
 from __future__ import annotations
 
-from agencies import access
+import access
 from agencies.home import register_panel
 from agencies.models import Notification, User
 from cases.models import Case

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Q, QuerySet
 
-from agencies import access
+import access
 from persons.search import search_name_q
 from victims.models import (
     AccessAction,

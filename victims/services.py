@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies import access
+import access
 from agencies.models import Agency, AgencyKind, User
 from agencies.services import notification_send
 from cases.models import Case

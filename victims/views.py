@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agencies import access
+import access
 from agencies.forms import show_service_error
 from agencies.models import Agency
 from config.errors import ConflictError, PolicyError

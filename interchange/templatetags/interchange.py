@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from agencies import access
+import access
 from interchange import selectors
 
 register = template.Library()
