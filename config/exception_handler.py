@@ -4,13 +4,17 @@
 Every error answers one shape, DRF's: a JSON object with `detail` (what went wrong with the
 request as a whole) or, for refused input, the refused fields' names each with their reasons
 (reasons about no one field under `non_field_errors`). A conflict adds `version` (the current
-one) and `changed` (each field changed since the version sent: its current value)."""
+one) and `changed` (each field changed since the version sent: its current value).
+
+The TAXII views (`taxii_errors = True`, interchange/taxii_api.py) answer the same errors in the
+TAXII 2.1 error shape instead: `title`, `description` and `http_status`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -59,4 +63,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DjangoValidationError):
         exc = as_drf_error(exc)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and getattr(context.get("view"), "taxii_errors", False):
+        response.data = taxii_error(response.status_code, response.data)
+    return response
+
+
+def taxii_error(status_code: int, data: Any) -> dict[str, str]:
+    """An error as TAXII 2.1 writes it (section 3.6.1): title, description, http_status."""
+    if isinstance(data, dict) and "detail" in data:
+        description = str(data["detail"])
+    elif isinstance(data, dict):
+        description = " ".join(
+            f"{field}: {' '.join(map(str, reasons if isinstance(reasons, list) else [reasons]))}"
+            for field, reasons in data.items()
+        )
+    else:
+        description = " ".join(map(str, data if isinstance(data, list) else [data]))
+    title = str((status_code == status.HTTP_404_NOT_FOUND and _("Not found")) or _("Refused"))
+    return {"title": title, "description": description, "http_status": str(status_code)}

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("operations.urls")),
     path("", include("interchange.urls")),
     path("api/v1/", include("config.api")),
+    path("taxii2/", include("interchange.taxii_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

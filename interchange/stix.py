@@ -115,8 +115,19 @@ def _observable(indicator: Indicator, marking: Any) -> tuple[Any, str]:
     return sco, pattern
 
 
-def _threat_actor(suspect: Suspect, identity: stix2.Identity, marking: Any) -> stix2.ThreatActor:
+def threat_actor(
+    suspect: Suspect, identity: stix2.Identity, marking: Any, *, stable: bool = False
+) -> stix2.ThreatActor:
+    """A suspect as `threat-actor`; `stable` dates it by the suspect's own record (TAXII, where
+    the version must not change between requests) rather than by the export."""
+    dates = {}
+    if stable:
+        dates = {
+            "created": suspect.created_at,
+            "modified": max(suspect.created_at, suspect.updated_at),
+        }
     return stix2.ThreatActor(
+        **dates,
         id=f"threat-actor--{uuid.uuid5(FORTRESS_NAMESPACE, f'suspect:{suspect.pk}')}",
         name=suspect.full_name,
         aliases=suspect.aliases or None,
@@ -125,6 +136,48 @@ def _threat_actor(suspect: Suspect, identity: stix2.Identity, marking: Any) -> s
         created_by_ref=identity,
         object_marking_refs=[marking],
     )
+
+
+def indicator_objects(
+    indicator: Indicator, *, case: Case, identity: stix2.Identity, marking: Any, modified: Any
+) -> list[Any]:
+    """An indicator as STIX: its observable, the `indicator` with the pattern naming its
+    value, and the `based-on` relationship between them; ids stable across exports."""
+    observable, pattern = _observable(indicator, marking)
+    observable_id = observable["id"]
+    first = indicator.first_seen
+    sdo = stix2.Indicator(
+        id=f"indicator--{uuid.uuid5(FORTRESS_NAMESPACE, f'indicator:{indicator.pk}')}",
+        name=indicator.value.normalized,
+        description=f"{indicator.get_kind_display()} recorded in case {case.reference}",
+        pattern=pattern,
+        pattern_type="stix",
+        indicator_types=["malicious-activity"],
+        valid_from=(
+            timezone.datetime(first.year, first.month, first.day, tzinfo=timezone.UTC)
+            if first
+            else indicator.created_at
+        ),
+        created=indicator.created_at,
+        modified=modified,
+        created_by_ref=identity,
+        object_marking_refs=[marking],
+        x_fortress_kind=indicator.kind,
+        x_fortress_qualifier=indicator.chain or indicator.platform or None,
+        allow_custom=True,
+    )
+    relation = stix2.Relationship(
+        id=f"relationship--{uuid.uuid5(FORTRESS_NAMESPACE, f'based-on:{indicator.pk}')}",
+        relationship_type="based-on",
+        source_ref=sdo.id,
+        target_ref=observable_id,
+        created=indicator.created_at,
+        modified=indicator.created_at,
+        created_by_ref=identity,
+        object_marking_refs=[marking],
+        allow_custom=True,
+    )
+    return [observable, sdo, relation]
 
 
 def export_stix(
@@ -142,47 +195,19 @@ def export_stix(
     now = timezone.now()
     for indicator in indicators:
         case = cases_by_id[indicator.case_id]
-        identity, marking = identities[case.agency_id], TLP[case.sharing_level]
-        observable, pattern = _observable(indicator, marking)
-        observable_id = observable["id"]
-        objects.setdefault(observable_id, observable)
-        first = indicator.first_seen
-        sdo = stix2.Indicator(
-            id=f"indicator--{uuid.uuid5(FORTRESS_NAMESPACE, f'indicator:{indicator.pk}')}",
-            name=indicator.value.normalized,
-            description=f"{indicator.get_kind_display()} recorded in case {case.reference}",
-            pattern=pattern,
-            pattern_type="stix",
-            indicator_types=["malicious-activity"],
-            valid_from=(
-                timezone.datetime(first.year, first.month, first.day, tzinfo=timezone.UTC)
-                if first
-                else indicator.created_at
-            ),
-            created=indicator.created_at,
+        built = indicator_objects(
+            indicator,
+            case=case,
+            identity=identities[case.agency_id],
+            marking=TLP[case.sharing_level],
             modified=max(indicator.created_at, now),
-            created_by_ref=identity,
-            object_marking_refs=[marking],
-            x_fortress_kind=indicator.kind,
-            x_fortress_qualifier=indicator.chain or indicator.platform or None,
-            allow_custom=True,
         )
-        objects[sdo.id] = sdo
-        relation = stix2.Relationship(
-            id=f"relationship--{uuid.uuid5(FORTRESS_NAMESPACE, f'based-on:{indicator.pk}')}",
-            relationship_type="based-on",
-            source_ref=sdo.id,
-            target_ref=observable_id,
-            created=indicator.created_at,
-            modified=indicator.created_at,
-            created_by_ref=identity,
-            object_marking_refs=[marking],
-            allow_custom=True,
-        )
-        objects[relation.id] = relation
+        observable = built[0]
+        objects.setdefault(observable["id"], observable)
+        objects.update({o["id"]: o for o in built[1:]})
     for suspect in suspects:
         case = cases_by_id[suspect.case_id]
-        actor = _threat_actor(suspect, identities[case.agency_id], TLP[case.sharing_level])
+        actor = threat_actor(suspect, identities[case.agency_id], TLP[case.sharing_level])
         objects[actor.id] = actor
     return stix2.Bundle(objects=list(objects.values()), allow_custom=True).serialize(
         indent=1, ensure_ascii=False

@@ -249,6 +249,7 @@ def _site_url_names() -> set[str]:
 def test_every_url_is_in_the_matrix():
     covered = set(OBJECT_URLS) | set(TWO_ARG_URLS) | set(LIST_URLS) | PUBLIC_URLS
     covered |= set(INTERCHANGE_URLS)  # the interchange block at the end of this file
+    covered |= set(TAXII_URLS)  # the TAXII block at the very end
     assert _site_url_names() - covered == set(), "add the new URLs to the security matrix"
     assert covered - _site_url_names() == set(), "the matrix names URLs that do not exist"
 
@@ -689,3 +690,123 @@ def test_the_interchange_routes_answer_their_owner(client, api, interchange_worl
     for method, url in _interchange_api_urls(w):
         if method == "GET":
             assert api(w["own_users"]["supervisor"]).get(url).status_code == 200, url
+
+
+# --- TAXII 2.1 (issue 13): every route of interchange/taxii_urls.py ---------------------------
+# A block of its own. Every TAXII route is GET: writes answer 405 with nothing changed. The own
+# agency's collection and the operation's (the world's case linked to it) are 404 to outsiders
+# in every role, object by object too; the partner reads them once the case is shared.
+
+# Route name -> URL, with {collection} and {object} filled in per collection.
+TAXII_URLS = {
+    "taxii:discovery": "/taxii2/",
+    "taxii:api-root": "/taxii2/api/",
+    "taxii:collections": "/taxii2/api/collections/",
+    "taxii:collection": "/taxii2/api/collections/{collection}/",
+    "taxii:objects": "/taxii2/api/collections/{collection}/objects/",
+    "taxii:object": "/taxii2/api/collections/{collection}/objects/{object}/",
+    "taxii:object-versions": "/taxii2/api/collections/{collection}/objects/{object}/versions/",
+    "taxii:manifest": "/taxii2/api/collections/{collection}/manifest/",
+}
+TAXII_ACCEPT = "application/taxii+json;version=2.1"
+
+
+@pytest.fixture
+def taxii_world(world):
+    from interchange import taxii
+
+    case = world["case"]
+    operation_link_case(
+        operation=world["operation"], case=case, by=world["own_users"]["supervisor"]
+    )
+    world["case"].refresh_from_db()
+    collections = [
+        taxii._collection_id(f"agency:{case.agency.code}"),
+        taxii._collection_id(f"operation:{world['operation'].pk}"),
+    ]
+    return {**world, "collections": collections}
+
+
+def _taxii_urls(api, w) -> list[str]:
+    """Every TAXII URL of the world's collections, one per object id the owner sees."""
+    owner = api(w["own_users"]["analyst"])
+    urls = [TAXII_URLS[n] for n in ("taxii:discovery", "taxii:api-root", "taxii:collections")]
+    for collection in w["collections"]:
+        listing = owner.get(
+            f"/taxii2/api/collections/{collection}/objects/", HTTP_ACCEPT=TAXII_ACCEPT
+        )
+        assert listing.status_code == 200
+        objects = [o["id"] for o in listing.json()["objects"]]
+        assert objects
+        for url in TAXII_URLS.values():
+            if "{object}" in url:
+                urls += [url.format(collection=collection, object=o) for o in objects]
+            elif "{collection}" in url:
+                urls.append(url.format(collection=collection))
+    return urls
+
+
+def test_every_taxii_route_is_in_the_matrix():
+    from interchange.taxii_urls import urlpatterns
+
+    assert {f"taxii:{p.name}" for p in urlpatterns} == set(TAXII_URLS)
+
+
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_outsider_gets_404_on_every_taxii_collection_and_object(api, taxii_world, role):
+    w = taxii_world
+    urls = _taxii_urls(api, w)
+    before = snapshot(w)
+    client = api(w["outsider_users"][role])
+    for url in urls:
+        response = client.get(url, HTTP_ACCEPT=TAXII_ACCEPT)
+        if "/collections/" in url and not url.endswith("/collections/"):
+            assert response.status_code == 404, url
+            assert response.json()["http_status"] == "404"
+        else:
+            assert response.status_code == 200, url
+            assert not set(w["collections"]) & set(response.content.decode().split('"'))
+        for secret in SECRETS:
+            assert secret not in response.content.decode(), url
+        for method in ("post", "put", "patch", "delete"):
+            assert getattr(client, method)(url, {}).status_code in (404, 405), f"{method} {url}"
+    assert snapshot(w) == before
+
+
+@pytest.mark.parametrize("role", sorted(FILE_READERS))
+def test_partner_reads_the_shared_taxii_collections_and_writes_nothing(
+    api, taxii_world, partner, role
+):
+    w = taxii_world
+    case_set_sharing(
+        case=w["case"],
+        level=SharingLevel.SHARED,
+        agencies=[partner],
+        by=w["own_users"]["supervisor"],
+        expected_version=w["case"].version,
+    )
+    urls = _taxii_urls(api, w)
+    before = snapshot(w)
+    client = api(w["partner_users"][role])
+    for url in urls:
+        assert client.get(url, HTTP_ACCEPT=TAXII_ACCEPT).status_code == 200, url
+        for method in ("post", "put", "patch", "delete"):
+            assert getattr(client, method)(url, {}).status_code == 405, f"{method} {url}"
+    # Victims are never objects; the suspect is, for the roles that read case files.
+    body = client.get(f"/taxii2/api/collections/{w['collections'][0]}/objects/").content.decode()
+    assert SECRET_VICTIM not in body and SECRET_SUSPECT in body
+    assert snapshot(w) == before
+
+
+def test_the_taxii_routes_answer_their_owner(api, taxii_world):
+    w = taxii_world
+    client = api(w["own_users"]["supervisor"])
+    for url in _taxii_urls(api, w):
+        response = client.get(url, HTTP_ACCEPT=TAXII_ACCEPT)
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == TAXII_ACCEPT
+    # A liaison officer reads no case file: the collections are 404 to them.
+    liaison = api(w["own_users"]["liaison"])
+    assert liaison.get(TAXII_URLS["taxii:collections"]).json() == {"collections": []}
+    for collection in w["collections"]:
+        assert liaison.get(f"/taxii2/api/collections/{collection}/").status_code == 404
