@@ -118,7 +118,6 @@ def run_worker(queue: str) -> None:
             f"--queues={queue}",
             f"--hostname={queue}@%h",
             "--loglevel=WARNING",
-            "--quiet",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
