@@ -42,12 +42,15 @@ lint: install
 bench: install  # the scale benchmark on PostgreSQL (DATABASE_URL=postgres://...), see docs/PERFORMANCE.md
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/xref_bench.py --indicators 1000000 $(BENCH_ARGS)
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/persons_bench.py --persons 1000000 $(PERSONS_BENCH_ARGS)
+	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/import_bench.py --rows 100000 $(IMPORT_BENCH_ARGS)
 
 bench-small: install  # the same script at a small scale (CI runs it so it never rots)
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/xref_bench.py --indicators 20000 --bulk 5000 \
 		--new-cases 5 --database fortress_bench_small
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/persons_bench.py --persons 20000 --new 10 \
 		--database fortress_persons_bench_small
+	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/import_bench.py --rows 5000 \
+		--database fortress_import_bench_small
 
 clean:
 	rm -rf $(VENV) fortress.sqlite3 fortress.sqlite3-wal fortress.sqlite3-shm staticfiles var

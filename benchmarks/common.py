@@ -53,15 +53,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def setup_django(database: str) -> None:
-    """Recreate `database`, point Django at it and migrate. Published tasks go to an
-    in-memory broker nobody consumes: the benchmarks run the engines themselves, so the
-    worker time is measured alone."""
+def setup_django(database: str, *, broker: str = "memory://") -> None:
+    """Recreate `database`, point Django at it and migrate. Published tasks go to `broker`:
+    by default an in-memory one nobody consumes (the benchmarks run the engines themselves,
+    so the worker time is measured alone); the import benchmark gives a real one."""
     url = database_url(database)
     recreate_database(url, database)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "1")
-    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ["CELERY_BROKER_URL"] = broker
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
