@@ -103,10 +103,15 @@ def get_invitation_for_user(user: AnyUser, operation_pk: Any) -> OperationPartic
     )
 
 
+def is_invited_supervisor(user: AnyUser, participation: OperationParticipant) -> bool:
+    """A supervisor of the invited agency, whether or not the invitation still waits (to tell
+    "already answered" from "not yours")."""
+    return can(user, Action.RUN_OPERATIONS) and participation.agency_id == agency_id_of(user)
+
+
 def can_respond_to_invitation(user: AnyUser, participation: OperationParticipant) -> bool:
     return (
-        can(user, Action.RUN_OPERATIONS)
-        and participation.agency_id == agency_id_of(user)
+        is_invited_supervisor(user, participation)
         and participation.status == ParticipationStatus.INVITED
     )
 

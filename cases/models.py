@@ -328,6 +328,10 @@ class Suspect(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def refresh_search_name(self) -> None:
+        """Fold the full name and aliases again (after either changed)."""
+        self.search_name = search_text([self.full_name, *self.aliases])
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if not isinstance(self.aliases, list) or not all(
@@ -336,7 +340,7 @@ class Suspect(models.Model):
             errors["aliases"] = "Aliases are a list of names."
         else:
             self.aliases = [a.strip() for a in self.aliases]
-            self.search_name = search_text([self.full_name, *self.aliases])
+            self.refresh_search_name()
         try:
             self.documents = document.clean_documents(self.documents)
         except ValidationError as exc:

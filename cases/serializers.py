@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
@@ -37,8 +38,12 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return self.scope(self.context["request"].user)
 
 
-def _colleagues(user: User):
-    return User.objects.filter(agency_id=access.agency_id_of(user))
+def _lead_candidates(user: User) -> QuerySet[User]:
+    """Who the user may name as a case's lead: the policy's candidates of their agency."""
+    agency_id = access.agency_id_of(user)
+    if agency_id is None:
+        return User.objects.none()
+    return access.case_lead_candidates(agency_id)
 
 
 class VisibleCaseField(ScopedPrimaryKeyField):
@@ -57,7 +62,7 @@ def version_field() -> serializers.IntegerField:
 class CaseSerializer(serializers.ModelSerializer):
     agency = serializers.PrimaryKeyRelatedField(read_only=True)
     lead_investigator = ScopedPrimaryKeyField(
-        _colleagues,
+        _lead_candidates,
         User,
         required=False,
         allow_null=True,

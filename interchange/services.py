@@ -90,7 +90,11 @@ def case_export(*, case: Case, by: User, fmt: str) -> Export:
     case_event_record(
         case=case,
         text=_("%(who)s (%(agency)s) exported the case as %(format)s.")
-        % {"who": by.display_name, "agency": by.agency.name, "format": FORMAT_NAMES[fmt]},
+        % {
+            "who": by.display_name,
+            "agency": by.agency and by.agency.name,
+            "format": FORMAT_NAMES[fmt],
+        },
         by=by,
     )
     content_type, suffix = EXPORT_TYPES[fmt]
@@ -118,7 +122,7 @@ def operation_export(*, operation: JointOperation, by: User, fmt: str) -> Export
             )
             % {
                 "who": by.display_name,
-                "agency": by.agency.name,
+                "agency": by.agency and by.agency.name,
                 "op": operation.name,
                 "format": FORMAT_NAMES[fmt],
             },
@@ -248,7 +252,7 @@ def import_check_batch(*, job_id: int, first: int, last: int) -> None:
         ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
             status=ImportStatus.CHECKING
         )
-    region = job.case.agency.country.code
+    region = str(job.case.agency.country)  # a Country's str is its code
     rows = list(job.rows.filter(number__gte=first, number__lte=last, state=RowState.PENDING))
     for row in rows:
         try:

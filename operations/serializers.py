@@ -11,6 +11,7 @@ from agencies.models import Agency
 from cases.models import Case, JointOperation, OperationParticipant
 from cases.money import currency_choices
 from cases.serializers import version_field
+from config.fields import id_serializer_field
 from indicators.serializers import AccessRequestSerializer
 from operations.models import OperationRate
 from operations.services import OPERATION_FIELDS
@@ -127,7 +128,7 @@ class StatusSerializer(serializers.Serializer):
 
 
 class LinkCaseSerializer(serializers.Serializer):
-    case = serializers.IntegerField(help_text="A case of your own agency.")
+    case = id_serializer_field(help_text="A case of your own agency.")
     share = serializers.BooleanField(
         default=False, help_text="Also set its sharing level to `operation`."
     )

@@ -154,7 +154,7 @@ def invitation_respond(
         pk=participation.pk
     )
     if not access.can_respond_to_invitation(by, participation):
-        if participation.agency_id == by.agency_id and access.can(by, access.Action.RUN_OPERATIONS):
+        if access.is_invited_supervisor(by, participation):
             raise ValidationError("This invitation has already been answered.")
         raise PolicyError("Only a supervisor of the invited agency answers the invitation.")
     if participation.operation.status == OperationStatus.CONCLUDED:

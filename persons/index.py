@@ -89,7 +89,7 @@ def suspect_profile(suspect: Suspect) -> matching.Profile:
     return matching.profile(
         names=[suspect.full_name, *(suspect.aliases or [])],
         birth=(suspect.birth_year, suspect.birth_month, suspect.birth_day),
-        nationalities=[c.code for c in suspect.nationalities],
+        nationalities=[str(c) for c in suspect.nationalities],  # a Country's str is its code
         documents=suspect.documents or [],
     )
 
@@ -107,7 +107,7 @@ def victim_profile(victim: Victim) -> matching.Profile:
     return matching.profile(
         names=[victim.full_name, *(victim.other_names or [])],
         birth=birth,
-        nationalities=[victim.nationality.code] if victim.nationality else [],
+        nationalities=[str(victim.nationality)] if victim.nationality else [],
         documents=victim.identity_documents or [],
     )
 
@@ -146,8 +146,10 @@ def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:
         removed: Counter[str] = Counter()
         new_keys: list[PersonKey] = []
         for source in sources:
-            prof = suspect_profile(source) if kind == PersonKind.SUSPECT else victim_profile(source)
-            trafficked = kind == PersonKind.VICTIM and source.kind in TRAFFICKED_KINDS
+            if isinstance(source, Suspect):
+                prof, trafficked = suspect_profile(source), False
+            else:
+                prof, trafficked = victim_profile(source), source.kind in TRAFFICKED_KINDS
             fingerprint = person_fingerprint(prof, trafficked=trafficked)
             person = existing.get(source.pk)
             if person is not None and person.fingerprint == fingerprint:

@@ -1,6 +1,6 @@
 """Names in any script to comparable forms, blocking keys, and the score of a pair.
 
-Pure functions, no database: the index (persons/services.py) stores what `profile()` returns,
+Pure functions, no database: the index (persons/index.py) stores what `profile()` returns,
 and matching scores the candidates its keys find with `score()`.
 
 - Every name (and alias) is transliterated to Latin with `anyascii`, case and diacritics

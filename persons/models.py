@@ -19,7 +19,7 @@ from cases.models import Case, Suspect
 from persons import matching
 from victims.models import Victim, VictimKind
 
-TRAFFICKED_KINDS = (VictimKind.TRAFFICKED_WORKER, VictimKind.BOTH)
+TRAFFICKED_KINDS: tuple[str, ...] = (VictimKind.TRAFFICKED_WORKER, VictimKind.BOTH)
 
 
 class PersonKind(models.TextChoices):

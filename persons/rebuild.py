@@ -42,10 +42,32 @@ def _pk_chunks(queryset, chunk: int) -> Iterable[list[int]]:
         last = ids[-1]
 
 
+def refresh_search_names(*, chunk: int = CHUNK) -> int:
+    """Fold every suspect's and victim's names again the current way (persons.search), so that
+    rows folded by an older rule (a migration's frozen copy, an earlier release) are found by
+    the searches typed today. Writes only the rows whose folding changed; returns how many."""
+    changed = 0
+    for model, names in ((Suspect, "aliases"), (Victim, "other_names")):
+        for ids in _pk_chunks(model.objects.all(), chunk):
+            rows = list(
+                model.objects.filter(pk__in=ids).only("pk", "full_name", names, "search_name")
+            )
+            stale = []
+            for row in rows:
+                before = row.search_name
+                row.refresh_search_name()
+                if row.search_name != before:
+                    stale.append(row)
+            model.objects.bulk_update(stale, ["search_name"])
+            changed += len(stale)
+    return changed
+
+
 def rebuild(*, chunk: int = CHUNK) -> MatchResult:
     """Re-index every suspect and victim and recompute every match from the stored profiles
-    (flat memory: chunks of sources, then blocks of the key table). Decisions on matches are
-    kept."""
+    (flat memory: chunks of sources, then blocks of the key table), after folding their names
+    for search again (`refresh_search_names`). Decisions on matches are kept."""
+    refresh_search_names(chunk=chunk)
     result = MatchResult()
     for kind, model in ((PersonKind.SUSPECT, Suspect), (PersonKind.VICTIM, Victim)):
         for ids in _pk_chunks(model.objects.all(), chunk):

@@ -3,12 +3,17 @@
 
 import ast
 import importlib
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.urls import reverse
 
+from cases.models import Suspect
+from cases.services import suspect_create
+from persons.search import search_text
 from victims import services
 from victims.factories import make_repatriation, make_victim
 from victims.models import Victim
@@ -131,3 +136,31 @@ def test_the_migration_runs_its_own_frozen_folding():
     }
     for (name, others), expected in folded.items():
         assert migration.victim_search_name(name, others) == expected, name
+
+
+def test_the_persons_rebuild_refolds_names_saved_by_an_older_rule(
+    client, api, make_case, own_users
+):
+    """Names folded before the folding changed (Arabic, Hangul: as the migration froze it) are
+    found again once `persons_rebuild` ran, as README asks after such an upgrade."""
+    liaison = own_users["liaison"]
+    case = make_case()
+    frozen = importlib.import_module("victims.migrations.0002_victim_search_name")
+    for name in ("محمد عبد الله", "김민준"):
+        make_repatriation(victim=make_victim(case=case, by=liaison, full_name=name), by=liaison)
+        Victim.objects.filter(full_name=name).update(
+            search_name=frozen.victim_search_name(name, [])
+        )
+    suspect = suspect_create(case=case, by=own_users["investigator"], full_name="김민준")
+    Suspect.objects.filter(pk=suspect.pk).update(
+        search_name=frozen.victim_search_name("김민준", [])
+    )
+    assert _in_the_api(api, liaison, "عبد الله محمد") == []
+    assert _on_the_page(client, liaison, "Kim Min-jun") == []
+
+    call_command("persons_rebuild", stdout=StringIO())
+
+    assert _in_the_api(api, liaison, "عبد الله محمد") == ["محمد عبد الله"]
+    assert _on_the_page(client, liaison, "Kim Min-jun") == ["김민준"]
+    suspect.refresh_from_db()
+    assert suspect.search_name == search_text(["김민준"])

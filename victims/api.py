@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 import access
-from agencies.models import Agency, User
+from agencies.models import Agency
 from config.errors import ConflictError
 from config.exception_handler import ConflictSerializer, answers_conflicts
 from victims import selectors, services
@@ -210,9 +210,11 @@ class RepatriationViewSet(
         victim = access.get_victim_for_user(request.user, data["victim"])
         officer = None
         if data.get("liaison_officer") is not None:
-            officer = User.objects.filter(
-                pk=data["liaison_officer"], agency_id=victim.case.agency_id
-            ).first()
+            officer = (
+                access.repatriation_officer_candidates(victim.case.agency_id)
+                .filter(pk=data["liaison_officer"])
+                .first()
+            )
             if officer is None:
                 raise serializers.ValidationError({"liaison_officer": "No such officer."})
         repatriation = services.repatriation_start(

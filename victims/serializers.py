@@ -38,7 +38,7 @@ class VictimSerializer(serializers.ModelSerializer):
     vulnerabilities = serializers.ListField(
         child=serializers.ChoiceField(choices=Vulnerability.choices), required=False
     )
-    case = serializers.IntegerField(
+    case = id_serializer_field(
         source="case_id", help_text="Set on create (a case of your agency), never changed."
     )
     repatriation = serializers.SerializerMethodField()
@@ -132,9 +132,9 @@ class RepatriationSerializer(serializers.ModelSerializer):
 
 
 class RepatriationStartSerializer(serializers.Serializer):
-    victim = serializers.IntegerField()
+    victim = id_serializer_field()
     destination_country = CountryField()
-    liaison_officer = serializers.IntegerField(required=False, allow_null=True)
+    liaison_officer = id_serializer_field(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -155,7 +155,7 @@ class MoveSerializer(serializers.Serializer):
 
 
 class HandoverSerializer(serializers.Serializer):
-    agency = serializers.IntegerField()
+    agency = id_serializer_field()
     note = serializers.CharField(required=False, allow_blank=True, default="")
     version = _repatriation_version()
 

@@ -1,17 +1,21 @@
+import importlib
+
 from django.db import migrations, models
+
+# What the filling runs is frozen: the folding as victims/0002 froze it (the same words, by the
+# same rule, for a suspect's full name and aliases as for a victim's names), so that a later
+# change of the live folding (persons.search) never changes what this migration does. Rows
+# folded by an older rule are brought up to date by `manage.py persons_rebuild`.
+_frozen = importlib.import_module("victims.migrations.0002_victim_search_name")
 
 
 def fill_search_name(apps, schema_editor):
-    """Existing suspects get the folded names Suspect.clean() now keeps on every write. The
-    folding is the live one on purpose: the column must fold as typed queries are folded
-    (persons.search), so a frozen copy would make existing rows unfindable when it changes."""
-    from persons.search import search_text
-
+    """Existing suspects get the folded names Suspect.clean() now keeps on every write."""
     Suspect = apps.get_model("cases", "Suspect")
     batch = []
     for suspect in Suspect.objects.only("pk", "full_name", "aliases").iterator(chunk_size=1000):
         aliases = suspect.aliases if isinstance(suspect.aliases, list) else []
-        suspect.search_name = search_text([suspect.full_name, *map(str, aliases)])
+        suspect.search_name = _frozen.victim_search_name(suspect.full_name, map(str, aliases))
         batch.append(suspect)
         if len(batch) == 1000:
             Suspect.objects.bulk_update(batch, ["search_name"])
