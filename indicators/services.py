@@ -73,6 +73,8 @@ class _Line:
     fields: dict[str, Any]
 
 
+_TAKEDOWN_STATUSES = frozenset(TakedownStatus.values)
+
 # What indicator_update may write: what was seen and the takedown, never the value.
 INDICATOR_EDIT_FIELDS = ("first_seen", "last_seen", "note", "takedown_status", "takedown_date")
 
@@ -103,7 +105,7 @@ def indicator_line_check(row: Mapping[str, Any], region: str) -> _Line:
     if first_seen and last_seen and first_seen > last_seen:
         raise ValidationError("First seen must not be after last seen.")
     status = str(row.get("takedown_status") or TakedownStatus.ACTIVE)
-    if status not in TakedownStatus.values:
+    if status not in _TAKEDOWN_STATUSES:
         raise ValidationError(f"Unknown takedown status {status!r}.")
     takedown_date = row.get("takedown_date")
     if status != TakedownStatus.ACTIVE and kind not in TAKEDOWN_KINDS:

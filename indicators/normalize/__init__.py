@@ -26,6 +26,11 @@ from indicators.normalize.result import Normalized
 __all__ = ["Normalized", "ValidationError", "normalize"]
 
 MAX_LENGTH = 1000
+# The choice sets, built once: `Kind.values` builds a new list on each call (the enum's
+# property), which cost more than normalising an IP address.
+_KINDS = frozenset(Kind.values)
+_CHAINS = frozenset(Chain.values)
+_PLATFORMS = frozenset(Platform.values)
 
 
 def normalize(
@@ -38,21 +43,21 @@ def normalize(
         raise ValidationError("Give a value.")
     if len(text) > MAX_LENGTH:
         raise ValidationError(f"A value is at most {MAX_LENGTH} characters long.")
-    if kind not in Kind.values:
+    if kind not in _KINDS:
         raise ValidationError(f"Unknown kind {kind!r}: use one of {', '.join(Kind.values)}.")
     chain = (chain or "").strip().lower()
     platform = (platform or "").strip().lower()
     if kind in CHAIN_KINDS:
         if not chain:
             raise ValidationError("Give the chain of the wallet (bitcoin, ethereum, tron, ...).")
-        if chain not in Chain.values:
+        if chain not in _CHAINS:
             raise ValidationError(f"Unknown chain {chain!r}: use one of {', '.join(Chain.values)}.")
     elif chain:
         raise ValidationError("Only crypto wallets have a chain.")
     if kind in PLATFORM_KINDS:
         if not platform:
             raise ValidationError("Give the platform (telegram, whatsapp, facebook, ...).")
-        if platform not in Platform.values:
+        if platform not in _PLATFORMS:
             raise ValidationError(
                 f"Unknown platform {platform!r}: use one of {', '.join(Platform.values)}."
             )
