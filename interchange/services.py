@@ -25,7 +25,8 @@ from cases.models import Case, JointOperation
 from cases.timeline import case_event_record
 from config.errors import PolicyError
 from indicators.models import CHAIN_KINDS, Indicator, Kind
-from indicators.services import BatchError, indicator_line_check, indicators_add_batch
+from indicators.normalize import checked
+from indicators.services import BatchError, indicator_line_check, indicators_save_lines
 from interchange import csv_format, misp, selectors, stix
 from interchange.models import ImportFormat, ImportJob, ImportRow, ImportStatus, RowState
 from interchange.reading import (
@@ -299,7 +300,11 @@ def import_finish(*, job_id: int) -> ImportJob:
         job.status = ImportStatus.SAVING
         job.save(update_fields=["status"])
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("case").get(pk=job_id)
+        job = (
+            ImportJob.objects.select_for_update(of=("self",))
+            .select_related("case__agency")
+            .get(pk=job_id)
+        )
         if job.is_final:
             return job
         rows = list(job.rows.order_by("number"))
@@ -330,16 +335,16 @@ def import_finish(*, job_id: int) -> ImportJob:
         to_save.sort(key=_save_order)
         job.duplicates = duplicates
         size = settings.FORTRESS_IMPORT_BATCH_SIZE
+        region = job.case.agency.country.code
         saved = 0
         try:
             with transaction.atomic():
                 for start in range(0, len(to_save), size):
                     chunk = to_save[start : start + size]
+                    lines = _checked_lines(chunk, region)
                     try:
                         saved += len(
-                            indicators_add_batch(
-                                case=job.case, by=job.created_by, rows=[_line(r) for r in chunk]
-                            )
+                            indicators_save_lines(case=job.case, by=job.created_by, lines=lines)
                         )
                     except BatchError as exc:
                         raise _Refused(
@@ -371,6 +376,20 @@ def import_finish(*, job_id: int) -> ImportJob:
             by=job.created_by,
         )
     return job
+
+
+def _checked_lines(rows: list[ImportRow], region: str) -> list:
+    """The rows as lines to save, each value as its check task normalised it (not normalised
+    again); the other fields checked again, as the form does."""
+    lines, errors = [], []
+    for row in rows:
+        try:
+            lines.append(indicator_line_check(_line(row), region, checked=checked(*row.key)))
+        except ValidationError as exc:
+            errors.append({"ref": row.ref, "reason": " ".join(exc.messages)})
+    if errors:
+        raise _Refused(errors)
+    return lines
 
 
 class _Refused(Exception):
