@@ -249,21 +249,6 @@ def indicators_save_lines(*, case: Case, by: User, lines: list[_Line]) -> list[I
     return created[: len(lines)]
 
 
-_INDICATOR_COLUMNS = [
-    "case_id",
-    "value_id",
-    "kind",
-    "raw_value",
-    "chain",
-    "platform",
-    "first_seen",
-    "last_seen",
-    "note",
-    "takedown_status",
-    "takedown_date",
-    "created_by_id",
-    "created_at",
-]
 # One statement for a whole batch of sightings (the ORM's bulk_create cost half a millisecond
 # a row). The ids come back with their value, unique within the case, to be matched.
 _INSERT_INDICATORS = """
@@ -275,6 +260,8 @@ SELECT * FROM unnest(
     %s::date[], %s::text[], %s::text[], %s::date[], %s::bigint[], %s::timestamptz[])
 RETURNING id, value_id
 """
+# The columns the statement names, in its order.
+_INDICATOR_COLUMNS = _INSERT_INDICATORS.split("(", 1)[1].split(")", 1)[0].replace(",", " ").split()
 
 
 def _insert_indicators(new: list[Indicator]) -> list[Indicator]:

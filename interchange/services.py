@@ -172,7 +172,7 @@ def import_start(
         rows_total=len(parsed.rows),
         skipped=parsed.skipped,
     )
-    ImportRow.objects.bulk_create(
+    _store_rows(
         [
             ImportRow(
                 job=job,
@@ -189,13 +189,37 @@ def import_start(
                 state=RowState.REFUSED if row.error else RowState.PENDING,
             )
             for n, row in enumerate(parsed.rows, start=1)
-        ],
-        batch_size=2000,
+        ]
     )
     from interchange import tasks
 
     transaction.on_commit(lambda: tasks.queue_import(job.pk))
     return job
+
+
+# The rows of a file in one statement on PostgreSQL (bulk_create took a quarter of a
+# millisecond a row: most of the request step of a large file).
+_ROWS_SQL = """
+INSERT INTO interchange_importrow (
+    job_id, number, ref, kind, value, qualifier, note, first_seen, last_seen, takedown_status,
+    error, state, normalized_kind, normalized_qualifier, normalized)
+SELECT * FROM unnest(
+    %s::bigint[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+    %s::date[], %s::date[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+    %s::text[])
+"""
+# The columns the statement names, in its order.
+_ROW_COLUMNS = _ROWS_SQL.split("(", 1)[1].split(")", 1)[0].replace(",", " ").split()
+
+
+def _store_rows(rows: list[ImportRow]) -> None:
+    if connection.vendor != "postgresql":
+        ImportRow.objects.bulk_create(rows, batch_size=2000)
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 20_000):
+            chunk = rows[start : start + 20_000]
+            cursor.execute(_ROWS_SQL, [[getattr(r, c) for r in chunk] for c in _ROW_COLUMNS])
 
 
 def batch_ranges(total: int) -> list[tuple[int, int]]:
