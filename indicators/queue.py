@@ -16,11 +16,11 @@ from indicators import tasks, xref
 from indicators.models import Indicator
 
 
-def queue_xref(indicator_ids: list[int]) -> None:
+def queue_xref(indicator_ids: list[int], *, values: dict[int, int] | None = None) -> None:
     """Queue the cross-referencing of these indicators: in the queue table now (with the save),
-    and a task after commit."""
+    and a task after commit. `values`: each indicator's value id, when the caller knows it."""
     if indicator_ids:
-        xref.enqueue(indicator_ids)
+        xref.enqueue(indicator_ids, values=values)
         publish_on_commit(
             tasks.xref_indicators,
             indicator_ids,

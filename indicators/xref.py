@@ -163,18 +163,30 @@ def _xref(values_q: Q) -> XrefResult:
     return XrefResult(values=len(values), changed=changed)
 
 
-def enqueue(indicator_ids: Iterable[int]) -> None:
+_ENQUEUE = """
+INSERT INTO indicators_pendingindicator (indicator_id, value_id)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[])
+ON CONFLICT DO NOTHING
+"""
+
+
+def enqueue(indicator_ids: Iterable[int], *, values: dict[int, int] | None = None) -> None:
     """Queue these indicators for cross-referencing (in the caller's transaction; an
-    indicator already queued stays queued once)."""
+    indicator already queued stays queued once). `values`: each one's value id, when the
+    caller knows it (a save that just inserted them), so the sightings are not read again."""
     ids = list(indicator_ids)
     for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        if values is not None:
+            pairs = [(pk, values[pk]) for pk in chunk]
+        else:
+            pairs = list(Indicator.objects.filter(pk__in=chunk).values_list("pk", "value_id"))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(_ENQUEUE, [[p for p, _v in pairs], [v for _p, v in pairs]])
+            continue
         PendingIndicator.objects.bulk_create(
-            [
-                PendingIndicator(indicator_id=pk, value_id=value_id)
-                for pk, value_id in Indicator.objects.filter(
-                    pk__in=ids[start : start + 5000]
-                ).values_list("pk", "value_id")
-            ],
+            [PendingIndicator(indicator_id=pk, value_id=value_id) for pk, value_id in pairs],
             ignore_conflicts=True,
         )
 

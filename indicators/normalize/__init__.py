@@ -7,6 +7,8 @@ half-normalised: the callers store only what this returns.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
 
 from indicators.normalize import (
@@ -23,9 +25,14 @@ from indicators.normalize import (
 from indicators.normalize.kinds import CHAIN_KINDS, PLATFORM_KINDS, Chain, Kind, Platform
 from indicators.normalize.result import Normalized
 
-__all__ = ["Normalized", "ValidationError", "normalize"]
+__all__ = ["Normalized", "ValidationError", "checked", "normalize"]
 
 MAX_LENGTH = 1000
+# The choice sets, built once: `Kind.values` builds a new list on each call (the enum's
+# property), which cost more than normalising an IP address.
+_KINDS = frozenset(Kind.values)
+_CHAINS = frozenset(Chain.values)
+_PLATFORMS = frozenset(Platform.values)
 
 
 def normalize(
@@ -38,21 +45,21 @@ def normalize(
         raise ValidationError("Give a value.")
     if len(text) > MAX_LENGTH:
         raise ValidationError(f"A value is at most {MAX_LENGTH} characters long.")
-    if kind not in Kind.values:
+    if kind not in _KINDS:
         raise ValidationError(f"Unknown kind {kind!r}: use one of {', '.join(Kind.values)}.")
     chain = (chain or "").strip().lower()
     platform = (platform or "").strip().lower()
     if kind in CHAIN_KINDS:
         if not chain:
             raise ValidationError("Give the chain of the wallet (bitcoin, ethereum, tron, ...).")
-        if chain not in Chain.values:
+        if chain not in _CHAINS:
             raise ValidationError(f"Unknown chain {chain!r}: use one of {', '.join(Chain.values)}.")
     elif chain:
         raise ValidationError("Only crypto wallets have a chain.")
     if kind in PLATFORM_KINDS:
         if not platform:
             raise ValidationError("Give the platform (telegram, whatsapp, facebook, ...).")
-        if platform not in Platform.values:
+        if platform not in _PLATFORMS:
             raise ValidationError(
                 f"Unknown platform {platform!r}: use one of {', '.join(Platform.values)}."
             )
@@ -68,8 +75,7 @@ def normalize(
         return Normalized(kind, "", host, derived=domain.derived_domains(host))
     if kind == Kind.URL:
         canonical, host = url.normalize_url(text)
-        derived = ((Kind.DOMAIN, "", host),) if not ip.is_ip(host) else ((Kind.IP, "", host),)
-        return Normalized(kind, "", canonical, derived=derived)
+        return Normalized(kind, "", canonical, derived=_implied_by_host(host))
     if kind == Kind.IP:
         return Normalized(kind, "", ip.normalize_ip(text))
     if kind == Kind.CRYPTO_WALLET:
@@ -79,3 +85,19 @@ def normalize(
     if kind in PLATFORM_KINDS:
         return Normalized(kind, platform, handle.normalize_handle(text, platform, region))
     return Normalized(kind, "", document.normalize_document(text))
+
+
+def _implied_by_host(host: str) -> tuple[tuple[str, str, str], ...]:
+    """What a URL's host implies: the host itself, as a domain or an IP address."""
+    return ((Kind.DOMAIN, "", host),) if not ip.is_ip(host) else ((Kind.IP, "", host),)
+
+
+def checked(kind: str, qualifier: str, value: str) -> Normalized:
+    """A value `normalize` returned before (kept by an import's check), with the values it
+    implies worked out again from the canonical form: nothing is parsed twice."""
+    if kind == Kind.DOMAIN:
+        return Normalized(kind, qualifier, value, derived=domain.derived_domains(value))
+    if kind == Kind.URL:
+        host = urlsplit(value).hostname or ""
+        return Normalized(kind, qualifier, value, derived=_implied_by_host(host))
+    return Normalized(kind, qualifier, value)

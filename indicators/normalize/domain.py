@@ -4,6 +4,7 @@ domain from `tldextract`'s bundled Public Suffix List snapshot (never fetched)."
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import idna
 import tldextract
@@ -14,16 +15,16 @@ _EXTRACT = tldextract.TLDExtract(
     suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
 )
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# A host of lower-case ASCII letters, digits and inner hyphens only, with no "--" (so no
+# punycode `xn--` label): IDNA leaves it as it is, so it skips the (costly) IDNA encoder.
+_PLAIN_HOST = re.compile(r"^(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def to_ascii(host: str) -> str:
     host = host.strip().rstrip(".").lower()
     if not host:
         raise ValidationError("Give a domain name.")
-    try:
-        ascii_host = idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError as exc:
-        raise ValidationError(f"{host!r} is not a valid domain name: {exc}.") from None
+    ascii_host = host if "--" not in host and _PLAIN_HOST.fullmatch(host) else _idna(host)
     if len(ascii_host) > 253:
         raise ValidationError(f"{host!r} is too long for a domain name.")
     for label in ascii_host.split("."):
@@ -32,6 +33,16 @@ def to_ascii(host: str) -> str:
     return ascii_host
 
 
+def _idna(host: str) -> str:
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValidationError(f"{host!r} is not a valid domain name: {exc}.") from None
+
+
+# A pure function of the host, asked several times per value (the check, the value it implies,
+# the URL or e-mail around it): cached.
+@lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str:
     """`login.secure-bank.co.uk` → `secure-bank.co.uk`; "" when the host has no public
     suffix."""
