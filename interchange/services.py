@@ -363,7 +363,7 @@ def import_finish(*, job_id: int) -> ImportJob:
         to_save.sort(key=_save_order)
         job.duplicates = duplicates
         size = settings.FORTRESS_IMPORT_BATCH_SIZE
-        region = job.case.agency.country.code
+        region = str(job.case.agency.country)  # a Country's str is its code
         saved = 0
         try:
             with transaction.atomic():
