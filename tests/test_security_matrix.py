@@ -16,6 +16,7 @@ otherwise, so no page or endpoint can escape this matrix.
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 
 from agencies.models import Agency, Role, User
 from cases.models import Asset, Case, CaseNote, SharingLevel, Suspect
@@ -27,6 +28,7 @@ from cases.services import (
     suspect_create,
 )
 from config.api import router
+from config.fields import IdFilter
 from indicators import xref
 from indicators.models import AccessRequest, Hit, Indicator
 from indicators.services import access_request_create, indicators_add_batch
@@ -689,3 +691,58 @@ def test_the_interchange_routes_answer_their_owner(client, api, interchange_worl
     for method, url in _interchange_api_urls(w):
         if method == "GET":
             assert api(w["own_users"]["supervisor"]).get(url).status_code == 200, url
+
+
+# --- id filters: "not yours" and "not there" answer the same ---------------------------------
+
+
+CHOICE_FILTERS: list[str] = []  # filters that choose among all rows of a model: none allowed
+
+
+def _id_filters() -> list[tuple[str, str, type]]:
+    """(list prefix, filter name, related model) for every id filter of every API list."""
+    found = []
+    for prefix, viewset, _basename in router.registry:
+        view = viewset()
+        view.action = "list"
+        for backend in view.filter_backends:
+            if not hasattr(backend, "get_filterset_class"):
+                continue
+            filterset_class = backend().get_filterset_class(view, viewset.queryset)
+            if filterset_class is None:
+                continue
+            model = filterset_class._meta.model
+            for name, flt in filterset_class.base_filters.items():
+                if isinstance(flt, ModelChoiceFilter | ModelMultipleChoiceFilter):
+                    CHOICE_FILTERS.append(f"/api/v1/{prefix}/?{name}=")
+                if isinstance(flt, IdFilter):
+                    field = model._meta.get_field(flt.field_name.removesuffix("_id"))
+                    found.append((prefix, name, field.related_model))
+    return found
+
+
+ID_FILTERS = _id_filters()
+
+
+def test_the_id_filters_are_found():
+    # A choice among all rows answers 400 for an id that does not exist: use IdFilter.
+    assert CHOICE_FILTERS == []
+    assert ("victims", "case", Case) in ID_FILTERS
+    assert ("cases", "agency", Agency) in ID_FILTERS
+
+
+@pytest.mark.parametrize(("prefix", "name", "model"), ID_FILTERS)
+def test_id_filter_answers_the_same_for_not_yours_and_not_there(api, world, prefix, name, model):
+    client = api(world["outsider_users"]["supervisor"])
+    # The own agency's rows were created first: the lowest id is one the outsider may not see.
+    theirs = model.objects.order_by("pk").first().pk
+    missing = model.objects.order_by("-pk").first().pk + 1000
+    answers = []
+    for value in (theirs, missing):
+        response = client.get(f"/api/v1/{prefix}/", {name: value})
+        data = response.json() if response.status_code == 200 else response.content
+        answers.append((response.status_code, data))
+    assert answers[0] == answers[1], f"/api/v1/{prefix}/?{name}= tells the two apart"
+    assert answers[0][0] in (200, 403), prefix
+    if answers[0][0] == 200:
+        assert answers[0][1]["results"] == [], prefix
