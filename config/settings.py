@@ -122,6 +122,8 @@ AUTH_USER_MODEL = "agencies.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# One rule for the username a sign-in names (spaces around it dropped), on every entry point.
+AUTHENTICATION_BACKENDS = ["agencies.backends.FortressBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -172,6 +174,23 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fortress@localhost")
 # Where users reach Fortress: links in e-mails are made absolute with it.
 FORTRESS_SITE_URL = env_url("FORTRESS_SITE_URL", "http://127.0.0.1:8000")
 
+# The cache every process shares: the API's throttles (the token endpoint's password-guessing
+# limit) count in the database, in a table `migrate` creates (agencies/migrations/0003).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "fortress_cache",
+    }
+}
+# How many reverse proxies in front of Fortress append to X-Forwarded-For: the client address
+# is the one the outermost of them saw. 0 (the default): X-Forwarded-For is ignored, and the
+# address is the connection's; a client-sent X-Forwarded-For never names another client.
+FORTRESS_NUM_PROXIES = env_int("FORTRESS_NUM_PROXIES", 0)
+if FORTRESS_NUM_PROXIES < 0:
+    raise ImproperlyConfigured(
+        f"FORTRESS_NUM_PROXIES must be 0 or more; got {FORTRESS_NUM_PROXIES}"
+    )
+
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -190,6 +209,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "NUM_PROXIES": FORTRESS_NUM_PROXIES,
     # The services' errors (config/errors.py) become 404 / 403 / 409 / 400 here, and only here.
     "EXCEPTION_HANDLER": "config.exception_handler.exception_handler",
 }
