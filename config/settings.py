@@ -7,6 +7,8 @@ import dj_database_url
 import django
 from django.core.exceptions import ImproperlyConfigured
 
+from config.csp import NONE as CSP_NONE
+from config.csp import SELF as CSP_SELF
 from config.env import env_bool, env_int, env_int_map, env_list, env_str, env_url
 from config.ids import ID_SCHEMA
 
@@ -18,6 +20,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+elif not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    # Django's own rule for a strong key (`check --deploy`, security.W009), enforced at start.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for DEBUG off: use at least 50 characters, at least 5 of them "
+        'different, e.g. from python -c "from django.core.management.utils import '
+        'get_random_secret_key as k; print(k())"'
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -61,22 +72,43 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
-# A strict Content Security Policy: no inline script, nothing from another origin.
-# Django 6 ships the middleware; on the 5.2 LTS series (Python 3.11) it is absent.
-if django.VERSION >= (6, 0):
-    from django.utils.csp import CSP
+# A strict Content Security Policy: no inline script or style, nothing from another origin.
+# One middleware on every supported Django version (config/csp.py): Django 6 has its own,
+# the 5.2 LTS series (Python 3.11) has none.
+MIDDLEWARE.insert(1, "config.csp.ContentSecurityPolicyMiddleware")
+FORTRESS_CSP = {
+    "default-src": [CSP_SELF],
+    "script-src": [CSP_SELF],
+    "style-src": [CSP_SELF],
+    "img-src": [CSP_SELF, "data:"],
+    "object-src": [CSP_NONE],
+    "frame-ancestors": [CSP_NONE],
+    "base-uri": [CSP_SELF],
+    "form-action": [CSP_SELF],
+}
 
-    MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
-    SECURE_CSP = {
-        "default-src": [CSP.SELF],
-        "script-src": [CSP.SELF],
-        "style-src": [CSP.SELF],
-        "img-src": [CSP.SELF, "data:"],
-        "object-src": [CSP.NONE],
-        "frame-ancestors": [CSP.NONE],
-        "base-uri": [CSP.SELF],
-        "form-action": [CSP.SELF],
-    }
+# HTTPS: on whenever DEBUG is off. Behind a proxy that ends TLS, set
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the header the proxy sets, as Django sees
+# it) so Django knows a request came over https; the proxy must strip the header from clients.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured(f"SECURE_HSTS_SECONDS must be 0 or more; got {SECURE_HSTS_SECONDS}")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER").strip()
+if _PROXY_SSL_HEADER:
+    if (
+        not _PROXY_SSL_HEADER.startswith("HTTP_")
+        or not _PROXY_SSL_HEADER.replace("_", "").isalnum()
+    ):
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must name a request header as Django sees it, such as "
+            f"HTTP_X_FORWARDED_PROTO; got {_PROXY_SSL_HEADER!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = (_PROXY_SSL_HEADER, "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -220,6 +252,8 @@ SPECTACULAR_SETTINGS = {
     "anything else is 404.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page: for signed-in users (a session or a token) only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "django_countries.countries",

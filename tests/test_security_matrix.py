@@ -226,7 +226,9 @@ LIST_URLS = [
     "agencies:user_create",
 ]
 # Not about agency data at all.
-PUBLIC_URLS = {"login", "logout", "password_change", "schema", "api-docs"}
+PUBLIC_URLS = {"login", "logout", "password_change"}
+# No agency data, but for signed-in users only (the API schema and its docs page).
+SIGNED_IN_URLS = {"schema", "api-docs"}
 
 SECRETS = [SECRET_TITLE, SECRET_SUSPECT, SECRET_VICTIM, SECRET_PHONE_E164, "Op Zircon"]
 
@@ -249,10 +251,19 @@ def _site_url_names() -> set[str]:
 
 
 def test_every_url_is_in_the_matrix():
-    covered = set(OBJECT_URLS) | set(TWO_ARG_URLS) | set(LIST_URLS) | PUBLIC_URLS
+    covered = set(OBJECT_URLS) | set(TWO_ARG_URLS) | set(LIST_URLS) | PUBLIC_URLS | SIGNED_IN_URLS
     covered |= set(INTERCHANGE_URLS)  # the interchange block at the end of this file
     assert _site_url_names() - covered == set(), "add the new URLs to the security matrix"
     assert covered - _site_url_names() == set(), "the matrix names URLs that do not exist"
+
+
+@pytest.mark.parametrize("name", sorted(SIGNED_IN_URLS))
+def test_the_schema_and_docs_are_for_signed_in_users_only(client, own_users, name):
+    url = reverse(name)
+    assert client.get(url).status_code in (401, 403), url
+    assert client.get(url, {"script": ""}).status_code in (401, 403), url
+    client.force_login(own_users["analyst"])
+    assert client.get(url).status_code == 200, url
 
 
 def _object_url(world, name: str) -> str:
