@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After MessageMiddleware: a save whose task could not be queued says nothing is lost.
+    "config.middleware.BrokerOutageNotice",
 ]
 
 # A strict Content Security Policy: no inline script or style, nothing from another origin.
@@ -291,7 +293,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+# Publishing tries the broker once: kombu's connection retry (up to broker_connection_timeout,
+# about 6 s with its back-off) would hold every save while the broker is down, and the
+# publish is optional anyway (config/celery.py publish_on_commit: the work waits in the
+# database for the sweep). apply_async(retry=False) does not reach the connection itself.
+# The worker's own connection keeps its retries (broker_connection_max_retries).
+_BROKER_PUBLISH_OPTIONS = {"max_retries": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600, **_BROKER_PUBLISH_OPTIONS}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # One folder of messages that every process writes to and reads from.
     for _folder in ("messages", "control"):
@@ -301,6 +309,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(FORTRESS_BROKER_DIR / "messages"),
         "control_folder": str(FORTRESS_BROKER_DIR / "control"),
         "store_processed": False,
+        **_BROKER_PUBLISH_OPTIONS,
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
