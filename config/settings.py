@@ -257,6 +257,10 @@ SPECTACULAR_SETTINGS = {
     # The schema and its docs page: for signed-in users (a session or a token) only.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.require_version_on_update",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "django_countries.countries",
         "RepatriationStageEnum": "victims.models.Stage",
