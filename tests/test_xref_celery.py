@@ -28,13 +28,15 @@ def _reset_producers() -> None:
 def _broker_down() -> Iterator[None]:
     """A real broker that cannot be reached: a closed port, tasks not eager."""
     conf = app.conf
-    saved = conf.broker_url, conf.task_always_eager
-    conf.broker_url, conf.task_always_eager = "redis://127.0.0.1:1/0", False
+    # The write URL: a CELERY_BROKER_URL in the environment (CI's Redis) overrides
+    # conf.broker_url, so setting that alone left the publish going to the real broker.
+    saved = conf.get("broker_write_url"), conf.task_always_eager
+    conf.broker_write_url, conf.task_always_eager = "redis://127.0.0.1:1/0", False
     _reset_producers()
     try:
         yield
     finally:
-        conf.broker_url, conf.task_always_eager = saved
+        conf.broker_write_url, conf.task_always_eager = saved
         _reset_producers()
 
 
