@@ -21,7 +21,7 @@ from cases.serializers import (
     SuspectSerializer,
 )
 from config.exception_handler import answers_conflicts
-from config.fields import IdFilter
+from config.fields import IdFilter, IdFilterSet
 
 
 class WriteViewSet(
@@ -37,7 +37,7 @@ class CountryFilter(django_filters.CharFilter):
         return qs.filter(country_q(self.field_name, value)) if value else qs
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(IdFilterSet):
     country = CountryFilter(field_name="countries", help_text="ISO code of a country involved.")
     mine = django_filters.BooleanFilter(method="filter_mine", help_text="Cases I lead.")
     q = django_filters.CharFilter(
@@ -156,7 +156,7 @@ def case_id_filter() -> IdFilter:
     return IdFilter(field_name="case_id", help_text="Case id.")
 
 
-class SuspectFilter(django_filters.FilterSet):
+class SuspectFilter(IdFilterSet):
     case = case_id_filter()
     nationality = CountryFilter(field_name="nationalities", help_text="ISO code.")
 
@@ -165,7 +165,7 @@ class SuspectFilter(django_filters.FilterSet):
         fields = ["case", "role", "status"]
 
 
-class AssetFilter(django_filters.FilterSet):
+class AssetFilter(IdFilterSet):
     case = case_id_filter()
 
     class Meta:
@@ -173,7 +173,7 @@ class AssetFilter(django_filters.FilterSet):
         fields = ["case", "kind", "status", "currency"]
 
 
-class NoteFilter(django_filters.FilterSet):
+class NoteFilter(IdFilterSet):
     case = case_id_filter()
     author = IdFilter(field_name="author_id", help_text="User id.")
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -204,8 +205,17 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    def sharing_errors(self) -> dict[str, str]:
+        """The one sharing rule, checked on create, on edit and on a sharing change: the
+        `operation` level needs a joint operation to share the case with."""
+        if self.sharing_level == SharingLevel.OPERATION and self.operation_id is None:
+            return {
+                "sharing_level": str(_("The case is in no joint operation: link it to one first."))
+            }
+        return {}
+
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, str] = self.sharing_errors()
         today = timezone.localdate()
         if self.opened_on and self.opened_on > today:
             errors["opened_on"] = "A case cannot be opened in the future."

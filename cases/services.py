@@ -157,13 +157,11 @@ def case_set_sharing(
         raise PolicyError("Only the owning agency's investigators and supervisors set sharing.")
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     check_version(case, expected_version, CASE_VERSIONED_FIELDS)
-    if level == SharingLevel.OPERATION and case.operation_id is None:
-        raise ValidationError(
-            {"sharing_level": "The case is in no joint operation: link it to one first."}
-        )
     before_level = case.sharing_level
     before = set(case.shared_with.values_list("pk", flat=True))
     case.sharing_level = SharingLevel(level)
+    if errors := case.sharing_errors():
+        raise ValidationError(errors)
     case.version += 1
     case._history_user = by
     case.save(update_fields=["sharing_level", "version", "updated_at"])

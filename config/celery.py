@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextvars import ContextVar
 from typing import Any
 
 from celery import Celery
@@ -20,6 +21,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 log = logging.getLogger(__name__)
+
+# Set when a publish of this request (or task) found the broker unreachable: the page says
+# the work waits in the database (config/middleware.py BrokerOutageNotice).
+PUBLISH_FAILED: ContextVar[bool] = ContextVar("publish_failed", default=False)
 
 # What publishing a task raises when the broker cannot take it.
 PUBLISH_ERRORS = (BrokerError, ConnectionError, OSError)
@@ -44,6 +49,7 @@ def publish_on_commit(task: Any, *args: Any, what: str) -> None:
         try:
             task.apply_async(args=list(args), retry=False)
         except PUBLISH_ERRORS as exc:
+            PUBLISH_FAILED.set(True)
             log.warning("%s not queued (%s); the sweep will do it", what, exc)
 
     transaction.on_commit(publish)

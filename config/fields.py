@@ -3,7 +3,10 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.fields.related import ManyToManyRel, ManyToOneRel, OneToOneRel
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as drf_filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -31,6 +34,35 @@ class IdFilter(django_filters.NumberFilter):
     """A filter on an id: a value that is no id in range is refused (400), not queried."""
 
     field_class = IdField
+
+
+_RELATIONS = (
+    models.ForeignKey,
+    models.OneToOneField,
+    models.ManyToManyField,
+    OneToOneRel,
+    ManyToOneRel,
+    ManyToManyRel,
+)
+
+
+class IdFilterSet(drf_filters.FilterSet):
+    """The base of every FilterSet of the API. A relation in `Meta.fields` is filtered by an
+    `IdFilter`, never by django-filter's default choice among all rows of the related model:
+    that answers 400 "Select a valid choice" for an id that does not exist and 200 for a row
+    the user may not see, which tells anyone that the row exists. With `IdFilter` every id in
+    range is a plain number, so "not yours" and "not there" both filter to an empty list."""
+
+    FILTER_DEFAULTS = {
+        **drf_filters.FilterSet.FILTER_DEFAULTS,
+        **{relation: {"filter_class": IdFilter} for relation in _RELATIONS},
+    }
+
+
+class IdFilterBackend(drf_filters.DjangoFilterBackend):
+    """`DjangoFilterBackend` whose `filterset_fields` are built on `IdFilterSet`."""
+
+    filterset_base = IdFilterSet
 
 
 def id_serializer_field(**kwargs) -> serializers.IntegerField:

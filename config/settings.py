@@ -7,6 +7,8 @@ import dj_database_url
 import django
 from django.core.exceptions import ImproperlyConfigured
 
+from config.csp import NONE as CSP_NONE
+from config.csp import SELF as CSP_SELF
 from config.env import env_bool, env_int, env_int_map, env_list, env_str, env_url
 from config.ids import ID_SCHEMA
 
@@ -18,6 +20,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+elif not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    # Django's own rule for a strong key (`check --deploy`, security.W009), enforced at start.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for DEBUG off: use at least 50 characters, at least 5 of them "
+        'different, e.g. from python -c "from django.core.management.utils import '
+        'get_random_secret_key as k; print(k())"'
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -59,24 +70,47 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After MessageMiddleware: a save whose task could not be queued says nothing is lost.
+    "config.middleware.BrokerOutageNotice",
 ]
 
-# A strict Content Security Policy: no inline script, nothing from another origin.
-# Django 6 ships the middleware; on the 5.2 LTS series (Python 3.11) it is absent.
-if django.VERSION >= (6, 0):
-    from django.utils.csp import CSP
+# A strict Content Security Policy: no inline script or style, nothing from another origin.
+# One middleware on every supported Django version (config/csp.py): Django 6 has its own,
+# the 5.2 LTS series (Python 3.11) has none.
+MIDDLEWARE.insert(1, "config.csp.ContentSecurityPolicyMiddleware")
+FORTRESS_CSP = {
+    "default-src": [CSP_SELF],
+    "script-src": [CSP_SELF],
+    "style-src": [CSP_SELF],
+    "img-src": [CSP_SELF, "data:"],
+    "object-src": [CSP_NONE],
+    "frame-ancestors": [CSP_NONE],
+    "base-uri": [CSP_SELF],
+    "form-action": [CSP_SELF],
+}
 
-    MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
-    SECURE_CSP = {
-        "default-src": [CSP.SELF],
-        "script-src": [CSP.SELF],
-        "style-src": [CSP.SELF],
-        "img-src": [CSP.SELF, "data:"],
-        "object-src": [CSP.NONE],
-        "frame-ancestors": [CSP.NONE],
-        "base-uri": [CSP.SELF],
-        "form-action": [CSP.SELF],
-    }
+# HTTPS: on whenever DEBUG is off. Behind a proxy that ends TLS, set
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the header the proxy sets, as Django sees
+# it) so Django knows a request came over https; the proxy must strip the header from clients.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured(f"SECURE_HSTS_SECONDS must be 0 or more; got {SECURE_HSTS_SECONDS}")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER").strip()
+if _PROXY_SSL_HEADER:
+    if (
+        not _PROXY_SSL_HEADER.startswith("HTTP_")
+        or not _PROXY_SSL_HEADER.replace("_", "").isalnum()
+    ):
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must name a request header as Django sees it, such as "
+            f"HTTP_X_FORWARDED_PROTO; got {_PROXY_SSL_HEADER!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = (_PROXY_SSL_HEADER, "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -122,6 +156,8 @@ AUTH_USER_MODEL = "agencies.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# One rule for the username a sign-in names (spaces around it dropped), on every entry point.
+AUTHENTICATION_BACKENDS = ["agencies.backends.FortressBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -172,6 +208,23 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fortress@localhost")
 # Where users reach Fortress: links in e-mails are made absolute with it.
 FORTRESS_SITE_URL = env_url("FORTRESS_SITE_URL", "http://127.0.0.1:8000")
 
+# The cache every process shares: the API's throttles (the token endpoint's password-guessing
+# limit) count in the database, in a table `migrate` creates (agencies/migrations/0003).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "fortress_cache",
+    }
+}
+# How many reverse proxies in front of Fortress append to X-Forwarded-For: the client address
+# is the one the outermost of them saw. 0 (the default): X-Forwarded-For is ignored, and the
+# address is the connection's; a client-sent X-Forwarded-For never names another client.
+FORTRESS_NUM_PROXIES = env_int("FORTRESS_NUM_PROXIES", 0)
+if FORTRESS_NUM_PROXIES < 0:
+    raise ImproperlyConfigured(
+        f"FORTRESS_NUM_PROXIES must be 0 or more; got {FORTRESS_NUM_PROXIES}"
+    )
+
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -183,13 +236,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.BoundedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "config.fields.IdFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "NUM_PROXIES": FORTRESS_NUM_PROXIES,
     # The services' errors (config/errors.py) become 404 / 403 / 409 / 400 here, and only here.
     "EXCEPTION_HANDLER": "config.exception_handler.exception_handler",
 }
@@ -200,7 +254,13 @@ SPECTACULAR_SETTINGS = {
     "anything else is 404.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page: for signed-in users (a session or a token) only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.require_version_on_update",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CountryEnum": "django_countries.countries",
         "RepatriationStageEnum": "victims.models.Stage",
@@ -237,7 +297,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+# Publishing tries the broker once: kombu's connection retry (up to broker_connection_timeout,
+# about 6 s with its back-off) would hold every save while the broker is down, and the
+# publish is optional anyway (config/celery.py publish_on_commit: the work waits in the
+# database for the sweep). apply_async(retry=False) does not reach the connection itself.
+# The worker's own connection keeps its retries (broker_connection_max_retries).
+_BROKER_PUBLISH_OPTIONS = {"max_retries": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600, **_BROKER_PUBLISH_OPTIONS}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # One folder of messages that every process writes to and reads from.
     for _folder in ("messages", "control"):
@@ -247,6 +313,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(FORTRESS_BROKER_DIR / "messages"),
         "control_folder": str(FORTRESS_BROKER_DIR / "control"),
         "store_processed": False,
+        **_BROKER_PUBLISH_OPTIONS,
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}

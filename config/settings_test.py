@@ -2,7 +2,8 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")
+# Long enough for the rule the settings enforce with DEBUG off (50 characters, 5 different).
+os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret-" + "0123456789" * 3)
 
 from config.settings import *  # noqa: F403
 
@@ -10,3 +11,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The test client speaks plain http; tests/test_headers.py checks the redirect itself.
+SECURE_SSL_REDIRECT = False

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 import access
 from cases.api import case_id_filter
+from config.fields import IdFilterSet
 from indicators import selectors, services
 from indicators.models import AccessRequest, Hit, HitStatus, Indicator
 from indicators.serializers import (
@@ -24,7 +25,7 @@ from indicators.serializers import (
 )
 
 
-class IndicatorFilter(django_filters.FilterSet):
+class IndicatorFilter(IdFilterSet):
     case = case_id_filter()
 
     class Meta:
@@ -78,7 +79,7 @@ class IndicatorViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class HitFilter(django_filters.FilterSet):
+class HitFilter(IdFilterSet):
     case = case_id_filter()
     kind = django_filters.CharFilter(field_name="value__kind", help_text="Indicator kind.")
 

@@ -10,11 +10,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 import access
 from agencies.forms import show_service_error
 from config.errors import PolicyError
+from config.redirects import next_url
 from indicators import selectors, services
 from indicators.case_sections import indicators_section
 from indicators.forms import (
@@ -173,8 +175,10 @@ def hit_set_status(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "indicators/_hit_row.html", {"row": selectors.hit_rows(request.user, [hit])[0]}
         )
-    messages.success(request, f"Hit marked {hit.get_status_display().lower()}.")
-    return redirect(request.POST.get("next") or reverse("indicators:hits"))
+    messages.success(
+        request, _("Hit marked %(status)s.") % {"status": hit.get_status_display().lower()}
+    )
+    return redirect(next_url(request, reverse("indicators:hits")))
 
 
 @login_required

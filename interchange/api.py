@@ -21,6 +21,14 @@ from interchange.reading import FileRefused, check_size
 from interchange.serializers import ImportJobSerializer, ImportRequestSerializer
 
 _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
+# One documented 200 per content type an export answers (STIX, MISP, CSV), and the 404.
+_EXPORT_RESPONSES: dict = {
+    **{
+        (200, content_type.split(";")[0]): _FILE
+        for content_type, _ in services.EXPORT_TYPES.values()
+    },
+    404: None,
+}
 
 
 def attachment(export: services.Export) -> HttpResponse:
@@ -34,7 +42,7 @@ class CaseExportView(APIView):
     """The case's indicators (and suspects, for who may read them) as STIX 2.1, MISP or CSV.
     Victims are never exported. The export is recorded in the case timeline."""
 
-    @extend_schema(responses={200: _FILE, 404: None}, operation_id="case_export")
+    @extend_schema(responses=_EXPORT_RESPONSES, operation_id="case_export")
     def get(self, request, pk: Any, fmt: str) -> HttpResponse:
         case = selectors.get_exportable_case(request.user, pk)
         return attachment(services.case_export(case=case, by=request.user, fmt=fmt))
@@ -43,7 +51,7 @@ class CaseExportView(APIView):
 class OperationExportView(APIView):
     """The operation's linked cases that the user may open, as one file."""
 
-    @extend_schema(responses={200: _FILE, 404: None}, operation_id="operation_export")
+    @extend_schema(responses=_EXPORT_RESPONSES, operation_id="operation_export")
     def get(self, request, pk: Any, fmt: str) -> HttpResponse:
         operation = access.get_member_operation_for_user(request.user, pk)
         return attachment(services.operation_export(operation=operation, by=request.user, fmt=fmt))

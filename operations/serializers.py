@@ -4,7 +4,7 @@ shape output; the services write."""
 from __future__ import annotations
 
 from django_countries.serializer_fields import CountryField
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from agencies.models import Agency
@@ -163,6 +163,8 @@ class InvitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# One object (two lists), although it answers the `list` action: not an array of them.
+@extend_schema_serializer(many=False)
 class ApprovalsSerializer(serializers.Serializer):
     """Decide access requests at /api/v1/access-requests/{id}/grant|refuse/ and invitations at
     /api/v1/operations/{id}/accept|decline/."""

@@ -110,3 +110,51 @@ def test_api_docs_page_served_without_cdn(client, own_users):
 def test_api_answers_json(api, own_users, path):
     response = api(own_users["analyst"]).get(path)
     assert response.status_code == 200
+
+
+@pytest.fixture
+def schema(api, own_users) -> dict:
+    return api(own_users["analyst"]).get("/api/schema/?format=json").json()
+
+
+def test_the_approvals_schema_is_one_object_as_answered(schema):
+    answer = schema["paths"]["/api/v1/approvals/"]["get"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Approvals"
+    }
+
+
+@pytest.mark.parametrize(
+    ("component", "field"),
+    [
+        ("VictimSummary", "nationality"),
+        ("VictimSummary", "current_country"),
+        ("RepatriationStep", "from_stage"),
+    ],
+)
+def test_blank_answers_are_in_the_schema(schema, component, field):
+    refs = [
+        option.get("$ref")
+        for option in schema["components"]["schemas"][component]["properties"][field].get(
+            "oneOf", []
+        )
+    ]
+    assert "#/components/schemas/BlankEnum" in refs, f"{component}.{field}"
+
+
+def test_every_update_documents_version_as_required(schema):
+    components = schema["components"]["schemas"]
+    checked = []
+    for path, operations in schema["paths"].items():
+        for method in ("put", "patch"):
+            body = operations.get(method, {}).get("requestBody", {})
+            for media in body.get("content", {}).values():
+                name = media["schema"]["$ref"].rsplit("/", 1)[-1]
+                if "version" in components[name].get("properties", {}):
+                    assert "version" in components[name].get("required", []), f"{method} {path}"
+                    checked.append(f"{method} {path}")
+    assert "patch /api/v1/cases/{id}/" in checked and "put /api/v1/victims/{id}/" in checked
+    # Creating ignores the version: not required there.
+    create = schema["paths"]["/api/v1/cases/"]["post"]["requestBody"]["content"]
+    name = create["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "version" not in components[name].get("required", [])

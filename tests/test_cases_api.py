@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from cases import services
 from cases.models import Asset, Case, CaseNote, SharingLevel, Suspect
 from cases.services import asset_create, case_update, note_create, suspect_create
 from indicators.services import indicator_add
@@ -588,3 +590,19 @@ def test_case_file_endpoints_per_role(
         assert client.patch(f"/api/v1/{path}/{obj.pk}/", change).status_code == (
             200 if may_edit else 404
         )
+
+
+def test_operation_sharing_needs_a_joint_operation_on_create_too(api, alice):
+    before = Case.objects.count()
+    response = api(alice).post(
+        "/api/v1/cases/", {"title": "Operation case without one", "sharing_level": "operation"}
+    )
+    assert response.status_code == 400
+    assert "joint operation" in " ".join(response.json()["sharing_level"])
+    assert Case.objects.count() == before
+
+
+def test_the_service_refuses_operation_sharing_without_an_operation(alice):
+    with pytest.raises(ValidationError) as refused:
+        services.case_create(by=alice, title="No operation", sharing_level="operation")
+    assert "sharing_level" in refused.value.message_dict

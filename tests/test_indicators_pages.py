@@ -335,3 +335,32 @@ def test_an_agency_once_refused_asks_again_in_the_browser_while_another_waits(
     assert AccessRequest.objects.filter(
         requesting_agency=asker.agency, status="pending", reason="New evidence"
     ).exists()
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "http://testserver.evil.example/",
+        "javascript:alert(1)",
+        "https:///evil.example/",
+    ],
+)
+def test_marking_a_hit_never_redirects_off_the_site(client, world, alice, target):
+    client.force_login(alice)
+    hit = world["our_hit"]
+    url = reverse("indicators:hit_status", args=[hit.pk])
+    response = client.post(url, {"status": "reviewed", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("indicators:hits")
+
+
+def test_marking_a_hit_goes_back_to_the_page_it_came_from(client, world, alice):
+    client.force_login(alice)
+    hit = world["our_hit"]
+    back = reverse("indicators:hits") + "?status=new&page=1"
+    response = client.post(
+        reverse("indicators:hit_status", args=[hit.pk]), {"status": "reviewed", "next": back}
+    )
+    assert response["Location"] == back

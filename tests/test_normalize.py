@@ -280,3 +280,15 @@ def test_kind_chain_and_platform_are_checked():
         with pytest.raises(ValidationError) as exc:
             normalize(**kwargs)
         assert reason in exc.value.messages[0]
+
+
+@pytest.mark.parametrize("raw", ["]x", "[boss", "https://[t.me/boss"])
+def test_a_handle_that_urlsplit_cannot_read_is_refused_not_a_crash(raw):
+    with pytest.raises(ValidationError, match="neither a telegram handle nor a link"):
+        normalize("social_handle", raw, platform="telegram")
+
+
+def test_case_search_by_a_bracketed_text_finds_nothing_instead_of_failing(api, alice):
+    response = api(alice).get("/api/v1/cases/", {"q": "]x"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []

@@ -16,6 +16,7 @@ otherwise, so no page or endpoint can escape this matrix.
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 
 from agencies.models import Agency, Role, User
 from cases.models import Asset, Case, CaseNote, SharingLevel, Suspect
@@ -27,6 +28,7 @@ from cases.services import (
     suspect_create,
 )
 from config.api import router
+from config.fields import IdFilter
 from indicators import xref
 from indicators.models import AccessRequest, Hit, Indicator
 from indicators.services import access_request_create, indicators_add_batch
@@ -224,7 +226,9 @@ LIST_URLS = [
     "agencies:user_create",
 ]
 # Not about agency data at all.
-PUBLIC_URLS = {"login", "logout", "password_change", "schema", "api-docs"}
+PUBLIC_URLS = {"login", "logout", "password_change"}
+# No agency data, but for signed-in users only (the API schema and its docs page).
+SIGNED_IN_URLS = {"schema", "api-docs"}
 
 SECRETS = [SECRET_TITLE, SECRET_SUSPECT, SECRET_VICTIM, SECRET_PHONE_E164, "Op Zircon"]
 
@@ -247,11 +251,20 @@ def _site_url_names() -> set[str]:
 
 
 def test_every_url_is_in_the_matrix():
-    covered = set(OBJECT_URLS) | set(TWO_ARG_URLS) | set(LIST_URLS) | PUBLIC_URLS
+    covered = set(OBJECT_URLS) | set(TWO_ARG_URLS) | set(LIST_URLS) | PUBLIC_URLS | SIGNED_IN_URLS
     covered |= set(INTERCHANGE_URLS)  # the interchange block at the end of this file
     covered |= set(TAXII_URLS)  # the TAXII block at the very end
     assert _site_url_names() - covered == set(), "add the new URLs to the security matrix"
     assert covered - _site_url_names() == set(), "the matrix names URLs that do not exist"
+
+
+@pytest.mark.parametrize("name", sorted(SIGNED_IN_URLS))
+def test_the_schema_and_docs_are_for_signed_in_users_only(client, own_users, name):
+    url = reverse(name)
+    assert client.get(url).status_code in (401, 403), url
+    assert client.get(url, {"script": ""}).status_code in (401, 403), url
+    client.force_login(own_users["analyst"])
+    assert client.get(url).status_code == 200, url
 
 
 def _object_url(world, name: str) -> str:
@@ -810,3 +823,58 @@ def test_the_taxii_routes_answer_their_owner(api, taxii_world):
     assert liaison.get(TAXII_URLS["taxii:collections"]).json() == {"collections": []}
     for collection in w["collections"]:
         assert liaison.get(f"/taxii2/api/collections/{collection}/").status_code == 404
+
+
+# --- id filters: "not yours" and "not there" answer the same ---------------------------------
+
+
+CHOICE_FILTERS: list[str] = []  # filters that choose among all rows of a model: none allowed
+
+
+def _id_filters() -> list[tuple[str, str, type]]:
+    """(list prefix, filter name, related model) for every id filter of every API list."""
+    found = []
+    for prefix, viewset, _basename in router.registry:
+        view = viewset()
+        view.action = "list"
+        for backend in view.filter_backends:
+            if not hasattr(backend, "get_filterset_class"):
+                continue
+            filterset_class = backend().get_filterset_class(view, viewset.queryset)
+            if filterset_class is None:
+                continue
+            model = filterset_class._meta.model
+            for name, flt in filterset_class.base_filters.items():
+                if isinstance(flt, ModelChoiceFilter | ModelMultipleChoiceFilter):
+                    CHOICE_FILTERS.append(f"/api/v1/{prefix}/?{name}=")
+                if isinstance(flt, IdFilter):
+                    field = model._meta.get_field(flt.field_name.removesuffix("_id"))
+                    found.append((prefix, name, field.related_model))
+    return found
+
+
+ID_FILTERS = _id_filters()
+
+
+def test_the_id_filters_are_found():
+    # A choice among all rows answers 400 for an id that does not exist: use IdFilter.
+    assert CHOICE_FILTERS == []
+    assert ("victims", "case", Case) in ID_FILTERS
+    assert ("cases", "agency", Agency) in ID_FILTERS
+
+
+@pytest.mark.parametrize(("prefix", "name", "model"), ID_FILTERS)
+def test_id_filter_answers_the_same_for_not_yours_and_not_there(api, world, prefix, name, model):
+    client = api(world["outsider_users"]["supervisor"])
+    # The own agency's rows were created first: the lowest id is one the outsider may not see.
+    theirs = model.objects.order_by("pk").first().pk
+    missing = model.objects.order_by("-pk").first().pk + 1000
+    answers = []
+    for value in (theirs, missing):
+        response = client.get(f"/api/v1/{prefix}/", {name: value})
+        data = response.json() if response.status_code == 200 else response.content
+        answers.append((response.status_code, data))
+    assert answers[0] == answers[1], f"/api/v1/{prefix}/?{name}= tells the two apart"
+    assert answers[0][0] in (200, 403), prefix
+    if answers[0][0] == 200:
+        assert answers[0][1]["results"] == [], prefix

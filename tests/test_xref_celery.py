@@ -2,8 +2,12 @@
 indicator and the full rebuild; with the broker down the save still stands and the sweep
 produces the hit later. The task publish and the worker are never mocked."""
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import pytest
+from django.urls import reverse
 
 import access
 from cases.services import case_create
@@ -24,13 +28,15 @@ def _reset_producers() -> None:
 def _broker_down() -> Iterator[None]:
     """A real broker that cannot be reached: a closed port, tasks not eager."""
     conf = app.conf
-    saved = conf.broker_url, conf.task_always_eager
-    conf.broker_url, conf.task_always_eager = "redis://127.0.0.1:1/0", False
+    # The write URL: a CELERY_BROKER_URL in the environment (CI's Redis) overrides
+    # conf.broker_url, so setting that alone left the publish going to the real broker.
+    saved = conf.get("broker_write_url"), conf.task_always_eager
+    conf.broker_write_url, conf.task_always_eager = "redis://127.0.0.1:1/0", False
     _reset_producers()
     try:
         yield
     finally:
-        conf.broker_url, conf.task_always_eager = saved
+        conf.broker_write_url, conf.task_always_eager = saved
         _reset_producers()
 
 
@@ -115,3 +121,42 @@ def test_removing_the_last_sighting_leaves_no_phantom_holder(own_users, partner_
     # The next agency to sight the value reads no hit against the agency that removed it.
     services.indicator_add(case=theirs, by=partner, kind="ip", value="198.51.100.23")
     assert _hits() == set()
+
+
+def test_a_save_with_the_broker_down_tries_the_broker_once(
+    own_users, monkeypatch, django_capture_on_commit_callbacks
+):
+    """No connection retry holds the save (kombu's default: about 6 s of back-off): one
+    connection attempt, then the save answers and the sweep does the work."""
+    alice = own_users["investigator"]
+    case = case_create(by=alice, title="Phishing domain")
+    attempts = []
+    real_connect = socket.socket.connect
+
+    def counted_connect(sock, address):
+        if isinstance(address, tuple) and address[1] == 1:  # the closed port of _broker_down
+            attempts.append(address)
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", counted_connect)
+    with _broker_down(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.indicator_add(case=case, by=alice, kind="domain", value="thai-post-parcel.com")
+    assert len(callbacks) == 1
+    assert len(attempts) == 1
+    assert app.conf.broker_transport_options["max_retries"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_says_nothing_is_lost_when_the_broker_is_down(client, own_users):
+    alice = own_users["investigator"]
+    case = case_create(by=alice, title="Phishing domain")
+    client.force_login(alice)
+    url = reverse("indicators:batch", args=[case.pk])
+    with _broker_down():
+        response = client.post(url, {"lines": "domain, thai-post-parcel.com\n"}, follow=True)
+    assert Indicator.objects.filter(case=case).count() == 1
+    assert "Nothing is lost" in response.content.decode()
+    # With the broker taking the work, the page says nothing of the kind.
+    response = client.post(url, {"lines": "domain, other-parcel.com\n"}, follow=True)
+    assert Indicator.objects.filter(case=case).count() == 2
+    assert "Nothing is lost" not in response.content.decode()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +16,7 @@ import access
 from agencies.models import Agency
 from config.errors import ConflictError
 from config.exception_handler import ConflictSerializer, answers_conflicts
+from config.fields import IdFilterBackend
 from victims import selectors, services
 from victims.models import Repatriation, Stage, Victim
 from victims.serializers import (
@@ -69,7 +69,7 @@ class VictimViewSet(
 
     serializer_class = VictimSerializer
     queryset = Victim.objects.none()
-    filter_backends = [DjangoFilterBackend, OrderingFilter, VictimSearchFilter]
+    filter_backends = [IdFilterBackend, OrderingFilter, VictimSearchFilter]
     filterset_fields = ["case", "kind", "nationality", "current_country"]
     ordering_fields = ["full_name", "created_at"]
 

@@ -73,8 +73,9 @@ class VictimSummarySerializer(serializers.ModelSerializer):
 
     reference = serializers.CharField(read_only=True)
     vulnerabilities = serializers.ListField(child=serializers.CharField(), read_only=True)
-    nationality = CountryField(read_only=True)
-    current_country = CountryField(read_only=True)
+    # Blank when unknown: the schema says so (CountryEnum or BlankEnum).
+    nationality = CountryField(read_only=True, allow_blank=True)
+    current_country = CountryField(read_only=True, allow_blank=True)
 
     class Meta:
         model = Victim
@@ -95,6 +96,8 @@ class VictimSummarySerializer(serializers.ModelSerializer):
 
 class RepatriationStepSerializer(serializers.ModelSerializer):
     by = serializers.CharField(source="by.username", read_only=True)
+    # Blank on the first step (there is no stage before it): the schema says so.
+    from_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = RepatriationStep

@@ -42,8 +42,12 @@ def _platform_of_host(host: str) -> str | None:
 
 def _strip_link(text: str, platform: str) -> str:
     candidate = text if "://" in text else "https://" + text
-    parts = urlsplit(candidate)
-    linked = _platform_of_host(parts.hostname or "")
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname or ""
+    except ValueError:  # e.g. an unbalanced "[": urlsplit reads it as a broken IPv6 host
+        raise ValidationError(f"{text!r} is neither a {platform} handle nor a link.") from None
+    linked = _platform_of_host(host)
     if linked is None:
         if "://" in text:
             raise ValidationError(f"{text!r} is not a link to a {platform} profile.")

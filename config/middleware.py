@@ -1,0 +1,35 @@
+"""Request middleware of Fortress that belongs to no app."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from config.celery import PUBLISH_FAILED
+
+
+class BrokerOutageNotice:
+    """After a save whose background work could not be queued (the broker was unreachable),
+    the next page says that nothing is lost: the work waits in the database and the periodic
+    sweep does it. Listed after MessageMiddleware, so the message is stored with the answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = PUBLISH_FAILED.set(False)
+        try:
+            response = self.get_response(request)
+            if PUBLISH_FAILED.get() and hasattr(request, "_messages"):
+                messages.info(
+                    request,
+                    _(
+                        "Saved. The background work (cross-referencing, matching) could not "
+                        "be queued just now; it is kept in the database and runs within a few "
+                        "minutes. Nothing is lost."
+                    ),
+                )
+        finally:
+            PUBLISH_FAILED.reset(token)
+        return response
