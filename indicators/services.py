@@ -141,18 +141,63 @@ def _with_derived(normalized: Normalized, region: str) -> list[Normalized]:
     return out
 
 
+# The values a save creates, in one statement (bulk_create built a model instance and compiled
+# SQL for each); the ids of those that were there already, found by the unique index's three
+# columns (kind, qualifier, normalized) in a second one, which sees a value a concurrent save
+# inserted since the first began.
+_INSERT_VALUES = """
+INSERT INTO indicators_indicatorvalue (
+    kind, qualifier, normalized, is_common, case_count, agency_count, sole_agency_id, hit_at,
+    created_at)
+SELECT u.kind, u.qualifier, u.normalized, u.is_common, 1, u.agency_count, u.sole_agency_id,
+    u.hit_at, %s
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::integer[], %s::bigint[],
+    %s::timestamptz[]) AS u(kind, qualifier, normalized, is_common, agency_count,
+    sole_agency_id, hit_at)
+ON CONFLICT (kind, qualifier, normalized) DO NOTHING
+RETURNING id, kind, qualifier, normalized
+"""
+_VALUE_IDS = """
+SELECT v.id, v.kind, v.qualifier, v.normalized
+FROM indicators_indicatorvalue v
+JOIN unnest(%s::text[], %s::text[], %s::text[]) AS u(kind, qualifier, normalized)
+    ON v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
+"""
+
+
 def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, str, str], int]:
     """The id of each (kind, qualifier, normalised) value, created where missing (held by this
     case alone, the save adding its sighting): one insert and one select for the whole batch."""
     from indicators import xref
 
-    IndicatorValue.objects.bulk_create(
-        xref.new_values(keys, case), ignore_conflicts=True, batch_size=1000
-    )
-    found = IndicatorValue.objects.filter(normalized__in={v for _, _, v in keys}).values_list(
-        "pk", "kind", "qualifier", "normalized"
-    )
-    return {(k, q, v): pk for pk, k, q, v in found if (k, q, v) in keys}
+    if connection.vendor != "postgresql":
+        IndicatorValue.objects.bulk_create(
+            xref.new_values(keys, case), ignore_conflicts=True, batch_size=1000
+        )
+        found = IndicatorValue.objects.filter(normalized__in={v for _, _, v in keys}).values_list(
+            "pk", "kind", "qualifier", "normalized"
+        )
+        return {(k, q, v): pk for pk, k, q, v in found if (k, q, v) in keys}
+    ordered = list(keys)
+    states = xref.new_value_states(ordered, case)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_VALUES,
+            [
+                now,
+                [k for k, _q, _v in ordered],
+                [q for _k, q, _v in ordered],
+                [v for _k, _q, v in ordered],
+                *(list(column) for column in zip(*states, strict=True)),
+            ],
+        )
+        ids = {(k, q, v): pk for pk, k, q, v in cursor.fetchall()}
+        missing = [key for key in ordered if key not in ids]
+        if missing:
+            cursor.execute(_VALUE_IDS, [list(column) for column in zip(*missing, strict=True)])
+            ids.update({(k, q, v): pk for pk, k, q, v in cursor.fetchall()})
+    return ids
 
 
 _MANAGE_REFUSED = "Only the owning agency's investigators, analysts and supervisors add indicators."

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 from django.conf import settings
@@ -70,6 +70,20 @@ def _is_common(count: int, normalized: str, threshold: int, listed: frozenset[st
     """Held by more cases than the threshold, or on the common-values list (`_STATE` states
     the same in SQL)."""
     return count > threshold or normalized.lower() in listed
+
+
+def new_value_states(
+    keys: list[tuple[str, str, str]], case: Case
+) -> list[tuple[bool, int, int | None, datetime | None]]:
+    """What `new_values` gives each value, as (is_common, agency_count, sole_agency_id,
+    hit_at): for a save writing them with one statement."""
+    threshold, listed, now = common_threshold(), common_values(), timezone.now()
+    states = []
+    for _kind, _qualifier, normalized in keys:
+        common = _is_common(1, normalized, threshold, listed)
+        speaks = not common and not case.silent
+        states.append((common, 1, case.agency_id, now) if speaks else (common, 0, None, None))
+    return states
 
 
 def new_values(keys: Iterable[tuple[str, str, str]], case: Case) -> list[IndicatorValue]:
