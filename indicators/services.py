@@ -23,6 +23,7 @@ from agencies.services import notification_send
 from cases.models import Case, SharingLevel
 from cases.services import case_set_sharing
 from cases.timeline import case_event_record
+from config import pgarrays
 from config.errors import PolicyError, allowed_fields
 from indicators.models import (
     TAKEDOWN_KINDS,
@@ -150,9 +151,9 @@ INSERT INTO indicators_indicatorvalue (
     kind, qualifier, normalized, is_common, case_count, agency_count, sole_agency_id, hit_at,
     created_at)
 SELECT u.kind, u.qualifier, u.normalized, u.is_common, 1, u.agency_count, u.sole_agency_id,
-    u.hit_at, %s
-FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::integer[], %s::bigint[],
-    %s::timestamptz[]) AS u(kind, qualifier, normalized, is_common, agency_count,
+    u.hit_at, %b
+FROM unnest(%b::text[], %b::text[], %b::text[], %b::boolean[], %b::integer[], %b::bigint[],
+    %b::timestamptz[]) AS u(kind, qualifier, normalized, is_common, agency_count,
     sole_agency_id, hit_at)
 ON CONFLICT (kind, qualifier, normalized) DO NOTHING
 RETURNING id, kind, qualifier, normalized
@@ -160,7 +161,7 @@ RETURNING id, kind, qualifier, normalized
 _VALUE_IDS = """
 SELECT v.id, v.kind, v.qualifier, v.normalized
 FROM indicators_indicatorvalue v
-JOIN unnest(%s::text[], %s::text[], %s::text[]) AS u(kind, qualifier, normalized)
+JOIN unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
     ON v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
 """
 
@@ -181,22 +182,21 @@ def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, s
     ordered = list(keys)
     states = xref.new_value_states(ordered, case)
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_VALUES,
-            [
-                now,
-                [k for k, _q, _v in ordered],
-                [q for _k, q, _v in ordered],
-                [v for _k, _q, v in ordered],
-                *(list(column) for column in zip(*states, strict=True)),
-            ],
-        )
-        ids = {(k, q, v): pk for pk, k, q, v in cursor.fetchall()}
-        missing = [key for key in ordered if key not in ids]
-        if missing:
-            cursor.execute(_VALUE_IDS, [list(column) for column in zip(*missing, strict=True)])
-            ids.update({(k, q, v): pk for pk, k, q, v in cursor.fetchall()})
+    inserted = pgarrays.execute(
+        _INSERT_VALUES,
+        [
+            now,
+            [k for k, _q, _v in ordered],
+            [q for _k, q, _v in ordered],
+            [v for _k, _q, v in ordered],
+            *(list(column) for column in zip(*states, strict=True)),
+        ],
+    )
+    ids = {(k, q, v): pk for pk, k, q, v in inserted}
+    missing = [key for key in ordered if key not in ids]
+    if missing:
+        found = pgarrays.execute(_VALUE_IDS, [list(c) for c in zip(*missing, strict=True)])
+        ids.update({(k, q, v): pk for pk, k, q, v in found})
     return ids
 
 
@@ -232,9 +232,9 @@ _HELD = """
 SELECT v.kind, v.qualifier, v.normalized
 FROM indicators_indicator i
 JOIN indicators_indicatorvalue v ON v.id = i.value_id
-JOIN unnest(%s::text[], %s::text[], %s::text[]) AS u(kind, qualifier, normalized)
+JOIN unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
     ON v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
-WHERE i.case_id = %s
+WHERE i.case_id = %b
 """
 
 
@@ -250,9 +250,8 @@ def case_values_held(case: Case, keys: Iterable[tuple[str, str, str]]) -> set[tu
             case=case, value__normalized__in={k[2] for k in keys}
         ).values_list("value__kind", "value__qualifier", "value__normalized")
         return {key for key in found if key in keys}
-    with connection.cursor() as cursor:
-        cursor.execute(_HELD, [*(list(c) for c in zip(*keys, strict=True)), case.pk])
-        return {(k, q, v) for k, q, v in cursor.fetchall()}
+    found = pgarrays.execute(_HELD, [*(list(c) for c in zip(*keys, strict=True)), case.pk])
+    return {(k, q, v) for k, q, v in found}
 
 
 @transaction.atomic
@@ -355,8 +354,8 @@ INSERT INTO indicators_indicator (
     case_id, value_id, kind, raw_value, chain, platform, first_seen, last_seen, note,
     takedown_status, takedown_date, created_by_id, created_at)
 SELECT * FROM unnest(
-    %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::date[],
-    %s::date[], %s::text[], %s::text[], %s::date[], %s::bigint[], %s::timestamptz[])
+    %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::date[],
+    %b::date[], %b::text[], %b::text[], %b::date[], %b::bigint[], %b::timestamptz[])
 RETURNING id, value_id
 """
 # The columns the statement names, in its order.
@@ -370,9 +369,7 @@ def _insert_indicators(new: list[dict[str, Any]]) -> list[int]:
         created = Indicator.objects.bulk_create([Indicator(**row) for row in new], batch_size=1000)
         return [i.pk for i in created]
     columns = [[row[name] for row in new] for name in _INDICATOR_COLUMNS]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_INDICATORS, columns)
-        id_of = {value_id: pk for pk, value_id in cursor.fetchall()}
+    id_of = {value_id: pk for pk, value_id in pgarrays.execute(_INSERT_INDICATORS, columns)}
     return [id_of[row["value_id"]] for row in new]
 
 

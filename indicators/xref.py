@@ -41,6 +41,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from cases.models import Case
+from config import pgarrays
 from indicators.models import Indicator, IndicatorValue, PendingIndicator
 
 # A claim older than this is taken to belong to a worker that died, and is taken over.
@@ -179,7 +180,7 @@ def _xref(values_q: Q) -> XrefResult:
 
 _ENQUEUE = """
 INSERT INTO indicators_pendingindicator (indicator_id, value_id)
-SELECT * FROM unnest(%s::bigint[], %s::bigint[])
+SELECT * FROM unnest(%b::bigint[], %b::bigint[])
 ON CONFLICT DO NOTHING
 """
 
@@ -196,8 +197,7 @@ def enqueue(indicator_ids: Iterable[int], *, values: dict[int, int] | None = Non
         else:
             pairs = list(Indicator.objects.filter(pk__in=chunk).values_list("pk", "value_id"))
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(_ENQUEUE, [[p for p, _v in pairs], [v for _p, v in pairs]])
+            pgarrays.execute(_ENQUEUE, [[p for p, _v in pairs], [v for _p, v in pairs]])
             continue
         PendingIndicator.objects.bulk_create(
             [PendingIndicator(indicator_id=pk, value_id=value_id) for pk, value_id in pairs],
