@@ -23,6 +23,7 @@ from agencies.services import notification_send
 from cases.models import Case, SharingLevel
 from cases.services import case_set_sharing
 from cases.timeline import case_event_record
+from config import pgarrays
 from config.errors import PolicyError, allowed_fields
 from indicators.models import (
     TAKEDOWN_KINDS,
@@ -141,18 +142,62 @@ def _with_derived(normalized: Normalized, region: str) -> list[Normalized]:
     return out
 
 
+# The values a save creates, in one statement (bulk_create built a model instance and compiled
+# SQL for each); the ids of those that were there already, found by the unique index's three
+# columns (kind, qualifier, normalized) in a second one, which sees a value a concurrent save
+# inserted since the first began.
+_INSERT_VALUES = """
+INSERT INTO indicators_indicatorvalue (
+    kind, qualifier, normalized, is_common, case_count, agency_count, sole_agency_id, hit_at,
+    created_at)
+SELECT u.kind, u.qualifier, u.normalized, u.is_common, 1, u.agency_count, u.sole_agency_id,
+    u.hit_at, %b
+FROM unnest(%b::text[], %b::text[], %b::text[], %b::boolean[], %b::integer[], %b::bigint[],
+    %b::timestamptz[]) AS u(kind, qualifier, normalized, is_common, agency_count,
+    sole_agency_id, hit_at)
+ON CONFLICT (kind, qualifier, normalized) DO NOTHING
+RETURNING id, kind, qualifier, normalized
+"""
+_VALUE_IDS = """
+SELECT v.id, v.kind, v.qualifier, v.normalized
+FROM indicators_indicatorvalue v
+JOIN unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
+    ON v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
+"""
+
+
 def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, str, str], int]:
     """The id of each (kind, qualifier, normalised) value, created where missing (held by this
     case alone, the save adding its sighting): one insert and one select for the whole batch."""
     from indicators import xref
 
-    IndicatorValue.objects.bulk_create(
-        xref.new_values(keys, case), ignore_conflicts=True, batch_size=1000
+    if connection.vendor != "postgresql":
+        IndicatorValue.objects.bulk_create(
+            xref.new_values(keys, case), ignore_conflicts=True, batch_size=1000
+        )
+        found = IndicatorValue.objects.filter(normalized__in={v for _, _, v in keys}).values_list(
+            "pk", "kind", "qualifier", "normalized"
+        )
+        return {(k, q, v): pk for pk, k, q, v in found if (k, q, v) in keys}
+    ordered = list(keys)
+    states = xref.new_value_states(ordered, case)
+    now = timezone.now()
+    inserted = pgarrays.execute(
+        _INSERT_VALUES,
+        [
+            now,
+            [k for k, _q, _v in ordered],
+            [q for _k, q, _v in ordered],
+            [v for _k, _q, v in ordered],
+            *(list(column) for column in zip(*states, strict=True)),
+        ],
     )
-    found = IndicatorValue.objects.filter(normalized__in={v for _, _, v in keys}).values_list(
-        "pk", "kind", "qualifier", "normalized"
-    )
-    return {(k, q, v): pk for pk, k, q, v in found if (k, q, v) in keys}
+    ids = {(k, q, v): pk for pk, k, q, v in inserted}
+    missing = [key for key in ordered if key not in ids]
+    if missing:
+        found = pgarrays.execute(_VALUE_IDS, [list(c) for c in zip(*missing, strict=True)])
+        ids.update({(k, q, v): pk for pk, k, q, v in found})
+    return ids
 
 
 _MANAGE_REFUSED = "Only the owning agency's investigators, analysts and supervisors add indicators."
@@ -182,12 +227,62 @@ def indicators_add_batch(
     return indicators_save_lines(case=case, by=by, lines=lines)
 
 
+# Which of these values a case holds already, by the unique index's three columns.
+_HELD = """
+SELECT v.kind, v.qualifier, v.normalized
+FROM indicators_indicator i
+JOIN indicators_indicatorvalue v ON v.id = i.value_id
+JOIN unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
+    ON v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
+WHERE i.case_id = %b
+"""
+
+
+def case_values_held(case: Case, keys: Iterable[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+    """The (kind, qualifier, normalised) values among `keys` that `case` holds a sighting of:
+    one statement with the keys as arrays on PostgreSQL (an IN list of 100,000 parameters
+    cost more to send than to run)."""
+    keys = set(keys)
+    if not keys:
+        return set()
+    if connection.vendor != "postgresql":
+        found = Indicator.objects.filter(
+            case=case, value__normalized__in={k[2] for k in keys}
+        ).values_list("value__kind", "value__qualifier", "value__normalized")
+        return {key for key in found if key in keys}
+    found = pgarrays.execute(_HELD, [*(list(c) for c in zip(*keys, strict=True)), case.pk])
+    return {(k, q, v) for k, q, v in found}
+
+
 @transaction.atomic
 def indicators_save_lines(*, case: Case, by: User, lines: list[_Line]) -> list[Indicator]:
     """Save lines already checked by `indicator_line_check` (by `indicators_add_batch`, or by
     an import's check tasks): all or none. A value the case holds, or given twice, is a
     BatchError naming its line (1-based); the values a line implies are recorded too, and
-    every sighting saved is queued for cross-referencing."""
+    every sighting saved is queued for cross-referencing. Returns the lines' sightings."""
+    rows, ids = _save_lines(case=case, by=by, lines=lines)
+    created = []
+    for row, pk in zip(rows, ids, strict=False):
+        fields = {k: v for k, v in row.items() if k not in ("case_id", "created_by_id")}
+        indicator = Indicator(pk=pk, case=case, created_by=by, **fields)
+        indicator._state.adding = False
+        indicator._state.db = connection.alias
+        created.append(indicator)
+    return created
+
+
+@transaction.atomic
+def indicators_save_lines_count(*, case: Case, by: User, lines: list[_Line]) -> int:
+    """`indicators_save_lines` for a caller that needs no model instances back (an import's
+    save): how many lines were saved."""
+    return len(_save_lines(case=case, by=by, lines=lines)[1])
+
+
+def _save_lines(
+    *, case: Case, by: User, lines: list[_Line]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The save both entries share: the lines' rows as inserted (columns of
+    `_INDICATOR_COLUMNS`) and their ids, in line order."""
     if not access.can_manage_indicators(by, case):
         raise PolicyError(_MANAGE_REFUSED)
     if not lines:
@@ -196,11 +291,7 @@ def indicators_save_lines(*, case: Case, by: User, lines: list[_Line]) -> list[I
     errors: dict[int, list[str]] = {}
     derived = [d for line in lines for d in _with_derived(line.normalized, region)]
     all_keys = {line.normalized.key for line in lines} | {d.key for d in derived}
-    held = set(
-        Indicator.objects.filter(
-            case=case, value__normalized__in={k[2] for k in all_keys}
-        ).values_list("value__kind", "value__qualifier", "value__normalized")
-    )
+    held = case_values_held(case, all_keys)
     seen: dict[tuple[str, str, str], int] = {}
     for number, line in enumerate(lines, start=1):
         key = line.normalized.key
@@ -214,39 +305,46 @@ def indicators_save_lines(*, case: Case, by: User, lines: list[_Line]) -> list[I
 
     ids = _value_ids(all_keys, case)
     now = timezone.now()
-    new = [
-        Indicator(
-            case=case,
-            value_id=ids[line.normalized.key],
-            kind=line.normalized.kind,
-            raw_value=line.raw,
-            chain=line.normalized.qualifier if line.normalized.kind == Kind.CRYPTO_WALLET else "",
-            platform=line.normalized.qualifier
-            if line.normalized.kind in (Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID)
-            else "",
-            created_by=by,
-            created_at=now,
-            **line.fields,
+    handle_kinds = (Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID)
+    new = []
+    for line in lines:
+        n = line.normalized
+        new.append(
+            {
+                "case_id": case.pk,
+                "value_id": ids[n.key],
+                "kind": n.kind,
+                "raw_value": line.raw,
+                "chain": n.qualifier if n.kind == Kind.CRYPTO_WALLET else "",
+                "platform": n.qualifier if n.kind in handle_kinds else "",
+                **line.fields,
+                "created_by_id": by.pk,
+                "created_at": now,
+            }
         )
-        for line in lines
-    ]
     for d in derived:
         if d.key not in held and d.key not in seen:
             seen[d.key] = 0
             new.append(
-                Indicator(
-                    case=case,
-                    value_id=ids[d.key],
-                    kind=d.kind,
-                    raw_value=d.value,
-                    note="Recorded from a URL or host name of this case.",
-                    created_by=by,
-                    created_at=now,
-                )
+                {
+                    "case_id": case.pk,
+                    "value_id": ids[d.key],
+                    "kind": d.kind,
+                    "raw_value": d.value,
+                    "chain": "",
+                    "platform": "",
+                    "first_seen": None,
+                    "last_seen": None,
+                    "note": "Recorded from a URL or host name of this case.",
+                    "takedown_status": TakedownStatus.ACTIVE,
+                    "takedown_date": None,
+                    "created_by_id": by.pk,
+                    "created_at": now,
+                }
             )
-    created = _insert_indicators(new)
-    queue_xref([i.pk for i in created], values={i.pk: i.value_id for i in created})
-    return created[: len(lines)]
+    pks = _insert_indicators(new)
+    queue_xref(pks, values={pk: row["value_id"] for pk, row in zip(pks, new, strict=True)})
+    return new[: len(lines)], pks[: len(lines)]
 
 
 # One statement for a whole batch of sightings (the ORM's bulk_create cost half a millisecond
@@ -256,28 +354,23 @@ INSERT INTO indicators_indicator (
     case_id, value_id, kind, raw_value, chain, platform, first_seen, last_seen, note,
     takedown_status, takedown_date, created_by_id, created_at)
 SELECT * FROM unnest(
-    %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::date[],
-    %s::date[], %s::text[], %s::text[], %s::date[], %s::bigint[], %s::timestamptz[])
+    %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::date[],
+    %b::date[], %b::text[], %b::text[], %b::date[], %b::bigint[], %b::timestamptz[])
 RETURNING id, value_id
 """
 # The columns the statement names, in its order.
 _INDICATOR_COLUMNS = _INSERT_INDICATORS.split("(", 1)[1].split(")", 1)[0].replace(",", " ").split()
 
 
-def _insert_indicators(new: list[Indicator]) -> list[Indicator]:
-    """Insert these sightings (all of one case): with one unnest on PostgreSQL, bulk_create
-    elsewhere. Each comes back with its id."""
+def _insert_indicators(new: list[dict[str, Any]]) -> list[int]:
+    """Insert these sightings (all of one case, each a row of `_INDICATOR_COLUMNS`): with one
+    unnest on PostgreSQL, bulk_create elsewhere. Their ids, in order."""
     if connection.vendor != "postgresql":
-        return Indicator.objects.bulk_create(new, batch_size=1000)
-    columns = [[getattr(i, name) for i in new] for name in _INDICATOR_COLUMNS]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_INDICATORS, columns)
-        id_of = {value_id: pk for pk, value_id in cursor.fetchall()}
-    for indicator in new:
-        indicator.pk = id_of[indicator.value_id]
-        indicator._state.adding = False
-        indicator._state.db = connection.alias
-    return new
+        created = Indicator.objects.bulk_create([Indicator(**row) for row in new], batch_size=1000)
+        return [i.pk for i in created]
+    columns = [[row[name] for row in new] for name in _INDICATOR_COLUMNS]
+    id_of = {value_id: pk for pk, value_id in pgarrays.execute(_INSERT_INDICATORS, columns)}
+    return [id_of[row["value_id"]] for row in new]
 
 
 def indicator_add(*, case: Case, by: User, kind: str, value: str, **fields: Any) -> Indicator:

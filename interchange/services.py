@@ -24,9 +24,14 @@ from agencies.models import User
 from cases.models import Case, JointOperation
 from cases.timeline import case_event_record
 from config.errors import PolicyError
-from indicators.models import CHAIN_KINDS, Indicator, Kind
+from indicators.models import CHAIN_KINDS, Kind
 from indicators.normalize import checked
-from indicators.services import BatchError, indicator_line_check, indicators_save_lines
+from indicators.services import (
+    BatchError,
+    case_values_held,
+    indicator_line_check,
+    indicators_save_lines_count,
+)
 from interchange import csv_format, misp, selectors, stix
 from interchange.models import ImportFormat, ImportJob, ImportRow, ImportStatus, RowState
 from interchange.reading import (
@@ -231,7 +236,8 @@ def batch_ranges(total: int) -> list[tuple[int, int]]:
     return [(first, min(first + size - 1, total)) for first in range(1, total + 1, size)]
 
 
-def _line(row: ImportRow) -> dict[str, Any]:
+def _line(row: Any) -> dict[str, Any]:
+    """An ImportRow, or a row of `_SAVE_FIELDS`, as a line to check."""
     line: dict[str, Any] = {"kind": row.kind, "value": row.value}
     if row.qualifier:
         line["chain" if row.kind in CHAIN_KINDS else "platform"] = row.qualifier
@@ -302,7 +308,7 @@ def _finish(job: ImportJob, status: str, *, errors: list | None = None, accepted
     job.rows.all().delete()
 
 
-def _save_order(row: ImportRow) -> tuple[int, int, int]:
+def _save_order(row: Any) -> tuple[int, int, int]:
     """IPs and domains first, shorter domains first: a value a later row implies (a URL's
     domain, a host's registrable domain) is then saved from its own row, with its own note."""
     if row.normalized_kind == Kind.IP:
@@ -310,6 +316,27 @@ def _save_order(row: ImportRow) -> tuple[int, int, int]:
     if row.normalized_kind == Kind.DOMAIN:
         return (1, len(row.normalized), row.number)
     return (2, 0, row.number)
+
+
+# What the save reads of each row.
+_SAVE_FIELDS = (
+    "number",
+    "ref",
+    "kind",
+    "value",
+    "qualifier",
+    "note",
+    "first_seen",
+    "last_seen",
+    "takedown_status",
+    "normalized_kind",
+    "normalized_qualifier",
+    "normalized",
+)
+
+
+def _key(row: Any) -> tuple[str, str, str]:
+    return (row.normalized_kind, row.normalized_qualifier, row.normalized)
 
 
 def import_finish(*, job_id: int) -> ImportJob:
@@ -335,30 +362,27 @@ def import_finish(*, job_id: int) -> ImportJob:
         )
         if job.is_final:
             return job
-        rows = list(job.rows.order_by("number"))
-        keys = {r.key for r in rows}
-        held = set(
-            Indicator.objects.filter(
-                case=job.case, value__normalized__in={k[2] for k in keys}
-            ).values_list("value__kind", "value__qualifier", "value__normalized")
-        )
-        first_of: dict[tuple[str, str, str], ImportRow] = {}
+        # Plain tuples, not 100,000 model instances.
+        rows = list(job.rows.order_by("number").values_list(*_SAVE_FIELDS, named=True))
+        held = case_values_held(job.case, {_key(r) for r in rows})
+        first_of: dict[tuple[str, str, str], Any] = {}
         duplicates, to_save = [], []
         for row in rows:
-            if row.key in held:
+            key = _key(row)
+            if key in held:
                 duplicates.append(
                     {"ref": row.ref, "value": row.normalized, "reason": _("Already on this case.")}
                 )
-            elif row.key in first_of:
+            elif key in first_of:
                 duplicates.append(
                     {
                         "ref": row.ref,
                         "value": row.normalized,
-                        "reason": _("Same value as %(ref)s.") % {"ref": first_of[row.key].ref},
+                        "reason": _("Same value as %(ref)s.") % {"ref": first_of[key].ref},
                     }
                 )
             else:
-                first_of[row.key] = row
+                first_of[key] = row
                 to_save.append(row)
         to_save.sort(key=_save_order)
         job.duplicates = duplicates
@@ -371,8 +395,8 @@ def import_finish(*, job_id: int) -> ImportJob:
                     chunk = to_save[start : start + size]
                     lines = _checked_lines(chunk, region)
                     try:
-                        saved += len(
-                            indicators_save_lines(case=job.case, by=job.created_by, lines=lines)
+                        saved += indicators_save_lines_count(
+                            case=job.case, by=job.created_by, lines=lines
                         )
                     except BatchError as exc:
                         raise _Refused(
@@ -406,13 +430,13 @@ def import_finish(*, job_id: int) -> ImportJob:
     return job
 
 
-def _checked_lines(rows: list[ImportRow], region: str) -> list:
+def _checked_lines(rows: list[Any], region: str) -> list:
     """The rows as lines to save, each value as its check task normalised it (not normalised
     again); the other fields checked again, as the form does."""
     lines, errors = [], []
     for row in rows:
         try:
-            lines.append(indicator_line_check(_line(row), region, checked=checked(*row.key)))
+            lines.append(indicator_line_check(_line(row), region, checked=checked(*_key(row))))
         except ValidationError as exc:
             errors.append({"ref": row.ref, "reason": " ".join(exc.messages)})
     if errors:
