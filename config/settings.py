@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "persons",
     "operations",
     "interchange",
+    "registry",
 ]
 
 MIDDLEWARE = [
