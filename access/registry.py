@@ -96,6 +96,11 @@ def can_decide_proposal(user: AnyUser, proposal: PublicationProposal) -> bool:
     return can(user, Action.DECIDE_PUBLICATION) and proposal.agency_id == agency_id_of(user)
 
 
+def can_withdraw_publications(user: AnyUser) -> bool:
+    """May the user withdraw the agency's publications at all (its supervisors)?"""
+    return can(user, Action.DECIDE_PUBLICATION)
+
+
 def can_withdraw_source(user: AnyUser, source: RegistrySource) -> bool:
     return can(user, Action.DECIDE_PUBLICATION) and source.agency_id == agency_id_of(user)
 

@@ -64,15 +64,18 @@ class RegistryViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return EntryDetailSerializer if self.action == "retrieve" else EntrySerializer
 
-    def _entry(self, pk: Any) -> RegistryEntry:
-        return access.get_registry_entry_for_user(self.request.user, pk)
+    def _entry(self, pk: Any, *, step: bool = False) -> RegistryEntry:
+        entry = access.get_registry_entry_for_user(self.request.user, pk)
+        if step and not access.can_record_takedown(self.request.user, entry):
+            raise PolicyError(_("Your role may not record takedown steps."))
+        return entry
 
     def _answer(self, entry: RegistryEntry) -> Response:
         fresh = selectors.with_sources(RegistryEntry.objects.filter(pk=entry.pk)).get()
         return Response(EntryDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
     def _step(self, request, pk: Any, serializer_class, step: str) -> Response:
-        entry = self._entry(pk)
+        entry = self._entry(pk, step=True)
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -101,7 +104,7 @@ class RegistryViewSet(viewsets.ReadOnlyModelViewSet):
         return self._step(request, pk, ReEmergedSerializer, EntryStatus.RE_EMERGED)
 
     def _claim(self, request, pk: Any, release: bool) -> Response:
-        entry = self._entry(pk)
+        entry = self._entry(pk, step=True)
         serializer = VersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.entry_claim(

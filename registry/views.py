@@ -122,6 +122,8 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     entry = access.get_registry_entry_for_user(request.user, pk)
+    if not access.can_withdraw_publications(request.user):
+        raise Http404("No such entry.")
     try:
         services.source_withdraw(entry=entry, by=request.user)
     except PolicyError:
