@@ -359,3 +359,26 @@ def test_the_operation_figure_counts_registry_takedowns(api, own_users, partner_
         by=partner_users["supervisor"],
         accept=True,
     )
+
+
+def test_the_demo_publishes_entries_at_every_stage_idempotently(db, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    counts = (
+        RegistryEntry.objects.count(),
+        RegistrySource.objects.count(),
+        TakedownStep.objects.count(),
+    )
+    call_command("seed_demo")
+    assert (
+        RegistryEntry.objects.count(),
+        RegistrySource.objects.count(),
+        TakedownStep.objects.count(),
+    ) == counts
+    statuses = set(RegistryEntry.objects.values_list("status", flat=True))
+    assert statuses == set(EntryStatus.values)
+    shared = RegistryEntry.objects.get(value__normalized="secure-krungthai-verify.com")
+    assert shared.sources.count() == 2
+    assert len(set(RegistrySource.objects.values_list("agency", flat=True))) >= 4
