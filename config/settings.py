@@ -208,6 +208,9 @@ SPECTACULAR_SETTINGS = {
         "OperationStatusEnum": "cases.models.OperationStatus",
         "ParticipationStatusEnum": "cases.models.ParticipationStatus",
         "SuspectRoleEnum": "cases.models.SuspectRole",
+        "FraudTypeEnum": "cases.models.FraudType",
+        "RegistryEntryStatusEnum": "registry.models.EntryStatus",
+        "PublicationProposalStatusEnum": "registry.models.ProposalStatus",
     },
     # `<id:pk>` (config/ids.py) is an integer id, as `<int:pk>` would be.
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
