@@ -33,6 +33,10 @@ class Action(StrEnum):
     DECIDE_ACCESS_REQUESTS = "decide_access_requests"
     RUN_OPERATIONS = "run_operations"
     MANAGE_USERS = "manage_users"
+    READ_REGISTRY = "read_registry"  # the network registry of fraudulent infrastructure
+    PROPOSE_PUBLICATION = "propose_publication"
+    DECIDE_PUBLICATION = "decide_publication"  # approve or refuse, withdraw a source
+    RECORD_TAKEDOWN = "record_takedown"  # lifecycle steps and claims on any entry
 
 
 _INV, _ANA, _LIA, _SUP, _ADM = (
@@ -57,6 +61,12 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.DECIDE_ACCESS_REQUESTS: frozenset({_SUP}),
     Action.RUN_OPERATIONS: frozenset({_SUP}),
     Action.MANAGE_USERS: frozenset({_ADM}),
+    # The registry holds no case: every role that works cases reads it (liaison officers
+    # included, who deal with telecoms and banks); an agency admin manages users only.
+    Action.READ_REGISTRY: frozenset({_INV, _ANA, _LIA, _SUP}),
+    Action.PROPOSE_PUBLICATION: frozenset({_INV, _ANA, _SUP}),
+    Action.DECIDE_PUBLICATION: frozenset({_SUP}),
+    Action.RECORD_TAKEDOWN: frozenset({_INV, _ANA, _SUP}),
 }
 assert set(PERMISSIONS) == set(Action), "every action says which roles may do it"
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 import access
 from access import Action
@@ -10,7 +11,7 @@ from access import Action
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str  # or a lazy translation
     url_name: str
     action: str | None  # None: every agency member
 
@@ -28,6 +29,7 @@ NAV: list[NavItem] = [
     NavItem("Repatriation", "victims:dashboard", Action.READ_VICTIM_IDENTITY),
     NavItem("Victim access log", "victims:access_log", Action.VIEW_VICTIM_ACCESS_LOG),
     NavItem("Operations", "operations:list", Action.VIEW_CASES),
+    NavItem(_("Registry"), "registry:search", Action.READ_REGISTRY),
     NavItem("Approvals", "operations:approvals", Action.DECIDE_ACCESS_REQUESTS),
     NavItem("Users", "agencies:user_list", Action.MANAGE_USERS),
 ]

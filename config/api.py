@@ -6,6 +6,7 @@ from cases.api import AssetViewSet, CaseViewSet, NoteViewSet, SuspectViewSet
 from indicators.api import AccessRequestViewSet, HitViewSet, IndicatorViewSet
 from operations.api import ApprovalsViewSet, OperationViewSet
 from persons.api import PersonMatchViewSet
+from registry.api import ProposalViewSet, RegistryViewSet
 from victims.api import RepatriationViewSet, VictimViewSet
 
 
@@ -35,6 +36,8 @@ router.register("repatriations", RepatriationViewSet, basename="repatriation")
 router.register("operations", OperationViewSet, basename="operation")
 router.register("approvals", ApprovalsViewSet, basename="approval")
 router.register("person-matches", PersonMatchViewSet, basename="person-match")
+router.register("registry", RegistryViewSet, basename="registry")
+router.register("registry-proposals", ProposalViewSet, basename="registry-proposal")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token-obtain"),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "persons",
     "operations",
     "interchange",
+    "registry",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +268,9 @@ SPECTACULAR_SETTINGS = {
         "OperationStatusEnum": "cases.models.OperationStatus",
         "ParticipationStatusEnum": "cases.models.ParticipationStatus",
         "SuspectRoleEnum": "cases.models.SuspectRole",
+        "FraudTypeEnum": "cases.models.FraudType",
+        "RegistryEntryStatusEnum": "registry.models.EntryStatus",
+        "PublicationProposalStatusEnum": "registry.models.ProposalStatus",
     },
     # `<id:pk>` (config/ids.py) is an integer id, as `<int:pk>` would be.
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},

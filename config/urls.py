@@ -21,6 +21,7 @@ urlpatterns = [
     path("persons/matches/", include("persons.urls")),
     path("", include("operations.urls")),
     path("", include("interchange.urls")),
+    path("registry/", include("registry.urls")),
     path("api/v1/", include("config.api")),
     path("taxii2/", include("interchange.taxii_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

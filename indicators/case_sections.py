@@ -18,6 +18,7 @@ def indicators_section(user: User, case: Case) -> dict | None:
             access.visible_indicators(user).filter(case=case).select_related("value", "pending")
         ),
         "can_edit": access.can_manage_indicators(user, case),
+        "publishable_kinds": access.publishable_kinds(user, case),
     }
 
 

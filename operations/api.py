@@ -214,7 +214,11 @@ class ApprovalsViewSet(viewsets.GenericViewSet):
         queue = approvals_for(request.user)
         return Response(
             ApprovalsSerializer(
-                {"access_requests": queue.access_requests, "invitations": queue.invitations},
+                {
+                    "access_requests": queue.access_requests,
+                    "invitations": queue.invitations,
+                    "publications": queue.publications,
+                },
                 context=self.get_serializer_context(),
             ).data
         )

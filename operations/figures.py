@@ -13,8 +13,11 @@ level; only members of the operation get them, see access/):
   a later one (frozen ⊇ seized ⊇ recovered ⊇ returned to victims). The total in the
   operation's reporting currency uses the rates the operation records and is an ESTIMATE;
   currencies without a rate are named and left out of it.
-- infrastructure taken down: indicators of linked cases whose takedown status is taken down,
-  by kind.
+- infrastructure taken down: by kind, every taken-down step of the network registry on a value
+  a linked case holds (a value taken down, re-emerged and taken down again counts twice; two
+  linked cases holding it count it once), plus the indicators of linked cases whose value is
+  not in the registry and whose own takedown status is taken down. The breakdowns by country
+  and fraud type count those indicators only (a registry step belongs to no case).
 - countries with victims: the distinct nationalities of the victims (unknown ones left out).
 - hits between participants: cross-reference hits on linked, non-silent cases whose value is
   also held by a linked, non-silent case of another agency.
@@ -45,6 +48,7 @@ from cases.models import (
 )
 from indicators.models import Hit, Indicator, Kind, TakedownStatus
 from operations.models import OperationRate
+from registry.models import EntryStatus, RegistryEntry, TakedownStep
 from victims.models import RepatriationStep, Stage, Victim
 from victims.stages import MAIN_LINE
 
@@ -240,12 +244,18 @@ def operation_figures(user: User, operation: JointOperation) -> Figures:
             figures.assets[row["currency"]] = amounts
     _estimate(figures, operation)
 
-    taken_down = (
-        Indicator.objects.filter(_linked(cases), takedown_status=TakedownStatus.TAKEN_DOWN)
-        .values("kind", *group)
-        .annotate(n=Count("pk"))
-        .order_by()
+    registered = RegistryEntry.objects.filter(value_id=OuterRef("value_id"))
+    unregistered_taken_down = Indicator.objects.filter(
+        _linked(cases), takedown_status=TakedownStatus.TAKEN_DOWN
+    ).exclude(Exists(registered))
+    registry_steps = TakedownStep.objects.filter(
+        status=EntryStatus.TAKEN_DOWN,
+        entry__value_id__in=Indicator.objects.filter(_linked(cases)).values("value_id"),
     )
+    for row in registry_steps.values("entry__value__kind").annotate(n=Count("pk")).order_by():
+        kind = row["entry__value__kind"]
+        figures.taken_down_by_kind[kind] = figures.taken_down_by_kind.get(kind, 0) + row["n"]
+    taken_down = unregistered_taken_down.values("kind", *group).annotate(n=Count("pk")).order_by()
     for row in taken_down:
         figures.taken_down_by_kind[row["kind"]] = (
             figures.taken_down_by_kind.get(row["kind"], 0) + row["n"]
@@ -294,13 +304,10 @@ def operation_figures(user: User, operation: JointOperation) -> Figures:
         ),
         (
             "taken_down",
-            Indicator.objects.filter(
-                _linked(cases),
-                takedown_status=TakedownStatus.TAKEN_DOWN,
-                takedown_date__isnull=False,
-            ),
+            unregistered_taken_down.filter(takedown_date__isnull=False),
             "takedown_date",
         ),
+        ("taken_down", registry_steps.filter(taken_down_on__isnull=False), "taken_down_on"),
     ]
     for name, queryset, date_field in dated:
         rows = (

@@ -21,4 +21,5 @@ def supervisor_panel(user: User) -> dict | None:
         "operations": list(operations[:8]),
         "access_requests": queue.access_requests.count(),
         "invitations": queue.invitations.count(),
+        "publications": queue.publications.count(),
     }

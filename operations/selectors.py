@@ -198,15 +198,16 @@ def figure_list(
 class Approvals:
     access_requests: QuerySet
     invitations: QuerySet
+    publications: QuerySet
 
     @property
     def count(self) -> int:
-        return len(self.access_requests) + len(self.invitations)
+        return len(self.access_requests) + len(self.invitations) + len(self.publications)
 
 
 def approvals_for(user: User) -> Approvals:
     """What waits for the user's decision: access requests for the agency's cases, and the
-    agency's invitations to joint operations."""
+    agency's invitations to joint operations, and proposals to publish to the registry."""
     requests = (
         access.decidable_access_requests(user)
         .pending()
@@ -218,4 +219,9 @@ def approvals_for(user: User) -> Approvals:
         .select_related("operation", "operation__lead_agency")
         .order_by("operation__starts_on", "pk")
     )
-    return Approvals(access_requests=requests, invitations=invitations)
+    publications = (
+        access.decidable_proposals(user)
+        .select_related("indicator__case", "indicator__value", "proposed_by")
+        .order_by("created_at", "pk")
+    )
+    return Approvals(access_requests=requests, invitations=invitations, publications=publications)

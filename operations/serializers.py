@@ -15,6 +15,7 @@ from config.fields import id_serializer_field
 from indicators.serializers import AccessRequestSerializer
 from operations.models import OperationRate
 from operations.services import OPERATION_FIELDS
+from registry.serializers import ProposalSerializer
 
 
 class EstimateSerializer(serializers.Serializer):
@@ -167,7 +168,9 @@ class InvitationSerializer(serializers.ModelSerializer):
 @extend_schema_serializer(many=False)
 class ApprovalsSerializer(serializers.Serializer):
     """Decide access requests at /api/v1/access-requests/{id}/grant|refuse/ and invitations at
-    /api/v1/operations/{id}/accept|decline/."""
+    /api/v1/operations/{id}/accept|decline/, proposals to publish to the registry at
+    /api/v1/registry-proposals/{id}/approve|refuse/."""
 
     access_requests = AccessRequestSerializer(many=True, read_only=True)
     invitations = InvitationSerializer(many=True, read_only=True)
+    publications = ProposalSerializer(many=True, read_only=True)

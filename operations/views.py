@@ -369,6 +369,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
         {
             "access_requests": list(queue.access_requests),
             "invitations": list(queue.invitations),
+            "publications": list(queue.publications),
             "decision_form": DecisionForm(),
             "accepted": ParticipationStatus.ACCEPTED,
         },

@@ -40,6 +40,8 @@ from operations.services import (
 )
 from persons import rebuild as persons_rebuild
 from persons.models import PersonMatch
+from registry.models import PublicationProposal, RegistryEntry, RegistrySource, TakedownStep
+from registry.services import proposal_create, proposal_decide
 from victims.models import Repatriation, Victim
 from victims.services import repatriation_handover, repatriation_start, victim_create
 
@@ -98,6 +100,14 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         reason="Same number in our smishing case",
     )[0]
     match = PersonMatch.objects.get()
+    # A proposal to publish the phone to the registry: the own agency's alone to see.
+    proposal = proposal_create(
+        indicator=Indicator.objects.get(case=case),
+        by=own_users["analyst"],
+        confidence="confirmed",
+        fraud_types=["phishing"],
+        description="Harbour compound's number.",
+    )
     operation = operation_create(by=own_users["supervisor"], name="Op Zircon", code="zircon")
     operation_invite(operation=operation, by=own_users["supervisor"], agencies=[partner])
     invitation_respond(
@@ -117,6 +127,7 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         "access_request": request,
         "match": match,
         "operation": operation,
+        "proposal": proposal,
         "own_users": own_users,
         "partner_users": partner_users,
         "outsider_users": outsider_users,
@@ -148,6 +159,8 @@ def snapshot(world) -> dict:
         ),
         "request": AccessRequest.objects.get(pk=world["access_request"].pk).status,
         "match": PersonMatch.objects.get(pk=world["match"].pk).status,
+        "proposal": PublicationProposal.objects.get(pk=world["proposal"].pk).status,
+        "registry": (RegistryEntry.objects.count(), RegistrySource.objects.count()),
         "operation": (
             lambda o: (
                 o.version,
@@ -201,6 +214,8 @@ OBJECT_URLS = {
     "persons:request_access": "match",
     "agencies:user_edit": "user",
     "agencies:user_deactivate": "user",
+    "registry:propose": "indicator",
+    "registry:decide_proposal": "proposal",
 }
 # URL names with two arguments: (first object, second argument).
 TWO_ARG_URLS = {
@@ -224,6 +239,7 @@ LIST_URLS = [
     "persons:matches",
     "agencies:user_list",
     "agencies:user_create",
+    "registry:search",
 ]
 # Not about agency data at all.
 PUBLIC_URLS = {"login", "logout", "password_change"}
@@ -253,7 +269,8 @@ def _site_url_names() -> set[str]:
 def test_every_url_is_in_the_matrix():
     covered = set(OBJECT_URLS) | set(TWO_ARG_URLS) | set(LIST_URLS) | PUBLIC_URLS | SIGNED_IN_URLS
     covered |= set(INTERCHANGE_URLS)  # the interchange block at the end of this file
-    covered |= set(TAXII_URLS)  # the TAXII block at the very end
+    covered |= set(TAXII_URLS)  # the TAXII block
+    covered |= set(REGISTRY_URLS)  # the registry block at the very end
     assert _site_url_names() - covered == set(), "add the new URLs to the security matrix"
     assert covered - _site_url_names() == set(), "the matrix names URLs that do not exist"
 
@@ -319,10 +336,11 @@ API_OBJECTS = {
     "repatriation": "repatriation",
     "operation": "operation",
     "person-match": "match",
+    "registry-proposal": "proposal",
 }
-# Routes that are not agency data (the agency directory is public to members by design) or
-# hold only the caller's own objects.
-API_NOT_AGENCY_DATA = {"agency", "token", "approval"}
+# Routes that are not agency data (the agency directory is public to members by design, the
+# registry too: its block is at the end) or hold only the caller's own objects.
+API_NOT_AGENCY_DATA = {"agency", "token", "approval", "registry"}
 
 
 def test_every_api_route_is_in_the_matrix():
@@ -530,6 +548,9 @@ OPENER = {
     "persons:request_access": "analyst",
     "agencies:user_edit": "admin",
     "agencies:user_deactivate": "admin",
+    "registry:propose": "analyst",
+    "registry:decide_proposal": "supervisor",
+    "registry:search": "liaison",
     "home": "investigator",
     "cases:list": "investigator",
     "cases:create": "investigator",
@@ -558,6 +579,7 @@ POST_ONLY = {
     "operations:link_case": {"case": "spare_case"},
     "operations:respond": {},
     "operations:link_from_case": {"operation": "operation"},
+    "registry:decide_proposal": {},
 }
 # What the owner finds of its own data where the outsider finds none.
 OWNER_SEES = {
@@ -567,6 +589,7 @@ OWNER_SEES = {
     "victims:dashboard": SECRET_VICTIM,
     "operations:list": "Op Zircon",
     "indicators:hits": SECRET_PHONE_E164,
+    "operations:approvals": SECRET_PHONE_E164,  # the proposal to publish it
 }
 
 
@@ -878,3 +901,127 @@ def test_id_filter_answers_the_same_for_not_yours_and_not_there(api, world, pref
     assert answers[0][0] in (200, 403), prefix
     if answers[0][0] == 200:
         assert answers[0][1]["results"] == [], prefix
+
+
+# --- the network registry (issue 14): its pages and routes -----------------------------------
+# A block of its own. The own agency publishes a domain of its restricted case: every agency
+# member that works cases reads the entry (value, kind, publishing agency, description), and
+# nothing of the case behind it is reachable from it. Proposals are the own agency's alone
+# (the world's proposal is in the matrix above, 404 to every other agency).
+
+REGISTRY_URLS = {
+    "registry:detail": "entry",
+    "registry:step": "entry",
+    "registry:claim": "entry",
+    "registry:withdraw": "entry",
+}
+REGISTRY_READERS = {"investigator", "analyst", "liaison", "supervisor"}
+REGISTRY_STEPPERS = {"investigator", "analyst", "supervisor"}
+PUBLISHED = "zircon-harbour-pay.com"
+
+
+@pytest.fixture
+def registry_world(world):
+    own_users = world["own_users"]
+    indicators_add_batch(
+        case=world["case"], by=own_users["analyst"], rows=[{"kind": "domain", "value": PUBLISHED}]
+    )
+    indicator = Indicator.objects.get(case=world["case"], raw_value=PUBLISHED)
+    proposal = proposal_create(
+        indicator=indicator,
+        by=own_users["analyst"],
+        confidence="confirmed",
+        fraud_types=[],
+        description="Fake payment page.",
+    )
+    proposal_decide(proposal=proposal, by=own_users["supervisor"], approve=True)
+    return {**world, "entry": RegistryEntry.objects.get(value=indicator.value)}
+
+
+def _registry_snapshot(w) -> tuple:
+    entry = RegistryEntry.objects.get(pk=w["entry"].pk)
+    live = RegistrySource.objects.filter(withdrawn_at=None).count()
+    return entry.version, entry.status, entry.claimed_by_id, TakedownStep.objects.count(), live
+
+
+def _case_traces(w) -> list[str]:
+    case = w["case"]
+    return [SECRET_TITLE, case.reference, f"/cases/{case.pk}/", SECRET_SUSPECT, SECRET_VICTIM]
+
+
+def test_every_registry_api_route_is_in_the_matrix():
+    from registry.api import RegistryViewSet
+
+    assert {a.url_path for a in RegistryViewSet.get_extra_actions()} == {
+        "request-takedown",
+        "taken-down",
+        "re-emerged",
+        "claim",
+        "release",
+        "withdraw",
+        "lookup",
+    }
+
+
+@pytest.mark.parametrize("who", ["outsider", "partner"])
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_other_agencies_read_the_registry_and_never_the_case(
+    client, api, registry_world, who, role
+):
+    w = registry_world
+    before, registry_before = snapshot(w), _registry_snapshot(w)
+    user = w[f"{who}_users"][role]
+    reads = role in REGISTRY_READERS
+    client.force_login(user)
+    pages = [reverse("registry:search"), reverse("registry:detail", args=[w["entry"].pk])]
+    for url in pages:
+        response = client.get(url, {"q": PUBLISHED} if "search" not in url else {})
+        assert response.status_code == (200 if reads else 404), url
+        html = response.content.decode()
+        assert (PUBLISHED in html) == reads, url
+        for trace in _case_traces(w):
+            assert trace not in html, f"{trace!r} on {url}"
+    # Nothing of the own agency's proposals, anywhere.
+    assert api(user).get(f"/api/v1/registry-proposals/{w['proposal'].pk}/").status_code == 404
+    assert api(user).get("/api/v1/registry-proposals/").json()["results"] == []
+    base = f"/api/v1/registry/{w['entry'].pk}/"
+    lookup = {"values": [{"kind": "domain", "value": PUBLISHED.upper()}]}
+    for url, response in [
+        ("/api/v1/registry/", api(user).get("/api/v1/registry/")),
+        (base, api(user).get(base)),
+        ("lookup", api(user).post("/api/v1/registry/lookup/", lookup, format="json")),
+    ]:
+        refused = {"/api/v1/registry/": 200, base: 404, "lookup": 403}[url]  # a list is empty
+        assert response.status_code == (200 if reads else refused), url
+        body = response.content.decode()
+        for trace in _case_traces(w):
+            assert trace not in body, f"{trace!r} from {url}"
+        assert '"case"' not in body and "indicator" not in body
+    rows = api(user).get("/api/v1/registry/").json()["results"]
+    assert [r["normalized_value"] for r in rows] == ([PUBLISHED] if reads else [])
+    if reads:
+        assert api(user).get(base).json()["sources"][0]["agency"]["name"] == "Agency own"
+    # Writes: an empty body changes nothing (400, or 403 / 404 for a role that may not step).
+    for path in ("request-takedown", "taken-down", "re-emerged", "claim", "release", "withdraw"):
+        status = api(user).post(f"{base}{path}/", {}).status_code
+        if not reads:
+            assert status == 404, path
+        elif role not in REGISTRY_STEPPERS and path != "withdraw":
+            assert status == 403, path
+        else:
+            assert status in (400, 403), path
+    for name in ("registry:step", "registry:claim", "registry:withdraw"):
+        may = role == "supervisor" if name == "registry:withdraw" else role in REGISTRY_STEPPERS
+        status = client.post(reverse(name, args=[w["entry"].pk]), {}).status_code
+        assert status in ((200, 302) if may else (404,)), name
+    assert snapshot(w) == before
+    assert _registry_snapshot(w) == registry_before
+
+
+def test_the_registry_pages_answer_their_owner(client, registry_world):
+    w = registry_world
+    client.force_login(w["own_users"]["supervisor"])
+    for name in REGISTRY_URLS:
+        url = reverse(name, args=[w["entry"].pk])
+        response = client.get(url) if name == "registry:detail" else client.post(url, {})
+        assert response.status_code in (200, 302), name

@@ -11,6 +11,7 @@ SEEDERS = [
     "indicators.demo",
     "victims.demo",
     "operations.demo",  # builds on the cases, indicators and victims above
+    "registry.demo",  # publishes demo indicators to the network registry
     "persons.demo",  # last: indexes and matches every suspect and victim seeded before it
 ]
 

@@ -1,0 +1,109 @@
+"""The network registry: who reads it, who proposes, decides and records its steps.
+
+Every agency member that works cases reads every published entry (value, kind, publishing
+agencies, descriptions, status): nothing of a case is in it. A proposal names the indicator
+and so the case: only the proposing agency reads its own proposals (the proposer's roles),
+and only its supervisors decide them. A source is withdrawn by a supervisor of its agency.
+Lifecycle steps and claims are shared by every agency, for the roles that manage indicators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from access.cases import is_own_case
+from access.core import Action, AnyUser, agency_id_of, can, one_or_404
+from cases.models import Case
+from indicators.models import Indicator
+from registry.models import (
+    REGISTRY_KINDS,
+    PublicationProposal,
+    RegistryEntry,
+    RegistrySource,
+)
+
+
+def can_read_registry(user: AnyUser) -> bool:
+    return can(user, Action.READ_REGISTRY)
+
+
+def visible_registry_entries(user: AnyUser) -> QuerySet[RegistryEntry]:
+    """Published entries (a source not withdrawn), for every role that reads the registry."""
+    if not can_read_registry(user):
+        return RegistryEntry.objects.none()
+    return RegistryEntry.objects.published()
+
+
+def get_registry_entry_for_user(user: AnyUser, pk: Any) -> RegistryEntry:
+    return one_or_404(
+        visible_registry_entries(user).select_related("value", "claimed_by"),
+        "registry entry",
+        pk=pk,
+    )
+
+
+def is_publishable(user: AnyUser, indicator: Indicator) -> bool:
+    """An indicator of infrastructure of the agency's own case, for the proposing roles: the
+    publish page opens (a silent case is then told it may not)."""
+    return (
+        is_own_case(user, indicator.case)
+        and can(user, Action.PROPOSE_PUBLICATION)
+        and indicator.kind in REGISTRY_KINDS
+    )
+
+
+def publishable_kinds(user: AnyUser, case: Case) -> frozenset[str]:
+    """The kinds of the case's indicators the user may propose to publish (none for a silent
+    case)."""
+    if case.silent or not is_own_case(user, case) or not can(user, Action.PROPOSE_PUBLICATION):
+        return frozenset()
+    return frozenset(str(k) for k in REGISTRY_KINDS)
+
+
+def can_propose_publication(user: AnyUser, indicator: Indicator) -> bool:
+    """Publishable, and the case is not silent: a silent case reveals nothing."""
+    return is_publishable(user, indicator) and not indicator.case.silent
+
+
+def visible_proposals(user: AnyUser) -> QuerySet[PublicationProposal]:
+    """The proposals of the user's own agency, for the roles that propose or decide."""
+    agency_id = agency_id_of(user)
+    if agency_id is None or not (
+        can(user, Action.PROPOSE_PUBLICATION) or can(user, Action.DECIDE_PUBLICATION)
+    ):
+        return PublicationProposal.objects.none()
+    return PublicationProposal.objects.filter(agency_id=agency_id)
+
+
+def decidable_proposals(user: AnyUser) -> QuerySet[PublicationProposal]:
+    """Pending proposals a supervisor of the agency decides."""
+    if not can(user, Action.DECIDE_PUBLICATION):
+        return PublicationProposal.objects.none()
+    return visible_proposals(user).filter(status="pending")
+
+
+def get_proposal_for_user(user: AnyUser, pk: Any) -> PublicationProposal:
+    return one_or_404(
+        visible_proposals(user).select_related("indicator__case", "indicator__value"),
+        "proposal",
+        pk=pk,
+    )
+
+
+def can_decide_proposal(user: AnyUser, proposal: PublicationProposal) -> bool:
+    return can(user, Action.DECIDE_PUBLICATION) and proposal.agency_id == agency_id_of(user)
+
+
+def can_withdraw_publications(user: AnyUser) -> bool:
+    """May the user withdraw the agency's publications at all (its supervisors)?"""
+    return can(user, Action.DECIDE_PUBLICATION)
+
+
+def can_withdraw_source(user: AnyUser, source: RegistrySource) -> bool:
+    return can(user, Action.DECIDE_PUBLICATION) and source.agency_id == agency_id_of(user)
+
+
+def can_record_takedown(user: AnyUser, entry: RegistryEntry) -> bool:
+    return can(user, Action.RECORD_TAKEDOWN)

@@ -1,0 +1,201 @@
+"""The registry over the API: the same access policy and services as the pages. An entry is
+readable by every agency member that works cases; a proposal by its own agency only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+import access
+from config.errors import PolicyError
+from indicators.normalize.kinds import Kind
+from indicators.serializers import DecisionSerializer
+from registry import selectors, services
+from registry.models import Confidence, EntryStatus, PublicationProposal, RegistryEntry
+from registry.serializers import (
+    EntryDetailSerializer,
+    EntrySerializer,
+    LookupAnswerSerializer,
+    LookupSerializer,
+    ProposalSerializer,
+    ReEmergedSerializer,
+    TakedownRequestSerializer,
+    TakenDownSerializer,
+    VersionSerializer,
+)
+
+
+class EntryFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="noop", help_text="A value, typed any way.")
+    kind = django_filters.ChoiceFilter(choices=Kind.choices, method="noop")
+    status = django_filters.ChoiceFilter(choices=EntryStatus.choices, method="noop")
+    confidence = django_filters.ChoiceFilter(choices=Confidence.choices, method="noop")
+
+    class Meta:
+        model = RegistryEntry
+        fields: list[str] = []
+
+    def noop(self, queryset, name, value):
+        return queryset  # applied by the selector, which normalises `q`
+
+    def filter_queryset(self, queryset):
+        data = {k: v for k, v in self.form.cleaned_data.items() if v}
+        return selectors.registry_search(self.request.user, **data)
+
+
+class RegistryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published entries of the network registry: value, kind, sources, takedown status —
+    never a case. Lifecycle steps carry the `version` read; a stale one answers 409."""
+
+    serializer_class = EntrySerializer
+    filterset_class = EntryFilter
+    queryset = RegistryEntry.objects.none()
+    ordering_fields: list[str] = []
+
+    def get_queryset(self):
+        return selectors.with_sources(access.visible_registry_entries(self.request.user))
+
+    def get_serializer_class(self):
+        return EntryDetailSerializer if self.action == "retrieve" else EntrySerializer
+
+    def _entry(self, pk: Any, *, step: bool = False) -> RegistryEntry:
+        entry = access.get_registry_entry_for_user(self.request.user, pk)
+        if step and not access.can_record_takedown(self.request.user, entry):
+            raise PolicyError(_("Your role may not record takedown steps."))
+        return entry
+
+    def _answer(self, entry: RegistryEntry) -> Response:
+        fresh = selectors.with_sources(RegistryEntry.objects.filter(pk=entry.pk)).get()
+        return Response(EntryDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    def _step(self, request, pk: Any, serializer_class, step: str) -> Response:
+        entry = self._entry(pk, step=True)
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        services.entry_record_step(
+            entry=entry, by=request.user, status=step, version=version, **data
+        )
+        return self._answer(entry)
+
+    @extend_schema(request=TakedownRequestSerializer, responses=EntryDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="request-takedown")
+    def request_takedown(self, request, pk: Any = None) -> Response:
+        """A takedown asked of a registrar, host, platform, telecom operator or bank."""
+        return self._step(request, pk, TakedownRequestSerializer, EntryStatus.TAKEDOWN_REQUESTED)
+
+    @extend_schema(request=TakenDownSerializer, responses=EntryDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="taken-down")
+    def taken_down(self, request, pk: Any = None) -> Response:
+        """Taken down: the date and the evidence."""
+        return self._step(request, pk, TakenDownSerializer, EntryStatus.TAKEN_DOWN)
+
+    @extend_schema(request=ReEmergedSerializer, responses=EntryDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="re-emerged")
+    def re_emerged(self, request, pk: Any = None) -> Response:
+        """Seen active again after a takedown."""
+        return self._step(request, pk, ReEmergedSerializer, EntryStatus.RE_EMERGED)
+
+    def _claim(self, request, pk: Any, release: bool) -> Response:
+        entry = self._entry(pk, step=True)
+        serializer = VersionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.entry_claim(
+            entry=entry,
+            by=request.user,
+            version=serializer.validated_data.get("version"),
+            release=release,
+        )
+        return self._answer(entry)
+
+    @extend_schema(request=VersionSerializer, responses=EntryDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk: Any = None) -> Response:
+        """Your agency works on this takedown."""
+        return self._claim(request, pk, False)
+
+    @extend_schema(request=VersionSerializer, responses=EntryDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk: Any = None) -> Response:
+        """Your agency no longer works on it."""
+        return self._claim(request, pk, True)
+
+    @extend_schema(request=None, responses=EntryDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk: Any = None) -> Response:
+        """Withdraw your agency's publication (kept in the history)."""
+        entry = self._entry(pk)
+        services.source_withdraw(entry=entry, by=request.user)
+        return self._answer(entry)
+
+    @extend_schema(request=LookupSerializer, responses=LookupAnswerSerializer)
+    @action(detail=False, methods=["post"])
+    def lookup(self, request) -> Response:
+        """Up to 10,000 values of any kinds, each normalised by its kind, answered known or
+        not in the order asked."""
+        if not access.can_read_registry(request.user):
+            raise PolicyError(_("Your role does not read the registry."))
+        serializer = LookupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        results = selectors.registry_lookup(request.user, serializer.validated_data["values"])
+        return Response(
+            LookupAnswerSerializer({"results": results}, context=self.get_serializer_context()).data
+        )
+
+
+class ProposalViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Your agency's proposals to publish to the registry; its supervisors approve or refuse
+    them (they also wait on /api/v1/approvals/)."""
+
+    serializer_class = ProposalSerializer
+    filterset_fields = ["status"]
+    queryset = PublicationProposal.objects.none()
+
+    def get_queryset(self):
+        return access.visible_proposals(self.request.user).select_related(
+            "indicator__case", "indicator__value", "proposed_by", "decided_by"
+        )
+
+    def create(self, request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        proposal = services.proposal_create(
+            indicator=data["indicator"],
+            by=request.user,
+            confidence=data["confidence"],
+            fraud_types=data.get("fraud_types", []),
+            description=data["description"],
+        )
+        return Response(self.get_serializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, pk: Any, approve: bool) -> Response:
+        proposal = access.get_proposal_for_user(request.user, pk)
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decided = services.proposal_decide(
+            proposal=proposal,
+            by=request.user,
+            approve=approve,
+            note=serializer.validated_data["note"],
+        )
+        return Response(self.get_serializer(decided).data)
+
+    @extend_schema(request=DecisionSerializer, responses=ProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk: Any = None) -> Response:
+        """Publish the value to the registry."""
+        return self._decide(request, pk, True)
+
+    @extend_schema(request=DecisionSerializer, responses=ProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk: Any = None) -> Response:
+        """Refuse the proposal."""
+        return self._decide(request, pk, False)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.forms import FortressForm
+from cases.models import FraudType
+from indicators.normalize.kinds import Kind
+from registry.models import REGISTRY_KINDS, Confidence, EntryStatus, Recipient
+from registry.services import DESCRIPTION_MAX
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class SearchForm(FortressForm):
+    q = forms.CharField(required=False, max_length=1000, label=_("Value"))
+    kind = forms.ChoiceField(
+        required=False,
+        label=_("Kind"),
+        choices=[("", _("Any kind"))] + [(k, Kind(k).label) for k in sorted(REGISTRY_KINDS)],
+    )
+    status = forms.ChoiceField(
+        required=False, label=_("Status"), choices=[("", _("Any status")), *EntryStatus.choices]
+    )
+    confidence = forms.ChoiceField(
+        required=False,
+        label=_("Confidence"),
+        choices=[("", _("Any confidence")), *Confidence.choices],
+    )
+
+
+class ProposalForm(FortressForm):
+    confidence = forms.ChoiceField(label=_("Confidence"), choices=Confidence.choices)
+    fraud_types = forms.MultipleChoiceField(
+        label=_("Fraud types"),
+        choices=FraudType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    description = forms.CharField(
+        label=_("Public description"),
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Seen by every agency. Say nothing of the case."),
+    )
+
+
+class ProposalDecisionForm(FortressForm):
+    decision = forms.ChoiceField(choices=[("approve", _("Publish")), ("refuse", _("Refuse"))])
+    note = forms.CharField(required=False, max_length=500)
+
+
+class StepForm(FortressForm):
+    status = forms.ChoiceField(
+        label=_("Step"),
+        choices=[(s, EntryStatus(s).label) for s in EntryStatus.values if s != "active"],
+    )
+    recipient = forms.ChoiceField(
+        label=_("Asked of"), required=False, choices=[("", "—"), *Recipient.choices]
+    )
+    reference = forms.CharField(label=_("Their reference"), required=False, max_length=200)
+    taken_down_on = forms.DateField(label=_("Taken down on"), required=False, widget=_DATE)
+    note = forms.CharField(
+        label=_("Note or evidence"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class ClaimForm(FortressForm):
+    release = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)

@@ -1,0 +1,196 @@
+"""The network registry of fraudulent infrastructure.
+
+- `RegistryEntry`: one per engine value (`IndicatorValue`), shared by every agency: its
+  takedown status, who is working on it, and a version for concurrent steps.
+- `RegistrySource`: an agency that published the value, with its confidence, fraud types and
+  public description. A withdrawn source is kept (the history) and leaves the lists.
+- `PublicationProposal`: an investigator's or analyst's proposal to publish an indicator of
+  their case; a supervisor of the same agency approves or refuses. It names the case, so only
+  the proposing agency ever reads it.
+- `TakedownStep`: one dated, attributed step of the entry's lifecycle.
+
+Nothing here links an entry to a case: the count of cases holding the value is the engine's
+`IndicatorValue.case_count`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency
+from indicators.models import Indicator, IndicatorValue
+from indicators.normalize.kinds import Kind
+
+# Infrastructure an agency may publish: what a provider can take down or block.
+REGISTRY_KINDS = frozenset(
+    {
+        Kind.DOMAIN,
+        Kind.URL,
+        Kind.IP,
+        Kind.PHONE,
+        Kind.CRYPTO_WALLET,
+        Kind.BANK_ACCOUNT,
+        Kind.SOCIAL_HANDLE,
+        Kind.MESSAGING_ID,
+    }
+)
+
+
+class Confidence(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    SUSPECTED = "suspected", _("Suspected")
+
+
+class EntryStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    TAKEDOWN_REQUESTED = "takedown_requested", _("Takedown requested")
+    TAKEN_DOWN = "taken_down", _("Taken down")
+    RE_EMERGED = "re_emerged", _("Re-emerged")
+
+
+class Recipient(models.TextChoices):
+    REGISTRAR = "registrar", _("Registrar")
+    HOSTING = "hosting_provider", _("Hosting provider")
+    PLATFORM = "platform", _("Platform")
+    TELECOM = "telecom_operator", _("Telecom operator")
+    BANK = "bank", _("Bank")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class RegistryEntryQuerySet(models.QuerySet["RegistryEntry"]):
+    def published(self) -> RegistryEntryQuerySet:
+        """Entries with at least one source not withdrawn: the ones the lists show."""
+        return self.filter(
+            models.Exists(
+                RegistrySource.objects.filter(entry=models.OuterRef("pk"), withdrawn_at=None)
+            )
+        )
+
+
+class RegistryEntry(models.Model):
+    value = models.OneToOneField(
+        IndicatorValue, on_delete=models.PROTECT, related_name="registry_entry"
+    )
+    status = models.CharField(
+        max_length=20, choices=EntryStatus.choices, default=EntryStatus.ACTIVE
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agency working on the takedown, so two do not chase one provider.",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = RegistryEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "registry entries"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class RegistrySource(models.Model):
+    entry = models.ForeignKey(RegistryEntry, on_delete=models.CASCADE, related_name="sources")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    confidence = models.CharField(max_length=20, choices=Confidence.choices)
+    fraud_types = models.JSONField(default=list, blank=True)
+    description = models.CharField(max_length=500)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["published_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "agency"],
+                condition=Q(withdrawn_at=None),
+                name="one_live_source_per_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} on {self.entry}"
+
+
+class PublicationProposal(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    confidence = models.CharField(max_length=20, choices=Confidence.choices)
+    fraud_types = models.JSONField(default=list, blank=True)
+    description = models.CharField(max_length=500)
+    status = models.CharField(
+        max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator"],
+                condition=Q(status="pending"),
+                name="one_pending_proposal_per_indicator",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposal to publish {self.indicator}"
+
+
+class TakedownStep(models.Model):
+    entry = models.ForeignKey(RegistryEntry, on_delete=models.CASCADE, related_name="steps")
+    status = models.CharField(max_length=20, choices=EntryStatus.choices)
+    recipient = models.CharField(max_length=20, choices=Recipient.choices, blank=True)
+    reference = models.CharField(max_length=200, blank=True)
+    taken_down_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.status}"

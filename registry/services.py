@@ -1,0 +1,312 @@
+"""The registry's writes: proposals and their decision, withdrawal, and the takedown
+lifecycle shared by every agency. One function each, transactional, the acting user named."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import access
+from agencies.models import User
+from agencies.services import notification_send
+from cases.models import FraudType
+from cases.timeline import case_event_record
+from config.errors import PolicyError, check_version
+from indicators.models import Indicator, TakedownStatus
+from registry.models import (
+    REGISTRY_KINDS,
+    Confidence,
+    EntryStatus,
+    ProposalStatus,
+    PublicationProposal,
+    Recipient,
+    RegistryEntry,
+    RegistrySource,
+    TakedownStep,
+)
+
+DESCRIPTION_MAX = 500
+# Which step may follow which status.
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    EntryStatus.TAKEDOWN_REQUESTED: frozenset(
+        {EntryStatus.ACTIVE, EntryStatus.TAKEDOWN_REQUESTED, EntryStatus.RE_EMERGED}
+    ),
+    EntryStatus.TAKEN_DOWN: frozenset(
+        {EntryStatus.ACTIVE, EntryStatus.TAKEDOWN_REQUESTED, EntryStatus.RE_EMERGED}
+    ),
+    EntryStatus.RE_EMERGED: frozenset({EntryStatus.TAKEN_DOWN}),
+}
+# The per-indicator takedown field follows the entry.
+INDICATOR_STATUS = {
+    EntryStatus.ACTIVE: TakedownStatus.ACTIVE,
+    EntryStatus.TAKEDOWN_REQUESTED: TakedownStatus.REPORTED,
+    EntryStatus.TAKEN_DOWN: TakedownStatus.TAKEN_DOWN,
+    EntryStatus.RE_EMERGED: TakedownStatus.ACTIVE,
+}
+ENTRY_VERSION_FIELDS = ("status", "claimed_by")
+
+
+def _agency_id(by: User) -> int:
+    agency_id = access.agency_id_of(by)
+    if agency_id is None:
+        raise PolicyError(_("Only an agency member acts on the registry."))
+    return agency_id
+
+
+def _fraud_types(values: Iterable[str]) -> list[str]:
+    chosen = [str(v) for v in values]
+    unknown = [v for v in chosen if v not in FraudType.values]
+    if unknown:
+        raise ValidationError(
+            {"fraud_types": _("Unknown fraud type: %(types)s.") % {"types": ", ".join(unknown)}}
+        )
+    return sorted(set(chosen))
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    indicator: Indicator,
+    by: User,
+    confidence: str,
+    fraud_types: Iterable[str],
+    description: str,
+) -> PublicationProposal:
+    """Propose to publish an indicator of the agency's own case; a supervisor decides."""
+    if not access.can_propose_publication(by, indicator):
+        if access.is_publishable(by, indicator):
+            raise ValidationError(_("A silent case cannot publish to the registry."))
+        if indicator.kind not in REGISTRY_KINDS and access.is_own_case(by, indicator.case):
+            raise ValidationError(
+                {"indicator": _("Only infrastructure can be published to the registry.")}
+            )
+        raise PolicyError(_("Your role may not publish to the registry."))
+    if confidence not in Confidence.values:
+        raise ValidationError({"confidence": _("Say confirmed or suspected.")})
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError({"description": _("Give a short public description.")})
+    if len(description) > DESCRIPTION_MAX:
+        raise ValidationError(
+            {"description": _("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}}
+        )
+    types = _fraud_types(fraud_types)
+    agency_id = _agency_id(by)
+    if PublicationProposal.objects.filter(
+        indicator=indicator, status=ProposalStatus.PENDING
+    ).exists():
+        raise ValidationError(_("This indicator already waits for a supervisor's decision."))
+    if RegistrySource.objects.filter(
+        entry__value_id=indicator.value_id, agency_id=agency_id, withdrawn_at=None
+    ).exists():
+        raise ValidationError(_("Your agency already publishes this value."))
+    proposal = PublicationProposal.objects.create(
+        indicator=indicator,
+        agency_id=agency_id,
+        proposed_by=by,
+        confidence=confidence,
+        fraud_types=types,
+        description=description,
+    )
+    for supervisor in access.agency_users_who_can(agency_id, access.Action.DECIDE_PUBLICATION):
+        notification_send(
+            user=supervisor,
+            key=f"registry-proposal-{proposal.pk}",
+            message=_("%(who)s proposes to publish %(value)s to the registry.")
+            % {"who": by.display_name, "value": indicator.value.normalized},
+            url=reverse("operations:approvals"),
+        )
+    return proposal
+
+
+@transaction.atomic
+def proposal_decide(
+    *, proposal: PublicationProposal, by: User, approve: bool, note: str = ""
+) -> PublicationProposal:
+    """A supervisor of the proposing agency approves (the value is published: one entry per
+    value, this agency one more source) or refuses."""
+    proposal = (
+        PublicationProposal.objects.select_for_update()
+        .select_related("indicator__case", "indicator__value")
+        .get(pk=proposal.pk)
+    )
+    if not access.can_decide_proposal(by, proposal):
+        raise PolicyError(_("Only a supervisor of the agency decides its proposals."))
+    if proposal.status != ProposalStatus.PENDING:
+        raise ValidationError(_("This proposal was already decided."))
+    indicator = proposal.indicator
+    if approve and indicator.case.silent:
+        raise ValidationError(_("A silent case cannot publish to the registry."))
+    now = timezone.now()
+    proposal.status = ProposalStatus.APPROVED if approve else ProposalStatus.REFUSED
+    proposal.decided_by, proposal.decided_at = by, now
+    proposal.decision_note = (note or "").strip()[:500]
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if approve:
+        entry, created = RegistryEntry.objects.get_or_create(value_id=indicator.value_id)
+        if not RegistrySource.objects.filter(
+            entry=entry, agency_id=proposal.agency_id, withdrawn_at=None
+        ).exists():
+            RegistrySource.objects.create(
+                entry=entry,
+                agency_id=proposal.agency_id,
+                confidence=proposal.confidence,
+                fraud_types=proposal.fraud_types,
+                description=proposal.description,
+                published_by=by,
+                published_at=now,
+            )
+        if created:
+            TakedownStep.objects.create(
+                entry=entry, status=EntryStatus.ACTIVE, agency_id=proposal.agency_id, by=by, at=now
+            )
+        _sync_indicators(entry)
+        case_event_record(
+            case=indicator.case,
+            text=_("%(value)s published to the network registry.")
+            % {"value": indicator.value.normalized},
+            by=by,
+        )
+    if proposal.proposed_by is not None and proposal.proposed_by_id != by.pk:
+        notification_send(
+            user=proposal.proposed_by,
+            key=f"registry-proposal-{proposal.pk}-decided",
+            message=(
+                _("%(value)s is published to the registry.")
+                if approve
+                else _("Publishing %(value)s to the registry was refused.")
+            )
+            % {"value": indicator.value.normalized},
+        )
+    return proposal
+
+
+@transaction.atomic
+def source_withdraw(*, entry: RegistryEntry, by: User) -> RegistrySource:
+    """The agency withdraws its source: kept in the history, gone from the lists (and the
+    entry with it when no source is left)."""
+    source = (
+        RegistrySource.objects.select_for_update()
+        .filter(entry=entry, agency_id=_agency_id(by), withdrawn_at=None)
+        .first()
+    )
+    if source is None:
+        raise ValidationError(_("Your agency does not publish this entry."))
+    if not access.can_withdraw_source(by, source):
+        raise PolicyError(_("Only a supervisor withdraws the agency's publication."))
+    source.withdrawn_at, source.withdrawn_by = timezone.now(), by
+    source.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    return source
+
+
+def _locked(entry: RegistryEntry, by: User) -> RegistryEntry:
+    if not access.can_record_takedown(by, entry):
+        raise PolicyError(_("Your role may not record takedown steps."))
+    return RegistryEntry.objects.select_for_update().get(pk=entry.pk)
+
+
+@transaction.atomic
+def entry_record_step(
+    *,
+    entry: RegistryEntry,
+    by: User,
+    status: str,
+    version: int | None,
+    recipient: str = "",
+    reference: str = "",
+    taken_down_on: datetime.date | None = None,
+    note: str = "",
+) -> TakedownStep:
+    """One step of the takedown lifecycle, dated and attributed to the user's agency. Two
+    agencies stepping from the same version: the first wins, the second is a conflict."""
+    entry = _locked(entry, by)
+    check_version(entry, version, ENTRY_VERSION_FIELDS)
+    if status not in ALLOWED_FROM:
+        raise ValidationError({"status": _("Unknown step %(s)r.") % {"s": status}})
+    if entry.status not in ALLOWED_FROM[status]:
+        raise ValidationError(
+            {
+                "status": _("An entry that is %(now)s cannot go to %(to)s.")
+                % {
+                    "now": EntryStatus(entry.status).label,
+                    "to": EntryStatus(status).label,
+                }
+            }
+        )
+    if status == EntryStatus.TAKEDOWN_REQUESTED:
+        if recipient not in Recipient.values:
+            raise ValidationError({"recipient": _("Say whom the takedown was asked of.")})
+    else:
+        recipient, reference = "", reference if status == EntryStatus.TAKEN_DOWN else ""
+    if status == EntryStatus.TAKEN_DOWN:
+        taken_down_on = taken_down_on or timezone.localdate()
+        if taken_down_on > timezone.localdate():
+            raise ValidationError({"taken_down_on": _("A takedown date is not in the future.")})
+    else:
+        taken_down_on = None
+    now = timezone.now()
+    step = TakedownStep.objects.create(
+        entry=entry,
+        status=status,
+        recipient=recipient,
+        reference=(reference or "").strip()[:200],
+        taken_down_on=taken_down_on,
+        note=(note or "").strip(),
+        agency_id=_agency_id(by),
+        by=by,
+        at=now,
+    )
+    RegistryEntry.objects.filter(pk=entry.pk).update(
+        status=status, status_changed_at=now, version=F("version") + 1
+    )
+    entry.refresh_from_db()
+    _sync_indicators(entry, taken_down_on)
+    return step
+
+
+@transaction.atomic
+def entry_claim(
+    *, entry: RegistryEntry, by: User, version: int | None, release: bool = False
+) -> RegistryEntry:
+    """The user's agency says it works on the takedown (or lets it go), so two agencies do
+    not both chase one provider. Claiming an entry another agency holds is a refusal."""
+    entry = _locked(entry, by)
+    check_version(entry, version, ENTRY_VERSION_FIELDS)
+    if release:
+        if entry.claimed_by_id != by.agency_id:
+            raise ValidationError(_("Your agency does not work on this entry."))
+        claimed_by_id, claimed_at = None, None
+    else:
+        if entry.claimed_by_id not in (None, by.agency_id):
+            raise ValidationError(
+                _("%(agency)s already works on this entry.") % {"agency": entry.claimed_by}
+            )
+        claimed_by_id, claimed_at = _agency_id(by), timezone.now()
+    RegistryEntry.objects.filter(pk=entry.pk).update(
+        claimed_by_id=claimed_by_id, claimed_at=claimed_at, version=F("version") + 1
+    )
+    entry.refresh_from_db()
+    return entry
+
+
+def _sync_indicators(entry: RegistryEntry, taken_down_on: datetime.date | None = None) -> None:
+    """Every sighting of the value shows the entry's status (and, taken down, the date of
+    the last takedown step)."""
+    if entry.status == EntryStatus.TAKEN_DOWN and taken_down_on is None:
+        taken_down_on = (
+            entry.steps.filter(status=EntryStatus.TAKEN_DOWN)
+            .order_by("-at", "-pk")
+            .values_list("taken_down_on", flat=True)
+            .first()
+        )
+    Indicator.objects.filter(value_id=entry.value_id).update(
+        takedown_status=INDICATOR_STATUS[EntryStatus(entry.status)],
+        takedown_date=taken_down_on if entry.status == EntryStatus.TAKEN_DOWN else None,
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("<id:pk>/", views.detail, name="detail"),
+    path("<id:pk>/step/", views.step, name="step"),
+    path("<id:pk>/claim/", views.claim, name="claim"),
+    path("<id:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("publish/<id:pk>/", views.propose, name="propose"),
+    path("proposals/<id:pk>/decide/", views.decide_proposal, name="decide_proposal"),
+]

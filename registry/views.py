@@ -1,0 +1,182 @@
+"""The registry pages: the search, an entry with its lifecycle, publishing an indicator and
+deciding a proposal. Thin: the access policy answers who may, the services write."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+import access
+from agencies.forms import show_service_error
+from config.errors import ConflictError, PolicyError
+from registry import selectors, services
+from registry.forms import ClaimForm, ProposalDecisionForm, ProposalForm, SearchForm, StepForm
+from registry.models import RegistryEntry
+
+PAGE_SIZE = 50
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    if not access.can_read_registry(request.user):
+        raise Http404("No such page.")
+    form = SearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.registry_search(request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "registry/search.html", {"form": form, "page": page})
+
+
+def _detail(
+    request: HttpRequest,
+    entry: RegistryEntry,
+    step_form: StepForm | None = None,
+    claim_form: ClaimForm | None = None,
+) -> HttpResponse:
+    entry = selectors.with_sources(RegistryEntry.objects.filter(pk=entry.pk)).get()
+    user = request.user
+    own_source = next((s for s in entry.live_sources if s.agency_id == user.agency_id), None)
+    return render(
+        request,
+        "registry/detail.html",
+        {
+            "entry": entry,
+            "history": selectors.entry_history(entry),
+            "can_record": access.can_record_takedown(user, entry),
+            "can_withdraw": own_source is not None and access.can_withdraw_source(user, own_source),
+            "step_form": step_form or StepForm(initial={"version": entry.version}),
+            "claim_form": claim_form or ClaimForm(initial={"version": entry.version}),
+        },
+    )
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, access.get_registry_entry_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = access.get_registry_entry_for_user(request.user, pk)
+    if not access.can_record_takedown(request.user, entry):
+        raise Http404("No such entry.")
+    form = StepForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.entry_record_step(
+                entry=entry,
+                by=request.user,
+                status=data["status"],
+                version=data.get("version"),
+                recipient=data.get("recipient") or "",
+                reference=data.get("reference") or "",
+                taken_down_on=data.get("taken_down_on"),
+                note=data.get("note") or "",
+            )
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("Step recorded."))
+            return redirect("registry:detail", entry.pk)
+    return _detail(request, entry, step_form=form)
+
+
+@login_required
+@require_POST
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = access.get_registry_entry_for_user(request.user, pk)
+    if not access.can_record_takedown(request.user, entry):
+        raise Http404("No such entry.")
+    form = ClaimForm(request.POST)
+    if form.is_valid():
+        release = bool(form.cleaned_data.get("release"))
+        try:
+            services.entry_claim(
+                entry=entry,
+                by=request.user,
+                version=form.cleaned_data.get("version"),
+                release=release,
+            )
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your agency no longer works on it.")
+                if release
+                else _("Your agency works on this takedown."),
+            )
+            return redirect("registry:detail", entry.pk)
+    return _detail(request, entry, claim_form=form)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = access.get_registry_entry_for_user(request.user, pk)
+    if not access.can_withdraw_publications(request.user):
+        raise Http404("No such entry.")
+    try:
+        services.source_withdraw(entry=entry, by=request.user)
+    except PolicyError:
+        raise Http404("No such entry.") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("registry:detail", entry.pk)
+    messages.success(request, _("Your agency's publication is withdrawn."))
+    return redirect("registry:search")
+
+
+@login_required
+def propose(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = access.get_indicator_for_user(request.user, pk)
+    if not access.is_publishable(request.user, indicator):
+        raise Http404("No such indicator.")
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_create(indicator=indicator, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("Proposed: a supervisor of your agency decides."))
+            return redirect("cases:detail", indicator.case_id)
+    return render(
+        request,
+        "registry/propose.html",
+        {
+            "form": form,
+            "indicator": indicator,
+            "silent": not access.can_propose_publication(request.user, indicator),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = access.get_proposal_for_user(request.user, pk)
+    if not access.can_decide_proposal(request.user, proposal):
+        raise Http404("No such proposal.")
+    form = ProposalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Publish or refuse."))
+        return redirect("operations:approvals")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.proposal_decide(
+            proposal=proposal, by=request.user, approve=approve, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Published to the registry.") if approve else _("Refused."))
+    return redirect("operations:approvals")
