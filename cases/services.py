@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import access
 from agencies.models import Agency, User
@@ -169,14 +170,24 @@ def case_set_sharing(
     case.save(update_fields=["sharing_level", "version", "updated_at"])
     agencies = [a for a in agencies if a.pk != case.agency_id]
     case.shared_with.set(agencies)
-    if before_level != case.sharing_level or before != {a.pk for a in agencies}:
-        names = ", ".join(sorted(a.name for a in agencies)) or "no named agency"
-        case_event_record(
-            case=case,
-            text=f"Sharing changed from {SharingLevel(before_level).label} to "
-            f"{case.get_sharing_level_display()}; named agencies: {names}.",
-            by=by,
+    after = {a.pk: a for a in agencies}
+    changes = []
+    if before_level != case.sharing_level:
+        changes.append(
+            gettext("Sharing: %(old)s → %(new)s") % {"old": before_level, "new": case.sharing_level}
         )
+    if before != set(after):
+        names = {a.pk: str(a) for a in Agency.objects.filter(pk__in=before ^ set(after))}
+        changes += [
+            gettext("Shared with %(agency)s added") % {"agency": names[pk]}
+            for pk in sorted(set(after) - before, key=names.__getitem__)
+        ]
+        changes += [
+            gettext("Shared with %(agency)s removed") % {"agency": names[pk]}
+            for pk in sorted(before - set(after), key=names.__getitem__)
+        ]
+    if changes:
+        case_event_record(case=case, text="\n".join(changes), by=by)
     return case
 
 

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import access
 from agencies.models import Agency, User
@@ -246,7 +247,25 @@ def indicators_save_lines(*, case: Case, by: User, lines: list[_Line]) -> list[I
             )
     created = _insert_indicators(new)
     queue_xref([i.pk for i in created], values={i.pk: i.value_id for i in created})
+    case_event_record(case=case, text=_added_text(created), by=by)
     return created[: len(lines)]
+
+
+# How many added values the timeline names one by one; a longer batch (an import) is counted.
+_TIMELINE_NAMED = 20
+
+
+def _indicator_label(indicator: Indicator, value: str | None = None) -> str:
+    return f"{indicator.get_kind_display()} {value or indicator.raw_value}"
+
+
+def _added_text(created: list[Indicator]) -> str:
+    named = [_indicator_label(i) for i in created[:_TIMELINE_NAMED]]
+    more = len(created) - len(named)
+    text = gettext("Indicators added: %(values)s") % {"values": "; ".join(named)}
+    if more:
+        text += " " + gettext("and %(count)d more.") % {"count": more}
+    return text
 
 
 # One statement for a whole batch of sightings (the ORM's bulk_create cost half a millisecond
@@ -309,10 +328,36 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
     if "takedown_status" in fields and "takedown_date" not in fields:
         row["takedown_date"] = None
     line = indicator_line_check(row, indicator.case.agency.country.code)
+    changes = []
     for name, value in line.fields.items():
+        old = getattr(indicator, name)
+        if old != value:
+            changes.append((name, old, value))
         setattr(indicator, name, value)
     indicator.save(update_fields=list(line.fields))
+    if changes:
+        meta = Indicator._meta
+        lines = [
+            f"{str(meta.get_field(name).verbose_name).capitalize()}: "
+            f"{_shown(indicator, name, old)} → {_shown(indicator, name, new)}"
+            for name, old, new in changes
+        ]
+        case_event_record(
+            case=indicator.case,
+            text=gettext("Indicator edited: %(indicator)s")
+            % {"indicator": _indicator_label(indicator)}
+            + "\n"
+            + "\n".join(lines),
+            by=by,
+        )
     return indicator
+
+
+def _shown(indicator: Indicator, name: str, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    choices = dict(Indicator._meta.get_field(name).flatchoices)
+    return str(choices.get(value, value))
 
 
 @transaction.atomic
@@ -322,8 +367,12 @@ def indicator_delete(*, indicator: Indicator, by: User) -> None:
     if not access.can_manage_indicators(by, indicator.case):
         raise PolicyError("Only the owning agency removes its indicators.")
     value_id = indicator.value_id
+    case, label = indicator.case, _indicator_label(indicator)
     indicator.delete()
     queue_removal([value_id])
+    case_event_record(
+        case=case, text=gettext("Indicator removed: %(indicator)s") % {"indicator": label}, by=by
+    )
 
 
 # --- hits ------------------------------------------------------------------------------------

@@ -124,8 +124,22 @@ def test_sharing_change_is_in_the_timeline(make_case, alice, partner):
     )
     event = CaseNote.objects.get(case=case)
     assert event.kind == NoteKind.EVENT
-    assert "Shared" in event.text and partner.name in event.text
+    assert event.text == f"Sharing: restricted → shared\nShared with {partner} added"
     assert event.author == alice
+
+
+def test_a_sharing_change_of_agencies_only_reads_what_changed(make_case, alice, partner, outsider):
+    case = make_case(sharing_level=SharingLevel.SHARED, shared_with=[partner])
+    case_set_sharing(
+        case=case,
+        level=SharingLevel.SHARED,
+        agencies=[outsider],
+        by=alice,
+        expected_version=case.version,
+    )
+    event = CaseNote.objects.get(case=case, kind=NoteKind.EVENT)
+    assert event.text == f"Shared with {outsider} added\nShared with {partner} removed"
+    assert "Shared to Shared" not in event.text and "→" not in event.text
 
 
 def test_sharing_by_others_is_refused(make_case, own_users):

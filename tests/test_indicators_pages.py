@@ -157,6 +157,11 @@ def test_edit_takedown_and_remove_with_confirmation(client, world, alice):
     assert Indicator.objects.filter(pk=ind.pk).exists()
     client.post(reverse("indicators:delete", args=[ind.pk]))
     assert not Indicator.objects.filter(pk=ind.pk).exists()
+    # Each step is in the case's timeline.
+    page = client.get(reverse("cases:detail", args=[world["ours"].pk])).content.decode()
+    assert "Indicators added: Domain scam-shop.com" in page
+    assert "Indicator edited: Domain scam-shop.com" in page and "Active → Taken down" in page
+    assert "Indicator removed: Domain scam-shop.com" in page
 
 
 def test_marking_a_hit_with_htmx_returns_its_row(client, world, alice):
