@@ -83,7 +83,12 @@ def indicator_batch(request: HttpRequest, case_pk: int) -> HttpResponse:
         try:
             created = services.indicators_add_batch(case=case, by=request.user, rows=form.rows())
         except services.BatchError as exc:
-            line_errors = exc.lines
+            # The service numbers the rows; the officer reads the box's lines.
+            numbers = form.line_numbers
+            line_errors = {
+                (numbers[n - 1] if n <= len(numbers) else n): errors
+                for n, errors in exc.lines.items()
+            }
             form.add_error("lines", "Nothing was saved: correct the lines below.")
         else:
             messages.success(request, f"{len(created)} indicators recorded.")
