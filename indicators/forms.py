@@ -130,3 +130,5 @@ class DecisionForm(FortressForm):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Told to both sides."
     )
+    # A grant is saved only once the supervisor has read what it shares (the second step).
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)

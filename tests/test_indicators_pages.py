@@ -260,7 +260,15 @@ def test_access_request_in_the_browser_granted_by_the_owner(
     listing = client.get(reverse("indicators:requests")).content.decode()
     assert "Same wallet" in listing and partner_users["investigator"].agency.name in listing
     assert client.get(reverse("indicators:decide", args=[ar.pk])).status_code == 200
-    client.post(reverse("indicators:decide", args=[ar.pk]), {"decision": "grant", "note": "ok"})
+    url = reverse("indicators:decide", args=[ar.pk])
+    # A grant asks first, showing what it shares; nothing is shared until confirmed.
+    confirm = client.post(url, {"decision": "grant", "note": "ok"}).content.decode()
+    assert 'data-testid="grant-preview"' in confirm
+    assert 'restricted</span> → <span class="badge badge-shared">shared' in confirm
+    assert str(asker.agency) in confirm and "1 indicator(s)" in confirm
+    assert 'name="confirmed" value="True"' in confirm
+    assert not access.visible_cases(asker).filter(pk=world["ours"].pk).exists()
+    client.post(url, {"decision": "grant", "note": "ok", "confirmed": "True"})
     assert access.get_case_for_user(asker, world["ours"].pk) == world["ours"]
     client.force_login(asker)
     assert client.get(reverse("cases:detail", args=[world["ours"].pk])).status_code == 200
