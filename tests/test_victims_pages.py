@@ -607,3 +607,25 @@ def test_repatriation_moves_without_or_with_a_stale_version_move_nothing(
     assert page.status_code == 400 and "NOT saved" in page.content.decode()
     repatriation.refresh_from_db()
     assert (repatriation.stage, repatriation.version) == (Stage.RESCUED, 2)
+
+
+def test_a_victim_without_a_location_reads_unknown_and_labels_are_named(
+    client, make_case, own_users
+):
+    liaison = own_users["liaison"]
+    case = make_case()
+    make_victim(
+        case=case,
+        by=liaison,
+        full_name="Lost Somewhere",
+        current_country="",
+        vulnerabilities=["minor"],
+    )
+    client.force_login(liaison)
+    dashboard = client.get(reverse("victims:dashboard")).content.decode()
+    by_location = dashboard.split('data-testid="by-location"')[1].split("</table>")[0]
+    assert "unknown" in by_location and "?" not in by_location
+    client.force_login(own_users["supervisor"])
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    victims = page.split('data-testid="case-victims"')[1].split("</table>")[0]
+    assert "unknown" in victims and ">Minor<" in victims and ">minor<" not in victims
