@@ -359,6 +359,9 @@ class StepEvent(models.TextChoices):
     HANDED_OVER = "handed_over", "Handed over"
     ACCEPTED = "accepted", "Hand-over accepted"
     DECLINED = "declined", "Hand-over declined"
+    # A wrong move put right: a new step back to the stage before it, with the reason. The
+    # wrong step stays in the history.
+    CORRECTED = "corrected", "Move corrected"
 
 
 class RepatriationStep(AppendOnlyModel):

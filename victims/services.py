@@ -15,6 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import access
 from agencies.models import Agency, AgencyKind, User
@@ -287,12 +288,19 @@ def repatriation_start(
     return repatriation
 
 
-def _apply_move(repatriation: Repatriation, *, by: User, stage: str, note: str) -> None:
+def _apply_move(
+    repatriation: Repatriation,
+    *,
+    by: User,
+    stage: str,
+    note: str,
+    event: str = StepEvent.MOVED,
+) -> None:
     now = timezone.now()
     _record_step(
         repatriation,
         by=by,
-        event=StepEvent.MOVED,
+        event=event,
         from_stage=repatriation.stage,
         to_stage=stage,
         note=note,
@@ -336,6 +344,48 @@ def repatriation_move(
     if errors:
         raise ValidationError({"stage": errors})
     _apply_move(repatriation, by=by, stage=stage, note=note)
+    log_access(
+        by=by, victims=[repatriation.victim], action=AccessAction.REPATRIATION_MOVE, where=where
+    )
+    return repatriation
+
+
+def correctable_move(repatriation: Repatriation) -> RepatriationStep | None:
+    """The repatriation's last step when it is a stage move that a correction may undo (no
+    hand-over or correction came after it), else None."""
+    last = repatriation.steps.order_by("-at", "-id").first()
+    return last if last is not None and last.event == StepEvent.MOVED else None
+
+
+@transaction.atomic
+def repatriation_correct_move(
+    *,
+    by: User,
+    repatriation: Repatriation,
+    reason: str,
+    version: int | None,
+    where: str = "",
+) -> Repatriation:
+    """Put right a wrong stage move: a new, dated and attributed step back to the stage the
+    last move left, with the reason. The wrong step stays in the history (nothing is edited);
+    the stage gets its due date again. Only the last step, when it is a move, is corrected."""
+    repatriation = _lock(repatriation)
+    if not access.can_move_repatriation(by, repatriation):
+        raise PolicyError("You do not move this repatriation.")
+    check_version(repatriation, version, REPATRIATION_VERSIONED_FIELDS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the move was wrong.")})
+    wrong = correctable_move(repatriation)
+    if wrong is None:
+        raise ValidationError(_("Only the last step, when it is a stage move, can be corrected."))
+    _apply_move(
+        repatriation,
+        by=by,
+        stage=wrong.from_stage,
+        note=reason,
+        event=StepEvent.CORRECTED,
+    )
     log_access(
         by=by, victims=[repatriation.victim], action=AccessAction.REPATRIATION_MOVE, where=where
     )
