@@ -77,3 +77,30 @@ def test_the_case_lists_columns_stay_on_screen(page, login, live_server, long_ca
     )
     assert right <= 1366
 
+
+def test_a_supervisors_navigation_bar_stays_on_one_line(
+    page,
+    login,
+    live_server,
+    world,  # noqa: F811
+    own,
+    own_users,
+):
+    # The demo's longest names, as a supervisor of Vietnam's police sees them.
+    own.name = "Vietnam Police — High-Tech Crime Department (C03)"
+    own.save()
+    own_users["supervisor"].first_name, own_users["supervisor"].last_name = "Nguyễn", "Văn Bình"
+    own_users["supervisor"].save()
+    _as_supervisor(page, login, live_server, reverse("home"))
+    tops = page.evaluate(
+        "[...document.querySelectorAll('#nav > .navbar-nav > .nav-item')]"
+        ".map(li => Math.round(li.getBoundingClientRect().top))"
+    )
+    assert len(tops) >= 3 and len(set(tops)) == 1, tops
+    height = page.evaluate("document.querySelector('nav.navbar').getBoundingClientRect().height")
+    assert height < 80, height
+    # The less-used pages are one click away, under "More" (Bootstrap's own script).
+    page.click("[data-testid=nav-more] > a")
+    page.click("text=Victim access log")
+    page.wait_for_load_state()
+    assert page.url.endswith(reverse("victims:access_log"))
