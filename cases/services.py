@@ -6,6 +6,7 @@ reference, version and timestamps always come from the service itself."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -200,11 +201,24 @@ def _check_file_writer(by: User, case: Case) -> None:
 
 
 @transaction.atomic
-def suspect_create(*, case: Case, by: User, full_name: str, **fields: Any) -> Suspect:
+def suspect_create(
+    *,
+    case: Case,
+    by: User,
+    full_name: str,
+    recorded_at: datetime.datetime | None = None,
+    **fields: Any,
+) -> Suspect:
+    """`recorded_at`: when the suspect was recorded as they stand (an arrest learnt of
+    earlier, the demo's past), never in the future; the first entry of their history."""
     _check_file_writer(by, case)
     suspect = Suspect(case=case, full_name=full_name, **allowed_fields(fields, SUSPECT_FIELDS))
     suspect.full_clean()
     suspect._history_user = by
+    if recorded_at is not None:
+        if recorded_at > timezone.now():
+            raise ValidationError({"recorded_at": "A suspect is not recorded in the future."})
+        suspect._history_date = recorded_at
     suspect.save()
     queue_person("suspect", suspect.pk)
     return suspect

@@ -338,3 +338,19 @@ def test_a_case_joins_only_an_operation_its_agency_accepted(own, partner, partne
     participation.save()
     case = case_create(by=partner_users["investigator"], title="Member", operation=operation)
     assert case.operation == operation
+
+
+def test_a_suspect_recorded_afterwards_dates_their_history(make_case, alice):
+    case = make_case()
+    then = timezone.now() - timedelta(days=40)
+    suspect = suspect_create(
+        case=case, by=alice, full_name="Arrested last month", status="arrested", recorded_at=then
+    )
+    assert suspect.history.get().history_date == then
+    with pytest.raises(ValidationError):
+        suspect_create(
+            case=case,
+            by=alice,
+            full_name="Not yet",
+            recorded_at=timezone.now() + timedelta(days=1),
+        )

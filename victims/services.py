@@ -258,8 +258,11 @@ def repatriation_start(
     liaison_officer: User | None = None,
     note: str = "",
     where: str = "",
+    at: datetime.datetime | None = None,
 ) -> Repatriation:
-    """Open the repatriation of a victim abroad, at stage identified."""
+    """Open the repatriation of a victim abroad, at stage identified. `at`: when it was opened,
+    if recorded afterwards (see `_step_time`)."""
+    at = _step_time(None, at)
     if not access.can_start_repatriation(by, victim):
         raise PolicyError("Repatriations are started by the case agency's liaison officers.")
     if Repatriation.objects.filter(victim=victim).exists():
@@ -271,7 +274,8 @@ def repatriation_start(
         victim=victim,
         destination_country=destination_country,
         stage=Stage.IDENTIFIED,
-        due_on=due_date(Stage.IDENTIFIED),
+        stage_entered_at=at,
+        due_on=due_date(Stage.IDENTIFIED, start=timezone.localdate(at)),
         liaison_officer=liaison_officer,
     )
     repatriation.full_clean()
@@ -283,9 +287,27 @@ def repatriation_start(
         from_stage="",
         to_stage=Stage.IDENTIFIED,
         note=note,
+        at=at,
     )
     log_access(by=by, victims=[victim], action=AccessAction.REPATRIATION_START, where=where)
     return repatriation
+
+
+def _step_time(
+    repatriation: Repatriation | None, at: datetime.datetime | None
+) -> datetime.datetime:
+    """When a step happened: now, or `at` for a step recorded afterwards (the demo's past),
+    which is never in the future nor before the repatriation's last step, so the history
+    stays in order. Nothing already recorded is redated."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now:
+        raise ValidationError("A step is not recorded in the future.")
+    last = repatriation.steps.order_by("-at").first() if repatriation else None
+    if last is not None and at < last.at:
+        raise ValidationError("A step is not recorded before the last one.")
+    return at
 
 
 def _apply_move(
@@ -295,8 +317,9 @@ def _apply_move(
     stage: str,
     note: str,
     event: str = StepEvent.MOVED,
+    at: datetime.datetime | None = None,
 ) -> None:
-    now = timezone.now()
+    now = _step_time(repatriation, at)
     _record_step(
         repatriation,
         by=by,
@@ -332,10 +355,11 @@ def repatriation_move(
     note: str = "",
     version: int | None,
     where: str = "",
+    at: datetime.datetime | None = None,
 ) -> Repatriation:
     """Move to `stage` under the rules of `victims.stages`; the step is recorded and the new
     stage gets its due date. Refused (nothing moves) when `version`, the version the user
-    read, is missing or stale."""
+    read, is missing or stale. `at`: when the move happened, if recorded afterwards."""
     repatriation = _lock(repatriation)
     if not access.can_move_repatriation(by, repatriation):
         raise PolicyError("You do not move this repatriation.")
@@ -343,7 +367,7 @@ def repatriation_move(
     errors = move_errors(repatriation, stage)
     if errors:
         raise ValidationError({"stage": errors})
-    _apply_move(repatriation, by=by, stage=stage, note=note)
+    _apply_move(repatriation, by=by, stage=stage, note=note, at=at)
     log_access(
         by=by, victims=[repatriation.victim], action=AccessAction.REPATRIATION_MOVE, where=where
     )
