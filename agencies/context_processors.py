@@ -7,5 +7,9 @@ from agencies.navigation import nav_items
 def navigation(request: HttpRequest) -> dict:
     user = request.user
     if access.agency_id_of(user) is None:
-        return {"nav_items": []}
-    return {"nav_items": nav_items(user)}
+        return {"nav_items": [], "nav_more": []}
+    items = nav_items(user)
+    return {
+        "nav_items": [i for i in items if not i.more],
+        "nav_more": [i for i in items if i.more],
+    }

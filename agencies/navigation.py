@@ -14,6 +14,7 @@ class NavItem:
     label: str  # or a lazy translation
     url_name: str
     action: str | None  # None: every agency member
+    more: bool = False  # less used: under the "More" menu, so the bar stays on one line
 
     @property
     def url(self) -> str:
@@ -25,9 +26,9 @@ NAV: list[NavItem] = [
     NavItem("Home", "home", None),
     NavItem("Cases", "cases:list", Action.VIEW_CASES),
     NavItem("Hits", "indicators:hits", Action.MANAGE_INDICATORS),
-    NavItem("Person matches", "persons:matches", Action.MANAGE_INDICATORS),
+    NavItem("Person matches", "persons:matches", Action.MANAGE_INDICATORS, more=True),
     NavItem("Repatriation", "victims:dashboard", Action.READ_VICTIM_IDENTITY),
-    NavItem("Victim access log", "victims:access_log", Action.VIEW_VICTIM_ACCESS_LOG),
+    NavItem("Victim access log", "victims:access_log", Action.VIEW_VICTIM_ACCESS_LOG, more=True),
     NavItem("Operations", "operations:list", Action.VIEW_CASES),
     NavItem(_("Registry"), "registry:search", Action.READ_REGISTRY),
     NavItem("Approvals", "operations:approvals", Action.DECIDE_ACCESS_REQUESTS),

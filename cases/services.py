@@ -6,12 +6,14 @@ reference, version and timestamps always come from the service itself."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import access
 from agencies.models import Agency, User
@@ -167,14 +169,24 @@ def case_set_sharing(
     case.save(update_fields=["sharing_level", "version", "updated_at"])
     agencies = [a for a in agencies if a.pk != case.agency_id]
     case.shared_with.set(agencies)
-    if before_level != case.sharing_level or before != {a.pk for a in agencies}:
-        names = ", ".join(sorted(a.name for a in agencies)) or "no named agency"
-        case_event_record(
-            case=case,
-            text=f"Sharing changed from {SharingLevel(before_level).label} to "
-            f"{case.get_sharing_level_display()}; named agencies: {names}.",
-            by=by,
+    after = {a.pk: a for a in agencies}
+    changes = []
+    if before_level != case.sharing_level:
+        changes.append(
+            gettext("Sharing: %(old)s → %(new)s") % {"old": before_level, "new": case.sharing_level}
         )
+    if before != set(after):
+        names = {a.pk: str(a) for a in Agency.objects.filter(pk__in=before ^ set(after))}
+        changes += [
+            gettext("Shared with %(agency)s added") % {"agency": names[pk]}
+            for pk in sorted(set(after) - before, key=names.__getitem__)
+        ]
+        changes += [
+            gettext("Shared with %(agency)s removed") % {"agency": names[pk]}
+            for pk in sorted(before - set(after), key=names.__getitem__)
+        ]
+    if changes:
+        case_event_record(case=case, text="\n".join(changes), by=by)
     return case
 
 
@@ -187,11 +199,24 @@ def _check_file_writer(by: User, case: Case) -> None:
 
 
 @transaction.atomic
-def suspect_create(*, case: Case, by: User, full_name: str, **fields: Any) -> Suspect:
+def suspect_create(
+    *,
+    case: Case,
+    by: User,
+    full_name: str,
+    recorded_at: datetime.datetime | None = None,
+    **fields: Any,
+) -> Suspect:
+    """`recorded_at`: when the suspect was recorded as they stand (an arrest learnt of
+    earlier, the demo's past), never in the future; the first entry of their history."""
     _check_file_writer(by, case)
     suspect = Suspect(case=case, full_name=full_name, **allowed_fields(fields, SUSPECT_FIELDS))
     suspect.full_clean()
     suspect._history_user = by
+    if recorded_at is not None:
+        if recorded_at > timezone.now():
+            raise ValidationError({"recorded_at": "A suspect is not recorded in the future."})
+        suspect._history_date = recorded_at
     suspect.save()
     queue_person("suspect", suspect.pk)
     return suspect

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import access
 from agencies.models import Agency, User
-from cases.models import Case
-from indicators.models import Hit, HitStatus, Indicator
+from cases.models import Case, NoteKind, SharingLevel
+from indicators.models import AccessRequest, Hit, HitStatus, Indicator
 
 
 def hit_counterparts(user: User, hits: Iterable[Hit]) -> dict[int, list[Agency]]:
@@ -69,3 +70,38 @@ def hits_of_case(user: User, case: Case) -> list[Hit]:
 
 def new_hit_count(user: User) -> int:
     return access.visible_hits(user).filter(status=HitStatus.NEW).count()
+
+
+@dataclass(frozen=True)
+class GrantPreview:
+    """What granting an access request would share: the case's sharing after the grant and
+    how much of its file the asking agency's users would then read."""
+
+    level_before: str
+    level_after: str
+    agencies_after: list[Agency]
+    suspects: int
+    assets: int
+    indicators: int
+    notes: int
+
+
+def access_grant_preview(access_request: AccessRequest) -> GrantPreview:
+    """For the owner's supervisor deciding the request (access_request_decide's rules: a
+    network-wide case keeps its level, any other becomes shared with the asker added)."""
+    case = access_request.case
+    agencies = list(case.shared_with.all())
+    level_after = case.sharing_level
+    if case.sharing_level != SharingLevel.NETWORK:
+        level_after = SharingLevel.SHARED
+        if access_request.requesting_agency_id not in {a.pk for a in agencies}:
+            agencies.append(access_request.requesting_agency)
+    return GrantPreview(
+        level_before=case.sharing_level,
+        level_after=level_after,
+        agencies_after=sorted(agencies, key=lambda a: a.name),
+        suspects=case.suspects.count(),
+        assets=case.assets.count(),
+        indicators=case.indicators.count(),
+        notes=case.notes.filter(kind=NoteKind.NOTE).count(),
+    )

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import access
 from agencies.models import Agency, User
@@ -344,7 +345,26 @@ def _save_lines(
             )
     pks = _insert_indicators(new)
     queue_xref(pks, values={pk: row["value_id"] for pk, row in zip(pks, new, strict=True)})
+    case_event_record(case=case, text=_added_text(new), by=by)
     return new[: len(lines)], pks[: len(lines)]
+
+
+# How many added values the timeline names one by one; a longer batch (an import) is counted.
+_TIMELINE_NAMED = 20
+
+
+def _indicator_label(indicator: Indicator, value: str | None = None) -> str:
+    return f"{indicator.get_kind_display()} {value or indicator.raw_value}"
+
+
+def _added_text(created: list[dict[str, Any]]) -> str:
+    """The timeline's line for a batch of sightings as inserted (`_insert_indicators` rows)."""
+    named = [f"{Kind(row['kind']).label} {row['raw_value']}" for row in created[:_TIMELINE_NAMED]]
+    more = len(created) - len(named)
+    text = gettext("Indicators added: %(values)s") % {"values": "; ".join(named)}
+    if more:
+        text += " " + gettext("and %(count)d more.") % {"count": more}
+    return text
 
 
 # One statement for a whole batch of sightings (the ORM's bulk_create cost half a millisecond
@@ -402,10 +422,36 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
     if "takedown_status" in fields and "takedown_date" not in fields:
         row["takedown_date"] = None
     line = indicator_line_check(row, indicator.case.agency.country.code)
+    changes = []
     for name, value in line.fields.items():
+        old = getattr(indicator, name)
+        if old != value:
+            changes.append((name, old, value))
         setattr(indicator, name, value)
     indicator.save(update_fields=list(line.fields))
+    if changes:
+        meta = Indicator._meta
+        lines = [
+            f"{str(meta.get_field(name).verbose_name).capitalize()}: "
+            f"{_shown(indicator, name, old)} → {_shown(indicator, name, new)}"
+            for name, old, new in changes
+        ]
+        case_event_record(
+            case=indicator.case,
+            text=gettext("Indicator edited: %(indicator)s")
+            % {"indicator": _indicator_label(indicator)}
+            + "\n"
+            + "\n".join(lines),
+            by=by,
+        )
     return indicator
+
+
+def _shown(indicator: Indicator, name: str, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    choices = dict(Indicator._meta.get_field(name).flatchoices)
+    return str(choices.get(value, value))
 
 
 @transaction.atomic
@@ -415,8 +461,12 @@ def indicator_delete(*, indicator: Indicator, by: User) -> None:
     if not access.can_manage_indicators(by, indicator.case):
         raise PolicyError("Only the owning agency removes its indicators.")
     value_id = indicator.value_id
+    case, label = indicator.case, _indicator_label(indicator)
     indicator.delete()
     queue_removal([value_id])
+    case_event_record(
+        case=case, text=gettext("Indicator removed: %(indicator)s") % {"indicator": label}, by=by
+    )
 
 
 # --- hits ------------------------------------------------------------------------------------

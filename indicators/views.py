@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 import access
 from agencies.forms import show_service_error
+from cases.models import SharingLevel
 from config.errors import PolicyError
 from config.redirects import next_url
 from indicators import selectors, services
@@ -85,7 +86,12 @@ def indicator_batch(request: HttpRequest, case_pk: int) -> HttpResponse:
         try:
             created = services.indicators_add_batch(case=case, by=request.user, rows=form.rows())
         except services.BatchError as exc:
-            line_errors = exc.lines
+            # The service numbers the rows; the officer reads the box's lines.
+            numbers = form.line_numbers
+            line_errors = {
+                (numbers[n - 1] if n <= len(numbers) else n): errors
+                for n, errors in exc.lines.items()
+            }
             form.add_error("lines", "Nothing was saved: correct the lines below.")
         else:
             messages.success(request, f"{len(created)} indicators recorded.")
@@ -247,6 +253,10 @@ def access_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         grant = form.cleaned_data["decision"] == "grant"
+        if grant_needs_confirmation(form, access_request):
+            return grant_confirmation(
+                request, access_request, form.cleaned_data["note"], request.path
+            )
         try:
             services.access_request_decide(
                 access_request=access_request,
@@ -261,4 +271,31 @@ def access_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("indicators:requests")
     return render(
         request, "indicators/access_request_decide.html", {"form": form, "ar": access_request}
+    )
+
+
+def grant_needs_confirmation(form: DecisionForm, access_request) -> bool:
+    """A grant not yet confirmed: show what it shares first. A case shared through its
+    operation goes straight to the service, which says why it cannot be granted."""
+    return (
+        form.cleaned_data["decision"] == "grant"
+        and not form.cleaned_data["confirmed"]
+        and access_request.case.sharing_level != SharingLevel.OPERATION
+    )
+
+
+def grant_confirmation(
+    request: HttpRequest, access_request, note: str, action: str
+) -> HttpResponse:
+    """The second step of a grant: what the case's sharing becomes and what of its file the
+    asking agency will read, with the button that grants (posted back to `action`)."""
+    return render(
+        request,
+        "indicators/access_request_confirm.html",
+        {
+            "ar": access_request,
+            "preview": selectors.access_grant_preview(access_request),
+            "note": note,
+            "action": action,
+        },
     )

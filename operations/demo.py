@@ -8,8 +8,9 @@
 
 Every object is made through the services of its app (cases, suspects, assets, victims and
 repatriations, indicators), as the users of each agency would. The dates users enter (case
-opened, asset status changed, takedown) are spread over each operation's period; arrests and
-repatriation steps are dated when the demo records them (today), as they would be in use.
+opened, asset status changed, takedown) are spread over each operation's period, and so are
+the arrests and the repatriation steps (recorded as having happened then), so the "over time"
+chart tells the operation's story rather than putting everything in the current month.
 Idempotent: an operation found by its code is left as it is.
 """
 
@@ -141,6 +142,13 @@ def _day(rng: random.Random, start: datetime.date, days: int) -> datetime.date:
     return min(day, timezone.localdate())
 
 
+def _moment(rng: random.Random, start: datetime.date, days: int) -> datetime.datetime:
+    """A moment of a day of the operation's period, never in the future."""
+    day = _day(rng, start, days)
+    when = datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC)
+    return min(when + datetime.timedelta(minutes=rng.randrange(480)), timezone.now())
+
+
 def seed(out) -> None:
     made = []
     for number, spec in enumerate(OPERATIONS):
@@ -213,6 +221,7 @@ def _linked_case(op, rng, names, n, cc, fraud_type, start, days, code) -> None:
                 by=investigator,
                 full_name=demo_name(next(names)),
                 status=rng.choice(statuses),
+                recorded_at=_moment(rng, start, days),
             )
         )
     currency = CURRENCY[cc]
@@ -238,10 +247,17 @@ def _linked_case(op, rng, names, n, cc, fraud_type, start, days, code) -> None:
             consent_to_share=True,
         )
         if rng.random() < 0.8:
+            opened = _moment(rng, start, days // 2)
             repatriation = victim_services.repatriation_start(
-                by=liaison, victim=victim, destination_country=victim.nationality.code
+                by=liaison, victim=victim, destination_country=victim.nationality.code, at=opened
             )
-            advance(repatriation, by=liaison, stage=rng.choice(STAGES))
+            advance(
+                repatriation,
+                by=liaison,
+                stage=rng.choice(STAGES),
+                at=opened + datetime.timedelta(days=1),
+                every=datetime.timedelta(days=rng.randint(2, 12)),
+            )
 
     # Values of this operation only: its own address block and handle prefix.
     block = 60 if code.endswith("shield") else 90

@@ -19,6 +19,7 @@ from cases.models import OperationStatus, ParticipationStatus
 from config.errors import ConflictError, PolicyError
 from indicators.forms import DecisionForm
 from indicators.services import access_request_decide
+from indicators.views import grant_confirmation, grant_needs_confirmation
 from operations import charts, selectors, services
 from operations.figures import operation_figures
 from operations.forms import (
@@ -388,6 +389,8 @@ def approval_access_request(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Grant or refuse.")
         return redirect("operations:approvals")
     grant = form.cleaned_data["decision"] == "grant"
+    if grant_needs_confirmation(form, access_request):
+        return grant_confirmation(request, access_request, form.cleaned_data["note"], request.path)
     try:
         access_request_decide(
             access_request=access_request,

@@ -50,10 +50,12 @@ def test_queue_shows_both_kinds(client, queue, own_users):
 def test_supervisor_decides_both_kinds_from_the_queue(client, queue, own_users, partner):
     client.force_login(own_users["supervisor"])
     request = queue["request"]
-    response = client.post(
-        reverse("operations:decide_access_request", args=[request.pk]),
-        {"decision": "grant", "note": "Go ahead"},
-    )
+    url = reverse("operations:decide_access_request", args=[request.pk])
+    confirm = client.post(url, {"decision": "grant", "note": "Go ahead"})
+    assert b'data-testid="grant-preview"' in confirm.content and b"Go ahead" in confirm.content
+    request.refresh_from_db()
+    assert request.status == AccessRequestStatus.PENDING
+    response = client.post(url, {"decision": "grant", "note": "Go ahead", "confirmed": "True"})
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == AccessRequestStatus.GRANTED

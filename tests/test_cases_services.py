@@ -124,8 +124,22 @@ def test_sharing_change_is_in_the_timeline(make_case, alice, partner):
     )
     event = CaseNote.objects.get(case=case)
     assert event.kind == NoteKind.EVENT
-    assert "Shared" in event.text and partner.name in event.text
+    assert event.text == f"Sharing: restricted → shared\nShared with {partner} added"
     assert event.author == alice
+
+
+def test_a_sharing_change_of_agencies_only_reads_what_changed(make_case, alice, partner, outsider):
+    case = make_case(sharing_level=SharingLevel.SHARED, shared_with=[partner])
+    case_set_sharing(
+        case=case,
+        level=SharingLevel.SHARED,
+        agencies=[outsider],
+        by=alice,
+        expected_version=case.version,
+    )
+    event = CaseNote.objects.get(case=case, kind=NoteKind.EVENT)
+    assert event.text == f"Shared with {outsider} added\nShared with {partner} removed"
+    assert "Shared to Shared" not in event.text and "→" not in event.text
 
 
 def test_sharing_by_others_is_refused(make_case, own_users):
@@ -324,3 +338,19 @@ def test_a_case_joins_only_an_operation_its_agency_accepted(own, partner, partne
     participation.save()
     case = case_create(by=partner_users["investigator"], title="Member", operation=operation)
     assert case.operation == operation
+
+
+def test_a_suspect_recorded_afterwards_dates_their_history(make_case, alice):
+    case = make_case()
+    then = timezone.now() - timedelta(days=40)
+    suspect = suspect_create(
+        case=case, by=alice, full_name="Arrested last month", status="arrested", recorded_at=then
+    )
+    assert suspect.history.get().history_date == then
+    with pytest.raises(ValidationError):
+        suspect_create(
+            case=case,
+            by=alice,
+            full_name="Not yet",
+            recorded_at=timezone.now() + timedelta(days=1),
+        )

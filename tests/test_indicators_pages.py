@@ -140,6 +140,30 @@ def test_a_batch_with_a_bad_line_saves_nothing(client, world, alice):
     assert Indicator.objects.filter(case=world["ours"]).count() == 3
 
 
+def test_a_batch_line_without_its_kind_is_explained_by_its_line_number(client, world, alice):
+    client.force_login(alice)
+    url = reverse("indicators:batch", args=[world["ours"].pk])
+    page = client.post(url, {"lines": "0912 345 678\n\nip, 203.0.113.5\nip, 999.1.1.1"}).content
+    page = page.decode()
+    assert "Line 1: expected `kind, value`" in page and "“0912 345 678” is not a kind" in page
+    assert not Indicator.objects.filter(value__normalized="203.0.113.5").exists()
+    # The service's errors name the line of the box too, blank lines counted.
+    page = client.post(url, {"lines": "ip, 203.0.113.5\n\nip, 999.1.1.1"}).content.decode()
+    assert "Line 3:" in page and "Line 2:" not in page
+
+
+def test_a_stale_chain_choice_does_not_hide_the_values_error(client, world, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("indicators:add", args=[world["ours"].pk]),
+        {"kind": "email", "value": "not-an-email", "chain": "tron", "takedown_status": "active"},
+    )
+    page = response.content.decode()
+    assert "Only crypto wallets have a chain" not in page
+    assert "is not an e-mail address: it needs exactly one @" in page
+    assert not Indicator.objects.filter(raw_value="not-an-email").exists()
+
+
 def test_edit_takedown_and_remove_with_confirmation(client, world, alice):
     client.force_login(alice)
     client.post(
@@ -157,6 +181,11 @@ def test_edit_takedown_and_remove_with_confirmation(client, world, alice):
     assert Indicator.objects.filter(pk=ind.pk).exists()
     client.post(reverse("indicators:delete", args=[ind.pk]))
     assert not Indicator.objects.filter(pk=ind.pk).exists()
+    # Each step is in the case's timeline.
+    page = client.get(reverse("cases:detail", args=[world["ours"].pk])).content.decode()
+    assert "Indicators added: Domain scam-shop.com" in page
+    assert "Indicator edited: Domain scam-shop.com" in page and "Active → Taken down" in page
+    assert "Indicator removed: Domain scam-shop.com" in page
 
 
 def test_marking_a_hit_with_htmx_returns_its_row(client, world, alice):
@@ -231,7 +260,15 @@ def test_access_request_in_the_browser_granted_by_the_owner(
     listing = client.get(reverse("indicators:requests")).content.decode()
     assert "Same wallet" in listing and partner_users["investigator"].agency.name in listing
     assert client.get(reverse("indicators:decide", args=[ar.pk])).status_code == 200
-    client.post(reverse("indicators:decide", args=[ar.pk]), {"decision": "grant", "note": "ok"})
+    url = reverse("indicators:decide", args=[ar.pk])
+    # A grant asks first, showing what it shares; nothing is shared until confirmed.
+    confirm = client.post(url, {"decision": "grant", "note": "ok"}).content.decode()
+    assert 'data-testid="grant-preview"' in confirm
+    assert 'restricted</span> → <span class="badge badge-shared">shared' in confirm
+    assert str(asker.agency) in confirm and "1 indicator(s)" in confirm
+    assert 'name="confirmed" value="True"' in confirm
+    assert not access.visible_cases(asker).filter(pk=world["ours"].pk).exists()
+    client.post(url, {"decision": "grant", "note": "ok", "confirmed": "True"})
     assert access.get_case_for_user(asker, world["ours"].pk) == world["ours"]
     client.force_login(asker)
     assert client.get(reverse("cases:detail", args=[world["ours"].pk])).status_code == 200

@@ -296,3 +296,12 @@ def test_edit_page_refuses_a_stale_version(client, world, own_users):  # noqa: F
     )
     op.refresh_from_db()
     assert op.name == "Lotus"
+
+
+def test_operation_dates_read_in_the_one_iso_format(client, world, own_users):  # noqa: F811
+    op = world["op"]
+    op.__class__.objects.filter(pk=op.pk).update(starts_on="2026-08-23", ends_on="2026-09-30")
+    client.force_login(own_users["supervisor"])
+    for url in (reverse("operations:list"), reverse("operations:detail", args=[op.pk])):
+        page = client.get(url).content.decode()
+        assert "2026-08-23 \u2013 2026-09-30" in page and "Aug. 23, 2026" not in page

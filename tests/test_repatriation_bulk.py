@@ -106,7 +106,12 @@ def test_a_repatriation_of_another_agency_in_the_batch_is_refused(raid, outsider
     assert {r.stage for r in raid["group"]} == {Stage.IN_SHELTER}
 
 
-def test_bulk_move_in_the_browser_by_facility(client, raid):
+def test_bulk_move_in_the_browser_by_facility(client, raid, partner):
+    # Handed over to the destination's agency (TH): it is that agency's to move.
+    handed, *group = raid["group"]
+    services.repatriation_handover(
+        by=raid["liaison"], repatriation=handed, agency=partner, version=handed.version
+    )
     client.force_login(raid["liaison"])
     url = reverse("victims:bulk_move")
     query = {
@@ -117,15 +122,19 @@ def test_bulk_move_in_the_browser_by_facility(client, raid):
         "note": "Verified by embassy",
     }
     preview = client.get(url, query).content.decode()
-    assert "6 repatriations in the group" in preview
-    assert "Worker X" not in preview
-    response = client.post(url, {**query, "confirm": "1"})
+    assert "5 repatriations in the group" in preview
+    assert "Worker X" not in preview and handed.victim.reference not in preview
+    assert preview.count('type="checkbox" name="chosen"') == 5
+    # The officer unticks one who stays behind.
+    unticked, *ticked = group
+    response = client.post(url, {**query, "confirm": "1", "chosen": [str(r.pk) for r in ticked]})
     assert response.status_code == 302
-    for repatriation in raid["group"]:
+    for repatriation in ticked:
         repatriation.refresh_from_db()
         assert repatriation.stage == Stage.IDENTITY_VERIFIED
-    raid["elsewhere"].refresh_from_db()
-    assert raid["elsewhere"].stage == Stage.IN_SHELTER
+    for repatriation in (unticked, handed, raid["elsewhere"]):
+        repatriation.refresh_from_db()
+        assert repatriation.stage == Stage.IN_SHELTER
 
 
 def test_bulk_move_in_the_api(api, raid, own_users):

@@ -322,3 +322,34 @@ def test_analysts_do_not_record_victims(make_case, own_users, partner_users):
     for user in (own_users["analyst"], own_users["admin"], partner_users["liaison"]):
         with pytest.raises(PolicyError):
             make_victim(case=case, by=user)
+
+
+def test_a_step_recorded_afterwards_keeps_the_history_in_order(victim, liaison):
+    now = timezone.now()
+    repatriation = services.repatriation_start(
+        by=liaison, victim=victim, destination_country="VN", at=now - datetime.timedelta(days=9)
+    )
+    moved = services.repatriation_move(
+        by=liaison,
+        repatriation=repatriation,
+        stage=Stage.RESCUED,
+        version=repatriation.version,
+        at=now - datetime.timedelta(days=5),
+    )
+    assert moved.stage_entered_at == now - datetime.timedelta(days=5)
+    for at, why in (
+        (now + datetime.timedelta(days=1), "in the future"),
+        (now - datetime.timedelta(days=7), "before the last one"),
+    ):
+        with pytest.raises(ValidationError, match=why):
+            services.repatriation_move(
+                by=liaison,
+                repatriation=moved,
+                stage=Stage.IN_SHELTER,
+                version=moved.version,
+                at=at,
+            )
+    assert [s.at for s in moved.steps.all()] == [
+        now - datetime.timedelta(days=9),
+        now - datetime.timedelta(days=5),
+    ]

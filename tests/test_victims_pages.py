@@ -290,6 +290,10 @@ def test_dashboard_lists_overdue_first_with_counts(client, own_users, make_case)
     assert dict(response.context["by_nationality"]) == {"VN": 10, "TH": 10, "ID": 10}
     filtered = client.get(reverse("victims:dashboard"), {"stage": "rescued"})
     assert len(filtered.context["page"].object_list) == 10
+    # The overdue count is a link that lists only the overdue.
+    assert 'href="?overdue=1"' in body
+    overdue = client.get(reverse("victims:dashboard"), {"overdue": "1"})
+    assert [r.pk for r in overdue.context["page"].object_list] == [late.pk]
 
 
 def test_notifications_page(client, own_users):
@@ -607,3 +611,62 @@ def test_repatriation_moves_without_or_with_a_stale_version_move_nothing(
     assert page.status_code == 400 and "NOT saved" in page.content.decode()
     repatriation.refresh_from_db()
     assert (repatriation.stage, repatriation.version) == (Stage.RESCUED, 2)
+
+
+def test_a_victim_without_a_location_reads_unknown_and_labels_are_named(
+    client, make_case, own_users
+):
+    liaison = own_users["liaison"]
+    case = make_case()
+    make_victim(
+        case=case,
+        by=liaison,
+        full_name="Lost Somewhere",
+        current_country="",
+        vulnerabilities=["minor"],
+    )
+    client.force_login(liaison)
+    dashboard = client.get(reverse("victims:dashboard")).content.decode()
+    by_location = dashboard.split('data-testid="by-location"')[1].split("</table>")[0]
+    assert "unknown" in by_location and "?" not in by_location
+    client.force_login(own_users["supervisor"])
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    victims = page.split('data-testid="case-victims"')[1].split("</table>")[0]
+    assert "unknown" in victims and ">Minor<" in victims and ">minor<" not in victims
+
+
+def test_a_wrong_move_is_corrected_by_a_new_step_with_its_reason(client, repatriation, own_users):
+    liaison = own_users["liaison"]
+    client.force_login(liaison)
+    detail = reverse("victims:repatriation_detail", args=[repatriation.pk])
+    correct = reverse("victims:repatriation_correct", args=[repatriation.pk])
+    assert correct in client.get(detail).content.decode()
+    page = client.get(correct).content.decode()
+    assert "The move from Identified to Rescued" in page
+    steps_before = list(repatriation.steps.values_list("pk", "event", "from_stage", "to_stage"))
+    # A reason is required; nothing moves without it.
+    client.post(correct, {"reason": " ", "version": repatriation.version})
+    repatriation.refresh_from_db()
+    assert repatriation.stage == Stage.RESCUED
+    response = client.post(
+        correct, {"reason": "Recorded on the wrong person", "version": repatriation.version}
+    )
+    assert response.status_code == 302
+    repatriation.refresh_from_db()
+    assert repatriation.stage == Stage.IDENTIFIED
+    steps = list(repatriation.steps.values_list("pk", "event", "from_stage", "to_stage"))
+    assert steps[: len(steps_before)] == steps_before  # history kept as it was
+    last = repatriation.steps.last()
+    assert (last.event, last.from_stage, last.to_stage, last.note, last.by) == (
+        "corrected",
+        Stage.RESCUED,
+        Stage.IDENTIFIED,
+        "Recorded on the wrong person",
+        liaison,
+    )
+    history = client.get(detail).content.decode()
+    assert "Move corrected" in history and "Recorded on the wrong person" in history
+    assert correct not in history  # a correction is not corrected again
+    # Those who do not move the repatriation cannot correct it.
+    client.force_login(own_users["investigator"])
+    assert client.get(correct).status_code == 404

@@ -23,6 +23,9 @@ from victims.factories import advance
 from victims.models import Repatriation, Stage, Victim, VictimKind
 
 RAID_CASE_TITLE = "Raid on the O'Smach scam compound: rescued workers"
+# The raid was five weeks ago; the steps since are dated a few days apart, as they happened.
+RAID_DAYS_AGO = 35
+STEP_DAYS = 3
 FACILITIES = ["Kampong Speu shelter", "O'Smach holding centre", "Phnom Penh immigration centre"]
 
 # (full name, sex, nationality, birth year, vulnerabilities)
@@ -143,20 +146,26 @@ def _seed_worker(case: Case, index: int, worker: tuple) -> bool:
         identity_documents=_passport(nationality, index) if index % 3 else [],
         where="seed_demo",
     )
+    raid = timezone.now() - datetime.timedelta(days=RAID_DAYS_AGO, hours=index)
     repatriation = services.repatriation_start(
         by=kh_liaison,
         victim=victim,
         destination_country=nationality,
         note="Found during the raid.",
         where="seed_demo",
+        at=raid,
     )
     stage = STAGE_CYCLE[index % len(STAGE_CYCLE)]
     receiver = RECEIVING.get(nationality)
+    handed_over = False
     for target in _final_stage_path(stage):
         if target == Stage.CLOSED and victim.is_minor and receiver:
             repatriation = _handover(repatriation, receiver, accept=True)
-            receiver = None
-        repatriation = advance(repatriation, by=kh_liaison, stage=target)
+            receiver, handed_over = None, True
+        # After a hand-over (recorded now), the steps that follow are now too.
+        step = datetime.timedelta(days=STEP_DAYS)
+        when = None if handed_over else repatriation.stage_entered_at + step
+        repatriation = advance(repatriation, by=kh_liaison, stage=target, at=when, every=step)
     if receiver and repatriation.stage != Stage.CLOSED:
         # Hand-overs in every state: accepted (most), pending, declined.
         decision = {0: True, 1: None, 2: False}.get(index % 5, True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils import timezone
+
 from agencies.models import User
 from cases.models import Case
 from victims import services
@@ -28,13 +32,27 @@ def make_repatriation(
     return advance(repatriation, by=by, stage=stage)
 
 
-def advance(repatriation: Repatriation, *, by: User, stage: str) -> Repatriation:
+def advance(
+    repatriation: Repatriation,
+    *,
+    by: User,
+    stage: str,
+    at: datetime.datetime | None = None,
+    every: datetime.timedelta = datetime.timedelta(days=3),
+) -> Repatriation:
+    """Walk to `stage`; with `at`, the first move happened then and each next one `every`
+    later (never later than now): a history dated in the past."""
     if stage in MAIN_LINE:
         path = MAIN_LINE[MAIN_LINE.index(repatriation.stage) + 1 : MAIN_LINE.index(stage) + 1]
     else:
         path = [stage]
-    for next_stage in path:
+    for n, next_stage in enumerate(path):
+        when = min(at + n * every, timezone.now()) if at is not None else None
         repatriation = services.repatriation_move(
-            by=by, repatriation=repatriation, stage=next_stage, version=repatriation.version
+            by=by,
+            repatriation=repatriation,
+            stage=next_stage,
+            version=repatriation.version,
+            at=when,
         )
     return repatriation

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
@@ -101,6 +102,15 @@ class HandoverForm(FortressForm):
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
+
+
+class CorrectMoveForm(FortressForm):
+    reason = forms.CharField(
+        label=_("Why the move was wrong"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the history with the correction; the wrong step stays too."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class DeclineForm(FortressForm):

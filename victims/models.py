@@ -194,6 +194,11 @@ class Victim(models.Model):
     def vulnerabilities(self) -> list[str]:
         return [v for v, field in VULNERABILITY_FIELDS.items() if getattr(self, field)]
 
+    @property
+    def vulnerability_labels(self) -> list[str]:
+        """The vulnerabilities as the interface names them ("Medical need")."""
+        return [str(Vulnerability(v).label) for v in self.vulnerabilities]
+
     def clean(self) -> None:
         # Stored in canonical form; when invalid, the field's validator has said why.
         with contextlib.suppress(ValidationError):
@@ -354,6 +359,9 @@ class StepEvent(models.TextChoices):
     HANDED_OVER = "handed_over", "Handed over"
     ACCEPTED = "accepted", "Hand-over accepted"
     DECLINED = "declined", "Hand-over declined"
+    # A wrong move put right: a new step back to the stage before it, with the reason. The
+    # wrong step stays in the history.
+    CORRECTED = "corrected", "Move corrected"
 
 
 class RepatriationStep(AppendOnlyModel):

@@ -15,6 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import access
 from agencies.models import Agency, AgencyKind, User
@@ -257,8 +258,11 @@ def repatriation_start(
     liaison_officer: User | None = None,
     note: str = "",
     where: str = "",
+    at: datetime.datetime | None = None,
 ) -> Repatriation:
-    """Open the repatriation of a victim abroad, at stage identified."""
+    """Open the repatriation of a victim abroad, at stage identified. `at`: when it was opened,
+    if recorded afterwards (see `_step_time`)."""
+    at = _step_time(None, at)
     if not access.can_start_repatriation(by, victim):
         raise PolicyError("Repatriations are started by the case agency's liaison officers.")
     if Repatriation.objects.filter(victim=victim).exists():
@@ -270,7 +274,8 @@ def repatriation_start(
         victim=victim,
         destination_country=destination_country,
         stage=Stage.IDENTIFIED,
-        due_on=due_date(Stage.IDENTIFIED),
+        stage_entered_at=at,
+        due_on=due_date(Stage.IDENTIFIED, start=timezone.localdate(at)),
         liaison_officer=liaison_officer,
     )
     repatriation.full_clean()
@@ -282,17 +287,43 @@ def repatriation_start(
         from_stage="",
         to_stage=Stage.IDENTIFIED,
         note=note,
+        at=at,
     )
     log_access(by=by, victims=[victim], action=AccessAction.REPATRIATION_START, where=where)
     return repatriation
 
 
-def _apply_move(repatriation: Repatriation, *, by: User, stage: str, note: str) -> None:
+def _step_time(
+    repatriation: Repatriation | None, at: datetime.datetime | None
+) -> datetime.datetime:
+    """When a step happened: now, or `at` for a step recorded afterwards (the demo's past),
+    which is never in the future nor before the repatriation's last step, so the history
+    stays in order. Nothing already recorded is redated."""
     now = timezone.now()
+    if at is None:
+        return now
+    if at > now:
+        raise ValidationError("A step is not recorded in the future.")
+    last = repatriation.steps.order_by("-at").first() if repatriation else None
+    if last is not None and at < last.at:
+        raise ValidationError("A step is not recorded before the last one.")
+    return at
+
+
+def _apply_move(
+    repatriation: Repatriation,
+    *,
+    by: User,
+    stage: str,
+    note: str,
+    event: str = StepEvent.MOVED,
+    at: datetime.datetime | None = None,
+) -> None:
+    now = _step_time(repatriation, at)
     _record_step(
         repatriation,
         by=by,
-        event=StepEvent.MOVED,
+        event=event,
         from_stage=repatriation.stage,
         to_stage=stage,
         note=note,
@@ -324,10 +355,11 @@ def repatriation_move(
     note: str = "",
     version: int | None,
     where: str = "",
+    at: datetime.datetime | None = None,
 ) -> Repatriation:
     """Move to `stage` under the rules of `victims.stages`; the step is recorded and the new
     stage gets its due date. Refused (nothing moves) when `version`, the version the user
-    read, is missing or stale."""
+    read, is missing or stale. `at`: when the move happened, if recorded afterwards."""
     repatriation = _lock(repatriation)
     if not access.can_move_repatriation(by, repatriation):
         raise PolicyError("You do not move this repatriation.")
@@ -335,7 +367,49 @@ def repatriation_move(
     errors = move_errors(repatriation, stage)
     if errors:
         raise ValidationError({"stage": errors})
-    _apply_move(repatriation, by=by, stage=stage, note=note)
+    _apply_move(repatriation, by=by, stage=stage, note=note, at=at)
+    log_access(
+        by=by, victims=[repatriation.victim], action=AccessAction.REPATRIATION_MOVE, where=where
+    )
+    return repatriation
+
+
+def correctable_move(repatriation: Repatriation) -> RepatriationStep | None:
+    """The repatriation's last step when it is a stage move that a correction may undo (no
+    hand-over or correction came after it), else None."""
+    last = repatriation.steps.order_by("-at", "-id").first()
+    return last if last is not None and last.event == StepEvent.MOVED else None
+
+
+@transaction.atomic
+def repatriation_correct_move(
+    *,
+    by: User,
+    repatriation: Repatriation,
+    reason: str,
+    version: int | None,
+    where: str = "",
+) -> Repatriation:
+    """Put right a wrong stage move: a new, dated and attributed step back to the stage the
+    last move left, with the reason. The wrong step stays in the history (nothing is edited);
+    the stage gets its due date again. Only the last step, when it is a move, is corrected."""
+    repatriation = _lock(repatriation)
+    if not access.can_move_repatriation(by, repatriation):
+        raise PolicyError("You do not move this repatriation.")
+    check_version(repatriation, version, REPATRIATION_VERSIONED_FIELDS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the move was wrong.")})
+    wrong = correctable_move(repatriation)
+    if wrong is None:
+        raise ValidationError(_("Only the last step, when it is a stage move, can be corrected."))
+    _apply_move(
+        repatriation,
+        by=by,
+        stage=wrong.from_stage,
+        note=reason,
+        event=StepEvent.CORRECTED,
+    )
     log_access(
         by=by, victims=[repatriation.victim], action=AccessAction.REPATRIATION_MOVE, where=where
     )

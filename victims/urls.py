@@ -11,6 +11,7 @@ urlpatterns = [
     path("<id:pk>/repatriation/", views.repatriation_start, name="repatriation_start"),
     path("repatriations/<id:pk>/", views.repatriation_detail, name="repatriation_detail"),
     path("repatriations/<id:pk>/move/", views.repatriation_move, name="repatriation_move"),
+    path("repatriations/<id:pk>/correct/", views.repatriation_correct, name="repatriation_correct"),
     path(
         "repatriations/<id:pk>/handover/",
         views.repatriation_handover,

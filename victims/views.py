@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 import access
@@ -23,13 +24,14 @@ from config.errors import ConflictError, PolicyError
 from victims import selectors, services
 from victims.forms import (
     BulkMoveForm,
+    CorrectMoveForm,
     DeclineForm,
     HandoverForm,
     MoveForm,
     RepatriationStartForm,
     VictimForm,
 )
-from victims.models import Repatriation, Stage
+from victims.models import HandoverStatus, Repatriation, Stage
 from victims.stages import SIDE_EXITS
 
 # Moves that end or suspend a repatriation: asked to confirm first.
@@ -167,6 +169,7 @@ def _detail_context(request: HttpRequest, repatriation: Repatriation) -> dict:
         "can_move": can_move,
         "can_handover": can_handover,
         "can_accept": access.can_accept(user, repatriation),
+        "correctable": services.correctable_move(repatriation) if can_move else None,
         "move_form": MoveForm(
             current_stage=repatriation.stage, initial={"version": repatriation.version}
         )
@@ -216,6 +219,36 @@ def repatriation_move(request: HttpRequest, pk: int) -> HttpResponse:
     context = _detail_context(request, repatriation)
     context["move_form"] = form
     return render(request, "victims/repatriation_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@policy_404
+def repatriation_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put right the last move: a correction step back, with its reason (history is kept)."""
+    repatriation = access.get_repatriation_for_user(request.user, pk)
+    _require(access.can_move_repatriation(request.user, repatriation))
+    wrong = services.correctable_move(repatriation)
+    form = CorrectMoveForm(request.POST or None, initial={"version": repatriation.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repatriation_correct_move(
+                by=request.user,
+                repatriation=repatriation,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+                where=where(request),
+            )
+        except (ConflictError, ValidationError) as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("The move was corrected; both steps stay in the history."))
+            return redirect("victims:repatriation_detail", repatriation.pk)
+    return render(
+        request,
+        "victims/repatriation_correct.html",
+        {"repatriation": repatriation, "wrong": wrong, "form": form},
+    )
 
 
 @login_required
@@ -308,6 +341,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     repatriations = selectors.repatriations_base(user)
     stage = request.GET.get("stage", "")
     listed = repatriations.filter(stage=stage) if stage in Stage.values else repatriations
+    overdue = request.GET.get("overdue") == "1"
+    if overdue:
+        listed = listed.overdue()
     query = request.GET.get("q", "").strip()
     if query:
         listed = listed.filter(selectors.victim_search_q(query, via="victim__"))
@@ -318,6 +354,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "stage": stage,
+        "overdue": overdue,
         "query": query,
         "stage_counts": selectors.stage_counts(repatriations),
         "overdue_count": repatriations.overdue().count(),
@@ -363,14 +400,21 @@ def bulk_move(request: HttpRequest) -> HttpResponse:
         facility = form.cleaned_data["facility"].strip()
         if facility:
             chosen = chosen.filter(victim__current_facility__iexact=facility)
+        # Handed over to another agency (awaiting it or accepted by it): that agency's to move.
+        chosen = chosen.exclude(
+            Q(handover_status__in=[HandoverStatus.PENDING, HandoverStatus.ACCEPTED])
+            & ~Q(handed_over_to_id=user.agency_id)
+        )
         group = selectors.repatriations_for_read(
             user, chosen.order_by("victim__full_name", "pk"), where=where(request)
         )
         if request.method == "POST" and request.POST.get("confirm") == "1":
+            # The officer unticks whoever does not move with the group.
+            ticked = set(request.POST.getlist("chosen"))
             try:
                 moved = services.repatriation_bulk_move(
                     by=user,
-                    repatriations=group,
+                    repatriations=[r for r in group if str(r.pk) in ticked],
                     stage=form.cleaned_data["to_stage"],
                     note=form.cleaned_data["note"],
                     where=where(request),
@@ -385,7 +429,12 @@ def bulk_move(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "victims/bulk_move.html",
-        {"form": form, "group": group, "to_label": Stage(to_stage).label if to_stage else ""},
+        {
+            "form": form,
+            "group": group,
+            "to_label": Stage(to_stage).label if to_stage else "",
+            "chosen": request.POST.getlist("chosen") if request.method == "POST" else [],
+        },
     )
 
 
