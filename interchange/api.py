@@ -21,10 +21,19 @@ from interchange.reading import FileRefused, check_size
 from interchange.serializers import ImportJobSerializer, ImportRequestSerializer
 
 _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
+_JSON_FILE = OpenApiResponse(OpenApiTypes.OBJECT, description="The file, as an attachment.")
+
+
+def _documented(content_type: str) -> OpenApiResponse:
+    """A JSON export (STIX, MISP) is documented as the JSON object it is, so a client (and the
+    fuzzer's conformance check) reads it as one; CSV as a file."""
+    return _JSON_FILE if content_type.split(";")[0].endswith("json") else _FILE
+
+
 # One documented 200 per content type an export answers (STIX, MISP, CSV), and the 404.
 _EXPORT_RESPONSES: dict = {
     **{
-        (200, content_type.split(";")[0]): _FILE
+        (200, content_type.split(";")[0]): _documented(content_type)
         for content_type, _ in services.EXPORT_TYPES.values()
     },
     404: None,

@@ -6,13 +6,10 @@ from interchange import taxii_api
 
 app_name = "taxii"
 
-COLLECTION = (
-    r"collections/(?P<collection_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-)
-OBJECT = (
-    r"(?P<object_id>[a-z0-9][a-z0-9-]{0,249}--"
-    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-)
+# Any segment: the views answer an id that names nothing a TAXII 404 (JSON), as they do an id
+# the user may not see; a stricter pattern left a malformed id to Django's HTML 404.
+COLLECTION = r"collections/(?P<collection_id>[^/]+)"
+OBJECT = r"(?P<object_id>[^/]+)"
 
 urlpatterns = [
     path("", taxii_api.DiscoveryView.as_view(), name="discovery"),

@@ -112,7 +112,9 @@ def operation_set_status(*, operation: JointOperation, by: User, status: str) ->
         )
     operation.status = status
     if status == OperationStatus.ACTIVE and operation.starts_on is None:
-        operation.starts_on = timezone.localdate()
+        # Today, unless the operation was planned to end before today: then its end date, so
+        # the period stays in order.
+        operation.starts_on = min(timezone.localdate(), operation.ends_on or timezone.localdate())
     if status == OperationStatus.CONCLUDED and operation.ends_on is None:
         operation.ends_on = max(timezone.localdate(), operation.starts_on or timezone.localdate())
     operation.version += 1

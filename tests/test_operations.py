@@ -4,11 +4,13 @@ the seeded data for the lead and for a participant, while a non-participant gets
 The expected numbers are counted here with plain loops over every row, written apart from
 operations/figures.py (which aggregates in the database)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 import access
 from cases.models import (
@@ -355,6 +357,19 @@ def test_status_moves_forward_only(world, own_users, partner_users):
     new_case = case_create(by=own_users["investigator"], title="Late")
     with pytest.raises(ValidationError):
         services.operation_link_case(operation=op, case=new_case, by=bob)
+
+
+def test_an_operation_planned_to_end_in_the_past_starts_on_its_end_date(own_users, api):
+    """Starting an operation with no start date but an end date already past used to set the
+    start to today, after the end: the database refused it (a 500 the fuzzer found). The start
+    is then the end date, and the API answers 200."""
+    bob = own_users["supervisor"]
+    ended = timezone.localdate() - timedelta(days=30)
+    op = services.operation_create(by=bob, name="Late", code="late-1", ends_on=ended)
+    response = api(bob).post(f"/api/v1/operations/{op.pk}/status/", {"status": "active"})
+    assert response.status_code == 200, response.content
+    op.refresh_from_db()
+    assert (op.status, op.starts_on, op.ends_on) == (OperationStatus.ACTIVE, ended, ended)
 
 
 def test_only_supervisors_create_and_bad_input_stores_nothing(own_users):

@@ -258,3 +258,23 @@ def test_bad_filters_answer_400_in_the_taxii_shape(live_server, shared, own, own
     with pytest.raises(requests.HTTPError) as refused:
         Server(f"{live_server.url}/taxii2/").refresh()  # no token
     assert refused.value.response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "collections/not-a-uuid/",
+        "collections/not-a-uuid/objects/",
+        "collections/not-a-uuid/manifest/",
+        "collections/{own}/objects/not-a-stix-id/",
+        "collections/{own}/objects/not-a-stix-id/versions/",
+    ],
+)
+def test_a_malformed_id_is_a_taxii_404_not_a_page(api, shared, own, own_users, path):
+    """An id no collection or object could have answers like one the user may not see: the
+    TAXII error body, never Django's HTML 404 page (which the fuzzer found)."""
+    url = "/taxii2/api/" + path.format(own=_agency_collection_id(own))
+    answer = api(own_users["analyst"]).get(url, HTTP_ACCEPT=TAXII)
+    assert answer.status_code == 404
+    assert answer["Content-Type"].startswith("application/taxii+json")
+    assert answer.json()["http_status"] == "404"
