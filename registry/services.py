@@ -139,6 +139,8 @@ def proposal_decide(
     )
     if not access.can_decide_proposal(by, proposal):
         raise PolicyError(_("Only a supervisor of the agency decides its proposals."))
+    if approve and not access.can_approve_proposal(by, proposal):
+        raise PolicyError(_("Another supervisor must approve a proposal you made yourself."))
     if proposal.status != ProposalStatus.PENDING:
         raise ValidationError(_("This proposal was already decided."))
     indicator = proposal.indicator
