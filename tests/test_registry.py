@@ -426,3 +426,59 @@ def test_a_supervisor_does_not_approve_their_own_proposal(client, api, own_users
     response = api(other).post(f"/api/v1/registry-proposals/{proposal.pk}/approve/")
     assert response.status_code == 200 and response.json()["status"] == "approved"
     assert RegistryEntry.objects.filter(value=indicator.value).exists()
+
+
+def test_a_new_sighting_of_a_registered_value_takes_the_entry_status(own_users, partner_users):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from indicators.services import indicator_update
+    from registry.services import entry_record_step
+
+    entry = _publish(own_users, _indicator(own_users["investigator"]))
+    entry_record_step(
+        entry=entry,
+        by=partner_users["analyst"],
+        status=EntryStatus.TAKEN_DOWN,
+        version=entry.version,
+        taken_down_on=datetime.date(2026, 3, 2),
+    )
+    # Another case adds the value (and a URL implying it): both sightings start taken down,
+    # a value without an entry stays active.
+    case = case_create(by=partner_users["investigator"], title="Later wave")
+    indicators_add_batch(
+        case=case,
+        by=partner_users["investigator"],
+        rows=[
+            {"kind": "domain", "value": DOMAIN_N},
+            {"kind": "url", "value": "https://other-bank.example.net/login"},
+        ],
+    )
+    later = Indicator.objects.get(case=case, kind="domain", value__normalized=DOMAIN_N)
+    assert later.takedown_status == TakedownStatus.TAKEN_DOWN
+    assert later.takedown_date == datetime.date(2026, 3, 2)
+    other = Indicator.objects.get(
+        case=case, kind="domain", value__normalized="other-bank.example.net"
+    )
+    assert other.takedown_status == TakedownStatus.ACTIVE and other.takedown_date is None
+
+    # The registry's lifecycle owns it: no hand edit of its status, other fields still edit.
+    with pytest.raises(ValidationError) as refused:
+        indicator_update(
+            indicator=later, by=partner_users["investigator"], takedown_status="active"
+        )
+    assert "network registry" in str(refused.value)
+    later.refresh_from_db()
+    assert later.takedown_status == TakedownStatus.TAKEN_DOWN
+    indicator_update(
+        indicator=later,
+        by=partner_users["investigator"],
+        note="Seen again",
+        takedown_status=TakedownStatus.TAKEN_DOWN,
+        takedown_date=datetime.date(2026, 3, 2),
+    )
+    later.refresh_from_db()
+    assert later.note == "Seen again" and later.takedown_status == TakedownStatus.TAKEN_DOWN
+    # A value without an entry is still edited by hand.
+    indicator_update(indicator=other, by=partner_users["investigator"], takedown_status="reported")
