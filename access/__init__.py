@@ -72,6 +72,7 @@ from access.persons import (
     visible_person_matches,
 )
 from access.registry import (
+    can_approve_proposal,
     can_decide_proposal,
     can_propose_publication,
     can_read_registry,
@@ -129,6 +130,7 @@ __all__ = [
     "agency_users_who_can",
     "can",
     "can_accept",
+    "can_approve_proposal",
     "can_be_repatriation_officer",
     "can_decide_access_request",
     "can_decide_proposal",

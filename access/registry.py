@@ -96,6 +96,14 @@ def can_decide_proposal(user: AnyUser, proposal: PublicationProposal) -> bool:
     return can(user, Action.DECIDE_PUBLICATION) and proposal.agency_id == agency_id_of(user)
 
 
+def can_approve_proposal(user: AnyUser, proposal: PublicationProposal) -> bool:
+    """Four eyes: a supervisor who decides the proposal, and not the one who proposed it (the
+    proposer may still refuse, that is, take the proposal back)."""
+    return can_decide_proposal(user, proposal) and proposal.proposed_by_id != getattr(
+        user, "pk", None
+    )
+
+
 def can_withdraw_publications(user: AnyUser) -> bool:
     """May the user withdraw the agency's publications at all (its supervisors)?"""
     return can(user, Action.DECIDE_PUBLICATION)

@@ -41,6 +41,7 @@ from indicators.models import (
 from indicators.normalize import Normalized, normalize
 from indicators.queue import queue_removal, queue_xref
 from indicators.selectors import hit_counterparts
+from registry.sightings import is_registered, sync_sightings
 
 LINE_FIELDS = frozenset(
     {
@@ -344,6 +345,9 @@ def _save_lines(
                 }
             )
     pks = _insert_indicators(new)
+    # A sighting of a registered value starts at the entry's takedown status, not "active":
+    # one UPDATE for the batch (all its rows, implied ones too, share the case and `now`).
+    sync_sightings(Indicator.objects.filter(case_id=case.pk, created_at=now))
     queue_xref(pks, values={pk: row["value_id"] for pk, row in zip(pks, new, strict=True)})
     case_event_record(case=case, text=_added_text(new), by=by)
     return new[: len(lines)], pks[: len(lines)]
@@ -411,6 +415,19 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
         raise PolicyError("Only the owning agency edits its indicators.")
     allowed_fields(fields, INDICATOR_EDIT_FIELDS)
     indicator = Indicator.objects.select_for_update(no_key=True).get(pk=indicator.pk)
+    if is_registered(indicator.value_id):
+        # The registry's lifecycle owns the takedown of a registered value: a form sending
+        # the current status back is fine, a change is refused.
+        for name in ("takedown_status", "takedown_date"):
+            if name in fields and fields.pop(name) != getattr(indicator, name):
+                raise ValidationError(
+                    {
+                        name: gettext(
+                            "This value is in the network registry: record its takedown "
+                            "steps there."
+                        )
+                    }
+                )
     row = {
         "kind": indicator.kind,
         "value": indicator.value.normalized,

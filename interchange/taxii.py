@@ -10,9 +10,15 @@ exist for the user (404). Only the roles that read case files read objects; vict
 The objects are those of the case export (interchange/stix.py), one stream ordered by
 (date_added, source, row id, index within the row): first the collection's identities and
 TLP markings (dated as its first object), then the suspects as `threat-actor`, then each
-indicator as its observable, `indicator` and `based-on` relationship. Filters and order are
-applied by the database on the rows; objects are built only for the page asked for. `next`
-is the key of the last object given, so a page never depends on the rows before it."""
+indicator as its observable, `indicator` and `based-on` relationship. An observable's id
+hashes its value, so two rows of one value (two cases, say) share it: as in the case export,
+each id is given once per collection, by the first row holding the value in the stream's
+order (created_at, id); a later row gives its `indicator` and relationship only. Whether a
+row is the first is asked of all the collection's rows, never of the page, so paging and
+`added_after` do not change it (the observable was added with its first row). Filters and
+order are applied by the database on the rows; objects are built only for the page asked
+for. `next` is the key of the last object given, so a page never depends on the rows before
+it."""
 
 from __future__ import annotations
 
@@ -25,7 +31,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -221,9 +228,37 @@ class Stream:
         self.indicators = access.visible_indicators(user).filter(case_id__in=list(self.cases))
         self.suspects = access.visible_suspects(user).filter(case_id__in=list(self.cases))
 
+    def _with_repeat(self, rows: QuerySet[Indicator]) -> QuerySet[Indicator]:
+        """Each row with `repeat`: does an earlier row of the collection (in the stream's
+        order) hold the same observable? Its id hashes the value, and for an account the
+        platform, whatever the kind of account (interchange/stix.py `_observable`)."""
+
+        def sco_kind() -> Case_:
+            return Case_(
+                When(kind__in=[Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID], then=Value("account")),
+                default=F("kind"),
+            )
+
+        earlier = (
+            self.indicators.annotate(sco_kind=sco_kind())
+            .filter(
+                sco_kind=OuterRef("sco_kind"),
+                value__normalized=OuterRef("value__normalized"),
+                platform=OuterRef("platform"),
+            )
+            .filter(
+                Q(created_at__lt=OuterRef("created_at"))
+                | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+            )
+        )
+        return rows.annotate(sco_kind=sco_kind()).annotate(repeat=Exists(earlier))
+
     def _indicator_rows(self, filters: Filters) -> QuerySet[Indicator]:
-        rows = self.indicators
+        rows = self._with_repeat(self.indicators)
         if filters.types is not None and not filters.types & {"indicator", "relationship"}:
+            # Observables only: a repeated row gives none, so it is not read (each row read
+            # then gives at least one object, as `page` counts on).
+            rows = rows.filter(repeat=False)
             kinds = [k for t in filters.types for k in OBSERVABLE_KINDS.get(t, [])]
             rows = rows.filter(kind__in=kinds)
             if Kind.IP in kinds and filters.types & {"ipv4-addr", "ipv6-addr"} != {
@@ -271,6 +306,8 @@ class Stream:
                 modified=indicator.created_at,
             )
             for index, obj in enumerate(built):
+                if index == 0 and getattr(indicator, "repeat", False):
+                    continue  # the observable was given by the value's first row
                 yield Entry((indicator.created_at, INDICATORS, indicator.pk, index), obj)
 
     def page(self, filters: Filters, limit: int) -> tuple[list[Entry], bool]:
@@ -278,7 +315,9 @@ class Stream:
         if filters.ids is not None:
             candidates = self._by_ids(filters)
         else:
-            wanted = limit + 1  # rows: each gives at least one object of the types asked
+            # Rows: each gives at least one object of the types asked, but the row of the
+            # `next` key is read again (its later objects) and may give none.
+            wanted = limit + 2
             streams: list[Iterator[Entry]] = [iter(self._head(filters))]
             if filters.wants("threat-actor"):
                 suspects = _keyset(self.suspects, SUSPECTS, filters)[:wanted]

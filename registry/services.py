@@ -19,7 +19,7 @@ from agencies.services import notification_send
 from cases.models import FraudType
 from cases.timeline import case_event_record
 from config.errors import PolicyError, check_version
-from indicators.models import Indicator, TakedownStatus
+from indicators.models import Indicator
 from registry.models import (
     REGISTRY_KINDS,
     Confidence,
@@ -31,6 +31,7 @@ from registry.models import (
     RegistrySource,
     TakedownStep,
 )
+from registry.sightings import sync_sightings
 
 DESCRIPTION_MAX = 500
 # Which step may follow which status.
@@ -42,13 +43,6 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
         {EntryStatus.ACTIVE, EntryStatus.TAKEDOWN_REQUESTED, EntryStatus.RE_EMERGED}
     ),
     EntryStatus.RE_EMERGED: frozenset({EntryStatus.TAKEN_DOWN}),
-}
-# The per-indicator takedown field follows the entry.
-INDICATOR_STATUS = {
-    EntryStatus.ACTIVE: TakedownStatus.ACTIVE,
-    EntryStatus.TAKEDOWN_REQUESTED: TakedownStatus.REPORTED,
-    EntryStatus.TAKEN_DOWN: TakedownStatus.TAKEN_DOWN,
-    EntryStatus.RE_EMERGED: TakedownStatus.ACTIVE,
 }
 ENTRY_VERSION_FIELDS = ("status", "claimed_by")
 
@@ -139,6 +133,8 @@ def proposal_decide(
     )
     if not access.can_decide_proposal(by, proposal):
         raise PolicyError(_("Only a supervisor of the agency decides its proposals."))
+    if approve and not access.can_approve_proposal(by, proposal):
+        raise PolicyError(_("Another supervisor must approve a proposal you made yourself."))
     if proposal.status != ProposalStatus.PENDING:
         raise ValidationError(_("This proposal was already decided."))
     indicator = proposal.indicator
@@ -267,7 +263,7 @@ def entry_record_step(
         status=status, status_changed_at=now, version=F("version") + 1
     )
     entry.refresh_from_db()
-    _sync_indicators(entry, taken_down_on)
+    _sync_indicators(entry)
     return step
 
 
@@ -296,17 +292,7 @@ def entry_claim(
     return entry
 
 
-def _sync_indicators(entry: RegistryEntry, taken_down_on: datetime.date | None = None) -> None:
+def _sync_indicators(entry: RegistryEntry) -> None:
     """Every sighting of the value shows the entry's status (and, taken down, the date of
-    the last takedown step)."""
-    if entry.status == EntryStatus.TAKEN_DOWN and taken_down_on is None:
-        taken_down_on = (
-            entry.steps.filter(status=EntryStatus.TAKEN_DOWN)
-            .order_by("-at", "-pk")
-            .values_list("taken_down_on", flat=True)
-            .first()
-        )
-    Indicator.objects.filter(value_id=entry.value_id).update(
-        takedown_status=INDICATOR_STATUS[EntryStatus(entry.status)],
-        takedown_date=taken_down_on if entry.status == EntryStatus.TAKEN_DOWN else None,
-    )
+    the last takedown step): the rule new sightings follow too (registry.sightings)."""
+    sync_sightings(Indicator.objects.filter(value_id=entry.value_id))

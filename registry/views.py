@@ -171,6 +171,9 @@ def decide_proposal(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Publish or refuse."))
         return redirect("operations:approvals")
     approve = form.cleaned_data["decision"] == "approve"
+    if approve and not access.can_approve_proposal(request.user, proposal):
+        messages.error(request, _("Another supervisor must approve a proposal you made yourself."))
+        return redirect("operations:approvals")
     try:
         services.proposal_decide(
             proposal=proposal, by=request.user, approve=approve, note=form.cleaned_data["note"]

@@ -1,9 +1,11 @@
 """The network registry: publishing through a supervisor, one entry per value, the takedown
 lifecycle shared by every agency, withdrawal, lookup, and the operation figure."""
 
+import pytest
 from django.urls import reverse
 
 from cases.services import case_create
+from config.errors import PolicyError
 from indicators import xref
 from indicators.models import Indicator, TakedownStatus
 from indicators.services import indicators_add_batch
@@ -382,3 +384,101 @@ def test_the_demo_publishes_entries_at_every_stage_idempotently(db, settings):
     shared = RegistryEntry.objects.get(value__normalized="secure-krungthai-verify.com")
     assert shared.sources.count() == 2
     assert len(set(RegistrySource.objects.values_list("agency", flat=True))) >= 4
+
+
+def test_a_supervisor_does_not_approve_their_own_proposal(client, api, own_users):
+    """Four eyes: the supervisor who proposed may refuse (take it back), another approves."""
+    from agencies.models import User
+
+    indicator = _indicator(own_users["investigator"])
+    supervisor = own_users["supervisor"]
+    proposal = proposal_create(
+        indicator=indicator,
+        by=supervisor,
+        confidence="confirmed",
+        fraud_types=["phishing"],
+        description="Fake bank login page.",
+    )
+    # The approvals page does not offer approval to the proposer.
+    client.force_login(supervisor)
+    html = client.get(reverse("operations:approvals")).content.decode()
+    assert DOMAIN_N in html and 'data-testid="own-proposal"' in html
+    assert 'value="approve"' not in html
+    # Nor does the page, the API or the service approve it.
+    response = client.post(
+        reverse("registry:decide_proposal", args=[proposal.pk]), {"decision": "approve"}
+    )
+    assert response.status_code == 302
+    response = api(supervisor).post(f"/api/v1/registry-proposals/{proposal.pk}/approve/")
+    assert response.status_code == 403
+    assert "another supervisor" in response.json()["detail"].lower()
+    with pytest.raises(PolicyError):
+        proposal_decide(proposal=proposal, by=supervisor, approve=True)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PENDING
+    assert not RegistryEntry.objects.exists()
+    # A second supervisor of the agency sees the button and approves.
+    other = User.objects.create_user(
+        username="own.supervisor2", password="pw", agency=supervisor.agency, role="supervisor"
+    )
+    client.force_login(other)
+    assert 'value="approve"' in client.get(reverse("operations:approvals")).content.decode()
+    response = api(other).post(f"/api/v1/registry-proposals/{proposal.pk}/approve/")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    assert RegistryEntry.objects.filter(value=indicator.value).exists()
+
+
+def test_a_new_sighting_of_a_registered_value_takes_the_entry_status(own_users, partner_users):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from indicators.services import indicator_update
+    from registry.services import entry_record_step
+
+    entry = _publish(own_users, _indicator(own_users["investigator"]))
+    entry_record_step(
+        entry=entry,
+        by=partner_users["analyst"],
+        status=EntryStatus.TAKEN_DOWN,
+        version=entry.version,
+        taken_down_on=datetime.date(2026, 3, 2),
+    )
+    # Another case adds the value (and a URL implying it): both sightings start taken down,
+    # a value without an entry stays active.
+    case = case_create(by=partner_users["investigator"], title="Later wave")
+    indicators_add_batch(
+        case=case,
+        by=partner_users["investigator"],
+        rows=[
+            {"kind": "domain", "value": DOMAIN_N},
+            {"kind": "url", "value": "https://other-bank.example.net/login"},
+        ],
+    )
+    later = Indicator.objects.get(case=case, kind="domain", value__normalized=DOMAIN_N)
+    assert later.takedown_status == TakedownStatus.TAKEN_DOWN
+    assert later.takedown_date == datetime.date(2026, 3, 2)
+    other = Indicator.objects.get(
+        case=case, kind="domain", value__normalized="other-bank.example.net"
+    )
+    assert other.takedown_status == TakedownStatus.ACTIVE and other.takedown_date is None
+
+    # The registry's lifecycle owns it: no hand edit of its status, other fields still edit.
+    with pytest.raises(ValidationError) as refused:
+        indicator_update(
+            indicator=later, by=partner_users["investigator"], takedown_status="active"
+        )
+    assert "network registry" in str(refused.value)
+    later.refresh_from_db()
+    assert later.takedown_status == TakedownStatus.TAKEN_DOWN
+    indicator_update(
+        indicator=later,
+        by=partner_users["investigator"],
+        note="Seen again",
+        takedown_status=TakedownStatus.TAKEN_DOWN,
+        takedown_date=datetime.date(2026, 3, 2),
+    )
+    later.refresh_from_db()
+    assert later.note == "Seen again" and later.takedown_status == TakedownStatus.TAKEN_DOWN
+    # A value without an entry is still edited by hand.
+    indicator_update(indicator=other, by=partner_users["investigator"], takedown_status="reported")

@@ -278,3 +278,53 @@ def test_a_malformed_id_is_a_taxii_404_not_a_page(api, shared, own, own_users, p
     assert answer.status_code == 404
     assert answer["Content-Type"].startswith("application/taxii+json")
     assert answer.json()["http_status"] == "404"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_value_of_two_cases_is_one_observable_of_the_collection(live_server, own, own_users):
+    """Two cases of a collection holding one value share its observable (its id hashes the
+    value): given once, with the first row, on whatever page, as the case export does."""
+    alice = own_users["investigator"]
+    for title in ("First", "Second", "Third"):
+        case = case_create(by=alice, title=title)
+        rows = [
+            {"kind": "domain", "value": "twice.example.com"},
+            {"kind": "social_handle", "value": "@scam_desk", "platform": "telegram"},
+            {"kind": "domain", "value": f"only-{title.lower()}.example.com"},
+        ]
+        indicators_add_batch(case=case, by=alice, rows=rows)
+    collection = _collection(live_server, own_users["analyst"], _agency_collection_id(own))
+    for per_request in (1, 2, 5, 1000):
+        seen = [
+            o["id"]
+            for envelope in as_pages(collection.get_objects, per_request=per_request)
+            for o in envelope.get("objects", [])
+        ]
+        assert len(seen) == len(set(seen)), per_request
+        # Identity, TLP, 12 indicators and relationships (each domain implies example.com),
+        # 6 distinct observables.
+        assert len(seen) == 2 + 12 * 2 + 6, per_request
+    manifest = [
+        r["id"]
+        for envelope in as_pages(collection.get_manifest, per_request=3)
+        for r in envelope.get("objects", [])
+    ]
+    assert sorted(manifest) == sorted(seen)
+    domains = [
+        o
+        for envelope in as_pages(collection.get_objects, per_request=2, type="domain-name")
+        for o in envelope.get("objects", [])
+    ]
+    assert sorted(o["value"] for o in domains) == [
+        "example.com",
+        "only-first.example.com",
+        "only-second.example.com",
+        "only-third.example.com",
+        "twice.example.com",
+    ]
+    # Every relationship still points at an observable of the collection.
+    objects = {o["id"]: o for o in collection.get_objects()["objects"]}
+    targets = {o["target_ref"] for o in objects.values() if o["type"] == "relationship"}
+    assert targets <= set(objects)
+    twice = next(o["id"] for o in domains if o["value"] == "twice.example.com")
+    assert [o["id"] for o in collection.get_object(twice)["objects"]] == [twice]
