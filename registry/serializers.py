@@ -41,7 +41,9 @@ class SourceSerializer(serializers.ModelSerializer):
 
 class StepSerializer(serializers.ModelSerializer):
     agency = serializers.CharField(source="agency.name", read_only=True)
-    by = serializers.CharField(source="by.display_name", read_only=True, default=None)
+    by = serializers.CharField(
+        source="by.display_name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = TakedownStep
@@ -59,7 +61,9 @@ class EntrySerializer(serializers.ModelSerializer):
         help_text="How many cases hold the value network-wide (never which).",
     )
     sources = SourceSerializer(source="live_sources", many=True, read_only=True)
-    claimed_by = serializers.CharField(source="claimed_by.name", read_only=True, default=None)
+    claimed_by = serializers.CharField(
+        source="claimed_by.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = RegistryEntry
@@ -156,10 +160,10 @@ class ProposalSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=FraudType.choices), required=False, default=list
     )
     proposed_by = serializers.CharField(
-        source="proposed_by.display_name", read_only=True, default=None
+        source="proposed_by.display_name", read_only=True, default=None, allow_null=True
     )
     decided_by = serializers.CharField(
-        source="decided_by.display_name", read_only=True, default=None
+        source="decided_by.display_name", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
