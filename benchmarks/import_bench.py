@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ROOT, memory_mb, setup_django
+from django.core.management.utils import get_random_secret_key
 
 KINDS = [
     "phone",
@@ -206,8 +207,9 @@ def run(args) -> None:
     with app.connection_for_write() as conn:
         conn.default_channel.queue_declare(queue=queue, durable=True, auto_delete=False)
         conn.default_channel.queue_purge(queue)
-    # As in production: DEBUG off (no query log), so a secret key of its own.
-    env = dict(os.environ, DEBUG="0", SECRET_KEY="import-bench-" + os.urandom(16).hex())
+    # As in production: DEBUG off (no query log), so a secret key of its own, strong enough
+    # for the settings' check.
+    env = dict(os.environ, DEBUG="0", SECRET_KEY=get_random_secret_key())
     worker = subprocess.Popen(  # noqa: S603 - this script, by its own interpreter
         [sys.executable, __file__, "--worker", queue],
         cwd=ROOT,
