@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -79,8 +79,7 @@ class CaseImportView(APIView):
     )
     def post(self, request, pk: Any) -> Response:
         case = selectors.get_importable_case(request.user, pk)
-        if not access.can_manage_indicators(request.user, case):
-            raise PermissionDenied("Only the owning agency imports indicators into its cases.")
+        services.check_importer(by=request.user, case=case)  # before the upload is read
         upload = request.FILES.get("file")
         try:
             if upload is not None:

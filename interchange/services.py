@@ -162,16 +162,21 @@ def parse_file(data: bytes, *, filename: str = "", fmt: str = "") -> tuple[str, 
     )
 
 
+def check_importer(*, by: User, case: Case) -> None:
+    """Who may import into `case` (the API asks before it reads a byte of the upload)."""
+    if not access.can_manage_indicators(by, case):
+        raise PolicyError(
+            "Only the owning agency's investigators, analysts and supervisors import."
+        )
+
+
 @transaction.atomic
 def import_start(
     *, case: Case, by: User, data: bytes, filename: str = "", fmt: str = ""
 ) -> ImportJob:
     """Read the file now (refusing what is not what it claims), store its rows, and queue the
     job after commit."""
-    if not access.can_manage_indicators(by, case):
-        raise PolicyError(
-            "Only the owning agency's investigators, analysts and supervisors import."
-        )
+    check_importer(by=by, case=case)
     fmt, parsed = parse_file(data, filename=filename, fmt=fmt)
     job = ImportJob.objects.create(
         case=case,
