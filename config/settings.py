@@ -94,9 +94,7 @@ FORTRESS_CSP = {
 # SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the header the proxy sets, as Django sees
 # it) so Django knows a request came over https; the proxy must strip the header from clients.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
-if SECURE_HSTS_SECONDS < 0:
-    raise ImproperlyConfigured(f"SECURE_HSTS_SECONDS must be 0 or more; got {SECURE_HSTS_SECONDS}")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 _PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER").strip()
@@ -220,11 +218,7 @@ CACHES = {
 # How many reverse proxies in front of Fortress append to X-Forwarded-For: the client address
 # is the one the outermost of them saw. 0 (the default): X-Forwarded-For is ignored, and the
 # address is the connection's; a client-sent X-Forwarded-For never names another client.
-FORTRESS_NUM_PROXIES = env_int("FORTRESS_NUM_PROXIES", 0)
-if FORTRESS_NUM_PROXIES < 0:
-    raise ImproperlyConfigured(
-        f"FORTRESS_NUM_PROXIES must be 0 or more; got {FORTRESS_NUM_PROXIES}"
-    )
+FORTRESS_NUM_PROXIES = env_int("FORTRESS_NUM_PROXIES", 0, minimum=0)
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -383,10 +377,10 @@ FORTRESS_COMMON_VALUES = env_list(
 FORTRESS_REPATRIATION_STAGE_DAYS = env_int_map("FORTRESS_REPATRIATION_STAGE_DAYS")
 # Interchange imports: the largest file (bytes), the most indicators a file may hold, how deep
 # its JSON may nest, and how many rows one Celery task checks (and one service call saves).
-FORTRESS_IMPORT_MAX_BYTES = env_int("FORTRESS_IMPORT_MAX_BYTES", 20_000_000)
-FORTRESS_IMPORT_MAX_ROWS = env_int("FORTRESS_IMPORT_MAX_ROWS", 200_000)
-FORTRESS_IMPORT_MAX_DEPTH = env_int("FORTRESS_IMPORT_MAX_DEPTH", 32)
-FORTRESS_IMPORT_BATCH_SIZE = env_int("FORTRESS_IMPORT_BATCH_SIZE", 5000)
+FORTRESS_IMPORT_MAX_BYTES = env_int("FORTRESS_IMPORT_MAX_BYTES", 20_000_000, minimum=1)
+FORTRESS_IMPORT_MAX_ROWS = env_int("FORTRESS_IMPORT_MAX_ROWS", 200_000, minimum=1)
+FORTRESS_IMPORT_MAX_DEPTH = env_int("FORTRESS_IMPORT_MAX_DEPTH", 32, minimum=1)
+FORTRESS_IMPORT_BATCH_SIZE = env_int("FORTRESS_IMPORT_BATCH_SIZE", 5000, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -71,7 +71,12 @@ def test_https_settings_come_from_the_environment():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("SECURE_HSTS_SECONDS", "-1"), ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto")],
+    [
+        ("SECURE_HSTS_SECONDS", "-1"),
+        ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto"),
+        ("FORTRESS_NUM_PROXIES", "-1"),
+        ("FORTRESS_IMPORT_BATCH_SIZE", "0"),
+    ],
 )
 def test_bad_https_settings_fail_loudly(name, value):
     result = _settings(DEBUG="0", SECRET_KEY=STRONG_KEY, **{name: value})
