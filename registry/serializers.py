@@ -80,7 +80,9 @@ class EntrySerializer(serializers.ModelSerializer):
             "claimed_by",
             "claimed_at",
             "version",
+            "public_awareness",
             "created_at",
+            "updated_at",
         ]
 
 
@@ -185,3 +187,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "decision_note",
         ]
         read_only_fields = ["status", "decided_at", "decision_note"]
+
+
+class AwarenessSerializer(VersionSerializer):
+    public = serializers.BooleanField(help_text="Shown on the public awareness page, or not.")
