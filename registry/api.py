@@ -171,7 +171,7 @@ class RegistryViewSet(viewsets.ReadOnlyModelViewSet):
             "registry-lookup",
             {"values": str(len(results)), "known": str(known)},
             200,
-            known,
+            len(results),
         )
         return Response(
             LookupAnswerSerializer({"results": results}, context=self.get_serializer_context()).data

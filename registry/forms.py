@@ -85,7 +85,7 @@ class FeedTokenForm(FortressForm):
     )
     partner_kind = forms.ChoiceField(label=_("Kind of organisation"), choices=PartnerKind.choices)
     contact = forms.CharField(label=_("Contact there"), required=False, max_length=200)
-    expires_on = forms.DateField(
+    expires_at = forms.DateField(
         label=_("Expires on"),
         required=False,
         widget=_DATE,

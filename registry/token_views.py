@@ -51,7 +51,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     form = FeedTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        expires_on = data.get("expires_on")
+        expires_on = data.get("expires_at")  # a day: the token works until its end (UTC)
         expires_at = (
             datetime.datetime.combine(expires_on, datetime.time.max, tzinfo=datetime.UTC)
             if expires_on
