@@ -145,6 +145,8 @@ class RegistryViewSet(viewsets.ReadOnlyModelViewSet):
         """A supervisor of a publishing agency shows the entry on the public awareness page
         (a confirmed website or number), or takes it off."""
         entry = self._entry(pk)
+        if access.awareness_source(request.user, entry) is None:
+            raise PolicyError(_("Only a supervisor of a publishing agency marks it for awareness."))
         serializer = AwarenessSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.entry_set_awareness(
