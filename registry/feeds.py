@@ -243,23 +243,33 @@ def _csv_line(cells: list[str]) -> str:
 
 def render_csv(entries: Iterator[Row], count: Callable[[], None]) -> Iterator[str]:
     yield _csv_line(CSV_COLUMNS)
-    for r in entries:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for n, r in enumerate(entries, start=1):
         count()
-        yield _csv_line(
+        writer.writerow(
             [
-                r.kind,
-                r.value,
-                r.qualifier,
-                r.status,
-                r.status_changed_at.isoformat(),
-                r.confidence,
-                ";".join(r.fraud_types),
-                r.description,
-                ";".join(r.agencies),
-                r.created_at.isoformat(),
-                r.updated_at.isoformat(),
+                neutralise(c)
+                for c in (
+                    r.kind,
+                    r.value,
+                    r.qualifier,
+                    r.status,
+                    r.status_changed_at.isoformat(),
+                    r.confidence,
+                    ";".join(r.fraud_types),
+                    r.description,
+                    ";".join(r.agencies),
+                    r.created_at.isoformat(),
+                    r.updated_at.isoformat(),
+                )
             ]
         )
+        if n % CHUNK == 0:  # a chunk of lines at a time: the buffer stays small
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def render_txt(entries: Iterator[Row], count: Callable[[], None]) -> Iterator[str]:
@@ -300,19 +310,25 @@ def head_objects() -> list[dict[str, Any]]:
     return [stix.registry_identity(), stix.as_plain(MARKING)]
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def render_stix(entries: Iterator[Row], count: Callable[[], None]) -> Iterator[str]:
     """A STIX 2.1 bundle written as it goes: the registry's identity and TLP:GREEN, then
     each entry's observable, indicator and relationship (one entry per value, so each
     observable once)."""
     opening = json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}"})[:-1]
     yield opening + ', "objects": [\n'
-    head = head_objects()
-    yield ",\n".join(json.dumps(o, ensure_ascii=False) for o in head)
+    yield ",\n".join(_encode(o) for o in head_objects())
+    lines: list[str] = []
     for r in entries:
         count()
-        yield ",\n" + ",\n".join(
-            json.dumps(o, ensure_ascii=False) for o in stix_objects(r, MARKING.id)
-        )
+        lines.extend(_encode(o) for o in stix_objects(r, MARKING.id))
+        if len(lines) >= CHUNK:
+            yield ",\n" + ",\n".join(lines)
+            lines = []
+    if lines:
+        yield ",\n" + ",\n".join(lines)
     yield "\n]}\n"
 
 

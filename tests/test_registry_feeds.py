@@ -480,3 +480,33 @@ def test_the_public_page_is_rate_limited_per_client_address(client, settings, pu
     assert client.get(url, REMOTE_ADDR="198.51.100.2").status_code == 200
     forged = client.get(url, REMOTE_ADDR="198.51.100.1", HTTP_X_FORWARDED_FOR="192.0.2.50")
     assert forged.status_code == 429
+
+
+def test_the_lookup_writes_entries_as_the_list_does(api, own_users, partner_users, published):
+    from registry.selectors import with_sources
+    from registry.serializers import EntrySerializer, entry_representation
+
+    entry = published["domain"]
+    services.entry_claim(entry=entry, by=partner_users["analyst"], version=entry.version)
+    fresh = with_sources(RegistryEntry.objects.filter(pk=entry.pk)).get()
+    assert entry_representation(fresh, {}) == EntrySerializer(fresh).data
+    answer = api(own_users["analyst"]).post(
+        "/api/v1/registry/lookup/",
+        {
+            "values": [
+                {"kind": "domain", "value": "pay-secure-login.com"},
+                {"kind": "x", "value": 1},
+            ]
+        },
+        format="json",
+    )
+    first, second = answer.json()["results"]
+    assert first["entry"] == json.loads(json.dumps(EntrySerializer(fresh).data))
+    assert second["known"] is False and second["error"]
+    refused = api(own_users["analyst"]).post(
+        "/api/v1/registry/lookup/",
+        {"values": [{"kind": "domain"}, {"kind": "domain", "value": "x" * 2001}, "text"]},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["values"]) == {"0", "1", "2"}
