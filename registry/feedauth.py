@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.throttling import BaseThrottle
@@ -85,3 +86,18 @@ class FeedTokenGate:
         if match is not None and access.feed_route_allowed(match.view_name):
             return None
         return JsonResponse({"detail": str(_("Not found."))}, status=404)
+
+
+class FeedTokenScheme(OpenApiAuthenticationExtension):
+    """The feed token in the OpenAPI schema: on the routes that accept it."""
+
+    target_class = FeedTokenAuthentication
+    name = "feedToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token fft_…`: a partner's feed token (registry feeds, lookup, TAXII).",
+        }
