@@ -43,6 +43,7 @@ bench: install  # the scale benchmark on PostgreSQL (DATABASE_URL=postgres://...
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/xref_bench.py --indicators 1000000 $(BENCH_ARGS)
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/persons_bench.py --persons 1000000 $(PERSONS_BENCH_ARGS)
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/import_bench.py --rows 100000 $(IMPORT_BENCH_ARGS)
+	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/registry_bench.py --entries 1000000 $(REGISTRY_BENCH_ARGS)
 
 bench-small: install  # the same script at a small scale (CI runs it so it never rots)
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/xref_bench.py --indicators 20000 --bulk 5000 \
@@ -51,6 +52,8 @@ bench-small: install  # the same script at a small scale (CI runs it so it never
 		--database fortress_persons_bench_small
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/import_bench.py --rows 5000 \
 		--database fortress_import_bench_small
+	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/registry_bench.py --entries 20000 --lookup 2000 \
+		--database fortress_registry_bench_small
 
 clean:
 	rm -rf $(VENV) fortress.sqlite3 fortress.sqlite3-wal fortress.sqlite3-shm staticfiles var

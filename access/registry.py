@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from access.cases import is_own_case
 from access.core import Action, AnyUser, agency_id_of, can, one_or_404
+from access.feeds import FeedReader, is_feed_reader
 from cases.models import Case
 from indicators.models import Indicator
 from registry.models import (
@@ -25,11 +26,13 @@ from registry.models import (
 )
 
 
-def can_read_registry(user: AnyUser) -> bool:
-    return can(user, Action.READ_REGISTRY)
+def can_read_registry(user: AnyUser | FeedReader) -> bool:
+    """Every role that works cases, and a partner's feed token (which reaches only the feeds
+    and the lookup: access/feeds.py)."""
+    return is_feed_reader(user) or can(user, Action.READ_REGISTRY)  # type: ignore[arg-type]
 
 
-def visible_registry_entries(user: AnyUser) -> QuerySet[RegistryEntry]:
+def visible_registry_entries(user: AnyUser | FeedReader) -> QuerySet[RegistryEntry]:
     """Published entries (a source not withdrawn), for every role that reads the registry."""
     if not can_read_registry(user):
         return RegistryEntry.objects.none()

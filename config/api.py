@@ -42,5 +42,6 @@ router.register("registry-proposals", ProposalViewSet, basename="registry-propos
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token-obtain"),
     path("", include("interchange.api_urls")),
+    path("", include("registry.api_urls")),
     path("", include(router.urls)),
 ]

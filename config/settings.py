@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # After MessageMiddleware: a save whose task could not be queued says nothing is lost.
     "config.middleware.BrokerOutageNotice",
+    # A partner's feed token opens the registry's feeds and lookup, and 404 everywhere else.
+    "registry.feedauth.FeedTokenGate",
 ]
 
 # A strict Content Security Policy: no inline script or style, nothing from another origin.
@@ -219,6 +221,9 @@ CACHES = {
 # is the one the outermost of them saw. 0 (the default): X-Forwarded-For is ignored, and the
 # address is the connection's; a client-sent X-Forwarded-For never names another client.
 FORTRESS_NUM_PROXIES = env_int("FORTRESS_NUM_PROXIES", 0, minimum=0)
+# Requests per minute one client address may make to the public awareness page and its feeds
+# (counted in the shared cache above, per address as FORTRESS_NUM_PROXIES reads it).
+FORTRESS_PUBLIC_RATE_PER_MINUTE = env_int("FORTRESS_PUBLIC_RATE_PER_MINUTE", 60, minimum=1)
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

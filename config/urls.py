@@ -15,6 +15,8 @@ urlpatterns = [
         name="password_change",
     ),
     path("agency/", include("agencies.urls")),
+    path("agency/feed-tokens/", include("registry.token_urls")),
+    path("public/", include("registry.public_urls")),
     path("cases/", include("cases.urls")),
     path("", include("indicators.urls")),
     path("victims/", include("victims.urls")),

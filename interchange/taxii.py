@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -76,15 +76,46 @@ class Collection:
     id: str
     title: str
     description: str
-    cases: QuerySet[Case]
+    cases: QuerySet[Case] | None  # None: the network registry's collection
 
 
 def _collection_id(key: str) -> str:
     return str(uuid.uuid5(TAXII_NAMESPACE, key))
 
 
+REGISTRY_COLLECTION_ID = _collection_id("registry")
+
+
 def visible_collections(user: User) -> list[Collection]:
-    """The agency and operation collections holding at least one case file the user reads."""
+    """The agency and operation collections holding at least one case file the user reads,
+    then the network registry's, for every registry reader (a partner's feed token too,
+    which sees that one only)."""
+    collections = _case_collections(user)
+    if access.can_read_registry(user):
+        collections.append(
+            Collection(
+                id=REGISTRY_COLLECTION_ID,
+                title=_("Network registry"),
+                description=_(
+                    "The published entries of the network registry of fraudulent "
+                    "infrastructure: value, kind, takedown status; never a case."
+                ),
+                cases=None,
+            )
+        )
+    return collections
+
+
+def stream_for(user: User, collection: Collection) -> Any:
+    """The object stream of a collection: its cases', or the registry's."""
+    if collection.cases is None:
+        from registry.taxii_collection import RegistryStream  # the registry builds on this
+
+        return RegistryStream(user)
+    return Stream(user, collection)
+
+
+def _case_collections(user: User) -> list[Collection]:
     if not access.can(user, access.Action.VIEW_CASE_FILE):
         return []
     cases = access.visible_cases(user)
@@ -223,6 +254,7 @@ class Stream:
 
     def __init__(self, user: User, collection: Collection) -> None:
         self.user = user
+        assert collection.cases is not None
         self.cases = {c.pk: c for c in collection.cases.select_related("agency")}
         self.identities = {c.agency_id: stix.agency_identity(c.agency) for c in self.cases.values()}
         self.indicators = access.visible_indicators(user).filter(case_id__in=list(self.cases))
@@ -325,16 +357,7 @@ class Stream:
             if filters.types is None or filters.types & INDICATOR_TYPES:
                 streams.append(self._indicator_entries(self._indicator_rows(filters)[:wanted]))
             candidates = heapq.merge(*streams, key=lambda e: e.key)
-        entries: list[Entry] = []
-        for entry in candidates:
-            if filters.after is not None and entry.key <= filters.after:
-                continue
-            if not filters.wants(entry.obj["type"]):
-                continue
-            entries.append(entry)
-            if len(entries) > limit:
-                break
-        return entries[:limit], len(entries) > limit
+        return take_page(candidates, filters, limit)
 
     def _by_ids(self, filters: Filters) -> list[Entry]:
         """`match[id]`: ids are uuid5 hashes of the rows, so only the row ids are read (in the
@@ -363,6 +386,23 @@ class Stream:
             chosen = rows.filter(Q(pk__in=pks) | Q(kind__in=observables))
             found += [e for e in self._indicator_entries(chosen) if e.obj["id"] in ids]
         return sorted(found, key=lambda e: e.key)
+
+
+def take_page(
+    candidates: Iterable[Entry], filters: Filters, limit: int
+) -> tuple[list[Entry], bool]:
+    """Up to `limit` objects of the stream after `filters.after` and of the types asked, and
+    whether more follow."""
+    entries: list[Entry] = []
+    for entry in candidates:
+        if filters.after is not None and entry.key <= filters.after:
+            continue
+        if not filters.wants(entry.obj["type"]):
+            continue
+        entries.append(entry)
+        if len(entries) > limit:
+            break
+    return entries[:limit], len(entries) > limit
 
 
 def manifest_record(entry: Entry) -> dict[str, Any]:

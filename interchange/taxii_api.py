@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from interchange import taxii
+from registry.feed_api import FEED_AUTHENTICATION, log_feed_use
 
 
 class TaxiiRenderer(JSONRenderer):
@@ -44,10 +45,25 @@ _FILTERS = [
 
 
 class TaxiiView(APIView):
-    """A TAXII view: its media type first, and errors in TAXII's shape."""
+    """A TAXII view: its media type first, and errors in TAXII's shape. A partner's feed
+    token is accepted (it sees the registry's collection only), and each of its requests is
+    logged."""
 
     renderer_classes = [TaxiiRenderer, JSONRenderer]
     taxii_errors = True
+    authentication_classes = FEED_AUTHENTICATION
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        size = len(data.get("objects", [])) if isinstance(data, dict) else 0
+        match = request.resolver_match
+        feed = match.view_name if match is not None else "taxii"
+        query = dict(request.query_params.items())
+        if kwargs.get("collection_id"):
+            query["collection"] = str(kwargs["collection_id"])
+        log_feed_use(request, feed, query, response.status_code, size)
+        return response
 
 
 def _page_headers(response: Response, entries: list[taxii.Entry]) -> Response:
@@ -65,7 +81,7 @@ def _envelope(
     if object_id is not None:
         filters.ids = {object_id}
     limit = taxii.parse_limit(request.query_params.get("limit"))
-    entries, more = taxii.Stream(request.user, collection).page(filters, limit)
+    entries, more = taxii.stream_for(request.user, collection).page(filters, limit)
     if object_id is not None and not entries and filters.after is None:
         raise Http404("No such object.")
     body: dict[str, Any] = {"more": more}

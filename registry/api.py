@@ -17,8 +17,10 @@ from config.errors import PolicyError
 from indicators.normalize.kinds import Kind
 from indicators.serializers import DecisionSerializer
 from registry import selectors, services
+from registry.feed_api import FEED_AUTHENTICATION, log_feed_use
 from registry.models import Confidence, EntryStatus, PublicationProposal, RegistryEntry
 from registry.serializers import (
+    AwarenessSerializer,
     EntryDetailSerializer,
     EntrySerializer,
     LookupAnswerSerializer,
@@ -57,6 +59,8 @@ class RegistryViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = EntryFilter
     queryset = RegistryEntry.objects.none()
     ordering_fields: list[str] = []
+    # A partner's feed token reaches the lookup only (registry.feedauth.FeedTokenGate).
+    authentication_classes = FEED_AUTHENTICATION
 
     def get_queryset(self):
         return selectors.with_sources(access.visible_registry_entries(self.request.user))
@@ -135,6 +139,24 @@ class RegistryViewSet(viewsets.ReadOnlyModelViewSet):
         services.source_withdraw(entry=entry, by=request.user)
         return self._answer(entry)
 
+    @extend_schema(request=AwarenessSerializer, responses=EntryDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def awareness(self, request, pk: Any = None) -> Response:
+        """A supervisor of a publishing agency shows the entry on the public awareness page
+        (a confirmed website or number), or takes it off."""
+        entry = self._entry(pk)
+        if access.awareness_source(request.user, entry) is None:
+            raise PolicyError(_("Only a supervisor of a publishing agency marks it for awareness."))
+        serializer = AwarenessSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.entry_set_awareness(
+            entry=entry,
+            by=request.user,
+            public=serializer.validated_data["public"],
+            version=serializer.validated_data.get("version"),
+        )
+        return self._answer(entry)
+
     @extend_schema(request=LookupSerializer, responses=LookupAnswerSerializer)
     @action(detail=False, methods=["post"])
     def lookup(self, request) -> Response:
@@ -145,6 +167,14 @@ class RegistryViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = LookupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         results = selectors.registry_lookup(request.user, serializer.validated_data["values"])
+        known = sum(1 for r in results if r.known)
+        log_feed_use(
+            request,
+            "registry-lookup",
+            {"values": str(len(results)), "known": str(known)},
+            200,
+            len(results),
+        )
         return Response(
             LookupAnswerSerializer({"results": results}, context=self.get_serializer_context()).data
         )

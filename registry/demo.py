@@ -5,7 +5,13 @@ services (an analyst proposes, a supervisor approves), at every takedown stage:
 - secure-krungthai-verify.com (Thailand and Nigeria, one entry, two sources): taken down;
 - the phishing URL on it (Thailand): takedown requested of the hosting provider;
 - the Telegram handle vinatrade_vip (Cambodia): taken down, then re-emerged;
-- the French IBAN (France): takedown requested of the bank.
+- the French IBAN (France): takedown requested of the bank;
+- a Thai number posing as a bank's fraud desk (Thailand): active.
+
+Marked for public awareness (so /public/ shows them): vinatrade-pro.com, the phishing URL,
+the Thai number, and secure-krungthai-verify.com, which the public page leaves out while it
+is taken down. Vietnam's admin has issued one feed token to a demo partner; its key is shown
+once, in the seed's output, and only its digest is stored.
 
 Idempotent: a value the agency already publishes (or withdrew) is left as it is, and the
 lifecycle steps are recorded only on an entry that has none beyond its first.
@@ -21,7 +27,7 @@ from agencies.demo import agency_for, user_for
 from indicators.models import Indicator
 from indicators.normalize import normalize
 from registry import services
-from registry.models import EntryStatus, RegistryEntry, RegistrySource
+from registry.models import EntryStatus, FeedToken, PartnerKind, RegistryEntry, RegistrySource
 
 # (agency, kind, value as a demo case holds it, qualifier, confidence, fraud types, description)
 PUBLISHED = [
@@ -71,6 +77,15 @@ PUBLISHED = [
         "Telegram channel recruiting 'task' workers and investors.",
     ),
     (
+        "th",
+        "phone",
+        "081 234 5678",
+        "",
+        "confirmed",
+        ["phishing", "impersonation"],
+        "Calls posing as a bank's fraud desk and asks for one-time codes.",
+    ),
+    (
         "fr",
         "bank_account",
         "FR76 3000 6000 0112 3456 7890 189",
@@ -103,6 +118,14 @@ STEPS: dict[str, list[tuple[str, str, dict]]] = {
     ],
 }
 CLAIMS = {"vinatrade-pro.com": "vn", "vinatrade_vip": "kh"}
+# value -> the agency whose supervisor marks it for public awareness
+AWARENESS = {
+    "vinatrade-pro.com": "vn",
+    "https://secure-krungthai-verify.com/login?ref=sms": "th",
+    "+66812345678": "th",
+    "secure-krungthai-verify.com": "th",
+}
+DEMO_PARTNER = "Demo Blocklist Foundation"
 
 
 def _indicator(cc: str, kind: str, value: str, qualifier: str) -> Indicator | None:
@@ -168,7 +191,22 @@ def seed(out) -> None:
             services.entry_claim(
                 entry=entry, by=user_for(claimant, "analyst"), version=entry.version
             )
+    marked = 0
+    for entry in RegistryEntry.objects.published().select_related("value"):
+        cc = AWARENESS.get(entry.value.normalized)
+        if cc and not entry.public_awareness:
+            services.entry_set_awareness(
+                entry=entry, by=user_for(cc, "supervisor"), public=True, version=entry.version
+            )
+            marked += 1
     out.write(
         f"{published} values published; {RegistryEntry.objects.published().count()} "
-        "registry entries in all"
+        f"registry entries in all; {marked} marked for public awareness"
     )
+    admin = user_for("vn", "admin")
+    if not FeedToken.objects.filter(agency=admin.agency, partner=DEMO_PARTNER).exists():
+        _token, key = services.feed_token_issue(
+            by=admin, partner=DEMO_PARTNER, partner_kind=PartnerKind.BLOCKLIST
+        )
+        # Shown here once: only its digest is stored.
+        out.write(f"; feed token for {DEMO_PARTNER} (shown once): {key}")

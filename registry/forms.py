@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.forms import FortressForm
 from cases.models import FraudType
+from config.fields import IdField
 from indicators.normalize.kinds import Kind
-from registry.models import REGISTRY_KINDS, Confidence, EntryStatus, Recipient
+from registry.models import REGISTRY_KINDS, Confidence, EntryStatus, PartnerKind, Recipient
 from registry.services import DESCRIPTION_MAX
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -69,3 +70,28 @@ class StepForm(FortressForm):
 class ClaimForm(FortressForm):
     release = forms.BooleanField(required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class AwarenessForm(FortressForm):
+    public = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class FeedTokenForm(FortressForm):
+    partner = forms.CharField(
+        label=_("Partner organisation"),
+        max_length=200,
+        help_text=_("Who receives the token: a registrar, a bank, a blocklist..."),
+    )
+    partner_kind = forms.ChoiceField(label=_("Kind of organisation"), choices=PartnerKind.choices)
+    contact = forms.CharField(label=_("Contact there"), required=False, max_length=200)
+    expires_at = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=_DATE,
+        help_text=_("Leave empty for a token that lasts until revoked."),
+    )
+
+
+class FeedLogForm(FortressForm):
+    token = IdField(required=False, widget=forms.HiddenInput)

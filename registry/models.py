@@ -8,12 +8,21 @@
   their case; a supervisor of the same agency approves or refuses. It names the case, so only
   the proposing agency ever reads it.
 - `TakedownStep`: one dated, attributed step of the entry's lifecycle.
+- `RegistryChange`: one row, a registry-wide change counter, so a feed poll learns whether
+  anything changed from one primary-key read (registry/feeds.py).
+- `FeedToken`: a token an agency admin issues to a partner organisation (registrar, host,
+  telecom, bank, blocklist, awareness campaign): it reads the registry feeds and the lookup,
+  nothing else. Only its SHA-256 digest is stored.
+- `FeedDownload`: the log of every download and lookup by a feed token.
 
 Nothing here links an entry to a case: the count of cases holding the value is the engine's
 `IndicatorValue.case_count`.
 """
 
 from __future__ import annotations
+
+import hashlib
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -95,6 +104,16 @@ class RegistryEntry(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Set by every service that changes what a feed shows of the entry (status, sources,
+    # awareness): the feeds' "changed since" filter and TAXII's date added.
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    public_awareness = models.BooleanField(
+        default=False, help_text="Shown on the public awareness page while it qualifies."
+    )
+    awareness_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    awareness_marked_at = models.DateTimeField(null=True, blank=True)
 
     objects = RegistryEntryQuerySet.as_manager()
 
@@ -194,3 +213,91 @@ class TakedownStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry}: {self.status}"
+
+
+class RegistryChange(models.Model):
+    """One row (pk 1): bumped in the transaction of every change a feed could show."""
+
+    counter = models.PositiveBigIntegerField(default=0)
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"registry change {self.counter}"
+
+
+class PartnerKind(models.TextChoices):
+    REGISTRAR = "registrar", _("Registrar")
+    HOSTING = "hosting_provider", _("Hosting provider")
+    TELECOM = "telecom", _("Telecom operator")
+    BANK = "bank", _("Bank")
+    BLOCKLIST = "blocklist", _("Blocklist")
+    AWARENESS = "awareness", _("Awareness campaign")
+    OTHER = "other", _("Other")
+
+
+class FeedTokenQuerySet(models.QuerySet["FeedToken"]):
+    def usable(self) -> FeedTokenQuerySet:
+        now = timezone.now()
+        return self.filter(revoked_at=None).filter(Q(expires_at=None) | Q(expires_at__gt=now))
+
+
+class FeedToken(models.Model):
+    KEY_PREFIX = "fft_"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    partner = models.CharField(max_length=200, help_text="The partner organisation's name.")
+    partner_kind = models.CharField(max_length=20, choices=PartnerKind.choices)
+    contact = models.CharField(max_length=200, blank=True)
+    prefix = models.CharField(max_length=12, help_text="First characters, to recognise it.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = FeedTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.partner} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def generate_key(cls) -> str:
+        return cls.KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+class FeedDownload(models.Model):
+    """Who (the token), when, which feed, with which filters, from which address, how many
+    entries were sent (0 for a 304)."""
+
+    token = models.ForeignKey(FeedToken, on_delete=models.CASCADE, related_name="downloads")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    feed = models.CharField(max_length=40)
+    filters = models.JSONField(default=dict, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(default=200)
+    result_size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.token} {self.feed} at {self.at:%Y-%m-%d %H:%M}"

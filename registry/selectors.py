@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 import access
 from access.core import AnyUser
 from agencies.models import User
+from config import pgarrays
 from indicators.normalize import normalize
 from indicators.normalize.kinds import CHAIN_KINDS, PLATFORM_KINDS
 from registry.models import REGISTRY_KINDS, RegistryEntry, RegistrySource
@@ -100,12 +102,7 @@ def registry_lookup(user: User, items: list[dict[str, Any]]) -> list[LookupResul
     wanted = {key for _, key, _ in keyed if key is not None}
     found: dict[tuple[str, str, str], RegistryEntry] = {}
     if wanted:
-        entries = with_sources(
-            access.visible_registry_entries(user).filter(
-                value__kind__in={k for k, _, _ in wanted},
-                value__normalized__in={v for _, _, v in wanted},
-            )
-        )
+        entries = with_sources(access.visible_registry_entries(user).filter(_asked(wanted)))
         for entry in entries:
             key = (entry.value.kind, entry.value.qualifier, entry.value.normalized)
             if key in wanted:
@@ -119,6 +116,28 @@ def registry_lookup(user: User, items: list[dict[str, Any]]) -> list[LookupResul
         hit = found.get(asked)
         results.append(LookupResult(kind, raw, asked[2], hit is not None, hit))
     return results
+
+
+_ENTRY_IDS = """
+SELECT e.id
+FROM unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
+JOIN indicators_indicatorvalue v
+    ON v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
+JOIN registry_registryentry e ON e.value_id = v.id
+"""
+
+
+def _asked(wanted: set[tuple[str, str, str]]) -> Q:
+    """The entries of the asked (kind, qualifier, value) keys. On PostgreSQL one probe of the
+    value index per key, the keys sent as three arrays bound in binary (config/pgarrays.py);
+    elsewhere the kinds and values as lists, the keys checked by the caller."""
+    if connection.vendor == "postgresql":
+        columns = [list(c) for c in zip(*wanted, strict=True)]
+        return Q(pk__in=[pk for (pk,) in pgarrays.execute(_ENTRY_IDS, columns)])
+    return Q(
+        value__kind__in={k for k, _, _ in wanted},
+        value__normalized__in={v for _, _, v in wanted},
+    )
 
 
 def entry_history(entry: RegistryEntry) -> dict[str, Any]:

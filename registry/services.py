@@ -24,9 +24,13 @@ from registry.models import (
     REGISTRY_KINDS,
     Confidence,
     EntryStatus,
+    FeedDownload,
+    FeedToken,
+    PartnerKind,
     ProposalStatus,
     PublicationProposal,
     Recipient,
+    RegistryChange,
     RegistryEntry,
     RegistrySource,
     TakedownStep,
@@ -164,6 +168,7 @@ def proposal_decide(
                 entry=entry, status=EntryStatus.ACTIVE, agency_id=proposal.agency_id, by=by, at=now
             )
         _sync_indicators(entry)
+        registry_changed(entry_ids=[entry.pk])
         case_event_record(
             case=indicator.case,
             text=_("%(value)s published to the network registry.")
@@ -199,6 +204,7 @@ def source_withdraw(*, entry: RegistryEntry, by: User) -> RegistrySource:
         raise PolicyError(_("Only a supervisor withdraws the agency's publication."))
     source.withdrawn_at, source.withdrawn_by = timezone.now(), by
     source.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    registry_changed(entry_ids=[entry.pk])
     return source
 
 
@@ -262,6 +268,7 @@ def entry_record_step(
     RegistryEntry.objects.filter(pk=entry.pk).update(
         status=status, status_changed_at=now, version=F("version") + 1
     )
+    registry_changed(entry_ids=[entry.pk], at=now)
     entry.refresh_from_db()
     _sync_indicators(entry)
     return step
@@ -296,3 +303,123 @@ def _sync_indicators(entry: RegistryEntry) -> None:
     """Every sighting of the value shows the entry's status (and, taken down, the date of
     the last takedown step): the rule new sightings follow too (registry.sightings)."""
     sync_sightings(Indicator.objects.filter(value_id=entry.value_id))
+
+
+def registry_changed(*, entry_ids: Iterable[int], at: datetime.datetime | None = None) -> None:
+    """What the feeds show of these entries changed: their `updated_at` (the "changed since"
+    filter, TAXII's date added) and the registry-wide counter the feeds' ETag is made of, so
+    a poll costs one primary-key read when nothing changed. In the caller's transaction."""
+    at = at or timezone.now()
+    RegistryEntry.objects.filter(pk__in=list(entry_ids)).update(updated_at=at)
+    if not RegistryChange.objects.filter(pk=1).update(counter=F("counter") + 1, at=at):
+        RegistryChange.objects.get_or_create(pk=1, defaults={"counter": 1, "at": at})
+
+
+@transaction.atomic
+def entry_set_awareness(
+    *, entry: RegistryEntry, by: User, public: bool, version: int | None
+) -> RegistryEntry:
+    """A supervisor of a publishing agency marks the entry for public awareness (or unmarks
+    it). Only a website or a number that the agency publishes as confirmed may be marked; the
+    public page shows it while it is not taken down (access.public_awareness_entries)."""
+    source = access.awareness_source(by, entry)
+    if source is None:
+        raise PolicyError(_("Only a supervisor of a publishing agency marks it for awareness."))
+    entry = RegistryEntry.objects.select_for_update().select_related("value").get(pk=entry.pk)
+    check_version(entry, version, ("status", "public_awareness"))
+    if public:
+        if entry.value.kind not in access.AWARENESS_KINDS:
+            raise ValidationError(
+                _("Only fraudulent websites (domains, URLs) and phone numbers go public.")
+            )
+        if source.confidence != Confidence.CONFIRMED:
+            raise ValidationError(_("Only an entry your agency confirmed goes public."))
+    if entry.public_awareness == public:
+        return entry
+    now = timezone.now()
+    RegistryEntry.objects.filter(pk=entry.pk).update(
+        public_awareness=public,
+        awareness_marked_by=by if public else None,
+        awareness_marked_at=now if public else None,
+        version=F("version") + 1,
+    )
+    registry_changed(entry_ids=[entry.pk], at=now)
+    entry.refresh_from_db()
+    return entry
+
+
+PARTNER_MAX = 200
+
+
+@transaction.atomic
+def feed_token_issue(
+    *,
+    by: User,
+    partner: str,
+    partner_kind: str,
+    contact: str = "",
+    expires_at: datetime.datetime | None = None,
+) -> tuple[FeedToken, str]:
+    """An agency admin issues a feed token to a partner organisation. The key is returned
+    once, here; only its digest is stored."""
+    if not access.can_manage_feed_tokens(by):
+        raise PolicyError(_("Only an agency admin issues feed tokens."))
+    partner = (partner or "").strip()
+    if not partner:
+        raise ValidationError({"partner": _("Name the partner organisation.")})
+    if len(partner) > PARTNER_MAX:
+        raise ValidationError({"partner": _("At most %(n)d characters.") % {"n": PARTNER_MAX}})
+    if partner_kind not in PartnerKind.values:
+        raise ValidationError({"partner_kind": _("Say what kind of organisation it is.")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("An expiry is in the future.")})
+    key = FeedToken.generate_key()
+    token = FeedToken.objects.create(
+        agency_id=_agency_id(by),
+        partner=partner,
+        partner_kind=partner_kind,
+        contact=(contact or "").strip()[:200],
+        prefix=key[:12],
+        digest=FeedToken.hash_key(key),
+        created_by=by,
+        expires_at=expires_at,
+    )
+    return token, key
+
+
+@transaction.atomic
+def feed_token_revoke(*, token: FeedToken, by: User) -> FeedToken:
+    """Revoked at once: the next request with it answers 401. Kept, with its log."""
+    if not access.can_manage_feed_tokens(by) or token.agency_id != access.agency_id_of(by):
+        raise PolicyError(_("Only an admin of the issuing agency revokes its feed tokens."))
+    FeedToken.objects.filter(pk=token.pk, revoked_at=None).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
+    token.refresh_from_db()
+    return token
+
+
+def feed_download_record(
+    *,
+    token: FeedToken,
+    feed: str,
+    filters: dict[str, str],
+    address: str | None,
+    status_code: int,
+    result_size: int = 0,
+) -> FeedDownload:
+    """One line of the feed log (a download, a lookup, a TAXII page, a 304). The token's last
+    use is set by its authentication."""
+    return FeedDownload.objects.create(
+        token=token,
+        feed=feed[:40],
+        filters={str(k)[:40]: str(v)[:200] for k, v in list(filters.items())[:20]},
+        address=address or None,
+        status_code=status_code,
+        result_size=result_size,
+    )
+
+
+def feed_download_finish(*, download: FeedDownload, result_size: int) -> None:
+    """A streamed download's size, once the stream ended."""
+    FeedDownload.objects.filter(pk=download.pk).update(result_size=result_size)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<id:pk>/step/", views.step, name="step"),
     path("<id:pk>/claim/", views.claim, name="claim"),
     path("<id:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<id:pk>/awareness/", views.awareness, name="awareness"),
     path("publish/<id:pk>/", views.propose, name="propose"),
     path("proposals/<id:pk>/decide/", views.decide_proposal, name="decide_proposal"),
 ]

@@ -16,7 +16,14 @@ import access
 from agencies.forms import show_service_error
 from config.errors import ConflictError, PolicyError
 from registry import selectors, services
-from registry.forms import ClaimForm, ProposalDecisionForm, ProposalForm, SearchForm, StepForm
+from registry.forms import (
+    AwarenessForm,
+    ClaimForm,
+    ProposalDecisionForm,
+    ProposalForm,
+    SearchForm,
+    StepForm,
+)
 from registry.models import RegistryEntry
 
 PAGE_SIZE = 50
@@ -50,6 +57,8 @@ def _detail(
             "history": selectors.entry_history(entry),
             "can_record": access.can_record_takedown(user, entry),
             "can_withdraw": own_source is not None and access.can_withdraw_source(user, own_source),
+            "awareness_source": access.awareness_source(user, entry),
+            "awareness_kinds": access.AWARENESS_KINDS,
             "step_form": step_form or StepForm(initial={"version": entry.version}),
             "claim_form": claim_form or ClaimForm(initial={"version": entry.version}),
         },
@@ -183,3 +192,36 @@ def decide_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Published to the registry.") if approve else _("Refused."))
     return redirect("operations:approvals")
+
+
+@login_required
+@require_POST
+def awareness(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor of a publishing agency marks the entry for the public awareness page, or
+    takes it off."""
+    entry = access.get_registry_entry_for_user(request.user, pk)
+    if access.awareness_source(request.user, entry) is None:
+        raise Http404("No such entry.")
+    form = AwarenessForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Mark or unmark, with the version read."))
+        return redirect("registry:detail", entry.pk)
+    try:
+        services.entry_set_awareness(
+            entry=entry,
+            by=request.user,
+            public=form.cleaned_data["public"],
+            version=form.cleaned_data.get("version"),
+        )
+    except ConflictError:
+        messages.error(request, _("Someone changed this entry meanwhile: look again."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Shown on the public awareness page.")
+            if form.cleaned_data["public"]
+            else _("Taken off the public awareness page."),
+        )
+    return redirect("registry:detail", entry.pk)

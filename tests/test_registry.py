@@ -384,6 +384,17 @@ def test_the_demo_publishes_entries_at_every_stage_idempotently(db, settings):
     shared = RegistryEntry.objects.get(value__normalized="secure-krungthai-verify.com")
     assert shared.sources.count() == 2
     assert len(set(RegistrySource.objects.values_list("agency", flat=True))) >= 4
+    # Some go public (the taken-down one is marked but left out), and one partner has a token.
+    import access
+    from registry.models import FeedToken
+
+    public = set(access.public_awareness_entries().values_list("value__normalized", flat=True))
+    assert public == {
+        "vinatrade-pro.com",
+        "https://secure-krungthai-verify.com/login?ref=sms",
+        "+66812345678",
+    }
+    assert FeedToken.objects.count() == 1
 
 
 def test_a_supervisor_does_not_approve_their_own_proposal(client, api, own_users):

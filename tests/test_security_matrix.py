@@ -271,7 +271,8 @@ def test_every_url_is_in_the_matrix():
     covered = set(OBJECT_URLS) | set(TWO_ARG_URLS) | set(LIST_URLS) | PUBLIC_URLS | SIGNED_IN_URLS
     covered |= set(INTERCHANGE_URLS)  # the interchange block at the end of this file
     covered |= set(TAXII_URLS)  # the TAXII block
-    covered |= set(REGISTRY_URLS)  # the registry block at the very end
+    covered |= set(REGISTRY_URLS)  # the registry block
+    covered |= set(FEED_URLS)  # the feeds, feed tokens and public awareness block at the end
     assert _site_url_names() - covered == set(), "add the new URLs to the security matrix"
     assert covered - _site_url_names() == set(), "the matrix names URLs that do not exist"
 
@@ -843,9 +844,11 @@ def test_the_taxii_routes_answer_their_owner(api, taxii_world):
         response = client.get(url, HTTP_ACCEPT=TAXII_ACCEPT)
         assert response.status_code == 200, url
         assert response["Content-Type"] == TAXII_ACCEPT
-    # A liaison officer reads no case file: the collections are 404 to them.
+    # A liaison officer reads no case file: the collections are 404 to them (the registry's
+    # is the only one they see).
     liaison = api(w["own_users"]["liaison"])
-    assert liaison.get(TAXII_URLS["taxii:collections"]).json() == {"collections": []}
+    listed = liaison.get(TAXII_URLS["taxii:collections"]).json()["collections"]
+    assert [c["title"] for c in listed] == ["Network registry"]
     for collection in w["collections"]:
         assert liaison.get(f"/taxii2/api/collections/{collection}/").status_code == 404
 
@@ -943,7 +946,14 @@ def registry_world(world):
 def _registry_snapshot(w) -> tuple:
     entry = RegistryEntry.objects.get(pk=w["entry"].pk)
     live = RegistrySource.objects.filter(withdrawn_at=None).count()
-    return entry.version, entry.status, entry.claimed_by_id, TakedownStep.objects.count(), live
+    return (
+        entry.version,
+        entry.status,
+        entry.claimed_by_id,
+        entry.public_awareness,
+        TakedownStep.objects.count(),
+        live,
+    )
 
 
 def _case_traces(w) -> list[str]:
@@ -961,6 +971,7 @@ def test_every_registry_api_route_is_in_the_matrix():
         "claim",
         "release",
         "withdraw",
+        "awareness",
         "lookup",
     }
 
@@ -1004,14 +1015,25 @@ def test_other_agencies_read_the_registry_and_never_the_case(
     if reads:
         assert api(user).get(base).json()["sources"][0]["agency"]["name"] == "Agency own"
     # Writes: an empty body changes nothing (400, or 403 / 404 for a role that may not step).
-    for path in ("request-takedown", "taken-down", "re-emerged", "claim", "release", "withdraw"):
+    for path in (
+        "request-takedown",
+        "taken-down",
+        "re-emerged",
+        "claim",
+        "release",
+        "withdraw",
+        "awareness",
+    ):
         status = api(user).post(f"{base}{path}/", {}).status_code
         if not reads:
             assert status == 404, path
+        elif path == "awareness":
+            assert status == 403, path  # not a publishing agency's supervisor
         elif role not in REGISTRY_STEPPERS and path != "withdraw":
             assert status == 403, path
         else:
             assert status in (400, 403), path
+    assert client.post(reverse("registry:awareness", args=[w["entry"].pk]), {}).status_code == 404
     for name in ("registry:step", "registry:claim", "registry:withdraw"):
         may = role == "supervisor" if name == "registry:withdraw" else role in REGISTRY_STEPPERS
         status = client.post(reverse(name, args=[w["entry"].pk]), {}).status_code
@@ -1027,3 +1049,207 @@ def test_the_registry_pages_answer_their_owner(client, registry_world):
         url = reverse(name, args=[w["entry"].pk])
         response = client.get(url) if name == "registry:detail" else client.post(url, {})
         assert response.status_code in (200, 302), name
+
+
+# --- the registry's feeds, partners' feed tokens and the public page (issue 14) --------------
+# A block of its own. The own agency's admin issues a feed token to a partner. The token opens
+# the registry's feeds, the lookup and the TAXII registry collection, and answers 404 on every
+# other URL and route of Fortress, the agency and operation TAXII collections included. The
+# token pages are the issuing agency's admin's alone. The public page and its feeds are the
+# only URLs open without an account, and show only entries marked for awareness.
+
+# URL name -> the world object (or the argument) it takes; None: no argument.
+FEED_URLS = {
+    "feedtokens:list": None,
+    "feedtokens:create": None,
+    "feedtokens:log": None,
+    "feedtokens:revoke": "feed_token",
+    "registry:awareness": "entry",
+    "public:index": None,
+    "public:feed": "csv",
+}
+PUBLIC_AWARENESS_URLS = {"public:index", "public:feed"}
+# Arguments to reverse every route of the site with (a feed token never gets that far).
+ROUTE_ARGUMENTS = {
+    "fmt": "csv",
+    "figure": "arrested",
+    "app_label": "agencies",
+    "collection_id": "a" * 8,
+    "object_id": "indicator--1",
+    "content_type_id": "1",
+    "uidb64": "MQ",
+    "token": "x",
+}
+
+
+@pytest.fixture
+def feed_world(taxii_world, registry_world):
+    from registry.services import feed_token_issue
+
+    token, key = feed_token_issue(
+        by=taxii_world["own_users"]["admin"], partner="Blocklist Co", partner_kind="blocklist"
+    )
+    return {**taxii_world, **registry_world, "feed_token": token, "feed_key": key}
+
+
+def _every_route() -> list[tuple[str, str]]:
+    """(URL name, a URL of it) for every named route of the site: pages, API, TAXII, admin."""
+    routes = []
+
+    def walk(patterns, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, ":".join(filter(None, [namespace, p.namespace])))
+            elif isinstance(p, URLPattern) and p.name:
+                name = f"{namespace}:{p.name}" if namespace else p.name
+                regex = p.pattern.regex
+                params = getattr(p.pattern, "converters", {}).keys() or regex.groupindex
+                if regex.groups and not params:  # unnamed groups (django-simple-history's)
+                    routes.append((name, reverse(name, args=["1"] * regex.groups)))
+                    continue
+                kwargs = {k: ROUTE_ARGUMENTS.get(k, "1") for k in params}
+                routes.append((name, reverse(name, kwargs=kwargs or None)))
+
+    walk(get_resolver().url_patterns, "")
+    return routes
+
+
+def test_a_feed_token_opens_the_registry_feeds_and_nothing_else(client, api, feed_world):
+    from access.feeds import FEED_ROUTES
+    from interchange import taxii
+    from registry.models import FeedDownload
+
+    w = feed_world
+    before, registry_before = snapshot(w), _registry_snapshot(w)
+    header = {"HTTP_AUTHORIZATION": f"Token {w['feed_key']}"}
+    routes = _every_route()
+    assert len(routes) > 100 and {name for name, _ in routes} >= FEED_ROUTES
+    # Every other route is 404, whatever the method and even beside a member's session.
+    client.force_login(w["own_users"]["supervisor"])
+    for name, url in routes:
+        if name in FEED_ROUTES:
+            continue
+        for method in ("get", "post", "put", "patch", "delete"):
+            for keyword in ("Token", "Bearer", "Feed"):
+                if keyword != "Token" and method != "get":
+                    continue
+                response = getattr(client, method)(
+                    url, HTTP_AUTHORIZATION=f"{keyword} {w['feed_key']}"
+                )
+                assert response.status_code == 404, f"{method} {name} {url}"
+                assert response.json() == {"detail": "Not found."}, url
+    # The routes it opens: the feeds, the lookup, TAXII with the registry's collection only.
+    partner = api(None)
+    partner.credentials(**header)
+    for fmt in ("csv", "txt", "stix"):
+        response = partner.get(f"/api/v1/registry/feeds/{fmt}/")
+        body = b"".join(response.streaming_content).decode()
+        assert response.status_code == 200 and PUBLISHED in body, fmt
+        for trace in _case_traces(w):
+            assert trace not in body, trace
+    lookup = partner.post(
+        "/api/v1/registry/lookup/", {"values": [{"kind": "domain", "value": PUBLISHED}]}
+    )
+    assert lookup.status_code == 200 and lookup.json()["results"][0]["known"] is True
+    collections = partner.get("/taxii2/api/collections/").json()["collections"]
+    assert [c["id"] for c in collections] == [taxii.REGISTRY_COLLECTION_ID]
+    registry = f"/taxii2/api/collections/{taxii.REGISTRY_COLLECTION_ID}/"
+    for url in (
+        "/taxii2/",
+        "/taxii2/api/",
+        registry,
+        registry + "objects/",
+        registry + "manifest/",
+    ):
+        assert partner.get(url, HTTP_ACCEPT=TAXII_ACCEPT).status_code == 200, url
+    for url in _taxii_urls(api, w):
+        if "/collections/" in url and not url.endswith("/collections/"):
+            assert partner.get(url, HTTP_ACCEPT=TAXII_ACCEPT).status_code == 404, url
+    # Every use is in the issuing agency's log; nothing else changed.
+    assert FeedDownload.objects.filter(token=w["feed_token"]).count() >= 8
+    assert snapshot(w) == before
+    assert _registry_snapshot(w) == registry_before
+
+
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_outsider_gets_404_on_the_feed_token_pages_and_awareness(client, feed_world, role):
+    w = feed_world
+    from registry.models import FeedToken
+
+    user = w["outsider_users"][role]
+    client.force_login(user)
+    revoke = reverse("feedtokens:revoke", args=[w["feed_token"].pk])
+    assert client.get(revoke).status_code == 404
+    assert client.post(revoke).status_code == 404
+    assert client.get(reverse("feedtokens:log"), {"token": w["feed_token"].pk}).status_code == 404
+    for name in ("feedtokens:list", "feedtokens:log", "feedtokens:create"):
+        response = client.get(reverse(name))
+        assert response.status_code == (200 if role == "admin" else 404), name
+        assert "Blocklist Co" not in response.content.decode()
+    awareness = reverse("registry:awareness", args=[w["entry"].pk])
+    assert client.post(awareness, {"public": "1", "version": w["entry"].version}).status_code == 404
+    assert FeedToken.objects.get().revoked_at is None
+    assert not RegistryEntry.objects.get(pk=w["entry"].pk).public_awareness
+
+
+def test_the_feed_pages_answer_their_owner(client, feed_world):
+    w = feed_world
+    client.force_login(w["own_users"]["admin"])
+    for name in ("feedtokens:list", "feedtokens:log", "feedtokens:create"):
+        assert client.get(reverse(name)).status_code == 200, name
+    revoke = reverse("feedtokens:revoke", args=[w["feed_token"].pk])
+    assert client.get(revoke).status_code == 200
+    # The other roles of the own agency: no token pages.
+    for role in ("investigator", "analyst", "liaison", "supervisor"):
+        client.force_login(w["own_users"][role])
+        assert client.get(reverse("feedtokens:list")).status_code == 404, role
+    client.force_login(w["own_users"]["supervisor"])
+    awareness = reverse("registry:awareness", args=[w["entry"].pk])
+    assert client.post(awareness, {"public": "1", "version": w["entry"].version}).status_code == 302
+    assert RegistryEntry.objects.get(pk=w["entry"].pk).public_awareness
+
+
+def test_nothing_but_the_public_page_is_open_without_an_account(client, feed_world):
+    for name, url in _every_route():
+        if name in PUBLIC_AWARENESS_URLS:
+            continue
+        response = client.get(url)
+        if name in ("login", "admin:login"):  # the sign-in forms
+            assert response.status_code == 200
+            continue
+        if response.status_code == 302:
+            location = response["Location"]
+            assert location.startswith(("/accounts/login/", "/admin/login/")) or (
+                location == "/admin/" and name == "admin:logout"
+            ), url
+        else:
+            assert response.status_code in (401, 403, 404, 405), f"{name} {url}"
+        body = response.content.decode()
+        assert PUBLISHED not in body and SECRET_TITLE not in body, url
+
+
+def test_the_public_page_shows_only_entries_marked_for_awareness(client, feed_world):
+    from registry.services import entry_set_awareness
+
+    w = feed_world
+    public = [
+        reverse("public:index"),
+        *(reverse("public:feed", args=[f]) for f in ("csv", "txt", "json")),
+    ]
+
+    def bodies() -> list[str]:
+        answers = [client.get(url) for url in public]
+        assert all(a.status_code == 200 for a in answers)
+        return [
+            (b"".join(a.streaming_content) if a.streaming else a.content).decode() for a in answers
+        ]
+
+    for body in bodies():
+        assert PUBLISHED not in body  # published, but not marked
+    entry_set_awareness(
+        entry=w["entry"], by=w["own_users"]["supervisor"], public=True, version=w["entry"].version
+    )
+    for url, body in zip(public, bodies(), strict=True):
+        assert PUBLISHED in body, url
+        for trace in [*_case_traces(w), *SECRETS, "desk@", "Agency own"]:
+            assert trace not in body, f"{trace!r} on {url}"

@@ -75,17 +75,20 @@ def _ids(envelope: dict) -> set[str]:
 def test_the_collections_a_user_may_see(
     live_server, shared, own, partner, own_users, partner_users
 ):
+    # Every registry reader also sees the network registry's collection (issue 14).
+    registry = taxii.REGISTRY_COLLECTION_ID
     own_ids = {c.id for c in _root(live_server, own_users["analyst"]).collections}
-    assert own_ids == {_agency_collection_id(own)}
+    assert own_ids == {_agency_collection_id(own), registry}
     partner_root = _root(live_server, partner_users["analyst"])
     titles = {c.id: c.title for c in partner_root.collections}
     assert titles == {
         _agency_collection_id(own): own.name,
         _agency_collection_id(partner): partner.name,
+        registry: "Network registry",
     }
     assert all(c.can_read and not c.can_write for c in partner_root.collections)
-    # A liaison officer reads no case file: no collection at all.
-    assert _root(live_server, own_users["liaison"]).collections == []
+    # A liaison officer reads no case file: the registry's collection only.
+    assert [c.id for c in _root(live_server, own_users["liaison"]).collections] == [registry]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -141,7 +144,8 @@ def test_an_outsider_gets_404_for_the_collection_and_each_object(
     for object_id in object_ids:
         answer = requests.get(f"{url}objects/{object_id}/", auth=auth, headers=headers, timeout=30)
         assert answer.status_code == 404, object_id
-    assert _root(live_server, outsider_users["supervisor"]).collections == []
+    outsider_ids = [c.id for c in _root(live_server, outsider_users["supervisor"]).collections]
+    assert outsider_ids == [taxii.REGISTRY_COLLECTION_ID]
 
 
 @pytest.mark.django_db(transaction=True)
