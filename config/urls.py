@@ -15,6 +15,7 @@ urlpatterns = [
         name="password_change",
     ),
     path("agency/", include("agencies.urls")),
+    path("notifications/", include("agencies.notification_urls")),
     path("cases/", include("cases.urls")),
     path("", include("indicators.urls")),
     path("victims/", include("victims.urls")),

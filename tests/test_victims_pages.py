@@ -301,8 +301,8 @@ def test_notifications_page(client, own_users):
     notification_send(user=liaison, key="k1", message="Hello liaison", url="/")
     assert notification_send(user=liaison, key="k1", message="again", url="/") is None
     client.force_login(liaison)
-    assert "Hello liaison" in client.get(reverse("victims:notifications")).content.decode()
-    client.post(reverse("victims:notifications"))
+    assert "Hello liaison" in client.get(reverse("notifications:list")).content.decode()
+    client.post(reverse("notifications:list"))
     assert not liaison.notifications.unread().exists()
 
 
@@ -465,7 +465,7 @@ def rounds(own_users, partner_users, make_case):
 LISTS = [
     ("victims:dashboard", lambda c: (len(c["page"].object_list), len(c["awaiting"])), (16, 8)),
     ("victims:access_log", lambda c: len(c["page"].object_list) >= 16, True),
-    ("victims:notifications", lambda c: len(c["page"].object_list), 8),
+    ("notifications:list", lambda c: len(c["page"].object_list), 8),
     ("victims:bulk_move", lambda c: len(c["group"]), 8),
 ]
 

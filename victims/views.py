@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -438,7 +437,7 @@ def bulk_move(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- the access log and notifications ------------------------------------------------------
+# --- the access log ------------------------------------------------------------------
 
 
 @login_required
@@ -454,14 +453,3 @@ def access_log(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(q)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "victims/access_log.html", {"page": page, "query": query})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def notifications(request: HttpRequest) -> HttpResponse:
-    mine = request.user.notifications.all()
-    if request.method == "POST":
-        mine.unread().update(read_at=timezone.now())
-        return redirect("victims:notifications")
-    page = Paginator(mine, 25).get_page(request.GET.get("page"))
-    return render(request, "victims/notifications.html", {"page": page})
