@@ -20,7 +20,7 @@ import access
 from agencies.forms import show_service_error
 from agencies.models import Agency
 from config.errors import ConflictError, PolicyError
-from victims import selectors, services
+from victims import selectors, services, stages
 from victims.forms import (
     BulkMoveForm,
     CorrectMoveForm,
@@ -165,6 +165,7 @@ def _detail_context(request: HttpRequest, repatriation: Repatriation) -> dict:
         "victim": repatriation.victim,
         "sees_identity": access.visible_victims(user).filter(pk=repatriation.victim_id).exists(),
         "history": selectors.repatriation_history(repatriation),
+        "stepper": stages.stepper(repatriation.stage),
         "can_move": can_move,
         "can_handover": can_handover,
         "can_accept": access.can_accept(user, repatriation),
