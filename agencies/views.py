@@ -149,8 +149,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "show": show,
             "filters": NOTIFICATION_FILTERS.items(),
-            "unread": selectors.unread_notification_count(request.user),
-        },
+        },  # the unread count is the navigation bar's `unread_notifications`
     )
 
 
