@@ -125,7 +125,8 @@ def test_the_notifications_page_reads_and_marks(client, own_users):
     theirs = notification_send(user=analyst, key="x", message="The analyst's own")
     client.force_login(liaison)
     page = client.get(reverse("notifications:list"))
-    assert len(page.context["page"].object_list) == 25 and page.context["unread_notifications"] == 30
+    assert len(page.context["page"].object_list) == 25
+    assert page.context["unread_notifications"] == 30
     assert "The analyst's own" not in page.content.decode()
     first = Notification.objects.filter(user=liaison).first()
     response = client.post(reverse("notifications:read", args=[first.pk]), {"next": "/"})
