@@ -2,6 +2,7 @@ from django.http import HttpRequest
 
 import access
 from agencies.navigation import nav_items
+from agencies.selectors import unread_notification_count
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -12,4 +13,5 @@ def navigation(request: HttpRequest) -> dict:
     return {
         "nav_items": [i for i in items if not i.more],
         "nav_more": [i for i in items if i.more],
+        "unread_notifications": unread_notification_count(user),
     }

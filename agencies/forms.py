@@ -19,7 +19,15 @@ class BootstrapMixin:
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            elif isinstance(widget, forms.SelectMultiple):
+                css = "form-select"
+                # static/multiselect.js makes it a searchable list of checkboxes (the plain
+                # select works without script).
+                widget.attrs["data-searchable"] = ""
+                widget.attrs["data-search-placeholder"] = _("Type to filter, Enter to pick")
+                widget.attrs["data-remove-label"] = _("Remove")
+                widget.attrs["data-none-label"] = _("None chosen")
+            elif isinstance(widget, forms.Select):
                 css = "form-select"
             else:
                 css = "form-control"

@@ -3,6 +3,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q
 from django_countries.fields import CountryField
 
 
@@ -128,6 +129,12 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_event")
+        ]
+        indexes = [
+            # The bell's count on every page: one small index of the unread only.
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
+            )
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 import access
 from agencies.models import Agency, ApiToken, Notification, Role, User
-from config.errors import PolicyError
+from config.errors import NotVisible, PolicyError
 
 
 def notification_send(*, user: User, key: str, message: str, url: str = "") -> Notification | None:
@@ -21,6 +21,17 @@ def notification_send(*, user: User, key: str, message: str, url: str = "") -> N
             return Notification.objects.create(user=user, key=key, message=message, url=url)
     except IntegrityError:
         return None
+
+
+def notifications_mark_read(*, by: User, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications read, or all of them (`notification_id` None).
+    Another user's notification is not found (404 at the edge). Returns how many changed."""
+    mine = Notification.objects.filter(user=by)
+    if notification_id is not None:
+        if not mine.filter(pk=notification_id).exists():
+            raise NotVisible("No such notification.")
+        mine = mine.filter(pk=notification_id)
+    return mine.unread().update(read_at=timezone.now())
 
 
 @transaction.atomic

@@ -5,13 +5,18 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 import access
-from agencies import services
+from agencies import selectors, services
 from agencies.forms import UserCreateForm, UserUpdateForm, show_service_error
 from agencies.home import home_context
-from config.errors import PolicyError
+from config.errors import NotVisible, PolicyError
+from config.redirects import next_url
 
 
 @login_required
@@ -108,3 +113,59 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Account {managed.username} deactivated.")
         return redirect("agencies:user_list")
     return render(request, "agencies/user_confirm_deactivate.html", {"managed": managed})
+
+
+# --- notifications (every signed-in user, their own only) -----------------------------------
+
+NOTIFICATION_FILTERS = {"": _("All"), "unread": _("Unread"), "read": _("Read")}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's notifications; a POST marks them all read."""
+    if request.method == "POST":
+        count = services.notifications_mark_read(by=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d notification marked read.",
+                "%(count)d notifications marked read.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect(next_url(request, reverse("notifications:list")))
+    show = request.GET.get("show", "")
+    if show not in NOTIFICATION_FILTERS:
+        show = ""
+    page = Paginator(selectors.notifications_of(request.user, show=show), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "agencies/notifications.html",
+        {
+            "page": page,
+            "show": show,
+            "filters": NOTIFICATION_FILTERS.items(),
+        },  # the unread count is the navigation bar's `unread_notifications`
+    )
+
+
+@login_required
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    """The bell of the navigation bar alone, polled by htmx: one indexed count (rendered
+    without the page's context processors, which would count again)."""
+    count = selectors.unread_notification_count(request.user)
+    return HttpResponse(render_to_string("agencies/_bell.html", {"unread_notifications": count}))
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.notifications_mark_read(by=request.user, notification_id=pk)
+    except NotVisible:
+        raise Http404("No such notification.") from None
+    return redirect(next_url(request, reverse("notifications:list")))

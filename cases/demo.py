@@ -5,6 +5,7 @@ text). Some people deliberately appear in several agencies' cases under differen
 
 from __future__ import annotations
 
+import datetime
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -238,6 +239,15 @@ def _seed_case(index: int, row: tuple[Any, ...]) -> tuple[Case, bool]:
     return case, True
 
 
+def _past_moment(case: Case, n: int) -> datetime.datetime:
+    """When the demo's n-th suspect of a case was recorded (an arrest learnt of): spread
+    between the case's opening and now, so the operations' "over time" chart tells the
+    history rather than putting every arrest in the month the demo was loaded."""
+    now = timezone.now()
+    opened = datetime.datetime.combine(case.opened_on, datetime.time(9), tzinfo=datetime.UTC)
+    return min(now, opened + (now - opened) * ((n % 5) + 1) / 7)
+
+
 def seed(out) -> None:
     created = suspects = assets = notes = 0
     for index, row in enumerate(DEMO_CASES):
@@ -245,8 +255,8 @@ def seed(out) -> None:
         case, new = _seed_case(index, row)
         created += new
         by = user_for(cc, "investigator")
-        for name, aliases, dob, nats, role, status, docs, notices in _suspects_for(
-            index, cc, title
+        for n, (name, aliases, dob, nats, role, status, docs, notices) in enumerate(
+            _suspects_for(index, cc, title)
         ):
             if Suspect.objects.filter(case=case, full_name=name).exists():
                 continue
@@ -264,6 +274,7 @@ def seed(out) -> None:
                 status=status,
                 documents=[{"type": t, "country": c, "number": n} for t, c, n in docs],
                 notice_references="\n".join(notices),
+                recorded_at=_past_moment(case, n),
             )
             suspects += 1
         for kind, description, amount, currency, status in _assets_for(index, cc, row[7]):

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from agencies.models import User
 from cases.models import Case
 
+# The browser event a save on the case page sends (HX-Trigger): the live sections, whose context
+# says `pending` while cross-referencing or matching runs, listen to it and poll till done.
+CASE_CHANGED = "fortress:case-changed"
+
 SectionProvider = Callable[[User, Case], dict | None]
 # Flags other parts of the system put on suspects in the case's suspect list (persons: "possible
 # victim of trafficking"): {suspect id: [(text, link), ...]} for the suspects shown.

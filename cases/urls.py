@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.case_create, name="create"),
     path("<id:pk>/", views.case_detail, name="detail"),
     path("<id:pk>/edit/", views.case_edit, name="edit"),
+    path("<id:pk>/sections/<slug:key>/", views.case_section, name="section"),
     path("<id:pk>/sharing/", views.case_sharing, name="sharing"),
     path("<id:pk>/suspects/new/", views.suspect_create, name="suspect_create"),
     path("<id:pk>/assets/new/", views.asset_create, name="asset_create"),

@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django_htmx.http import trigger_client_event
 
 import access
 from agencies.forms import show_service_error
@@ -26,7 +27,7 @@ from cases.forms import (
     SuspectForm,
 )
 from cases.models import Case, NoteKind
-from cases.sections import SECTIONS, case_sections
+from cases.sections import CASE_CHANGED, SECTIONS, case_sections
 from cases.selectors import case_list as select_cases
 from config.errors import ConflictError
 
@@ -89,6 +90,20 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sections": case_sections(request.user, case),
         },
     )
+
+
+@login_required
+def case_section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """One section of the case page alone: what the live sections (hits, person matches) poll
+    while cross-referencing or matching is pending. A section the user may not see is 404."""
+    case = access.get_case_for_user(request.user, pk)
+    section = next((s for s in SECTIONS if s.key == key), None)
+    context = section.provider(request.user, case) if section else None
+    if section is None or context is None:
+        raise Http404("No such page.")
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return render(request, section.template, {"case": case, "section": context})
 
 
 @login_required
@@ -187,9 +202,11 @@ def _file_form(
         except (ConflictError, ValidationError) as exc:
             show_service_error(form, exc)
     if request.htmx and section:
-        return _section_response(
+        response = _section_response(
             request, case, section, form=None if saved else form, action=request.path, title=title
         )
+        # The live sections (person matches) hear of the save and ask until matching is done.
+        return trigger_client_event(response, CASE_CHANGED) if saved else response
     if saved:
         messages.success(request, done)
         return redirect(reverse("cases:detail", args=[case.pk]) + f"#section-{section}")

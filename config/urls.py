@@ -17,6 +17,7 @@ urlpatterns = [
     path("agency/", include("agencies.urls")),
     path("agency/feed-tokens/", include("registry.token_urls")),
     path("public/", include("registry.public_urls")),
+    path("notifications/", include("agencies.notification_urls")),
     path("cases/", include("cases.urls")),
     path("", include("indicators.urls")),
     path("victims/", include("victims.urls")),

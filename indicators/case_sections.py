@@ -26,4 +26,7 @@ def indicators_section(user: User, case: Case) -> dict | None:
 def hits_section(user: User, case: Case) -> dict | None:
     if not access.can_review_hits(user, case):
         return None
-    return {"rows": selectors.hit_rows(user, selectors.hits_of_case(user, case))}
+    return {
+        "rows": selectors.hit_rows(user, selectors.hits_of_case(user, case)),
+        "pending": selectors.case_xref_pending(case),
+    }

@@ -9,7 +9,7 @@ from typing import Any
 import access
 from agencies.models import Agency, User
 from cases.models import Case, NoteKind, SharingLevel
-from indicators.models import AccessRequest, Hit, HitStatus, Indicator
+from indicators.models import AccessRequest, Hit, HitStatus, Indicator, PendingIndicator
 
 
 def hit_counterparts(user: User, hits: Iterable[Hit]) -> dict[int, list[Agency]]:
@@ -66,6 +66,12 @@ def hit_rows(user: User, hits: list[Hit]) -> list[dict[str, Any]]:
 
 def hits_of_case(user: User, case: Case) -> list[Hit]:
     return list(access.visible_hits(user).filter(case=case).select_related("value", "case"))
+
+
+def case_xref_pending(case: Case) -> bool:
+    """Whether some indicator of this case waits in the cross-referencing queue (the durable
+    queue, `PendingIndicator`): its hits may still change, so the case page keeps asking."""
+    return PendingIndicator.objects.filter(indicator__case=case).exists()
 
 
 def new_hit_count(user: User) -> int:

@@ -12,10 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 import access
 from agencies.forms import show_service_error
 from cases.models import SharingLevel
+from cases.sections import CASE_CHANGED
 from config.errors import PolicyError
 from config.redirects import next_url
 from indicators import selectors, services
@@ -43,7 +45,9 @@ def _section(request: HttpRequest, case, **extra) -> HttpResponse:
     if not request.htmx:
         return redirect(reverse("cases:detail", args=[case.pk]) + "#section-indicators")
     context = {"case": case, "section": indicators_section(request.user, case), **extra}
-    return render(request, "indicators/_section_indicators.html", context)
+    response = render(request, "indicators/_section_indicators.html", context)
+    # The live sections (hits) hear of the save and ask again until the queue is done.
+    return trigger_client_event(response, CASE_CHANGED)
 
 
 @login_required

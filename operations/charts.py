@@ -9,42 +9,66 @@ import datetime
 from itertools import accumulate
 
 import pygal
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from pygal.style import Style
 
-from operations.figures import Figures
+from operations.figures import SERIES, Figures
 
-STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="#212529",
-    foreground_strong="#212529",
-    foreground_subtle="#6c757d",
-    colors=("#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#dc3545"),
-    font_family="system-ui, sans-serif",
-)
-SERIES_LABELS = {
-    "cases_opened": "Cases opened",
-    "arrested": "Suspects arrested",
-    "victims_rescued": "Victims rescued",
-    "victims_repatriated": "Victims repatriated",
-    "assets_frozen": "Assets frozen (or later)",
-    "taken_down": "Infrastructure taken down",
+# One colour per measure, the same in every chart (Okabe-Ito: told apart with colour-blindness
+# too), and the measure's label. A chart lists the measures it draws; its style gives each
+# series the colour of its measure.
+MEASURES: dict[str, tuple[str, str]] = {
+    "cases_opened": (_("Cases opened"), "#0072B2"),
+    "arrested": (_("Suspects arrested"), "#D55E00"),
+    "victims_identified": (_("Victims identified"), "#CC79A7"),
+    "victims_rescued": (_("Victims rescued"), "#009E73"),
+    "victims_repatriated": (_("Victims repatriated"), "#56B4E9"),
+    "assets_frozen": (_("Assets frozen (or later)"), "#E69F00"),
+    "taken_down": (_("Infrastructure taken down"), "#5B3A8E"),
 }
+OVER_TIME = list(SERIES)
+BY_COUNTRY = ["arrested", "victims_identified", "victims_rescued", "taken_down"]
+BY_FRAUD_TYPE = ["cases_opened", "arrested", "victims_identified"]
+# A breakdown (by country, by fraud type) names "cases opened" `cases`.
+BREAKDOWN_FIELD = {"cases_opened": "cases"}
 
 
-def _config() -> dict:
+def _breakdown(breakdown, name: str) -> int:
+    return getattr(breakdown, BREAKDOWN_FIELD.get(name, name))
+
+
+def _style(measures: list[str]) -> Style:
+    # Labels large enough to read once the 720-px chart is shown at the page's width.
+    return Style(
+        background="white",
+        plot_background="white",
+        foreground="#212529",
+        foreground_strong="#212529",
+        foreground_subtle="#495057",
+        colors=tuple(MEASURES[m][1] for m in measures),
+        font_family="system-ui, sans-serif",
+        title_font_size=18,
+        label_font_size=14,
+        major_label_font_size=14,
+        legend_font_size=14,
+        value_font_size=13,
+    )
+
+
+def _config(measures: list[str]) -> dict:
     # js=[]: pygal would otherwise link its tooltip script from the web.
     return {
         "js": [],
-        "style": STYLE,
+        "style": _style(measures),
         "width": 720,
         "height": 360,
         "legend_at_bottom": True,
         "print_values": False,
         "show_minor_x_labels": True,
         "truncate_legend": 40,
-        "no_data_text": "Nothing yet",
+        "truncate_label": -1,  # a label is never cut to "Impersonati…"
+        "no_data_text": str(_("Nothing yet")),
     }
 
 
@@ -69,13 +93,16 @@ def _every_month(months: list[datetime.date]) -> list[datetime.date]:
 def over_time(figures: Figures) -> str:
     """Cumulative totals by month."""
     chart = pygal.Line(
-        title="Over time (cumulative, by month)", x_label_rotation=30, fill=False, **_config()
+        title=str(_("Over time (cumulative, by month)")),
+        x_label_rotation=30,
+        fill=False,
+        **_config(OVER_TIME),
     )
     months = _every_month(list(figures.over_time))
     chart.x_labels = [m.strftime("%Y-%m") for m in months]
-    for name, label in SERIES_LABELS.items():
+    for name in OVER_TIME:
         chart.add(
-            label,
+            str(MEASURES[name][0]),
             list(accumulate(figures.over_time.get(m, {}).get(name, 0) for m in months)),
         )
     return _data_uri(chart)
@@ -83,23 +110,24 @@ def over_time(figures: Figures) -> str:
 
 def by_country(figures: Figures) -> str:
     """By the country of the agency holding each case."""
-    chart = pygal.Bar(title="By country of the agency", **_config())
     codes = list(figures.by_country)
+    chart = pygal.Bar(
+        title=str(_("By country of the agency")),
+        x_label_rotation=20 if len(codes) > 4 else 0,
+        **_config(BY_COUNTRY),
+    )
     chart.x_labels = [countries.name(code) or code for code in codes]
-    chart.add("Suspects arrested", [figures.by_country[c].arrested for c in codes])
-    chart.add("Victims identified", [figures.by_country[c].victims_identified for c in codes])
-    chart.add("Victims rescued", [figures.by_country[c].victims_rescued for c in codes])
-    chart.add("Infrastructure taken down", [figures.by_country[c].taken_down for c in codes])
+    for name in BY_COUNTRY:
+        chart.add(str(MEASURES[name][0]), [_breakdown(figures.by_country[c], name) for c in codes])
     return _data_uri(chart)
 
 
 def by_fraud_type(figures: Figures) -> str:
-    chart = pygal.HorizontalBar(title="By fraud type", **_config())
+    chart = pygal.HorizontalBar(title=str(_("By fraud type")), **_config(BY_FRAUD_TYPE))
     rows = figures.fraud_type_labelled
-    chart.x_labels = [label for _, label, _ in rows]
-    chart.add("Cases", [b.cases for _, _, b in rows])
-    chart.add("Suspects arrested", [b.arrested for _, _, b in rows])
-    chart.add("Victims identified", [b.victims_identified for _, _, b in rows])
+    chart.x_labels = [str(label) for _, label, _ in rows]
+    for name in BY_FRAUD_TYPE:
+        chart.add(str(MEASURES[name][0]), [_breakdown(b, name) for _, _, b in rows])
     return _data_uri(chart)
 
 

@@ -8,7 +8,7 @@ import access
 from agencies.models import User
 from cases.models import Case
 from cases.sections import register_section, register_suspect_flags
-from persons import selectors
+from persons import selectors, xref
 
 
 @register_section("person_matches", "Person matches", "persons/_section_matches.html", order=37)
@@ -20,6 +20,7 @@ def person_matches_section(user: User, case: Case) -> dict | None:
         "rows": selectors.match_rows(user, matches, where=f"case {case.reference}: matches"),
         "need_birth_date": selectors.suspects_needing_a_birth_date(user, case),
         "can_edit": access.can_edit_case(user, case),
+        "pending": xref.case_pending(case.pk),
     }
 
 

@@ -290,6 +290,14 @@ def _stale_sources(kind: str):
     )
 
 
+def case_pending(case_id: int) -> bool:
+    """Whether a suspect or victim of this case waits to be indexed or matched: what the sweep
+    would take up (a source never indexed or changed since, a person never matched)."""
+    return Person.objects.filter(case_id=case_id, matched_at=None).exists() or any(
+        _stale_sources(kind).filter(case_id=case_id).exists() for kind in PersonKind.values
+    )
+
+
 def sweep(*, max_batches: int = 100) -> MatchResult:
     """Index persons never indexed or changed since, then match persons never matched (their
     task was never published, or failed)."""

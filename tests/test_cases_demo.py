@@ -47,3 +47,25 @@ def test_demo_cases_are_varied_and_idempotent(db):
         Asset.objects.count(),
         CaseNote.objects.count(),
     )
+
+
+def test_demo_arrests_are_dated_in_the_past_over_several_months(db):
+    from django.db.models import Min
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    agencies_demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+    first = Suspect.history.values("id").annotate(at=Min("history_date"))
+    assert all(row["at"] <= timezone.now() for row in first)
+    months = (
+        Suspect.history.filter(status="arrested")
+        .annotate(month=TruncMonth("history_date"))
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    assert len(set(months)) >= 3
+    # Never before the case was opened.
+    for suspect in Suspect.objects.select_related("case"):
+        recorded = suspect.history.earliest("history_date").history_date
+        assert recorded.date() >= suspect.case.opened_on

@@ -113,7 +113,7 @@ def test_operation_page_query_count_is_bounded(
     op = world["op"]
     url = reverse("operations:detail", args=[op.pk])
     client.force_login(own_users["supervisor"])
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(31):  # 30, and the navigation bar's unread count
         assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as before:
         client.get(url)
@@ -305,3 +305,27 @@ def test_operation_dates_read_in_the_one_iso_format(client, world, own_users):  
     for url in (reverse("operations:list"), reverse("operations:detail", args=[op.pk])):
         page = client.get(url).content.decode()
         assert "2026-08-23 \u2013 2026-09-30" in page and "Aug. 23, 2026" not in page
+
+
+def _legend_colours(src: str) -> dict[str, str]:
+    """A chart's legend, read from its SVG: each series' name -> the colour it is drawn in."""
+    import base64
+    import re
+
+    svg = base64.b64decode(src.split(",", 1)[1]).decode()
+    colours = dict(re.findall(r"\.color-(\d+),[^{]*\{stroke:(#[0-9A-Fa-f]{6})", svg))
+    legend = re.findall(r'class="color-(\d+) reactive" /><text [^>]*>([^<]+)</text>', svg)
+    return {name: colours[n] for n, name in legend}
+
+
+def test_every_chart_draws_a_measure_in_the_same_colour(client, world, own_users):  # noqa: F811
+    client.force_login(own_users["supervisor"])
+    page = client.get(reverse("operations:detail", args=[world["op"].pk]))
+    seen: dict[str, set[str]] = {}
+    for chart in page.context["charts"]:
+        for name, colour in _legend_colours(chart["src"]).items():
+            seen.setdefault(name, set()).add(colour)
+    assert {"Suspects arrested", "Victims rescued", "Victims identified"} <= set(seen)
+    assert {name: len(c) for name, c in seen.items() if len(c) > 1} == {}
+    # Each measure its own colour.
+    assert len({next(iter(c)) for c in seen.values()}) == len(seen)

@@ -18,7 +18,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 
-from agencies.models import Agency, Role, User
+from agencies.models import Agency, Notification, Role, User
+from agencies.services import notification_send
 from cases.models import Asset, Case, CaseNote, SharingLevel, Suspect
 from cases.services import (
     asset_create,
@@ -108,6 +109,9 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         fraud_types=["phishing"],
         description="Harbour compound's number.",
     )
+    notification = notification_send(
+        user=own_users["liaison"], key="matrix", message="Hand-over awaiting you", url="/"
+    )
     operation = operation_create(by=own_users["supervisor"], name="Op Zircon", code="zircon")
     operation_invite(operation=operation, by=own_users["supervisor"], agencies=[partner])
     invitation_respond(
@@ -128,6 +132,7 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         "match": match,
         "operation": operation,
         "proposal": proposal,
+        "notification": notification,
         "own_users": own_users,
         "partner_users": partner_users,
         "outsider_users": outsider_users,
@@ -160,6 +165,7 @@ def snapshot(world) -> dict:
         "request": AccessRequest.objects.get(pk=world["access_request"].pk).status,
         "match": PersonMatch.objects.get(pk=world["match"].pk).status,
         "proposal": PublicationProposal.objects.get(pk=world["proposal"].pk).status,
+        "notification": Notification.objects.get(pk=world["notification"].pk).read_at,
         "registry": (RegistryEntry.objects.count(), RegistrySource.objects.count()),
         "operation": (
             lambda o: (
@@ -174,6 +180,7 @@ def snapshot(world) -> dict:
 
 # URL name -> which world object fills its one argument.
 OBJECT_URLS = {
+    "notifications:read": "notification",
     "cases:detail": "case",
     "cases:edit": "case",
     "cases:sharing": "case",
@@ -220,6 +227,7 @@ OBJECT_URLS = {
 }
 # URL names with two arguments: (first object, second argument).
 TWO_ARG_URLS = {
+    "cases:section": ("case", "hits"),
     "operations:figure": ("operation", "arrested"),
     "operations:unlink_case": ("operation", "case"),
 }
@@ -233,7 +241,8 @@ LIST_URLS = [
     "victims:dashboard",
     "victims:bulk_move",
     "victims:access_log",
-    "victims:notifications",
+    "notifications:list",
+    "notifications:bell",
     "operations:list",
     "operations:create",
     "operations:approvals",
@@ -547,6 +556,7 @@ OPENER = {
     "operations:link_from_case": "supervisor",
     "operations:figure": "analyst",
     "operations:unlink_case": "supervisor",
+    "cases:section": "analyst",
     "persons:detail": "analyst",
     "persons:request_access": "analyst",
     "agencies:user_edit": "admin",
@@ -562,7 +572,9 @@ OPENER = {
     "victims:dashboard": "liaison",
     "victims:bulk_move": "liaison",
     "victims:access_log": "supervisor",
-    "victims:notifications": "liaison",
+    "notifications:list": "liaison",
+    "notifications:bell": "liaison",
+    "notifications:read": "liaison",
     "operations:list": "analyst",
     "operations:create": "supervisor",
     "operations:approvals": "supervisor",
@@ -573,6 +585,7 @@ OPENER = {
 # URLs that only take a POST: the opener's POST must find the object (a form that lacks its
 # fields is answered with its errors, not 404), with the body said (world key -> its pk).
 POST_ONLY = {
+    "notifications:read": {},
     "indicators:hit_status": {},
     "operations:decide_access_request": {},
     "victims:repatriation_move": {},
@@ -592,6 +605,7 @@ OWNER_SEES = {
     "victims:dashboard": SECRET_VICTIM,
     "operations:list": "Op Zircon",
     "indicators:hits": SECRET_PHONE_E164,
+    "cases:section": SECRET_PHONE_E164,
     "operations:approvals": SECRET_PHONE_E164,  # the proposal to publish it
 }
 

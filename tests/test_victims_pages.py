@@ -301,8 +301,8 @@ def test_notifications_page(client, own_users):
     notification_send(user=liaison, key="k1", message="Hello liaison", url="/")
     assert notification_send(user=liaison, key="k1", message="again", url="/") is None
     client.force_login(liaison)
-    assert "Hello liaison" in client.get(reverse("victims:notifications")).content.decode()
-    client.post(reverse("victims:notifications"))
+    assert "Hello liaison" in client.get(reverse("notifications:list")).content.decode()
+    client.post(reverse("notifications:list"))
     assert not liaison.notifications.unread().exists()
 
 
@@ -465,7 +465,7 @@ def rounds(own_users, partner_users, make_case):
 LISTS = [
     ("victims:dashboard", lambda c: (len(c["page"].object_list), len(c["awaiting"])), (16, 8)),
     ("victims:access_log", lambda c: len(c["page"].object_list) >= 16, True),
-    ("victims:notifications", lambda c: len(c["page"].object_list), 8),
+    ("notifications:list", lambda c: len(c["page"].object_list), 8),
     ("victims:bulk_move", lambda c: len(c["group"]), 8),
 ]
 
@@ -670,3 +670,42 @@ def test_a_wrong_move_is_corrected_by_a_new_step_with_its_reason(client, repatri
     # Those who do not move the repatriation cannot correct it.
     client.force_login(own_users["investigator"])
     assert client.get(correct).status_code == 404
+
+
+def test_the_api_corrects_a_wrong_move_with_a_reason_and_the_version(api, repatriation, own_users):
+    liaison = own_users["liaison"]
+    url = f"/api/v1/repatriations/{repatriation.pk}/correct/"
+    steps_before = list(repatriation.steps.values_list("pk", "event", "to_stage"))
+    # The version is required, a stale one is a conflict, a reason is required: nothing moves.
+    assert api(liaison).post(url, {"reason": "wrong"}, format="json").status_code == 400
+    stale = api(liaison).post(url, {"reason": "wrong", "version": 0}, format="json")
+    assert stale.status_code == 409
+    blank = api(liaison).post(url, {"reason": " ", "version": repatriation.version}, format="json")
+    assert blank.status_code == 400
+    # Who does not move repatriations may not correct one either.
+    investigator = api(own_users["investigator"])
+    denied = investigator.post(url, {"reason": "x", "version": repatriation.version}, format="json")
+    assert denied.status_code in (403, 404)
+    repatriation.refresh_from_db()
+    assert repatriation.stage == Stage.RESCUED
+    response = api(liaison).post(
+        url, {"reason": "Recorded on the wrong person", "version": repatriation.version}
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["stage"] == Stage.IDENTIFIED
+    repatriation.refresh_from_db()
+    steps = list(repatriation.steps.values_list("pk", "event", "to_stage"))
+    assert steps[: len(steps_before)] == steps_before
+    assert steps[-1][1:] == ("corrected", Stage.IDENTIFIED)
+    # A correction is not corrected again.
+    again = api(liaison).post(url, {"reason": "again", "version": repatriation.version})
+    assert again.status_code == 400
+
+
+def test_the_repatriation_page_shows_the_stage_stepper(client, repatriation, own_users):
+    client.force_login(own_users["liaison"])
+    html = client.get(reverse("victims:repatriation_detail", args=[repatriation.pk])).content
+    stepper = html.decode().split('data-testid="stepper"')[1].split("</ol>")[0]
+    assert stepper.count("stepper-done") == 1  # identified
+    assert 'stepper-current" aria-current="step"' in stepper and "Rescued" in stepper
+    assert stepper.count("stepper-todo") == 6

@@ -21,6 +21,7 @@ from victims import selectors, services
 from victims.models import Repatriation, Stage, Victim
 from victims.serializers import (
     BulkMoveSerializer,
+    CorrectSerializer,
     DeclineSerializer,
     HandoverSerializer,
     MoveSerializer,
@@ -237,6 +238,24 @@ class RepatriationViewSet(
         payload = MoveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         repatriation = services.repatriation_move(
+            by=request.user,
+            repatriation=repatriation,
+            where=api_where(request),
+            **payload.validated_data,
+        )
+        return self._respond(repatriation)
+
+    @extend_schema(
+        request=CorrectSerializer, responses={200: RepatriationSerializer, 409: ConflictSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, pk: str) -> Response:
+        """Put right a wrong last move (`{"reason": ..., "version": ...}`): a dated, attributed
+        correction step back to the stage it left; the wrong step stays in the history."""
+        repatriation = self.get_object()
+        payload = CorrectSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        repatriation = services.repatriation_correct_move(
             by=request.user,
             repatriation=repatriation,
             where=api_where(request),

@@ -157,6 +157,11 @@ class MoveSerializer(serializers.Serializer):
     version = _repatriation_version()
 
 
+class CorrectSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the last move was wrong: kept in the history.")
+    version = _repatriation_version()
+
+
 class HandoverSerializer(serializers.Serializer):
     agency = id_serializer_field()
     note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -81,3 +81,19 @@ def allowed_next(stage: str) -> list[str]:
     """The stages a repatriation in `stage` may move to, in a stable order."""
     order = [*MAIN_LINE, Stage.CLOSED, Stage.DECLINED, Stage.MISSING]
     return [s for s in order if s in TRANSITIONS.get(stage, frozenset())]
+
+
+def stepper(stage: str) -> list[dict]:
+    """The main line as steps for the page's stage stepper: each step done, current or to
+    come. A repatriation on a side exit (declined, missing) or closed shows every step it
+    passed as done and none current; the page names the exit beside the stepper."""
+    at = MAIN_LINE.index(stage) if stage in MAIN_LINE else None
+    done_all = stage in TERMINAL_STAGES
+    steps = []
+    for i, key in enumerate(MAIN_LINE):
+        if at is not None:
+            state = "done" if i < at else "current" if i == at else "todo"
+        else:
+            state = "done" if done_all else "todo"
+        steps.append({"stage": key, "label": Stage(key).label, "state": state, "number": i + 1})
+    return steps

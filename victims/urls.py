@@ -21,5 +21,4 @@ urlpatterns = [
     path("repatriations/<id:pk>/decline/", views.repatriation_decline, name="repatriation_decline"),
     path("repatriations/bulk-move/", views.bulk_move, name="bulk_move"),
     path("access-log/", views.access_log, name="access_log"),
-    path("notifications/", views.notifications, name="notifications"),
 ]

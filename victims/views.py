@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,7 +20,7 @@ import access
 from agencies.forms import show_service_error
 from agencies.models import Agency
 from config.errors import ConflictError, PolicyError
-from victims import selectors, services
+from victims import selectors, services, stages
 from victims.forms import (
     BulkMoveForm,
     CorrectMoveForm,
@@ -166,6 +165,7 @@ def _detail_context(request: HttpRequest, repatriation: Repatriation) -> dict:
         "victim": repatriation.victim,
         "sees_identity": access.visible_victims(user).filter(pk=repatriation.victim_id).exists(),
         "history": selectors.repatriation_history(repatriation),
+        "stepper": stages.stepper(repatriation.stage),
         "can_move": can_move,
         "can_handover": can_handover,
         "can_accept": access.can_accept(user, repatriation),
@@ -438,7 +438,7 @@ def bulk_move(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- the access log and notifications ------------------------------------------------------
+# --- the access log ------------------------------------------------------------------
 
 
 @login_required
@@ -454,14 +454,3 @@ def access_log(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(q)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "victims/access_log.html", {"page": page, "query": query})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def notifications(request: HttpRequest) -> HttpResponse:
-    mine = request.user.notifications.all()
-    if request.method == "POST":
-        mine.unread().update(read_at=timezone.now())
-        return redirect("victims:notifications")
-    page = Paginator(mine, 25).get_page(request.GET.get("page"))
-    return render(request, "victims/notifications.html", {"page": page})

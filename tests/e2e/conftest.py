@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 
@@ -32,21 +33,76 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
+def _fresh_page(browser):
     context = browser.new_context()
-    page = context.new_page()
-    yield page
+    yield context.new_page()
     context.close()
 
 
 @pytest.fixture
-def login(page, live_server):
-    def sign_in(username: str, password: str = "pw") -> None:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+def page(browser):
+    yield from _fresh_page(browser)
 
-    return sign_in
+
+@pytest.fixture
+def second_page(browser):
+    """A second, separate browser context (its own cookies): another user at the same time."""
+    yield from _fresh_page(browser)
+
+
+# Screenshots of the key pages, kept as test artefacts (the folder is ignored by git).
+ARTEFACTS = Path(
+    os.environ.get("FORTRESS_E2E_ARTEFACTS", Path(__file__).resolve().parents[2] / "var" / "e2e")
+)
+
+
+@pytest.fixture
+def screenshot():
+    def save(page, name: str) -> Path:
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTEFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe  # axe-core ships in the package
+
+    return Axe()
+
+
+@pytest.fixture
+def no_serious_violations(axe):
+    """Run axe-core on the page: no serious or critical violation (the rule, its help and the
+    first offending elements are named when there is one)."""
+
+    def check(page) -> None:
+        results = axe.run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] for n in v["nodes"][:3] if n.get("target"))
+            for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+        assert bad == [], f"{page.url}: {bad}"
+
+    return check
+
+
+def sign_in(page, live_server, username: str, password: str = "pw") -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def login(page, live_server):
+    def login_as(username: str, password: str = "pw") -> None:
+        sign_in(page, live_server, username, password)
+
+    return login_as
