@@ -10,6 +10,7 @@ scopes; no models module imports the policy (tests/test_access_layering.py check
 Callers write `import access` and `access.visible_cases(user)`.
 """
 
+from access.audit import can_read_audit, visible_audit_events
 from access.cases import (
     can_edit_case,
     can_set_sharing,
@@ -143,6 +144,7 @@ __all__ = [
     "can_manage_indicators",
     "can_move_repatriation",
     "can_propose_publication",
+    "can_read_audit",
     "can_read_registry",
     "can_record_takedown",
     "can_record_victims",
@@ -206,6 +208,7 @@ __all__ = [
     "victim_visibility_q",
     "visible_access_requests",
     "visible_assets",
+    "visible_audit_events",
     "visible_cases",
     "visible_hits",
     "visible_indicators",

@@ -37,6 +37,8 @@ class Action(StrEnum):
     PROPOSE_PUBLICATION = "propose_publication"
     DECIDE_PUBLICATION = "decide_publication"  # approve or refuse, withdraw a source
     RECORD_TAKEDOWN = "record_takedown"  # lifecycle steps and claims on any entry
+    READ_AUDIT = "read_audit"  # the agency's entries of the audit trail
+    REVIEW_RETENTION = "review_retention"  # keep or delete a case due for retention review
 
 
 _INV, _ANA, _LIA, _SUP, _ADM = (
@@ -67,6 +69,8 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.PROPOSE_PUBLICATION: frozenset({_INV, _ANA, _SUP}),
     Action.DECIDE_PUBLICATION: frozenset({_SUP}),
     Action.RECORD_TAKEDOWN: frozenset({_INV, _ANA, _SUP}),
+    Action.READ_AUDIT: frozenset({_SUP}),
+    Action.REVIEW_RETENTION: frozenset({_SUP}),
 }
 assert set(PERMISSIONS) == set(Action), "every action says which roles may do it"
 

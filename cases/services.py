@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 import access
+import audit
 from agencies.models import Agency, User
+from audit.models import EventKind
 from cases.models import (
     Asset,
     Case,
@@ -117,6 +119,13 @@ def case_create(
     shared = [a for a in shared_with if a.pk != agency.pk]
     if shared:
         case.shared_with.set(shared)
+    if shared or case.sharing_level != SharingLevel.RESTRICTED:
+        audit.record(
+            EventKind.SHARING_CHANGED,
+            by=by,
+            obj=case,
+            detail={"to": case.sharing_level, "added": sorted(a.pk for a in shared)},
+        )
     return case
 
 
@@ -187,6 +196,17 @@ def case_set_sharing(
         ]
     if changes:
         case_event_record(case=case, text="\n".join(changes), by=by)
+        audit.record(
+            EventKind.SHARING_CHANGED,
+            by=by,
+            obj=case,
+            detail={
+                "from": before_level,
+                "to": case.sharing_level,
+                "added": sorted(set(after) - before),
+                "removed": sorted(before - set(after)),
+            },
+        )
     return case
 
 

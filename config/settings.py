@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "operations",
     "interchange",
     "registry",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # The request being served, for the audit trail's "from where" (audit.record).
+    "audit.request.AuditRequestMiddleware",
     # After MessageMiddleware: a save whose task could not be queued says nothing is lost.
     "config.middleware.BrokerOutageNotice",
 ]

@@ -241,6 +241,8 @@ LIST_URLS = [
     "agencies:user_list",
     "agencies:user_create",
     "registry:search",
+    "audit:events",
+    "audit:export",
 ]
 # Not about agency data at all.
 PUBLIC_URLS = {"login", "logout", "password_change"}
@@ -568,6 +570,8 @@ OPENER = {
     "persons:matches": "analyst",
     "agencies:user_list": "admin",
     "agencies:user_create": "admin",
+    "audit:events": "supervisor",
+    "audit:export": "supervisor",
 }
 # URLs that only take a POST: the opener's POST must find the object (a form that lacks its
 # fields is answered with its errors, not 404), with the body said (world key -> its pk).
