@@ -33,6 +33,7 @@ NAV: list[NavItem] = [
     NavItem(_("Registry"), "registry:search", Action.READ_REGISTRY),
     NavItem("Approvals", "operations:approvals", Action.DECIDE_ACCESS_REQUESTS),
     NavItem("Users", "agencies:user_list", Action.MANAGE_USERS),
+    NavItem(_("Retention review"), "cases:retention", Action.REVIEW_RETENTION, more=True),
     NavItem(_("Audit trail"), "audit:events", Action.READ_AUDIT, more=True),
 ]
 

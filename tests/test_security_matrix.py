@@ -180,6 +180,8 @@ OBJECT_URLS = {
     "cases:suspect_create": "case",
     "cases:asset_create": "case",
     "cases:note_create": "case",
+    "cases:retention_review": "case",
+    "cases:retention_delete": "case",
     "cases:suspect_edit": "suspect",
     "cases:asset_edit": "asset",
     "cases:note_edit": "note",
@@ -243,6 +245,7 @@ LIST_URLS = [
     "registry:search",
     "audit:events",
     "audit:export",
+    "cases:retention",
 ]
 # Not about agency data at all.
 PUBLIC_URLS = {"login", "logout", "password_change"}
@@ -572,6 +575,9 @@ OPENER = {
     "agencies:user_create": "admin",
     "audit:events": "supervisor",
     "audit:export": "supervisor",
+    "cases:retention": "supervisor",
+    "cases:retention_review": "supervisor",
+    "cases:retention_delete": "supervisor",
 }
 # URLs that only take a POST: the opener's POST must find the object (a form that lacks its
 # fields is answered with its errors, not 404), with the body said (world key -> its pk).
