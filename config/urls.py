@@ -7,6 +7,7 @@ from agencies import views as agency_views
 
 urlpatterns = [
     path("", agency_views.home, name="home"),
+    path("security/", agency_views.security, name="security"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

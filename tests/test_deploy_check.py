@@ -144,3 +144,27 @@ def test_victim_log_lines_name_ids_never_names(caplog, own_users, make_case):
     for line in lines:
         for part in ("Secretname", "Phạm", "Hoa"):
             assert part not in line, line
+
+
+# --- how to report a vulnerability -----------------------------------------------------------
+
+
+def test_the_security_page_names_the_configured_contact(client, settings, db):
+    settings.FORTRESS_SECURITY_CONTACT = "security@fortress.example.org"
+    page = client.get(reverse("security"))
+    assert page.status_code == 200  # public: a finder needs no account
+    assert "security@fortress.example.org" in page.content.decode()
+    settings.FORTRESS_SECURITY_CONTACT = ""
+    assert "private vulnerability reporting" in client.get(reverse("security")).content.decode()
+
+
+def test_security_md_names_only_tests_that_exist():
+    """docs/SECURITY.md proves each promise by a test name: every one it names exists."""
+    import re
+
+    text = (ROOT / "docs" / "SECURITY.md").read_text()
+    named = set(re.findall(r"(test_\w+\.py)::(test_\w+)", text))
+    assert len(named) > 40
+    for filename, test in sorted(named):
+        source = (ROOT / "tests" / filename).read_text()
+        assert re.search(rf"^def {test}\(", source, re.M), f"{filename}::{test}"

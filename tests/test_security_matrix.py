@@ -248,7 +248,7 @@ LIST_URLS = [
     "cases:retention",
 ]
 # Not about agency data at all.
-PUBLIC_URLS = {"login", "logout", "password_change"}
+PUBLIC_URLS = {"login", "logout", "password_change", "security"}
 # No agency data, but for signed-in users only (the API schema and its docs page).
 SIGNED_IN_URLS = {"schema", "api-docs"}
 
