@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.utils.translation import gettext as _
 
 from agencies.models import Agency, User
 from audit.chain import GENESIS, row_hash
@@ -33,7 +34,8 @@ def _checked_detail(detail: Mapping[str, Any] | None) -> dict[str, Any]:
             for item in items
         ):
             raise ValidationError(
-                f"Audit detail {key!r}: ids, counts and short codes only, never a name or a text."
+                _("Audit detail %(key)s: ids, counts and short codes only, never a name or a text.")
+                % {"key": key}
             )
     return clean
 

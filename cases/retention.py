@@ -49,7 +49,7 @@ DUE_WITHIN_MONTHS = 6
 
 # A victim's record once its case's personal data is deleted: nothing that names or
 # describes the person is left.
-ERASED_VICTIM = {
+ERASED_VICTIM: dict[str, object] = {
     "full_name": "",
     "other_names": [],
     "search_name": "",
@@ -199,14 +199,14 @@ def case_retention_delete(*, case: Case, by: User, reason: str) -> dict[str, int
     Case.history.filter(id=case.pk).delete()
     case.title = str(_("Personal data deleted on retention review"))
     case.summary = ""
-    case.countries = []
+    case.countries = []  # type: ignore[assignment]  # django-countries' multiple field
     case.reported_loss_amount = None
     case.reported_loss_currency = ""
     case.sharing_level = SharingLevel.RESTRICTED
     case.review_on = None
     case.erased_at = timezone.now()
     case.version += 1
-    case._history_user = by
+    case._history_user = by  # type: ignore[attr-defined]  # simple-history's attribution
     case.save()
     case.shared_with.clear()
     RetentionDecision.objects.create(

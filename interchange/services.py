@@ -335,7 +335,10 @@ def _finish(job: ImportJob, status: str, *, errors: list | None = None, accepted
     )
 
 
-_IMPORT_OUTCOMES = {ImportStatus.DONE: Outcome.SUCCESS, ImportStatus.REFUSED: Outcome.REFUSED}
+_IMPORT_OUTCOMES: dict[str, str] = {
+    ImportStatus.DONE: Outcome.SUCCESS,
+    ImportStatus.REFUSED: Outcome.REFUSED,
+}
 
 
 def _save_order(row: Any) -> tuple[int, int, int]:
