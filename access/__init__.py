@@ -10,8 +10,10 @@ scopes; no models module imports the policy (tests/test_access_layering.py check
 Callers write `import access` and `access.visible_cases(user)`.
 """
 
+from access.audit import can_read_audit, visible_audit_events
 from access.cases import (
     can_edit_case,
+    can_review_retention,
     can_set_sharing,
     can_view_case_file,
     case_file,
@@ -20,8 +22,10 @@ from access.cases import (
     get_case_for_user,
     get_file_object,
     get_note_for_user,
+    get_retention_case_for_user,
     get_suspect_for_user,
     is_own_case,
+    retention_cases,
     visible_assets,
     visible_cases,
     visible_notes,
@@ -163,6 +167,7 @@ __all__ = [
     "can_manage_indicators",
     "can_move_repatriation",
     "can_propose_publication",
+    "can_read_audit",
     "can_read_registry",
     "can_record_takedown",
     "can_record_victims",
@@ -172,6 +177,7 @@ __all__ = [
     "can_review_hit",
     "can_review_hits",
     "can_review_person_match",
+    "can_review_retention",
     "can_run_operation",
     "can_set_sharing",
     "can_start_repatriation",
@@ -202,6 +208,7 @@ __all__ = [
     "get_proposal_for_user",
     "get_registry_entry_for_user",
     "get_repatriation_for_user",
+    "get_retention_case_for_user",
     "get_suspect_for_user",
     "get_victim_for_user",
     "handovers_awaiting",
@@ -226,10 +233,12 @@ __all__ = [
     "publishable_kinds",
     "repatriation_officer_candidates",
     "repatriation_visibility_q",
+    "retention_cases",
     "victim_count",
     "victim_visibility_q",
     "visible_access_requests",
     "visible_assets",
+    "visible_audit_events",
     "visible_cases",
     "visible_feed_downloads",
     "visible_feed_tokens",

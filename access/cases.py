@@ -122,3 +122,25 @@ def get_asset_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Asset:
 
 def get_note_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> CaseNote:
     return get_file_object(visible_notes(user), user, pk, write)
+
+
+def retention_cases(user: AnyUser) -> QuerySet[Case]:
+    """The closed cases of the user's agency that have a retention review date (a supervisor
+    decides them); none for anyone else."""
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.REVIEW_RETENTION):
+        return Case.objects.none()
+    return Case.objects.filter(agency_id=agency_id, review_on__isnull=False, erased_at=None)
+
+
+def can_review_retention(user: AnyUser, case: Case) -> bool:
+    return can(user, Action.REVIEW_RETENTION) and case.agency_id == agency_id_of(user)
+
+
+def get_retention_case_for_user(user: AnyUser, pk: Any) -> Case:
+    """One case of the user's agency, for its retention review page: 404 for anyone but a
+    supervisor of that agency."""
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.REVIEW_RETENTION):
+        raise Http404("No such case.")
+    return one_or_404(Case.objects.filter(agency_id=agency_id), "case", pk=pk)

@@ -38,6 +38,8 @@ class Action(StrEnum):
     DECIDE_PUBLICATION = "decide_publication"  # approve or refuse, withdraw a source
     RECORD_TAKEDOWN = "record_takedown"  # lifecycle steps and claims on any entry
     MANAGE_FEED_TOKENS = "manage_feed_tokens"  # issue and revoke partners' feed tokens
+    READ_AUDIT = "read_audit"  # the agency's entries of the audit trail
+    REVIEW_RETENTION = "review_retention"  # keep or delete a case due for retention review
 
 
 _INV, _ANA, _LIA, _SUP, _ADM = (
@@ -70,6 +72,8 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.RECORD_TAKEDOWN: frozenset({_INV, _ANA, _SUP}),
     # Partners' feed tokens are accounts of a kind: the agency admin manages them.
     Action.MANAGE_FEED_TOKENS: frozenset({_ADM}),
+    Action.READ_AUDIT: frozenset({_SUP}),
+    Action.REVIEW_RETENTION: frozenset({_SUP}),
 }
 assert set(PERMISSIONS) == set(Action), "every action says which roles may do it"
 

@@ -34,6 +34,8 @@ NAV: list[NavItem] = [
     NavItem("Approvals", "operations:approvals", Action.DECIDE_ACCESS_REQUESTS),
     NavItem("Users", "agencies:user_list", Action.MANAGE_USERS),
     NavItem(_("Feed tokens"), "feedtokens:list", Action.MANAGE_FEED_TOKENS),
+    NavItem(_("Retention review"), "cases:retention", Action.REVIEW_RETENTION, more=True),
+    NavItem(_("Audit trail"), "audit:events", Action.READ_AUDIT, more=True),
 ]
 
 

@@ -8,7 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import access
+import audit
 from agencies.models import Agency, ApiToken, Notification, Role, User
+from audit.models import EventKind
 from config.errors import NotVisible, PolicyError
 
 
@@ -65,7 +67,11 @@ def user_create(
     user.set_password(password)
     user.full_clean()
     user.save()
+    audit.record(EventKind.ACCOUNT_CREATED, by=by, obj=user, detail={"role": user.role})
     return user
+
+
+ACCOUNT_FIELDS = ("role", "is_active", "first_name", "last_name", "email")
 
 
 @transaction.atomic
@@ -84,16 +90,45 @@ def user_update(
     managed = access.get_managed_user_for(by, user.pk)
     if managed.pk == by.pk and (role != by.role or not is_active):
         raise PolicyError("You cannot change your own role or deactivate your own account.")
+    before = {
+        f: getattr(managed, f) for f in ("role", "is_active", "first_name", "last_name", "email")
+    }
     managed.role = Role(role)
     managed.is_active = is_active
     managed.first_name = first_name
     managed.last_name = last_name
     managed.email = email
     managed.full_clean()
-    managed.save(update_fields=["role", "is_active", "first_name", "last_name", "email"])
+    managed.save(update_fields=list(ACCOUNT_FIELDS))
+    revoked = 0
     if not is_active:
-        ApiToken.objects.filter(user=managed).active().update(revoked_at=timezone.now())
+        revoked = ApiToken.objects.filter(user=managed).active().update(revoked_at=timezone.now())
+    _record_account_changes(by=by, user=managed, before=before, tokens_revoked=revoked)
     return managed
+
+
+def _record_account_changes(
+    *, by: User, user: User, before: dict[str, object], tokens_revoked: int
+) -> None:
+    """One audit event per kind of change: the role, the active flag, the other fields (named,
+    never their values: names and addresses stay out of the trail)."""
+    if before["role"] != user.role:
+        audit.record(
+            EventKind.ROLE_CHANGED,
+            by=by,
+            obj=user,
+            detail={"from": str(before["role"]), "to": user.role},
+        )
+    if before["is_active"] != user.is_active:
+        audit.record(
+            EventKind.ACCOUNT_REACTIVATED if user.is_active else EventKind.ACCOUNT_DEACTIVATED,
+            by=by,
+            obj=user,
+            detail={"tokens_revoked": tokens_revoked} if not user.is_active else {},
+        )
+    changed = [f for f in ("first_name", "last_name", "email") if before[f] != getattr(user, f)]
+    if changed:
+        audit.record(EventKind.ACCOUNT_CHANGED, by=by, obj=user, detail={"fields": changed})
 
 
 @transaction.atomic
@@ -103,13 +138,19 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     token = ApiToken.objects.create(
         user=user, name=name[:100], prefix=key[:8], digest=ApiToken.hash_key(key)
     )
+    audit.record(EventKind.TOKEN_ISSUED, by=user, obj=token, detail={"prefix": token.prefix})
     return token, key
 
 
+@transaction.atomic
 def token_revoke(*, token: ApiToken, by: User) -> None:
     if token.user_id != by.pk:
         raise PolicyError("Only the owner revokes a token.")
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        audit.record(EventKind.TOKEN_REVOKED, by=by, obj=token, detail={"prefix": token.prefix})
 
 
 @transaction.atomic

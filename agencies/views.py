@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,6 +18,11 @@ from agencies.forms import UserCreateForm, UserUpdateForm, show_service_error
 from agencies.home import home_context
 from config.errors import NotVisible, PolicyError
 from config.redirects import next_url
+
+
+def security(request: HttpRequest) -> HttpResponse:
+    """How to report a vulnerability: public, so a finder needs no account."""
+    return render(request, "home/security.html", {"contact": settings.FORTRESS_SECURITY_CONTACT})
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from agencies.demo import agency_for, user_for
 from cases.models import Asset, Case, CaseNote, CaseStatus, FraudType, SharingLevel, Suspect
+from cases.retention import add_months
 from cases.services import asset_create, case_create, note_create, suspect_create
 
 R, S, N = SharingLevel.RESTRICTED, SharingLevel.SHARED, SharingLevel.NETWORK
@@ -298,7 +299,31 @@ def seed(out) -> None:
                 continue
             note_create(case=case, by=by, text=text)
             notes += 1
+    created += _seed_retention_due()
     out.write(
         f"{created} cases, {suspects} suspects, {assets} assets, {notes} notes created; "
         f"{Case.objects.count()} cases in all"
     )
+
+
+RETENTION_DEMO_TITLE = "Lottery-win SMS wave (closed)"
+
+
+def _seed_retention_due() -> int:
+    """A case the Vietnamese agency closed almost five years ago: its supervisor finds it on
+    the retention review page, due next month."""
+    agency = agency_for("vn")
+    if Case.objects.filter(agency=agency, title=RETENTION_DEMO_TITLE).exists():
+        return 0
+    closed = add_months(timezone.localdate(), -59)
+    case = case_create(
+        by=user_for("vn", "investigator"),
+        title=RETENTION_DEMO_TITLE,
+        summary="Smishing lottery-win messages; the sender network was shut down.",
+        fraud_type=FraudType.PHISHING,
+        status=CaseStatus.CLOSED,
+        opened_on=add_months(closed, -8),
+        closed_on=closed,
+    )
+    note_create(case=case, by=user_for("vn", "investigator"), text="Closed: network shut down.")
+    return 1

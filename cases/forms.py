@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 import access
@@ -214,3 +215,38 @@ class CaseFilterForm(FortressForm):
     )
     mine = forms.BooleanField(required=False, label="My cases")
     sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False)
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+class RetentionKeepForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why keep it"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("What the case is still needed for (an open prosecution, a linked case, ...)."),
+    )
+    next_review_on = forms.DateField(
+        label=_("Next review"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class RetentionDeleteForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why delete it"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    reference = forms.CharField(
+        label=_("Type the case reference to confirm"), max_length=20, strip=True
+    )
+
+    def __init__(self, *args, case, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_reference(self) -> str:
+        typed = self.cleaned_data["reference"]
+        if typed.upper() != self.case.reference.upper():
+            raise forms.ValidationError(_("This is not the case's reference."))
+        return typed

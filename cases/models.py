@@ -176,6 +176,10 @@ class Case(models.Model):
         default=False,
         help_text="Values still match, but only the owning agency learns of the match.",
     )
+    # Retention (cases/retention.py): when a closed case is next reviewed, keep or delete;
+    # when its personal data was deleted on such a review (the row stays as a tombstone).
+    review_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -480,3 +484,29 @@ class CaseNote(models.Model):
     @property
     def edited(self) -> bool:
         return self.updated_at - self.created_at > timedelta(seconds=1)
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+class RetentionOutcome(models.TextChoices):
+    KEEP = "keep", _("Kept")
+    DELETE = "delete", _("Personal data deleted")
+
+
+class RetentionDecision(models.Model):
+    """A supervisor's decision on a case due for retention review: keep it (until the next
+    review date) or delete its personal data. Each one is also in the audit trail."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="retention_decisions")
+    decision = models.CharField(max_length=10, choices=RetentionOutcome.choices)
+    reason = models.TextField()
+    next_review_on = models.DateField(null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.decision} {self.at:%Y-%m-%d}"

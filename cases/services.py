@@ -16,7 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 import access
+import audit
 from agencies.models import Agency, User
+from audit.models import EventKind
+from cases import retention
 from cases.models import (
     Asset,
     Case,
@@ -109,6 +112,7 @@ def case_create(
     _check_lead(case, case.lead_investigator)
     case.reference = "pending"
     case.full_clean(exclude=["reference"])
+    retention.review_on_after_edit(case, before=None)
     case.reference = next_case_reference(
         country=agency.country.code, year=timezone.localdate().year
     )
@@ -117,6 +121,13 @@ def case_create(
     shared = [a for a in shared_with if a.pk != agency.pk]
     if shared:
         case.shared_with.set(shared)
+    if shared or case.sharing_level != SharingLevel.RESTRICTED:
+        audit.record(
+            EventKind.SHARING_CHANGED,
+            by=by,
+            obj=case,
+            detail={"to": case.sharing_level, "added": sorted(a.pk for a in shared)},
+        )
     return case
 
 
@@ -130,11 +141,13 @@ def case_update(*, case: Case, by: User, expected_version: int | None, **fields:
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     check_version(case, expected_version, CASE_VERSIONED_FIELDS)
     was_silent = case.silent
+    closing = (case.status, case.closed_on)
     for name, value in fields.items():
         setattr(case, name, value)
     if "lead_investigator" in fields:
         _check_lead(case, case.lead_investigator)
     case.full_clean()
+    retention.review_on_after_edit(case, before=closing)
     case.version += 1
     case._history_user = by
     case.save()
@@ -187,6 +200,17 @@ def case_set_sharing(
         ]
     if changes:
         case_event_record(case=case, text="\n".join(changes), by=by)
+        audit.record(
+            EventKind.SHARING_CHANGED,
+            by=by,
+            obj=case,
+            detail={
+                "from": before_level,
+                "to": case.sharing_level,
+                "added": sorted(set(after) - before),
+                "removed": sorted(before - set(after)),
+            },
+        )
     return case
 
 

@@ -13,16 +13,20 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_htmx.http import trigger_client_event
 
 import access
 from agencies.forms import show_service_error
-from cases import services
+from cases import retention, services
 from cases.forms import (
     AssetForm,
     CaseFilterForm,
     CaseForm,
     NoteForm,
+    RetentionDeleteForm,
+    RetentionKeepForm,
     SharingForm,
     SuspectForm,
 )
@@ -302,4 +306,68 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         section="timeline",
         title="Edit note",
         done="Note saved; the previous text is kept in the timeline's history.",
+    )
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+@login_required
+def retention_due(request: HttpRequest) -> HttpResponse:
+    """The supervisor's list: the agency's closed cases due for review within six months."""
+    if not access.can(request.user, access.Action.REVIEW_RETENTION):
+        raise Http404("No such page.")
+    cases = retention.cases_due(request.user).select_related("lead_investigator")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/retention_due.html",
+        {"page": page, "horizon": retention.due_horizon(), "years": retention.years_setting()},
+    )
+
+
+@login_required
+def retention_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """One case's review: keep it (POST here), or go on to the deletion's confirmation."""
+    case = access.get_retention_case_for_user(request.user, pk)
+    initial = {"next_review_on": retention.review_date(timezone.localdate())}
+    form = RetentionKeepForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            retention.case_retention_keep(case=case, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("Case %(ref)s kept.") % {"ref": case.reference})
+            return redirect("cases:retention")
+    decisions = case.retention_decisions.select_related("by")[:20]
+    return render(
+        request,
+        "cases/retention_review.html",
+        {"case": case, "form": form, "decisions": decisions},
+    )
+
+
+@login_required
+def retention_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation page naming what goes (GET), then the deletion (POST)."""
+    case = access.get_retention_case_for_user(request.user, pk)
+    form = RetentionDeleteForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            retention.case_retention_delete(
+                case=case, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The personal data of case %(ref)s is deleted.") % {"ref": case.reference},
+            )
+            return redirect("cases:retention")
+    return render(
+        request,
+        "cases/retention_delete.html",
+        {"case": case, "form": form, "counts": retention.inventory(case)},
     )

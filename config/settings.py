@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "operations",
     "interchange",
     "registry",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # The request being served, for the audit trail's "from where" (audit.record).
+    "audit.request.AuditRequestMiddleware",
     # After MessageMiddleware: a save whose task could not be queued says nothing is lost.
     "config.middleware.BrokerOutageNotice",
     # A partner's feed token opens the registry's feeds and lookup, and 404 everywhere else.
@@ -386,6 +389,13 @@ FORTRESS_IMPORT_MAX_BYTES = env_int("FORTRESS_IMPORT_MAX_BYTES", 20_000_000, min
 FORTRESS_IMPORT_MAX_ROWS = env_int("FORTRESS_IMPORT_MAX_ROWS", 200_000, minimum=1)
 FORTRESS_IMPORT_MAX_DEPTH = env_int("FORTRESS_IMPORT_MAX_DEPTH", 32, minimum=1)
 FORTRESS_IMPORT_BATCH_SIZE = env_int("FORTRESS_IMPORT_BATCH_SIZE", 5000, minimum=1)
+
+# Retention: a closed case is due for review (keep it, or delete its personal data) this many
+# years after it closed (Interpol's rules on the processing of data set 5).
+FORTRESS_RETENTION_YEARS = env_int("FORTRESS_RETENTION_YEARS", 5, minimum=1)
+# Who receives vulnerability reports: shown on the security page (/security/) and in
+# docs/SECURITY.md; the deployer sets it (an address or a URL).
+FORTRESS_SECURITY_CONTACT = env_str("FORTRESS_SECURITY_CONTACT", "")
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ from agencies import views as agency_views
 
 urlpatterns = [
     path("", agency_views.home, name="home"),
+    path("security/", agency_views.security, name="security"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("operations.urls")),
     path("", include("interchange.urls")),
     path("registry/", include("registry.urls")),
+    path("audit/", include("audit.urls")),
     path("api/v1/", include("config.api")),
     path("taxii2/", include("interchange.taxii_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

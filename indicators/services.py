@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 import access
+import audit
 from agencies.models import Agency, User
 from agencies.services import notification_send
+from audit.models import EventKind, Outcome
 from cases.models import Case, SharingLevel
 from cases.services import case_set_sharing
 from cases.timeline import case_event_record
@@ -605,6 +607,13 @@ def access_request_open(
         f"{holding}. Reason: {reason}",
         by=by,
     )
+    for access_request in requests:
+        audit.record(
+            EventKind.ACCESS_REQUESTED,
+            by=by,
+            obj=access_request,
+            detail={"case": access_request.case_id, "from_case": from_case.pk},
+        )
     return requests
 
 
@@ -657,6 +666,13 @@ def access_request_decide(
             f"{request.hit.value.normalized}.{suffix}",
             by=by,
         )
+    audit.record(
+        EventKind.ACCESS_DECIDED,
+        by=by,
+        obj=request,
+        outcome=Outcome.GRANTED if grant else Outcome.REFUSED,
+        detail={"case": case.pk, "requesting_agency": requester.pk},
+    )
     notification_send(
         user=request.requested_by,
         key=f"access-request-{request.pk}-decided",

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import access
+import audit
 from agencies.models import User
+from audit.models import EventKind, Outcome
 from cases.models import Case, JointOperation
 from cases.timeline import case_event_record
 from config.errors import PolicyError
@@ -103,6 +105,7 @@ def case_export(*, case: Case, by: User, fmt: str) -> Export:
         },
         by=by,
     )
+    audit.record(EventKind.EXPORT, by=by, obj=case, detail={"format": fmt})
     content_type, suffix = EXPORT_TYPES[fmt]
     return Export(content, content_type, f"{case.reference}.{suffix}")
 
@@ -134,6 +137,12 @@ def operation_export(*, operation: JointOperation, by: User, fmt: str) -> Export
             },
             by=by,
         )
+    audit.record(
+        EventKind.EXPORT,
+        by=by,
+        obj=operation,
+        detail={"format": fmt, "cases": [c.pk for c in cases]},
+    )
     content_type, suffix = EXPORT_TYPES[fmt]
     return Export(content, content_type, f"{operation.code}.{suffix}")
 
@@ -204,6 +213,12 @@ def import_start(
             )
             for n, row in enumerate(parsed.rows, start=1)
         ]
+    )
+    audit.record(
+        EventKind.IMPORT,
+        by=by,
+        obj=job,
+        detail={"stage": "started", "case": case.pk, "format": fmt, "rows": job.rows_total},
     )
     from interchange import tasks
 
@@ -311,6 +326,19 @@ def _finish(job: ImportJob, status: str, *, errors: list | None = None, accepted
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "rows_accepted", "errors", "duplicates", "finished_at"])
     job.rows.all().delete()
+    audit.record(
+        EventKind.IMPORT,
+        by=job.created_by,
+        obj=job,
+        outcome=_IMPORT_OUTCOMES.get(status, Outcome.FAILURE),
+        detail={"stage": status, "case": job.case_id, "accepted": accepted},
+    )
+
+
+_IMPORT_OUTCOMES: dict[str, str] = {
+    ImportStatus.DONE: Outcome.SUCCESS,
+    ImportStatus.REFUSED: Outcome.REFUSED,
+}
 
 
 def _save_order(row: Any) -> tuple[int, int, int]:

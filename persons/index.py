@@ -119,7 +119,11 @@ def person_fingerprint(prof: matching.Profile, *, trafficked: bool) -> str:
 
 def _sources(kind: str, ids: Iterable[int]) -> list[Suspect | Victim]:
     model = Suspect if kind == PersonKind.SUSPECT else Victim
-    return list(model.objects.filter(pk__in=list(ids)).select_related("case").order_by("pk"))
+    return list(
+        model.objects.filter(pk__in=list(ids), case__erased_at=None)
+        .select_related("case")
+        .order_by("pk")
+    )
 
 
 def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:

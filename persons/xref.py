@@ -286,7 +286,8 @@ def person_refresh(*, kind: str, source_id: int) -> MatchResult:
 def _stale_sources(kind: str):
     model = Suspect if kind == PersonKind.SUSPECT else Victim
     return model.objects.filter(
-        Q(person_index__isnull=True) | Q(updated_at__gt=F("person_index__source_updated_at"))
+        Q(person_index__isnull=True) | Q(updated_at__gt=F("person_index__source_updated_at")),
+        case__erased_at=None,  # a victim emptied on a retention deletion is never indexed
     )
 
 

@@ -5,18 +5,33 @@ user in every role each."""
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, AgencyKind, Role, User
 from cases.models import Case, SharingLevel
 from cases.services import case_create
+from config import appendonly
 
 # The `worker` fixture: a real Celery worker on the real Redis broker.
 pytest_plugins = ["tests.celery_worker"]
 
 ROLES = [r.value for r in Role]
+
+_execute_sql_flush = BaseDatabaseOperations.execute_sql_flush
+
+
+def _flush_append_only_too(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
+    """Between transactional tests Django empties every table (`flush`), which the append-only
+    tables refuse (config/appendonly.py): their triggers are lifted for the flush only, in its
+    transaction, and put back before it commits."""
+    with transaction.atomic(using=self.connection.alias), appendonly.suspended(self.connection):
+        _execute_sql_flush(self, sql_list)
+
+
+BaseDatabaseOperations.execute_sql_flush = _flush_append_only_too  # type: ignore[method-assign]
 
 
 def _agency(code: str, country: str, kind: str = AgencyKind.POLICE) -> Agency:

@@ -3,7 +3,8 @@
 import io
 
 from agencies import demo as agencies_demo
-from cases import demo
+from agencies.models import User
+from cases import demo, retention
 from cases.models import Asset, Case, CaseNote, Suspect
 
 
@@ -39,6 +40,10 @@ def test_demo_cases_are_varied_and_idempotent(db):
     assert agencies_of("AN VAN NGUYEN") == {"th-ccib"}
     assert agencies_of("张伟") and agencies_of("Zhang Wei")
     assert agencies_of("张伟") != agencies_of("Zhang Wei")
+
+    # The retention review page has a case to show: closed almost five years ago.
+    supervisor = User.objects.get(username="vn.supervisor")
+    assert [c.title for c in retention.cases_due(supervisor)] == [demo.RETENTION_DEMO_TITLE]
 
     demo.seed(io.StringIO())
     assert counts == (

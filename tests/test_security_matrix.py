@@ -187,6 +187,8 @@ OBJECT_URLS = {
     "cases:suspect_create": "case",
     "cases:asset_create": "case",
     "cases:note_create": "case",
+    "cases:retention_review": "case",
+    "cases:retention_delete": "case",
     "cases:suspect_edit": "suspect",
     "cases:asset_edit": "asset",
     "cases:note_edit": "note",
@@ -250,9 +252,12 @@ LIST_URLS = [
     "agencies:user_list",
     "agencies:user_create",
     "registry:search",
+    "audit:events",
+    "audit:export",
+    "cases:retention",
 ]
 # Not about agency data at all.
-PUBLIC_URLS = {"login", "logout", "password_change"}
+PUBLIC_URLS = {"login", "logout", "password_change", "security"}
 # No agency data, but for signed-in users only (the API schema and its docs page).
 SIGNED_IN_URLS = {"schema", "api-docs"}
 
@@ -581,6 +586,11 @@ OPENER = {
     "persons:matches": "analyst",
     "agencies:user_list": "admin",
     "agencies:user_create": "admin",
+    "audit:events": "supervisor",
+    "audit:export": "supervisor",
+    "cases:retention": "supervisor",
+    "cases:retention_review": "supervisor",
+    "cases:retention_delete": "supervisor",
 }
 # URLs that only take a POST: the opener's POST must find the object (a form that lacks its
 # fields is answered with its errors, not 404), with the body said (world key -> its pk).
