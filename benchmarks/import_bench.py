@@ -19,6 +19,7 @@ Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import subprocess
@@ -92,6 +93,15 @@ def main() -> None:
     )
     parser.add_argument("--batch-size", type=int, help="FORTRESS_IMPORT_BATCH_SIZE.")
     parser.add_argument("--timeout", type=float, default=900, help="Give up after (s).")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="No worker: run the job's steps one after the other in this process, timed "
+        "apart (to profile them; not the end-to-end figure).",
+    )
+    parser.add_argument(
+        "--profile", metavar="DIR", help="With --in-process: a cProfile file per step in DIR."
+    )
     parser.add_argument("--worker", metavar="QUEUE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.batch_size:
@@ -99,13 +109,14 @@ def main() -> None:
     if args.worker:
         run_worker(args.worker)
         return
-    setup_django(args.database, broker=args.broker)
+    setup_django(args.database, broker="memory://" if args.in_process else args.broker)
     run(args)
 
 
 def run_worker(queue: str) -> None:
-    """The Celery worker (a process of its own, started by `run`): one process, as `celery -A
-    config worker --pool=solo`, consuming only the benchmark's queue."""
+    """The Celery worker (a process of its own, started by `run`): as the README runs it,
+    `celery -A config worker --concurrency=2` (two processes taking tasks, so two check
+    batches run at a time), consuming only the benchmark's queue."""
     import django
 
     django.setup()
@@ -115,7 +126,8 @@ def run_worker(queue: str) -> None:
     app.worker_main(
         [
             "worker",
-            "--pool=solo",
+            "--pool=prefork",
+            "--concurrency=2",
             f"--queues={queue}",
             f"--hostname={queue}@%h",
             "--loglevel=WARNING",
@@ -124,6 +136,16 @@ def run_worker(queue: str) -> None:
             "--without-heartbeat",
         ]
     )
+
+
+def tree_peak_kb(pid: int) -> tuple[int, int]:
+    """The largest VmHWM among the worker's processes (the main one and the children that run
+    the tasks), and their sum."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    peaks = [proc_kb(p, "VmHWM") for p in pids]
+    return max(peaks), sum(peaks)
 
 
 def proc_kb(pid: int, field: str) -> int:
@@ -203,6 +225,9 @@ def run(args) -> None:
         f"{time.perf_counter() - t0:.1f} s"
     )
 
+    if args.in_process:
+        measure_in_process(args, case=case, user=user)
+        return
     # The worker: its own process, on an empty queue of its own.
     with app.connection_for_write() as conn:
         conn.default_channel.queue_declare(queue=queue, durable=True, auto_delete=False)
@@ -261,7 +286,8 @@ def measure(args, ctx) -> None:
             alive = "alive" if worker.poll() is None else "gone"
             sys.exit(f"Gave up: job {status}, worker {alive}")
         time.sleep(0.02)
-    peak_rss = proc_kb(worker.pid, "VmHWM") / 1024
+    peak_kb, sum_kb = tree_peak_kb(worker.pid)
+    peak_rss, sum_rss = peak_kb / 1024, sum_kb / 1024
     assert t_checked is not None and t_saved is not None
     job.refresh_from_db()
     if job.status != ImportStatus.DONE:
@@ -279,13 +305,66 @@ def measure(args, ctx) -> None:
         f"save {t_saved - t_checked:.2f} s, cross-referencing {t_xref - t_saved:.2f} s "
         f"(polled every {POLL_S * 1000:.0f} ms)"
     )
-    print(f"[worker] peak RSS {peak_rss:.0f} MB (VmHWM; {boot_rss:.0f} MB when ready)")
+    print(
+        f"[worker] peak RSS {peak_rss:.0f} MB (the largest VmHWM of its processes; "
+        f"{sum_rss:.0f} MB summed over them; {boot_rss:.0f} MB when ready)"
+    )
     print(
         f"\n[summary] rows={args.rows:,} seconds={total:.2f} "
         f"indicators_per_s={args.rows / total:,.0f} request_s={t_request - t_start:.2f} "
         f"check_s={t_checked - t_request:.2f} save_s={t_saved - t_checked:.2f} "
         f"xref_s={t_xref - t_saved:.2f} worker_peak_rss_mb={peak_rss:.0f} "
         f"postgres={connection.cursor().connection.info.server_version}"
+    )
+
+
+def measure_in_process(args, *, case, user) -> None:
+    """The job's steps in this process, each timed (and profiled into --profile DIR)."""
+    import cProfile
+
+    from indicators import xref
+    from indicators.models import Hit, Indicator, PendingIndicator
+    from interchange import services
+    from interchange.models import ImportJob, ImportStatus
+
+    def step(name: str, work):
+        profiler = cProfile.Profile() if args.profile else None
+        t0 = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        result = work()
+        if profiler:
+            profiler.disable()
+        seconds = time.perf_counter() - t0
+        if profiler:
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(Path(args.profile) / f"{name}.prof")
+        print(f"[{name}] {seconds:.2f} s")
+        return result, seconds
+
+    data = csv_bytes(args.rows)
+    job, t_request = step(
+        "request", lambda: services.import_start(case=case, by=user, data=data, filename="b.csv")
+    )
+    _, t_check = step(
+        "check",
+        lambda: [
+            services.import_check_batch(job_id=job.pk, first=a, last=b)
+            for a, b in services.batch_ranges(job.rows_total)
+        ],
+    )
+    _, t_save = step("save", lambda: services.import_finish(job_id=job.pk))
+    _, t_xref = step("xref", lambda: xref.sweep(max_batches=10_000))
+    job = ImportJob.objects.get(pk=job.pk)
+    if job.status != ImportStatus.DONE:
+        sys.exit(f"The import ended {job.status}: {job.errors[:5]}")
+    assert not PendingIndicator.objects.exists()
+    total = t_request + t_check + t_save + t_xref
+    print(
+        f"[in-process summary] rows={args.rows:,} seconds={total:.2f} "
+        f"indicators_per_s={args.rows / total:,.0f} saved="
+        f"{Indicator.objects.filter(case=case).count():,} hits="
+        f"{Hit.objects.filter(case=case).count():,} duplicates={len(job.duplicates):,}"
     )
 
 

@@ -163,10 +163,13 @@ ON CONFLICT (kind, qualifier, normalized) DO NOTHING
 RETURNING id, kind, qualifier, normalized
 """
 _VALUE_IDS = """
-SELECT v.id, v.kind, v.qualifier, v.normalized
-FROM indicators_indicatorvalue v
-JOIN unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
-    ON v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
+SELECT v.id, u.kind, u.qualifier, u.normalized
+FROM unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
+CROSS JOIN LATERAL (  -- one probe of the unique index per key (see _HELD)
+    SELECT v.id FROM indicators_indicatorvalue v
+    WHERE v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
+    LIMIT 1
+) v
 """
 
 
@@ -231,14 +234,24 @@ def indicators_add_batch(
     return indicators_save_lines(case=case, by=by, lines=lines)
 
 
-# Which of these values a case holds already, by the unique index's three columns.
+# Which of these values a case holds already: each key probes the values' unique index, then
+# the sightings' (value, case) one, so the cost follows the keys, never the case's size. Both
+# probes are LATERAL ... LIMIT 1 (not flattened into a join) and the case is compared as
+# `case_id + 0` (no index on it applies): a case an import is filling has more sightings than
+# its statistics say (none, for a new case), and as a join the planner scanned all of them for
+# every batch (3.3 s for a batch of 5,000 keys on a case of 112,502 sightings, against 0.56 s
+# probed, on the loaded 2-core machine).
 _HELD = """
-SELECT v.kind, v.qualifier, v.normalized
-FROM indicators_indicator i
-JOIN indicators_indicatorvalue v ON v.id = i.value_id
-JOIN unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
-    ON v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
-WHERE i.case_id = %b
+SELECT u.kind, u.qualifier, u.normalized
+FROM unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
+CROSS JOIN LATERAL (
+    SELECT v.id FROM indicators_indicatorvalue v
+    WHERE v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
+    LIMIT 1
+) v
+CROSS JOIN LATERAL (
+    SELECT FROM indicators_indicator i WHERE i.value_id = v.id AND i.case_id + 0 = %b LIMIT 1
+) i
 """
 
 

@@ -64,6 +64,7 @@ def export_csv(indicators: Iterable[Indicator], *, with_case: bool = False) -> s
 
 
 def _rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[ParsedRow]:
+    line_ref = _("line %(n)s")  # translated once, not once a row (a third of the parse)
     for cells in reader:
         line = reader.line_num  # type: ignore[attr-defined]
         if not any(c.strip() for c in cells):
@@ -72,7 +73,7 @@ def _rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[ParsedRow]
             name: restore(cells[n]) if n < len(cells) else "" for n, name in enumerate(header)
         }
         row = ParsedRow(
-            ref=_("line %(n)s") % {"n": line},
+            ref=line_ref % {"n": line},
             kind=record["kind"].strip(),
             value=record["value"],
             qualifier=record.get("qualifier", "").strip(),

@@ -25,6 +25,7 @@ from agencies.models import User
 from audit.models import EventKind, Outcome
 from cases.models import Case, JointOperation
 from cases.timeline import case_event_record
+from config import pgarrays
 from config.errors import PolicyError
 from indicators.models import CHAIN_KINDS, Kind
 from indicators.normalize import checked
@@ -39,6 +40,7 @@ from interchange.models import ImportFormat, ImportJob, ImportRow, ImportStatus,
 from interchange.reading import (
     FileRefused,
     ParsedFile,
+    ParsedRow,
     check_size,
     decode,
     detect_format,
@@ -187,33 +189,19 @@ def import_start(
     job after commit."""
     check_importer(by=by, case=case)
     fmt, parsed = parse_file(data, filename=filename, fmt=fmt)
+    refused = sum(1 for row in parsed.rows if row.error)
     job = ImportJob.objects.create(
         case=case,
         created_by=by,
         format=fmt,
         filename=os.path.basename(filename)[:255],
         rows_total=len(parsed.rows),
+        # A row the file itself made unreadable is checked already (its verdict is stored
+        # with it): the check batches count on from there.
+        rows_checked=refused,
         skipped=parsed.skipped,
     )
-    _store_rows(
-        [
-            ImportRow(
-                job=job,
-                number=n,
-                ref=row.ref[:200],
-                kind=row.kind[:40],
-                value=row.value[:1000],
-                qualifier=row.qualifier[:40],
-                note=row.note,
-                first_seen=row.first_seen,
-                last_seen=row.last_seen,
-                takedown_status=row.takedown_status[:20],
-                error=row.error,
-                state=RowState.REFUSED if row.error else RowState.PENDING,
-            )
-            for n, row in enumerate(parsed.rows, start=1)
-        ]
-    )
+    _store_rows(job, parsed.rows)
     audit.record(
         EventKind.IMPORT,
         by=by,
@@ -226,29 +214,58 @@ def import_start(
     return job
 
 
-# The rows of a file in one statement on PostgreSQL (bulk_create took a quarter of a
-# millisecond a row: most of the request step of a large file).
+# The rows of a file in one statement per 20,000 on PostgreSQL, bound in binary, straight from
+# the parsed rows (a model instance per row, then bulk_create, took a quarter of a millisecond
+# a row: most of the request step of a large file).
 _ROWS_SQL = """
 INSERT INTO interchange_importrow (
     job_id, number, ref, kind, value, qualifier, note, first_seen, last_seen, takedown_status,
     error, state, normalized_kind, normalized_qualifier, normalized)
-SELECT * FROM unnest(
-    %s::bigint[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-    %s::date[], %s::date[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-    %s::text[])
+SELECT %b, u.*, '', '', '' FROM unnest(
+    %b::int[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::date[], %b::date[],
+    %b::text[], %b::text[], %b::text[]) AS u
 """
-# The columns the statement names, in its order.
-_ROW_COLUMNS = _ROWS_SQL.split("(", 1)[1].split(")", 1)[0].replace(",", " ").split()
 
 
-def _store_rows(rows: list[ImportRow]) -> None:
+def _row_columns(n: int, row: ParsedRow) -> tuple:
+    """An ImportRow's columns from the parsed row `n` (from 1), in `_ROWS_SQL`'s order."""
+    return (
+        n,
+        row.ref[:200],
+        row.kind[:40],
+        row.value[:1000],
+        row.qualifier[:40],
+        row.note,
+        row.first_seen,
+        row.last_seen,
+        row.takedown_status[:20],
+        row.error,
+        RowState.REFUSED if row.error else RowState.PENDING,
+    )
+
+
+def _store_rows(job: ImportJob, rows: list[ParsedRow]) -> None:
     if connection.vendor != "postgresql":
-        ImportRow.objects.bulk_create(rows, batch_size=2000)
+        ImportRow.objects.bulk_create(
+            [
+                ImportRow(
+                    job=job,
+                    **dict(zip(_ROW_FIELDS, _row_columns(n, row), strict=True)),
+                )
+                for n, row in enumerate(rows, start=1)
+            ],
+            batch_size=2000,
+        )
         return
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 20_000):
-            chunk = rows[start : start + 20_000]
-            cursor.execute(_ROWS_SQL, [[getattr(r, c) for r in chunk] for c in _ROW_COLUMNS])
+    for start in range(0, len(rows), 20_000):
+        chunk = [
+            _row_columns(n, row)
+            for n, row in enumerate(rows[start : start + 20_000], start=start + 1)
+        ]
+        pgarrays.execute(_ROWS_SQL, [job.pk, *(list(c) for c in zip(*chunk, strict=True))])
+
+
+_ROW_FIELDS = _ROWS_SQL.split("(", 1)[1].split(")", 1)[0].replace(",", " ").split()[1:12]
 
 
 def batch_ranges(total: int) -> list[tuple[int, int]]:
@@ -272,50 +289,74 @@ def _line(row: Any) -> dict[str, Any]:
 
 
 _VERDICT_FIELDS = ["state", "error", "normalized_kind", "normalized_qualifier", "normalized"]
-# One statement for a whole batch of verdicts: bulk_update's CASE WHEN per field and per row
-# made storing a batch of 5,000 verdicts cost more than checking them.
+# One statement for a whole batch of verdicts, bound in binary (bulk_update's CASE WHEN per
+# field and per row made storing a batch cost more than checking it), counting the rows it
+# checked on the job in the same statement: batches run in parallel, and the one that brings
+# the count to the total starts the save. Only rows still pending are written and counted, so
+# a batch checked twice counts once.
 _VERDICTS_SQL = """
-UPDATE interchange_importrow r
-SET state = u.state, error = u.error, normalized_kind = u.kind,
-    normalized_qualifier = u.qualifier, normalized = u.normalized
-FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-    AS u(id, state, error, kind, qualifier, normalized)
-WHERE r.id = u.id
+WITH written AS (
+    UPDATE interchange_importrow r
+    SET state = u.state, error = u.error, normalized_kind = u.kind,
+        normalized_qualifier = u.qualifier, normalized = u.normalized
+    FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])
+        AS u(id, state, error, kind, qualifier, normalized)
+    WHERE r.id = u.id AND r.state = 'pending'
+    RETURNING 1
+)
+UPDATE interchange_importjob SET rows_checked = rows_checked + (SELECT count(*) FROM written)
+WHERE id = %b
+RETURNING rows_checked
 """
+# What a line is made of (`_line`); the check reads them with the row's id.
+_LINE_FIELDS = ("kind", "value", "qualifier", "note", "first_seen", "last_seen", "takedown_status")
+_CHECK_FIELDS = ("pk", *_LINE_FIELDS)
 
 
-def _store_verdicts(rows: list[ImportRow]) -> None:
+def _store_verdicts(job: ImportJob, verdicts: list[tuple]) -> int:
+    """Store (id, *_VERDICT_FIELDS) of each row checked; the job's count of rows checked."""
     if connection.vendor != "postgresql":
-        ImportRow.objects.bulk_update(rows, _VERDICT_FIELDS, 1000)
-        return
-    columns = [[getattr(r, name) for r in rows] for name in ["pk", *_VERDICT_FIELDS]]
-    with connection.cursor() as cursor:
-        cursor.execute(_VERDICTS_SQL, columns)
+        with transaction.atomic():
+            ImportRow.objects.bulk_update(
+                [
+                    ImportRow(pk=pk, **dict(zip(_VERDICT_FIELDS, rest, strict=True)))
+                    for pk, *rest in verdicts
+                ],
+                _VERDICT_FIELDS,
+                1000,
+            )
+            checked_count = job.rows.exclude(state=RowState.PENDING).count()
+            ImportJob.objects.filter(pk=job.pk).update(rows_checked=checked_count)
+        return checked_count
+    if not verdicts:  # a batch checked before: nothing to write
+        return ImportJob.objects.values_list("rows_checked", flat=True).get(pk=job.pk)
+    columns = [list(c) for c in zip(*verdicts, strict=True)]
+    ((checked_count,),) = pgarrays.execute(_VERDICTS_SQL, [*columns, job.pk])
+    return checked_count
 
 
-def import_check_batch(*, job_id: int, first: int, last: int) -> None:
+def import_check_batch(*, job_id: int, first: int, last: int) -> bool:
     """Normalise rows first..last the way the indicator form does, keeping each row's verdict.
-    Running it twice gives the same verdicts."""
+    Running it twice gives the same verdicts. True when every row of the job is checked (this
+    batch, or one run at the same time, was the last): then the save may start."""
     job = ImportJob.objects.select_related("case__agency").get(pk=job_id)
     if job.is_final:
-        return
+        return False
     if job.status == ImportStatus.QUEUED:
         ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
             status=ImportStatus.CHECKING
         )
     region = str(job.case.agency.country)  # a Country's str is its code
-    rows = list(job.rows.filter(number__gte=first, number__lte=last, state=RowState.PENDING))
-    for row in rows:
+    rows = job.rows.filter(number__gte=first, number__lte=last, state=RowState.PENDING)
+    verdicts = []
+    for row in rows.values_list(*_CHECK_FIELDS, named=True):
         try:
             checked = indicator_line_check(_line(row), region)
         except ValidationError as exc:
-            row.state, row.error = RowState.REFUSED, " ".join(exc.messages)
+            verdicts.append((row.pk, RowState.REFUSED, " ".join(exc.messages), "", "", ""))
         else:
-            row.state = RowState.OK
-            row.normalized_kind, row.normalized_qualifier, row.normalized = checked.normalized.key
-    _store_verdicts(rows)
-    checked_count = job.rows.exclude(state=RowState.PENDING).count()
-    ImportJob.objects.filter(pk=job_id).update(rows_checked=checked_count)
+            verdicts.append((row.pk, RowState.OK, "", *checked.normalized.key))
+    return _store_verdicts(job, verdicts) >= job.rows_total
 
 
 def _finish(job: ImportJob, status: str, *, errors: list | None = None, accepted: int = 0) -> None:
@@ -355,13 +396,7 @@ def _save_order(row: Any) -> tuple[int, int, int]:
 _SAVE_FIELDS = (
     "number",
     "ref",
-    "kind",
-    "value",
-    "qualifier",
-    "note",
-    "first_seen",
-    "last_seen",
-    "takedown_status",
+    *_LINE_FIELDS,
     "normalized_kind",
     "normalized_qualifier",
     "normalized",

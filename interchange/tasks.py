@@ -1,12 +1,14 @@
-"""Celery: an import job is one task per batch of rows to check, then one task to save. Tasks
-receive ids, are idempotent (a batch checked twice gives the same verdicts; a finished job is
-left alone) and retry on database errors; a job whose task fails for good is marked failed."""
+"""Celery: an import job is one task per batch of rows to check, all published at once (a worker
+with several processes checks several batches at a time), then one task to save, published by
+the batch that checks the last rows. Tasks receive ids, are idempotent (a batch checked twice
+gives the same verdicts and counts once; a finished job is left alone) and retry on database
+errors; a job whose task fails for good is marked failed."""
 
 from __future__ import annotations
 
 import logging
 
-from celery import Task, chain, shared_task
+from celery import Task, group, shared_task
 
 from config.celery import PUBLISH_ERRORS, RETRY_POLICY
 from interchange import services
@@ -24,7 +26,8 @@ class ImportTask(Task):
 
 @shared_task(base=ImportTask, **RETRY_POLICY)
 def check_batch(job_id: int, first: int, last: int) -> None:
-    services.import_check_batch(job_id=job_id, first=first, last=last)
+    if services.import_check_batch(job_id=job_id, first=first, last=last):
+        _publish(finish_import, job_id)
 
 
 @shared_task(base=ImportTask, **RETRY_POLICY)
@@ -34,15 +37,23 @@ def finish_import(job_id: int) -> str:
 
 @shared_task(base=ImportTask, **RETRY_POLICY)
 def run_import(job_id: int) -> None:
-    """Fan the job out: a task per batch, one after the other, then the save."""
+    """Fan the job out: a task per batch, all at once; the last one checked starts the save (a
+    file whose rows are all refused by their reading has no batch to wait for)."""
     job = ImportJob.objects.get(pk=job_id)
-    steps = [check_batch.si(job_id, a, b) for a, b in services.batch_ranges(job.rows_total)]
-    chain(*steps, finish_import.si(job_id)).apply_async()
+    ranges = services.batch_ranges(job.rows_total)
+    if job.rows_checked >= job.rows_total or not ranges:
+        finish_import.delay(job_id)
+        return
+    group(check_batch.si(job_id, a, b) for a, b in ranges).apply_async()
 
 
-def queue_import(job_id: int) -> None:
+def _publish(task: Task, job_id: int) -> None:
     try:
-        run_import.apply_async(args=[job_id], retry=False)
+        task.apply_async(args=[job_id], retry=False)
     except PUBLISH_ERRORS as exc:
         log.warning("import %s not queued (%s)", job_id, exc)
         services.import_fail(job_id=job_id, reason="The task queue is unavailable: try again.")
+
+
+def queue_import(job_id: int) -> None:
+    _publish(run_import, job_id)

@@ -640,3 +640,28 @@ def test_a_job_runs_on_a_real_worker(worker, make_case, alice, settings):
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE, job.errors
     assert job.rows_accepted == 30
+
+
+def test_batches_checked_in_any_order_and_twice_start_the_save_once_all_are_checked(
+    make_case, alice, settings
+):
+    """Check batches run in parallel: the one that checks the last rows says the save may
+    start, whichever it is; a batch run again counts its rows once; a row the file made
+    unreadable counts as checked from the start."""
+    from interchange.services import import_check_batch, import_start
+
+    settings.FORTRESS_IMPORT_BATCH_SIZE = 2
+    case = make_case()
+    data = b"kind,value,first_seen\ndomain,a.example.com,\ndomain,b.example.com,\n"
+    data += b"domain,c.example.com,\ndomain,d.example.com,not-a-date\n"
+    # The test's transaction never commits: nothing is queued, the batches are run by hand.
+    job = import_start(case=case, by=alice, data=data, filename="x.csv")
+    assert job.rows_total == 4 and job.rows_checked == 1
+    assert import_check_batch(job_id=job.pk, first=3, last=4) is False
+    assert import_check_batch(job_id=job.pk, first=3, last=4) is False  # again: counted once
+    job.refresh_from_db()
+    assert job.rows_checked == 2
+    assert import_check_batch(job_id=job.pk, first=1, last=2) is True
+    assert import_check_batch(job_id=job.pk, first=1, last=2) is True  # a retry says it again
+    job.refresh_from_db()
+    assert job.rows_checked == 4 and job.status == ImportStatus.CHECKING
