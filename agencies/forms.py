@@ -1,10 +1,12 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from agencies.models import Role, User
 from config.errors import ConflictError, VersionMissing
@@ -110,3 +112,16 @@ class UserUpdateForm(FortressForm):
     email = forms.EmailField(required=False)
     role = forms.ChoiceField(choices=Role.choices)
     is_active = forms.BooleanField(required=False, label="Active (may sign in)")
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The offered languages, each named in itself, after "the browser's language"."""
+    return [("", _("The browser's language")), *settings.LANGUAGES]
+
+
+class LanguageForm(FortressForm):
+    language = forms.ChoiceField(label=_lazy("Interface language"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = language_choices()

@@ -3,6 +3,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 
@@ -52,6 +53,9 @@ class User(AbstractUser):
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    # The interface language the user chose (a code of settings.LANGUAGES); blank: the
+    # browser's. No choices here: which languages are offered is a setting, not a migration.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     objects = FortressUserManager()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import access
 from agencies.models import Agency, ApiToken, Notification, Role, User
@@ -108,3 +110,16 @@ def agency_upsert(*, code: str, name: str, country: str, kind: str, contact_emai
         defaults={"name": name, "country": country, "kind": kind, "contact_email": contact_email},
     )
     return agency
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str, by: User) -> User:
+    """A user's preferred interface language: a code of settings.LANGUAGES, or "" to follow
+    the browser. Each user sets their own."""
+    if by.pk != user.pk:
+        raise PolicyError(_("Each user chooses their own language."))
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("This language is not offered.")})
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

@@ -1,15 +1,20 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
+from django.views.i18n import set_language
 
 import access
 from agencies import services
-from agencies.forms import UserCreateForm, UserUpdateForm, show_service_error
+from agencies.forms import LanguageForm, UserCreateForm, UserUpdateForm, show_service_error
 from agencies.home import home_context
 from config.errors import PolicyError
 
@@ -108,3 +113,28 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Account {managed.username} deactivated.")
         return redirect("agencies:user_list")
     return render(request, "agencies/user_confirm_deactivate.html", {"managed": managed})
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def language(request: HttpRequest) -> HttpResponse:
+    """The interface language. GET: the signed-in user's settings page. POST (the page's form
+    and the switcher in the navigation bar, signed in or not): Django's `set_language` sets
+    the language cookie and goes back to `next` (on this site only); a signed-in user's choice
+    is also kept as their preference, applied at every sign-in (UserLanguageMiddleware)."""
+    if request.method == "GET":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        form = LanguageForm(initial={"language": request.user.language})
+        return render(request, "agencies/language.html", {"form": form})
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This language is not offered."))
+        return set_language(request)  # changes nothing, goes back to `next`
+    chosen = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=chosen, by=request.user)
+    response = set_language(request)
+    if not chosen:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response

@@ -14,6 +14,7 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(success_url="/"),
         name="password_change",
     ),
+    path("accounts/language/", agency_views.language, name="language"),
     path("agency/", include("agencies.urls")),
     path("cases/", include("cases.urls")),
     path("", include("indicators.urls")),
