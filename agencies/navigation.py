@@ -23,16 +23,16 @@ class NavItem:
 
 # Each part of the system adds its pages here, guarded by the action that opens them.
 NAV: list[NavItem] = [
-    NavItem("Home", "home", None),
-    NavItem("Cases", "cases:list", Action.VIEW_CASES),
-    NavItem("Hits", "indicators:hits", Action.MANAGE_INDICATORS),
-    NavItem("Person matches", "persons:matches", Action.MANAGE_INDICATORS, more=True),
-    NavItem("Repatriation", "victims:dashboard", Action.READ_VICTIM_IDENTITY),
-    NavItem("Victim access log", "victims:access_log", Action.VIEW_VICTIM_ACCESS_LOG, more=True),
-    NavItem("Operations", "operations:list", Action.VIEW_CASES),
+    NavItem(_("Home"), "home", None),
+    NavItem(_("Cases"), "cases:list", Action.VIEW_CASES),
+    NavItem(_("Hits"), "indicators:hits", Action.MANAGE_INDICATORS),
+    NavItem(_("Person matches"), "persons:matches", Action.MANAGE_INDICATORS, more=True),
+    NavItem(_("Repatriation"), "victims:dashboard", Action.READ_VICTIM_IDENTITY),
+    NavItem(_("Victim access log"), "victims:access_log", Action.VIEW_VICTIM_ACCESS_LOG, more=True),
+    NavItem(_("Operations"), "operations:list", Action.VIEW_CASES),
     NavItem(_("Registry"), "registry:search", Action.READ_REGISTRY),
-    NavItem("Approvals", "operations:approvals", Action.DECIDE_ACCESS_REQUESTS),
-    NavItem("Users", "agencies:user_list", Action.MANAGE_USERS),
+    NavItem(_("Approvals"), "operations:approvals", Action.DECIDE_ACCESS_REQUESTS),
+    NavItem(_("Users"), "agencies:user_list", Action.MANAGE_USERS),
 ]
 
 

@@ -38,7 +38,7 @@ def user_create(
 ) -> User:
     """An agency admin creates an account in their own agency; never a platform admin."""
     if not access.can(by, access.Action.MANAGE_USERS):
-        raise PolicyError("Only an agency admin creates accounts.")
+        raise PolicyError(_("Only an agency admin creates accounts."))
     user = User(
         username=username,
         role=Role(role),
@@ -74,7 +74,7 @@ def user_update(
     change their own role or deactivate themselves (that would lock the agency out)."""
     managed = access.get_managed_user_for(by, user.pk)
     if managed.pk == by.pk and (role != by.role or not is_active):
-        raise PolicyError("You cannot change your own role or deactivate your own account.")
+        raise PolicyError(_("You cannot change your own role or deactivate your own account."))
     managed.role = Role(role)
     managed.is_active = is_active
     managed.first_name = first_name
@@ -99,7 +99,7 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 
 def token_revoke(*, token: ApiToken, by: User) -> None:
     if token.user_id != by.pk:
-        raise PolicyError("Only the owner revokes a token.")
+        raise PolicyError(_("Only the owner revokes a token."))
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 

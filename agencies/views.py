@@ -59,7 +59,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Account {user.username} created.")
+            messages.success(
+                request, _("Account %(username)s created.") % {"username": user.username}
+            )
             return redirect("agencies:user_list")
     return render(request, "agencies/user_form.html", {"form": form, "creating": True})
 
@@ -83,7 +85,9 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except PolicyError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Account {managed.username} saved.")
+            messages.success(
+                request, _("Account %(username)s saved.") % {"username": managed.username}
+            )
             return redirect("agencies:user_list")
     return render(
         request, "agencies/user_form.html", {"form": form, "managed": managed, "creating": False}
@@ -110,7 +114,9 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         except PolicyError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Account {managed.username} deactivated.")
+            messages.success(
+                request, _("Account %(username)s deactivated.") % {"username": managed.username}
+            )
         return redirect("agencies:user_list")
     return render(request, "agencies/user_confirm_deactivate.html", {"managed": managed})
 

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 import access
 from agencies.forms import show_service_error
@@ -103,7 +104,9 @@ def case_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Case {case.reference} created.")
+            messages.success(
+                request, _("Case %(reference)s created.") % {"reference": case.reference}
+            )
             return redirect("cases:detail", case.pk)
     return render(request, "cases/case_form.html", {"form": form, "case": None})
 
@@ -123,7 +126,9 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except (ConflictError, ValidationError) as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Case {case.reference} saved.")
+            messages.success(
+                request, _("Case %(reference)s saved.") % {"reference": case.reference}
+            )
             return redirect("cases:detail", case.pk)
     return render(request, "cases/case_form.html", {"form": form, "case": case})
 
@@ -146,7 +151,7 @@ def case_sharing(request: HttpRequest, pk: int) -> HttpResponse:
         except (ConflictError, ValidationError) as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, "Sharing saved.")
+            messages.success(request, _("Sharing saved."))
             return redirect("cases:detail", case.pk)
     return render(request, "cases/sharing_form.html", {"form": form, "case": case})
 
