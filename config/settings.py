@@ -177,9 +177,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
     ("fr", "Français"),
+    ("es", "Español"),
 ]
 LANGUAGES_IN_PROGRESS = [
-    ("es", "Español"),
     ("ar", "العربية"),
     ("vi", "Tiếng Việt"),
     ("th", "ไทย"),
