@@ -178,9 +178,9 @@ LANGUAGES = [
     ("en", "English"),
     ("fr", "Français"),
     ("es", "Español"),
+    ("ar", "العربية"),
 ]
 LANGUAGES_IN_PROGRESS = [
-    ("ar", "العربية"),
     ("vi", "Tiếng Việt"),
     ("th", "ไทย"),
 ]
