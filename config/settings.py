@@ -179,9 +179,9 @@ LANGUAGES = [
     ("fr", "Français"),
     ("es", "Español"),
     ("ar", "العربية"),
+    ("vi", "Tiếng Việt"),
 ]
 LANGUAGES_IN_PROGRESS = [
-    ("vi", "Tiếng Việt"),
     ("th", "ไทย"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
