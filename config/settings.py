@@ -180,10 +180,9 @@ LANGUAGES = [
     ("es", "Español"),
     ("ar", "العربية"),
     ("vi", "Tiếng Việt"),
-]
-LANGUAGES_IN_PROGRESS = [
     ("th", "ไทย"),
 ]
+LANGUAGES_IN_PROGRESS: list[tuple[str, str]] = []
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Dates and numbers in the active language's formats (Django's own per-locale formats), except
 # where config/formats/<code>/formats.py says otherwise (English keeps ISO dates).

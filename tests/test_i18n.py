@@ -205,3 +205,14 @@ def test_every_template_compiles():
     for path in template_files():
         root = next(p for p in path.parents if p.name == "templates")
         get_template(str(path.relative_to(root)))
+
+
+@pytest.mark.parametrize(
+    ("code", "label"),
+    [("es", "Pérdida denunciada"), ("vi", "Thiệt hại được trình báo"), ("th", "ความเสียหายที่แจ้ง")],
+)
+def test_the_case_page_in_each_offered_language(client, alice, case, code, label):
+    client.force_login(alice)
+    page = _page(client, case, accept_language=code)
+    assert f'<html lang="{code}" dir="ltr">' in page and label in page
+    assert "Reported loss" not in page and "Scam compound" in page
