@@ -210,7 +210,7 @@ def suspect_create(request: HttpRequest, pk: int) -> HttpResponse:
         form=SuspectForm(request.POST or None),
         save=lambda f: services.suspect_create(case=case, by=request.user, **f),
         section="suspects",
-        title="New suspect",
+        title=_("New suspect"),
         done="Suspect added.",
     )
 
@@ -241,7 +241,7 @@ def asset_create(request: HttpRequest, pk: int) -> HttpResponse:
         form=AssetForm(request.POST or None),
         save=lambda f: services.asset_create(case=case, by=request.user, **f),
         section="assets",
-        title="New asset",
+        title=_("New asset"),
         done="Asset added.",
     )
 
@@ -272,7 +272,7 @@ def note_create(request: HttpRequest, pk: int) -> HttpResponse:
         form=NoteForm(request.POST or None),
         save=lambda f: services.note_create(case=case, by=request.user, text=f["text"]),
         section="timeline",
-        title="New note",
+        title=_("New note"),
         done="Note added.",
     )
 
@@ -288,6 +288,6 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form=NoteForm(request.POST or None, initial={"text": note.text}),
         save=lambda f: services.note_update(note=note, by=request.user, text=f["text"]),
         section="timeline",
-        title="Edit note",
+        title=_("Edit note"),
         done="Note saved; the previous text is kept in the timeline's history.",
     )

@@ -72,7 +72,7 @@ def indicator_add(request: HttpRequest, case_pk: int) -> HttpResponse:
             "section": indicators_section(request.user, case),
             "form": form,
             "action": action,
-            "title": "Add an indicator",
+            "title": _("Add an indicator"),
         },
     )
 

@@ -9,6 +9,8 @@ import datetime
 from itertools import accumulate
 
 import pygal
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 from pygal.style import Style
 
@@ -24,12 +26,12 @@ STYLE = Style(
     font_family="system-ui, sans-serif",
 )
 SERIES_LABELS = {
-    "cases_opened": "Cases opened",
-    "arrested": "Suspects arrested",
-    "victims_rescued": "Victims rescued",
-    "victims_repatriated": "Victims repatriated",
-    "assets_frozen": "Assets frozen (or later)",
-    "taken_down": "Infrastructure taken down",
+    "cases_opened": gettext_lazy("Cases opened"),
+    "arrested": gettext_lazy("Suspects arrested"),
+    "victims_rescued": gettext_lazy("Victims rescued"),
+    "victims_repatriated": gettext_lazy("Victims repatriated"),
+    "assets_frozen": gettext_lazy("Assets frozen (or later)"),
+    "taken_down": gettext_lazy("Infrastructure taken down"),
 }
 
 
@@ -69,13 +71,13 @@ def _every_month(months: list[datetime.date]) -> list[datetime.date]:
 def over_time(figures: Figures) -> str:
     """Cumulative totals by month."""
     chart = pygal.Line(
-        title="Over time (cumulative, by month)", x_label_rotation=30, fill=False, **_config()
+        title=_("Over time (cumulative, by month)"), x_label_rotation=30, fill=False, **_config()
     )
     months = _every_month(list(figures.over_time))
     chart.x_labels = [m.strftime("%Y-%m") for m in months]
     for name, label in SERIES_LABELS.items():
         chart.add(
-            label,
+            str(label),
             list(accumulate(figures.over_time.get(m, {}).get(name, 0) for m in months)),
         )
     return _data_uri(chart)
@@ -83,7 +85,7 @@ def over_time(figures: Figures) -> str:
 
 def by_country(figures: Figures) -> str:
     """By the country of the agency holding each case."""
-    chart = pygal.Bar(title="By country of the agency", **_config())
+    chart = pygal.Bar(title=_("By country of the agency"), **_config())
     codes = list(figures.by_country)
     chart.x_labels = [countries.name(code) or code for code in codes]
     chart.add("Suspects arrested", [figures.by_country[c].arrested for c in codes])
@@ -94,7 +96,7 @@ def by_country(figures: Figures) -> str:
 
 
 def by_fraud_type(figures: Figures) -> str:
-    chart = pygal.HorizontalBar(title="By fraud type", **_config())
+    chart = pygal.HorizontalBar(title=_("By fraud type"), **_config())
     rows = figures.fraud_type_labelled
     chart.x_labels = [label for _, label, _ in rows]
     chart.add("Cases", [b.cases for _, _, b in rows])
@@ -105,7 +107,7 @@ def by_fraud_type(figures: Figures) -> str:
 
 def all_charts(figures: Figures) -> list[dict[str, str]]:
     return [
-        {"id": "over-time", "title": "Over time", "src": over_time(figures)},
-        {"id": "by-country", "title": "By country", "src": by_country(figures)},
-        {"id": "by-fraud-type", "title": "By fraud type", "src": by_fraud_type(figures)},
+        {"id": "over-time", "title": _("Over time"), "src": over_time(figures)},
+        {"id": "by-country", "title": _("By country"), "src": by_country(figures)},
+        {"id": "by-fraud-type", "title": _("By fraud type"), "src": by_fraud_type(figures)},
     ]

@@ -105,7 +105,9 @@ def operation_set_status(*, operation: JointOperation, by: User, status: str) ->
             {
                 "status": f"An operation moves from {operation.get_status_display()} only to "
                 + (
-                    " or ".join(OperationStatus(s).label for s in NEXT_STATUS[operation.status])
+                    " or ".join(
+                        str(OperationStatus(s).label) for s in NEXT_STATUS[operation.status]
+                    )
                     or "nothing: it is concluded"
                 )
                 + "."
