@@ -88,20 +88,20 @@ def by_country(figures: Figures) -> str:
     chart = pygal.Bar(title=_("By country of the agency"), **_config())
     codes = list(figures.by_country)
     chart.x_labels = [countries.name(code) or code for code in codes]
-    chart.add("Suspects arrested", [figures.by_country[c].arrested for c in codes])
-    chart.add("Victims identified", [figures.by_country[c].victims_identified for c in codes])
-    chart.add("Victims rescued", [figures.by_country[c].victims_rescued for c in codes])
-    chart.add("Infrastructure taken down", [figures.by_country[c].taken_down for c in codes])
+    chart.add(_("Suspects arrested"), [figures.by_country[c].arrested for c in codes])
+    chart.add(_("Victims identified"), [figures.by_country[c].victims_identified for c in codes])
+    chart.add(_("Victims rescued"), [figures.by_country[c].victims_rescued for c in codes])
+    chart.add(_("Infrastructure taken down"), [figures.by_country[c].taken_down for c in codes])
     return _data_uri(chart)
 
 
 def by_fraud_type(figures: Figures) -> str:
     chart = pygal.HorizontalBar(title=_("By fraud type"), **_config())
     rows = figures.fraud_type_labelled
-    chart.x_labels = [label for _, label, _ in rows]
-    chart.add("Cases", [b.cases for _, _, b in rows])
-    chart.add("Suspects arrested", [b.arrested for _, _, b in rows])
-    chart.add("Victims identified", [b.victims_identified for _, _, b in rows])
+    chart.x_labels = [str(label) for _code, label, _breakdown in rows]
+    chart.add(_("Cases"), [b.cases for _, _, b in rows])
+    chart.add(_("Suspects arrested"), [b.arrested for _, _, b in rows])
+    chart.add(_("Victims identified"), [b.victims_identified for _, _, b in rows])
     return _data_uri(chart)
 
 
