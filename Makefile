@@ -7,8 +7,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The interface catalogues under locale/ (English is the source language).
+CATALOGUES ?= fr es ar vi th
 
-.PHONY: install run test fuzz sqlite-writers lint bench bench-small clean
+.PHONY: install catalogues messages run test fuzz sqlite-writers lint bench bench-small clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (none found)."; exit 1; }
@@ -18,7 +20,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) catalogues
+
+# The compiled message catalogues (.mo, not committed), built from locale/*/LC_MESSAGES/*.po
+# in pure Python (Babel): no GNU gettext needed. Up-to-date ones are left as they are.
+catalogues: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py compile_catalogues
+
+# Re-extract the interface strings into every catalogue (needs GNU gettext's xgettext/msgmerge).
+messages: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py makemessages $(foreach l,$(CATALOGUES),-l $(l)) \
+		--ignore=.venv --ignore=staticfiles --ignore=tests --ignore=benchmarks --ignore=var
 
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput

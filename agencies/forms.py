@@ -1,10 +1,13 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _lazy
 
 from agencies.models import Role, User
 from config.errors import ConflictError, VersionMissing
@@ -108,7 +111,7 @@ class UserCreateForm(FortressForm):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
         if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError("This username is taken.")
+            raise forms.ValidationError(_("This username is taken."))
         return username
 
 
@@ -117,4 +120,17 @@ class UserUpdateForm(FortressForm):
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
     role = forms.ChoiceField(choices=Role.choices)
-    is_active = forms.BooleanField(required=False, label="Active (may sign in)")
+    is_active = forms.BooleanField(required=False, label=gettext_lazy("Active (may sign in)"))
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The offered languages, each named in itself, after "the browser's language"."""
+    return [("", _("The browser's language")), *settings.LANGUAGES]
+
+
+class LanguageForm(FortressForm):
+    language = forms.ChoiceField(label=_lazy("Interface language"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = language_choices()

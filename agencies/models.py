@@ -4,25 +4,28 @@ import secrets
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 
 class AgencyKind(models.TextChoices):
-    POLICE = "police", "Police"
-    INTERPOL_NCB = "interpol_ncb", "Interpol National Central Bureau"
-    FIU = "fiu", "Financial intelligence unit"
-    PROSECUTOR = "prosecutor", "Prosecutor"
-    EMBASSY = "embassy", "Embassy / consulate"
-    MINISTRY = "ministry", "Ministry"
-    NGO = "ngo", "NGO / shelter"
+    POLICE = "police", _("Police")
+    INTERPOL_NCB = "interpol_ncb", _("Interpol National Central Bureau")
+    FIU = "fiu", _("Financial intelligence unit")
+    PROSECUTOR = "prosecutor", _("Prosecutor")
+    EMBASSY = "embassy", _("Embassy / consulate")
+    MINISTRY = "ministry", _("Ministry")
+    NGO = "ngo", _("NGO / shelter")
 
 
 class Agency(models.Model):
     name = models.CharField(max_length=200)
-    code = models.SlugField(max_length=32, unique=True, help_text="Short code, e.g. vn-c03.")
+    code = models.SlugField(max_length=32, unique=True, help_text=_("Short code, e.g. vn-c03."))
     country = CountryField()
     kind = models.CharField(max_length=20, choices=AgencyKind.choices, default=AgencyKind.POLICE)
-    contact_email = models.EmailField(help_text="Where other agencies write about a shared case.")
+    contact_email = models.EmailField(
+        help_text=_("Where other agencies write about a shared case.")
+    )
     contact_phone = models.CharField(max_length=40, blank=True)
 
     class Meta:
@@ -34,11 +37,11 @@ class Agency(models.Model):
 
 
 class Role(models.TextChoices):
-    INVESTIGATOR = "investigator", "Investigator"
-    ANALYST = "analyst", "Analyst"
-    LIAISON = "liaison", "Liaison officer"
-    SUPERVISOR = "supervisor", "Supervisor"
-    AGENCY_ADMIN = "admin", "Agency admin"
+    INVESTIGATOR = "investigator", _("Investigator")
+    ANALYST = "analyst", _("Analyst")
+    LIAISON = "liaison", _("Liaison officer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AGENCY_ADMIN = "admin", _("Agency admin")
 
 
 class FortressUserManager(UserManager["User"]):
@@ -53,6 +56,9 @@ class User(AbstractUser):
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    # The interface language the user chose (a code of settings.LANGUAGES); blank: the
+    # browser's. No choices here: which languages are offered is a setting, not a migration.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     objects = FortressUserManager()
 
@@ -84,7 +90,7 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
-    prefix = models.CharField(max_length=8, help_text="First characters, to recognise it.")
+    prefix = models.CharField(max_length=8, help_text=_("First characters, to recognise it."))
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -117,7 +123,7 @@ class Notification(models.Model):
     `key` makes a notification idempotent: the same event never notifies the same user twice."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    key = models.CharField(max_length=200, help_text="What the notification is about, unique.")
+    key = models.CharField(max_length=200, help_text=_("What the notification is about, unique."))
     message = models.CharField(max_length=500)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

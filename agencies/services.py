@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import access
 import audit
@@ -49,7 +51,7 @@ def user_create(
 ) -> User:
     """An agency admin creates an account in their own agency; never a platform admin."""
     if not access.can(by, access.Action.MANAGE_USERS):
-        raise PolicyError("Only an agency admin creates accounts.")
+        raise PolicyError(_("Only an agency admin creates accounts."))
     user = User(
         username=username,
         role=Role(role),
@@ -89,7 +91,7 @@ def user_update(
     change their own role or deactivate themselves (that would lock the agency out)."""
     managed = access.get_managed_user_for(by, user.pk)
     if managed.pk == by.pk and (role != by.role or not is_active):
-        raise PolicyError("You cannot change your own role or deactivate your own account.")
+        raise PolicyError(_("You cannot change your own role or deactivate your own account."))
     before = {
         f: getattr(managed, f) for f in ("role", "is_active", "first_name", "last_name", "email")
     }
@@ -145,7 +147,7 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 @transaction.atomic
 def token_revoke(*, token: ApiToken, by: User) -> None:
     if token.user_id != by.pk:
-        raise PolicyError("Only the owner revokes a token.")
+        raise PolicyError(_("Only the owner revokes a token."))
     revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -160,3 +162,16 @@ def agency_upsert(*, code: str, name: str, country: str, kind: str, contact_emai
         defaults={"name": name, "country": country, "kind": kind, "contact_email": contact_email},
     )
     return agency
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str, by: User) -> User:
+    """A user's preferred interface language: a code of settings.LANGUAGES, or "" to follow
+    the browser. Each user sets their own."""
+    if by.pk != user.pk:
+        raise PolicyError(_("Each user chooses their own language."))
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("This language is not offered.")})
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

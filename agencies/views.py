@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -8,13 +9,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 import access
 from agencies import selectors, services
-from agencies.forms import UserCreateForm, UserUpdateForm, show_service_error
+from agencies.forms import LanguageForm, UserCreateForm, UserUpdateForm, show_service_error
 from agencies.home import home_context
 from config.errors import NotVisible, PolicyError
 from config.redirects import next_url
@@ -65,7 +68,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Account {user.username} created.")
+            messages.success(
+                request, _("Account %(username)s created.") % {"username": user.username}
+            )
             return redirect("agencies:user_list")
     return render(request, "agencies/user_form.html", {"form": form, "creating": True})
 
@@ -89,7 +94,9 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except PolicyError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Account {managed.username} saved.")
+            messages.success(
+                request, _("Account %(username)s saved.") % {"username": managed.username}
+            )
             return redirect("agencies:user_list")
     return render(
         request, "agencies/user_form.html", {"form": form, "managed": managed, "creating": False}
@@ -116,14 +123,20 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         except PolicyError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Account {managed.username} deactivated.")
+            messages.success(
+                request, _("Account %(username)s deactivated.") % {"username": managed.username}
+            )
         return redirect("agencies:user_list")
     return render(request, "agencies/user_confirm_deactivate.html", {"managed": managed})
 
 
 # --- notifications (every signed-in user, their own only) -----------------------------------
 
-NOTIFICATION_FILTERS = {"": _("All"), "unread": _("Unread"), "read": _("Read")}
+NOTIFICATION_FILTERS = {
+    "": gettext_lazy("All"),
+    "unread": gettext_lazy("Unread"),
+    "read": gettext_lazy("Read"),
+}
 
 
 @login_required
@@ -175,3 +188,28 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     except NotVisible:
         raise Http404("No such notification.") from None
     return redirect(next_url(request, reverse("notifications:list")))
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def language(request: HttpRequest) -> HttpResponse:
+    """The interface language. GET: the signed-in user's settings page. POST (the page's form
+    and the switcher in the navigation bar, signed in or not): Django's `set_language` sets
+    the language cookie and goes back to `next` (on this site only); a signed-in user's choice
+    is also kept as their preference, applied at every sign-in (UserLanguageMiddleware)."""
+    if request.method == "GET":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        form = LanguageForm(initial={"language": request.user.language})
+        return render(request, "agencies/language.html", {"form": form})
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This language is not offered."))
+        return set_language(request)  # changes nothing, goes back to `next`
+    chosen = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=chosen, by=request.user)
+    response = set_language(request)
+    if not chosen:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response

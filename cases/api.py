@@ -7,6 +7,8 @@ from typing import Any
 
 import django_filters
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -38,10 +40,15 @@ class CountryFilter(django_filters.CharFilter):
 
 
 class CaseFilter(IdFilterSet):
-    country = CountryFilter(field_name="countries", help_text="ISO code of a country involved.")
-    mine = django_filters.BooleanFilter(method="filter_mine", help_text="Cases I lead.")
+    country = CountryFilter(
+        field_name="countries", help_text=gettext_lazy("ISO code of a country involved.")
+    )
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", help_text=gettext_lazy("Cases I lead.")
+    )
     q = django_filters.CharFilter(
-        method="filter_q", help_text="Reference, title or an indicator value of the case."
+        method="filter_q",
+        help_text=gettext_lazy("Reference, title or an indicator value of the case."),
     )
 
     class Meta:
@@ -153,12 +160,12 @@ class CaseFileViewSet(WriteViewSet):
 def case_id_filter() -> IdFilter:
     # A plain number, not a choice among all cases: an invisible case filters to nothing,
     # exactly like an unknown id, instead of answering "valid" or "invalid choice".
-    return IdFilter(field_name="case_id", help_text="Case id.")
+    return IdFilter(field_name="case_id", help_text=_("Case id."))
 
 
 class SuspectFilter(IdFilterSet):
     case = case_id_filter()
-    nationality = CountryFilter(field_name="nationalities", help_text="ISO code.")
+    nationality = CountryFilter(field_name="nationalities", help_text=gettext_lazy("ISO code."))
 
     class Meta:
         model = Suspect
@@ -175,7 +182,7 @@ class AssetFilter(IdFilterSet):
 
 class NoteFilter(IdFilterSet):
     case = case_id_filter()
-    author = IdFilter(field_name="author_id", help_text="User id.")
+    author = IdFilter(field_name="author_id", help_text=gettext_lazy("User id."))
 
     class Meta:
         model = CaseNote

@@ -3,6 +3,8 @@ sections other parts of the system add)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 import access
 from agencies.models import User
 from cases.models import Case
@@ -10,7 +12,7 @@ from cases.sections import register_section, suspect_flags
 from cases.selectors import case_timeline
 
 
-@register_section("suspects", "Suspects", "cases/_section_suspects.html", order=10)
+@register_section("suspects", gettext_lazy("Suspects"), "cases/_section_suspects.html", order=10)
 def suspects_section(user: User, case: Case) -> dict | None:
     if not access.can_view_case_file(user, case):
         return None
@@ -22,7 +24,7 @@ def suspects_section(user: User, case: Case) -> dict | None:
     }
 
 
-@register_section("assets", "Assets", "cases/_section_assets.html", order=50)
+@register_section("assets", gettext_lazy("Assets"), "cases/_section_assets.html", order=50)
 def assets_section(user: User, case: Case) -> dict | None:
     if not access.can_view_case_file(user, case):
         return None
@@ -32,7 +34,7 @@ def assets_section(user: User, case: Case) -> dict | None:
     }
 
 
-@register_section("timeline", "Timeline", "cases/_section_timeline.html", order=90)
+@register_section("timeline", gettext_lazy("Timeline"), "cases/_section_timeline.html", order=90)
 def timeline_section(user: User, case: Case) -> dict | None:
     return {
         "entries": case_timeline(user, case),

@@ -63,12 +63,12 @@ class CaseForm(FortressModelForm):
 
 
 class SharingForm(FortressForm):
-    sharing_level = forms.ChoiceField(choices=SharingLevel.choices, label="Sharing level")
+    sharing_level = forms.ChoiceField(choices=SharingLevel.choices, label=_("Sharing level"))
     shared_with = forms.ModelMultipleChoiceField(
         queryset=Agency.objects.none(),
         required=False,
-        label="Agencies it is shared with",
-        help_text="Used with the “shared” level.",
+        label=_("Agencies it is shared with"),
+        help_text=_("Used with the “shared” level."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -82,7 +82,7 @@ class SharingForm(FortressForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("sharing_level") == SharingLevel.SHARED and not data.get("shared_with"):
-            self.add_error("shared_with", "Name at least one agency to share the case with.")
+            self.add_error("shared_with", _("Name at least one agency to share the case with."))
         return data
 
 
@@ -92,25 +92,25 @@ def _lines(text: str) -> list[str]:
 
 class SuspectForm(FortressForm):
     version = _version_field()
-    full_name = forms.CharField(max_length=300, label="Full name (any script)")
+    full_name = forms.CharField(max_length=300, label=_("Full name (any script)"))
     aliases = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One per line."
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text=_("One per line.")
     )
     date_of_birth = forms.CharField(
-        required=False, max_length=10, help_text="YYYY, YYYY-MM or YYYY-MM-DD."
+        required=False, max_length=10, help_text=_("YYYY, YYYY-MM or YYYY-MM-DD.")
     )
     nationalities = forms.MultipleChoiceField(choices=list(countries), required=False)
     documents = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="One per line: type; country code; number — e.g. passport; VN; B1234567.",
+        help_text=_("One per line: type; country code; number — e.g. passport; VN; B1234567."),
     )
     role = forms.ChoiceField(choices=SuspectRole.choices, initial=SuspectRole.OTHER)
     status = forms.ChoiceField(choices=SuspectStatus.choices, initial=SuspectStatus.AT_LARGE)
     notice_references = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Interpol notices, warrants: one per line.",
+        help_text=_("Interpol notices, warrants: one per line."),
     )
 
     @classmethod
@@ -204,7 +204,7 @@ class CaseFilterForm(FortressForm):
         "-agency": "-agency__code",
     }
 
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(required=False, label=_("Search"))
     status = forms.ChoiceField(choices=[("", "Any status"), *CaseStatus.choices], required=False)
     fraud_type = forms.ChoiceField(
         choices=[("", "Any fraud type"), *FraudType.choices], required=False
@@ -213,7 +213,7 @@ class CaseFilterForm(FortressForm):
     sharing_level = forms.ChoiceField(
         choices=[("", "Any sharing"), *SharingLevel.choices], required=False
     )
-    mine = forms.BooleanField(required=False, label="My cases")
+    mine = forms.BooleanField(required=False, label=_("My cases"))
     sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False)
 
 

@@ -18,35 +18,35 @@ from persons.search import search_text
 
 
 class FraudType(models.TextChoices):
-    INVESTMENT = "investment", "Investment fraud"
-    IMPERSONATION = "impersonation", "Impersonation of authorities"
-    PHISHING = "phishing", "Phishing / smishing"
-    ROMANCE = "romance", "Romance scam"
-    JOB_SCAM = "job_scam", "Job / task scam"
-    SEXTORTION = "sextortion", "Sextortion"
-    BEC = "bec", "Business e-mail compromise"
-    CRYPTO = "crypto", "Crypto fraud"
-    OTHER = "other", "Other"
+    INVESTMENT = "investment", _("Investment fraud")
+    IMPERSONATION = "impersonation", _("Impersonation of authorities")
+    PHISHING = "phishing", _("Phishing / smishing")
+    ROMANCE = "romance", _("Romance scam")
+    JOB_SCAM = "job_scam", _("Job / task scam")
+    SEXTORTION = "sextortion", _("Sextortion")
+    BEC = "bec", _("Business e-mail compromise")
+    CRYPTO = "crypto", _("Crypto fraud")
+    OTHER = "other", _("Other")
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    UNDER_INVESTIGATION = "under_investigation", "Under investigation"
-    REFERRED = "referred", "Referred"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+    REFERRED = "referred", _("Referred")
+    CLOSED = "closed", _("Closed")
 
 
 class SharingLevel(models.TextChoices):
-    RESTRICTED = "restricted", "Restricted — own agency only"
-    SHARED = "shared", "Shared — plus the agencies named"
-    OPERATION = "operation", "Operation — plus every agency of its joint operation"
-    NETWORK = "network", "Network — every agency"
+    RESTRICTED = "restricted", _("Restricted — own agency only")
+    SHARED = "shared", _("Shared — plus the agencies named")
+    OPERATION = "operation", _("Operation — plus every agency of its joint operation")
+    NETWORK = "network", _("Network — every agency")
 
 
 class OperationStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    ACTIVE = "active", "Active"
-    CONCLUDED = "concluded", "Concluded"
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Active")
+    CONCLUDED = "concluded", _("Concluded")
 
 
 class JointOperation(models.Model):
@@ -66,13 +66,15 @@ class JointOperation(models.Model):
     ends_on = models.DateField(null=True, blank=True)
     objectives = models.TextField(blank=True)
     target_countries = CountryField(
-        multiple=True, blank=True, help_text="Target countries and hotspots."
+        multiple=True, blank=True, help_text=_("Target countries and hotspots.")
     )
     reporting_currency = models.CharField(
         max_length=3,
         default="USD",
         validators=[validate_currency],
-        help_text="Asset totals are estimated in this currency at the rates the operation records.",
+        help_text=_(
+            "Asset totals are estimated in this currency at the rates the operation records."
+        ),
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
@@ -93,9 +95,9 @@ class JointOperation(models.Model):
 
 
 class ParticipationStatus(models.TextChoices):
-    INVITED = "invited", "Invited"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class OperationParticipant(models.Model):
@@ -152,7 +154,7 @@ class Case(models.Model):
         blank=True,
         related_name="led_cases",
     )
-    countries = CountryField(multiple=True, blank=True, help_text="Countries involved.")
+    countries = CountryField(multiple=True, blank=True, help_text=_("Countries involved."))
     reported_loss_amount = models.DecimalField(
         max_digits=18,
         decimal_places=2,
@@ -174,7 +176,7 @@ class Case(models.Model):
     )
     silent = models.BooleanField(
         default=False,
-        help_text="Values still match, but only the owning agency learns of the match.",
+        help_text=_("Values still match, but only the owning agency learns of the match."),
     )
     # Retention (cases/retention.py): when a closed case is next reviewed, keep or delete;
     # when its personal data was deleted on such a review (the row stays as a tombstone).
@@ -240,41 +242,41 @@ class Case(models.Model):
 
 
 class SuspectRole(models.TextChoices):
-    ORGANISER = "organiser", "Organiser"
-    RECRUITER = "recruiter", "Recruiter"
-    OPERATOR = "operator", "Operator"
-    MONEY_MULE = "money_mule", "Money mule"
-    INFRASTRUCTURE = "infrastructure", "Infrastructure"
-    OTHER = "other", "Other"
+    ORGANISER = "organiser", _("Organiser")
+    RECRUITER = "recruiter", _("Recruiter")
+    OPERATOR = "operator", _("Operator")
+    MONEY_MULE = "money_mule", _("Money mule")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+    OTHER = "other", _("Other")
 
 
 class SuspectStatus(models.TextChoices):
-    AT_LARGE = "at_large", "At large"
-    WANTED = "wanted", "Wanted"
-    ARRESTED = "arrested", "Arrested"
-    CHARGED = "charged", "Charged"
-    CONVICTED = "convicted", "Convicted"
-    EXTRADITION_REQUESTED = "extradition_requested", "Extradition requested"
-    EXTRADITED = "extradited", "Extradited"
+    AT_LARGE = "at_large", _("At large")
+    WANTED = "wanted", _("Wanted")
+    ARRESTED = "arrested", _("Arrested")
+    CHARGED = "charged", _("Charged")
+    CONVICTED = "convicted", _("Convicted")
+    EXTRADITION_REQUESTED = "extradition_requested", _("Extradition requested")
+    EXTRADITED = "extradited", _("Extradited")
 
 
 def check_partial_date(year: int | None, month: int | None, day: int | None) -> None:
     """A date of birth known to the year, the month or the day; never in the future."""
     if year is None:
         if month is not None or day is not None:
-            raise ValidationError("A month or day of birth needs the year.")
+            raise ValidationError(_("A month or day of birth needs the year."))
         return
     if day is not None and month is None:
-        raise ValidationError("A day of birth needs the month.")
+        raise ValidationError(_("A day of birth needs the month."))
     today = timezone.localdate()
     if year < 1900:
-        raise ValidationError("The year of birth must be 1900 or later.")
+        raise ValidationError(_("The year of birth must be 1900 or later."))
     try:
         date(year, month or 1, day or 1)
     except ValueError:
-        raise ValidationError("This date of birth does not exist.") from None
+        raise ValidationError(_("This date of birth does not exist.")) from None
     if (year, month or 1, day or 1) > (today.year, today.month, today.day):
-        raise ValidationError("A date of birth cannot be in the future.")
+        raise ValidationError(_("A date of birth cannot be in the future."))
 
 
 def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
@@ -284,7 +286,7 @@ def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
         return None, None, None
     parts = text.split("-")
     if len(parts) > 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-        raise ValidationError("Write the date of birth as YYYY, YYYY-MM or YYYY-MM-DD.")
+        raise ValidationError(_("Write the date of birth as YYYY, YYYY-MM or YYYY-MM-DD."))
     numbers = [int(p) for p in parts] + [None] * (3 - len(parts))
     check_partial_date(*numbers)
     return numbers[0], numbers[1], numbers[2]
@@ -296,27 +298,29 @@ class Suspect(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspects")
     full_name = models.CharField(max_length=300)
-    aliases = models.JSONField(default=list, blank=True, help_text="Other names, any script.")
+    aliases = models.JSONField(default=list, blank=True, help_text=_("Other names, any script."))
     search_name = models.TextField(
         blank=True,
         default="",
         db_default="",  # rows inserted in SQL (the persons benchmark) too
         editable=False,
-        help_text="The full name and aliases folded for search (kept by clean()).",
+        help_text=_("The full name and aliases folded for search (kept by clean())."),
     )
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     birth_month = models.PositiveSmallIntegerField(null=True, blank=True)
     birth_day = models.PositiveSmallIntegerField(null=True, blank=True)
     nationalities = CountryField(multiple=True, blank=True)
     documents = models.JSONField(
-        default=list, blank=True, help_text='Identity documents: [{"type", "country", "number"}].'
+        default=list,
+        blank=True,
+        help_text=_('Identity documents: [{"type", "country", "number"}].'),
     )
     role = models.CharField(max_length=20, choices=SuspectRole.choices, default=SuspectRole.OTHER)
     status = models.CharField(
         max_length=24, choices=SuspectStatus.choices, default=SuspectStatus.AT_LARGE
     )
     notice_references = models.TextField(
-        blank=True, help_text="Interpol notices, warrants: one per line."
+        blank=True, help_text=_("Interpol notices, warrants: one per line.")
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -384,21 +388,21 @@ class Suspect(models.Model):
 
 
 class AssetKind(models.TextChoices):
-    BANK_ACCOUNT = "bank_account", "Bank account"
-    CRYPTO = "crypto", "Crypto-assets"
-    CASH = "cash", "Cash"
-    PROPERTY = "property", "Property"
-    VEHICLE = "vehicle", "Vehicle"
-    OTHER = "other", "Other"
+    BANK_ACCOUNT = "bank_account", _("Bank account")
+    CRYPTO = "crypto", _("Crypto-assets")
+    CASH = "cash", _("Cash")
+    PROPERTY = "property", _("Property")
+    VEHICLE = "vehicle", _("Vehicle")
+    OTHER = "other", _("Other")
 
 
 class AssetStatus(models.TextChoices):
-    TRACED = "traced", "Traced"
-    FREEZE_REQUESTED = "freeze_requested", "Freeze requested"
-    FROZEN = "frozen", "Frozen"
-    SEIZED = "seized", "Seized"
-    RECOVERED = "recovered", "Recovered"
-    RETURNED = "returned", "Returned to victims"
+    TRACED = "traced", _("Traced")
+    FREEZE_REQUESTED = "freeze_requested", _("Freeze requested")
+    FROZEN = "frozen", _("Frozen")
+    SEIZED = "seized", _("Seized")
+    RECOVERED = "recovered", _("Recovered")
+    RETURNED = "returned", _("Returned to victims")
 
 
 class Asset(models.Model):
@@ -451,8 +455,8 @@ class Asset(models.Model):
 
 
 class NoteKind(models.TextChoices):
-    NOTE = "note", "Note"
-    EVENT = "event", "Event"
+    NOTE = "note", _("Note")
+    EVENT = "event", _("Event")
 
 
 class CaseNote(models.Model):

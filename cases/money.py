@@ -4,6 +4,7 @@ from functools import cache
 
 import pycountry
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 @cache
@@ -18,7 +19,7 @@ def currency_choices() -> list[tuple[str, str]]:
 def validate_currency(value: str) -> None:
     if value and value.upper() not in currency_codes():
         raise ValidationError(
-            "%(value)s is not an ISO 4217 currency code (e.g. USD, VND, THB).",
+            _("%(value)s is not an ISO 4217 currency code (e.g. USD, VND, THB)."),
             params={"value": value},
             code="unknown_currency",
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
@@ -54,8 +55,10 @@ class VisibleCaseField(ScopedPrimaryKeyField):
 def version_field() -> serializers.IntegerField:
     return serializers.IntegerField(
         required=False,
-        help_text="The version you read. Required on update; a stale version answers 409 with "
-        "the current version and the fields changed since. Ignored on creation.",
+        help_text=_(
+            "The version you read. Required on update; a stale version answers 409 with "
+            "the current version and the fields changed since. Ignored on creation."
+        ),
     )
 
 
@@ -66,7 +69,7 @@ class CaseSerializer(serializers.ModelSerializer):
         User,
         required=False,
         allow_null=True,
-        help_text="An investigator or supervisor of the case's agency.",
+        help_text=_("An investigator or supervisor of the case's agency."),
     )
     countries = serializers.ListField(child=CountryField(), required=False)
     shared_with = serializers.PrimaryKeyRelatedField(
@@ -114,12 +117,12 @@ class DocumentSerializer(serializers.Serializer):
 
 
 class SuspectSerializer(serializers.ModelSerializer):
-    case = VisibleCaseField(help_text="Set on creation; a suspect never moves.")
+    case = VisibleCaseField(help_text=_("Set on creation; a suspect never moves."))
     aliases = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
     date_of_birth = serializers.CharField(
         required=False,
         allow_blank=True,
-        help_text="YYYY, YYYY-MM or YYYY-MM-DD (a partial date of birth).",
+        help_text=_("YYYY, YYYY-MM or YYYY-MM-DD (a partial date of birth)."),
     )
     nationalities = serializers.ListField(child=CountryField(), required=False)
     documents = DocumentSerializer(many=True, required=False)
@@ -127,7 +130,7 @@ class SuspectSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=200),
         required=False,
         source="notice_list",
-        help_text="Interpol notices, warrants.",
+        help_text=_("Interpol notices, warrants."),
     )
     version = version_field()
 
@@ -170,7 +173,7 @@ class SuspectSerializer(serializers.ModelSerializer):
 
 
 class AssetSerializer(serializers.ModelSerializer):
-    case = VisibleCaseField(help_text="Set on creation; an asset never moves.")
+    case = VisibleCaseField(help_text=_("Set on creation; an asset never moves."))
     version = version_field()
 
     class Meta:
@@ -207,7 +210,7 @@ class AssetSerializer(serializers.ModelSerializer):
 
 
 class NoteSerializer(serializers.ModelSerializer):
-    case = VisibleCaseField(help_text="Set on creation.")
+    case = VisibleCaseField(help_text=_("Set on creation."))
     author = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 import access
 import audit
@@ -69,8 +70,10 @@ def _check_lead(case: Case, lead: User | None) -> None:
     if lead is not None and not access.can_lead_case(lead, case.agency_id):
         raise ValidationError(
             {
-                "lead_investigator": "The lead investigator must be an investigator or supervisor "
-                "of the case's agency."
+                "lead_investigator": _(
+                    "The lead investigator must be an investigator or supervisor "
+                    "of the case's agency."
+                )
             }
         )
 
@@ -99,13 +102,13 @@ def case_create(
     """A new case of the actor's agency. The agency and reference come from the actor, never
     from input."""
     if not access.can(by, access.Action.EDIT_CASES):
-        raise PolicyError("Your role does not create cases.")
+        raise PolicyError(_("Your role does not create cases."))
     allowed_fields(fields, CASE_FIELDS)
     agency = by.agency
     case = Case(title=title, agency=agency, sharing_level=SharingLevel(sharing_level), **fields)
     if operation is not None:
         if not access.member_operations(by).filter(pk=operation.pk).exists():
-            raise ValidationError({"operation": "Your agency does not take part in it."})
+            raise ValidationError({"operation": _("Your agency does not take part in it.")})
         case.operation = operation
     if case.lead_investigator_id is None:
         case.lead_investigator = by
@@ -136,7 +139,7 @@ def case_update(*, case: Case, by: User, expected_version: int | None, **fields:
     """Edit a case. Refused with ConflictError when someone saved it since `expected_version`:
     nothing is overwritten, and the error names what changed meanwhile."""
     if not access.can_edit_case(by, case):
-        raise PolicyError("Only the owning agency's investigators and supervisors edit a case.")
+        raise PolicyError(_("Only the owning agency's investigators and supervisors edit a case."))
     allowed_fields(fields, CASE_FIELDS)
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     check_version(case, expected_version, CASE_VERSIONED_FIELDS)
@@ -169,7 +172,7 @@ def case_set_sharing(
     """Set who besides the owning agency sees the case; the change goes in the timeline.
     Refused like any edit when `expected_version` is missing or stale."""
     if not access.can_set_sharing(by, case):
-        raise PolicyError("Only the owning agency's investigators and supervisors set sharing.")
+        raise PolicyError(_("Only the owning agency's investigators and supervisors set sharing."))
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     check_version(case, expected_version, CASE_VERSIONED_FIELDS)
     before_level = case.sharing_level
@@ -219,7 +222,7 @@ def case_set_sharing(
 
 def _check_file_writer(by: User, case: Case) -> None:
     if not access.can_edit_case(by, case):
-        raise PolicyError("Only the owning agency's investigators and supervisors edit a case.")
+        raise PolicyError(_("Only the owning agency's investigators and supervisors edit a case."))
 
 
 @transaction.atomic
@@ -239,7 +242,7 @@ def suspect_create(
     suspect._history_user = by
     if recorded_at is not None:
         if recorded_at > timezone.now():
-            raise ValidationError({"recorded_at": "A suspect is not recorded in the future."})
+            raise ValidationError({"recorded_at": _("A suspect is not recorded in the future.")})
         suspect._history_date = recorded_at
     suspect.save()
     queue_person("suspect", suspect.pk)
@@ -318,7 +321,7 @@ def note_update(*, note: CaseNote, by: User, text: str) -> CaseNote:
     system's record and are never edited."""
     _check_file_writer(by, note.case)
     if note.kind != NoteKind.NOTE:
-        raise PolicyError("Timeline events are not edited.")
+        raise PolicyError(_("Timeline events are not edited."))
     note = CaseNote.objects.select_for_update(no_key=True).get(pk=note.pk)
     note.text = text.strip()
     note.full_clean()

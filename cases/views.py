@@ -122,7 +122,9 @@ def case_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Case {case.reference} created.")
+            messages.success(
+                request, _("Case %(reference)s created.") % {"reference": case.reference}
+            )
             return redirect("cases:detail", case.pk)
     return render(request, "cases/case_form.html", {"form": form, "case": None})
 
@@ -142,7 +144,9 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except (ConflictError, ValidationError) as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Case {case.reference} saved.")
+            messages.success(
+                request, _("Case %(reference)s saved.") % {"reference": case.reference}
+            )
             return redirect("cases:detail", case.pk)
     return render(request, "cases/case_form.html", {"form": form, "case": case})
 
@@ -165,7 +169,7 @@ def case_sharing(request: HttpRequest, pk: int) -> HttpResponse:
         except (ConflictError, ValidationError) as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, "Sharing saved.")
+            messages.success(request, _("Sharing saved."))
             return redirect("cases:detail", case.pk)
     return render(request, "cases/sharing_form.html", {"form": form, "case": case})
 
@@ -226,7 +230,7 @@ def suspect_create(request: HttpRequest, pk: int) -> HttpResponse:
         form=SuspectForm(request.POST or None),
         save=lambda f: services.suspect_create(case=case, by=request.user, **f),
         section="suspects",
-        title="New suspect",
+        title=_("New suspect"),
         done="Suspect added.",
     )
 
@@ -257,7 +261,7 @@ def asset_create(request: HttpRequest, pk: int) -> HttpResponse:
         form=AssetForm(request.POST or None),
         save=lambda f: services.asset_create(case=case, by=request.user, **f),
         section="assets",
-        title="New asset",
+        title=_("New asset"),
         done="Asset added.",
     )
 
@@ -288,7 +292,7 @@ def note_create(request: HttpRequest, pk: int) -> HttpResponse:
         form=NoteForm(request.POST or None),
         save=lambda f: services.note_create(case=case, by=request.user, text=f["text"]),
         section="timeline",
-        title="New note",
+        title=_("New note"),
         done="Note added.",
     )
 
@@ -304,7 +308,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form=NoteForm(request.POST or None, initial={"text": note.text}),
         save=lambda f: services.note_update(note=note, by=request.user, text=f["text"]),
         section="timeline",
-        title="Edit note",
+        title=_("Edit note"),
         done="Note saved; the previous text is kept in the timeline's history.",
     )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -28,9 +29,10 @@ class ConflictSerializer(serializers.Serializer):
     """The answer to an edit whose version is stale (409): nothing was overwritten."""
 
     detail = serializers.CharField()
-    version = serializers.IntegerField(help_text="The current version.")
+    version = serializers.IntegerField(help_text=gettext_lazy("The current version."))
     changed = serializers.DictField(
-        child=serializers.JSONField(), help_text="Fields changed since your version: now."
+        child=serializers.JSONField(),
+        help_text=gettext_lazy("Fields changed since your version: now."),
     )
 
 

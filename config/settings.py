@@ -65,9 +65,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language ...
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ... unless the signed-in user chose one (agencies/middleware.py).
+    "agencies.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -129,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "agencies.context_processors.navigation",
             ],
         },
@@ -170,6 +175,23 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The interface languages offered: English, and every language whose catalogue
+# (locale/<code>/LC_MESSAGES/django.po) is complete; tests/test_i18n.py checks that each one
+# offered has no untranslated or fuzzy entry. Catalogues still being translated are listed in
+# LANGUAGES_IN_PROGRESS and are not offered. Adding a language: see README.md, "Languages".
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+    ("vi", "Tiếng Việt"),
+    ("th", "ไทย"),
+]
+LANGUAGES_IN_PROGRESS: list[tuple[str, str]] = []
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers in the active language's formats (Django's own per-locale formats), except
+# where config/formats/<code>/formats.py says otherwise (English keeps ISO dates).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

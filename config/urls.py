@@ -15,6 +15,7 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(success_url="/"),
         name="password_change",
     ),
+    path("accounts/language/", agency_views.language, name="language"),
     path("agency/", include("agencies.urls")),
     path("agency/feed-tokens/", include("registry.token_urls")),
     path("public/", include("registry.public_urls")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -81,7 +82,9 @@ class IndicatorViewSet(
 
 class HitFilter(IdFilterSet):
     case = case_id_filter()
-    kind = django_filters.CharFilter(field_name="value__kind", help_text="Indicator kind.")
+    kind = django_filters.CharFilter(
+        field_name="value__kind", help_text=gettext_lazy("Indicator kind.")
+    )
 
     class Meta:
         model = Hit

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 import access
 from agencies.models import User
 from cases.models import Case
@@ -9,7 +11,9 @@ from cases.sections import register_section
 from indicators import selectors
 
 
-@register_section("indicators", "Indicators", "indicators/_section_indicators.html", order=30)
+@register_section(
+    "indicators", gettext_lazy("Indicators"), "indicators/_section_indicators.html", order=30
+)
 def indicators_section(user: User, case: Case) -> dict | None:
     if not access.can_view_case_file(user, case):
         return None
@@ -22,7 +26,9 @@ def indicators_section(user: User, case: Case) -> dict | None:
     }
 
 
-@register_section("hits", "Cross-reference hits", "indicators/_section_hits.html", order=35)
+@register_section(
+    "hits", gettext_lazy("Cross-reference hits"), "indicators/_section_hits.html", order=35
+)
 def hits_section(user: User, case: Case) -> dict | None:
     if not access.can_review_hits(user, case):
         return None

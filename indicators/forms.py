@@ -18,14 +18,14 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class IndicatorForm(FortressForm):
     kind = forms.ChoiceField(choices=Kind.choices)
-    value = forms.CharField(max_length=1000, help_text="As you found it; it is normalised.")
+    value = forms.CharField(max_length=1000, help_text=_("As you found it; it is normalised."))
     chain = forms.ChoiceField(
-        choices=[("", "—"), *Chain.choices], required=False, help_text="For crypto wallets."
+        choices=[("", "—"), *Chain.choices], required=False, help_text=_("For crypto wallets.")
     )
     platform = forms.ChoiceField(
         choices=[("", "—"), *Platform.choices],
         required=False,
-        help_text="For handles and messaging IDs.",
+        help_text=_("For handles and messaging IDs."),
     )
     first_seen = forms.DateField(required=False, widget=_DATE)
     last_seen = forms.DateField(required=False, widget=_DATE)
@@ -58,9 +58,11 @@ class IndicatorEditForm(FortressForm):
 class BatchForm(FortressForm):
     lines = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="One indicator a line: kind, value[, chain or platform] — e.g. "
-        "<code>phone, 0912 345 678</code> or <code>crypto_wallet, T..., tron</code>. "
-        "All lines are saved, or none.",
+        help_text=_(
+            "One indicator a line: kind, value[, chain or platform] — e.g. "
+            "<code>phone, 0912 345 678</code> or <code>crypto_wallet, T..., tron</code>. "
+            "All lines are saved, or none."
+        ),
     )
 
     def clean_lines(self) -> str:
@@ -114,7 +116,7 @@ class HitFilterForm(FortressForm):
 
 
 class AccessRequestForm(FortressForm):
-    agency = forms.ChoiceField(label="Agency to ask")
+    agency = forms.ChoiceField(label=_("Agency to ask"))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
 
     def __init__(self, *args: Any, agencies: list, **kwargs: Any) -> None:
@@ -128,7 +130,7 @@ class DecisionForm(FortressForm):
         choices=[("grant", "Grant: share the case with the agency"), ("refuse", "Refuse")],
     )
     note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Told to both sides."
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Told to both sides.")
     )
     # A grant is saved only once the supervisor has read what it shares (the second step).
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)

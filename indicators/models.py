@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from cases.models import Case
@@ -29,26 +30,29 @@ TAKEDOWN_KINDS = frozenset(
 
 
 class TakedownStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    REPORTED = "reported", "Reported"
-    TAKEN_DOWN = "taken_down", "Taken down"
+    ACTIVE = "active", _("Active")
+    REPORTED = "reported", _("Reported")
+    TAKEN_DOWN = "taken_down", _("Taken down")
 
 
 class IndicatorValue(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     qualifier = models.CharField(
-        max_length=20, blank=True, default="", help_text="Chain of a wallet, platform of a handle."
+        max_length=20,
+        blank=True,
+        default="",
+        help_text=_("Chain of a wallet, platform of a handle."),
     )
     normalized = models.CharField(max_length=1000)
     is_common = models.BooleanField(
-        default=False, help_text="Held by too many cases or on the common-values list: no hits."
+        default=False, help_text=_("Held by too many cases or on the common-values list: no hits.")
     )
     case_count = models.PositiveIntegerField(default=0)
     # Who holds the value, kept by the cross-referencing (indicators.xref), from which the hits
     # are read: how many agencies hold it in a case that is not silent, that agency when there
     # is one, and when one more agency came. Left at 0 for a common value.
     agency_count = models.PositiveIntegerField(
-        default=0, help_text="Agencies holding the value in a case that is not silent."
+        default=0, help_text=_("Agencies holding the value in a case that is not silent.")
     )
     # Derived data with no index and no database foreign key: the cross-referencing rewrites it
     # in place (a HOT update), and an agency is never deleted.
@@ -60,10 +64,10 @@ class IndicatorValue(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The agency, when exactly one holds the value in a case that is not silent.",
+        help_text=_("The agency, when exactly one holds the value in a case that is not silent."),
     )
     hit_at = models.DateTimeField(
-        null=True, blank=True, help_text="When one more agency last came to hold the value."
+        null=True, blank=True, help_text=_("When one more agency last came to hold the value.")
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -104,7 +108,7 @@ class Indicator(models.Model):
         IndicatorValue, on_delete=models.PROTECT, related_name="sightings", db_index=False
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    raw_value = models.CharField(max_length=1000, help_text="As entered.")
+    raw_value = models.CharField(max_length=1000, help_text=_("As entered."))
     chain = models.CharField(max_length=20, choices=Chain.choices, blank=True)
     platform = models.CharField(max_length=20, choices=Platform.choices, blank=True)
     first_seen = models.DateField(null=True, blank=True)
@@ -178,9 +182,9 @@ class PendingIndicator(models.Model):
 
 
 class HitStatus(models.TextChoices):
-    NEW = "new", "New"
-    REVIEWED = "reviewed", "Reviewed"
-    DISMISSED = "dismissed", "Dismissed"
+    NEW = "new", _("New")
+    REVIEWED = "reviewed", _("Reviewed")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class HitQuerySet(models.QuerySet["Hit"]):
@@ -224,7 +228,7 @@ class Hit(models.Model):
     writes nothing per case. Its status is what the agency said in a `HitReview`, unless more
     agencies hold the value than when it said it: then the hit is new again."""
 
-    id = models.BigIntegerField(primary_key=True, help_text="The sighting's id.")
+    id = models.BigIntegerField(primary_key=True, help_text=_("The sighting's id."))
     case = models.ForeignKey(
         Case, on_delete=models.DO_NOTHING, db_constraint=False, related_name="hits"
     )
@@ -233,10 +237,10 @@ class Hit(models.Model):
     )
     status = models.CharField(max_length=20, choices=HitStatus.choices)
     other_agencies = models.PositiveIntegerField(
-        help_text="How many other agencies hold the value in a case that is not silent."
+        help_text=_("How many other agencies hold the value in a case that is not silent.")
     )
     created_at = models.DateTimeField(
-        help_text="The later of the sighting and the last time one more agency held the value."
+        help_text=_("The later of the sighting and the last time one more agency held the value.")
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -272,8 +276,10 @@ class HitReview(models.Model):
     value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="hit_reviews")
     status = models.CharField(max_length=20, choices=HitStatus.choices)
     other_agencies = models.PositiveIntegerField(
-        help_text="How many other agencies held the value when it was said: when more hold it, "
-        "the hit is new again."
+        help_text=_(
+            "How many other agencies held the value when it was said: when more hold it, "
+            "the hit is new again."
+        )
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -294,9 +300,9 @@ class HitReview(models.Model):
 
 
 class AccessRequestStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    GRANTED = "granted", "Granted"
-    REFUSED = "refused", "Refused"
+    PENDING = "pending", _("Pending")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
 
 
 class AccessRequestQuerySet(models.QuerySet["AccessRequest"]):

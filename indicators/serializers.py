@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -28,21 +29,21 @@ class IndicatorSerializer(serializers.ModelSerializer):
     case = VisibleCaseField()
     kind = serializers.ChoiceField(choices=Kind.choices)
     value = serializers.CharField(
-        source="raw_value", max_length=1000, help_text="The value as entered; it is normalised."
+        source="raw_value", max_length=1000, help_text=_("The value as entered; it is normalised.")
     )
     normalized_value = serializers.CharField(source="value.normalized", read_only=True)
     chain = serializers.ChoiceField(
-        choices=Chain.choices, required=False, allow_blank=True, help_text="Crypto wallets."
+        choices=Chain.choices, required=False, allow_blank=True, help_text=_("Crypto wallets.")
     )
     platform = serializers.ChoiceField(
-        choices=Platform.choices, required=False, allow_blank=True, help_text="Handles."
+        choices=Platform.choices, required=False, allow_blank=True, help_text=_("Handles.")
     )
     takedown_status = serializers.ChoiceField(
         choices=TakedownStatus.choices, required=False, default=TakedownStatus.ACTIVE
     )
     is_common = serializers.BooleanField(source="value.is_common", read_only=True)
     pending = serializers.BooleanField(
-        source="is_pending", read_only=True, help_text="Not yet cross-referenced."
+        source="is_pending", read_only=True, help_text=_("Not yet cross-referenced.")
     )
 
     class Meta:
@@ -95,11 +96,11 @@ class HitSerializer(serializers.ModelSerializer):
     qualifier = serializers.CharField(
         source="value.qualifier",
         read_only=True,
-        help_text="Chain of a wallet, platform of a handle.",
+        help_text=_("Chain of a wallet, platform of a handle."),
     )
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     other_agencies = serializers.SerializerMethodField(
-        help_text="The other agencies holding the value, and whom to contact there."
+        help_text=_("The other agencies holding the value, and whom to contact there.")
     )
 
     class Meta:
@@ -131,16 +132,16 @@ class HitStatusSerializer(serializers.Serializer):
 
 
 class AccessRequestSerializer(serializers.ModelSerializer):
-    hit = ScopedPrimaryKeyField(access.visible_hits, Hit, help_text="One of your agency's hits.")
+    hit = ScopedPrimaryKeyField(access.visible_hits, Hit, help_text=_("One of your agency's hits."))
     agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(),
         write_only=True,
-        help_text="The agency to ask: one of the hit's other agencies.",
+        help_text=_("The agency to ask: one of the hit's other agencies."),
     )
     owning_agency = AgencyContactSerializer(source="case.agency", read_only=True)
     requesting_agency = AgencyContactSerializer(read_only=True)
     case = serializers.SerializerMethodField(
-        help_text="The case asked for: given only to its own agency."
+        help_text=_("The case asked for: given only to its own agency.")
     )
     requested_by = serializers.CharField(source="requested_by.display_name", read_only=True)
     decided_by = serializers.CharField(

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 import access
 import audit
@@ -95,7 +96,9 @@ def indicator_line_check(
     previous check normalised it (an import's rows), not normalised again."""
     unknown = set(row) - LINE_FIELDS
     if unknown:
-        raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("Unknown field(s): %(value)s.") % {"value": ", ".join(sorted(unknown))}
+        )
     kind = str(row.get("kind") or "").strip()
     raw = str(row.get("value") or "")
     normalized = checked or normalize(
@@ -108,17 +111,19 @@ def indicator_line_check(
     first_seen, last_seen = row.get("first_seen"), row.get("last_seen")
     for name, day in (("first seen", first_seen), ("last seen", last_seen)):
         if day is not None and not isinstance(day, date):
-            raise ValidationError(f"The {name} date must be a date.")
+            raise ValidationError(_("The %(name)s date must be a date.") % {"name": name})
         if day is not None and day > timezone.localdate():
-            raise ValidationError(f"The {name} date cannot be in the future.")
+            raise ValidationError(_("The %(name)s date cannot be in the future.") % {"name": name})
     if first_seen and last_seen and first_seen > last_seen:
-        raise ValidationError("First seen must not be after last seen.")
+        raise ValidationError(_("First seen must not be after last seen."))
     status = str(row.get("takedown_status") or TakedownStatus.ACTIVE)
     if status not in _TAKEDOWN_STATUSES:
-        raise ValidationError(f"Unknown takedown status {status!r}.")
+        raise ValidationError(_("Unknown takedown status %(status)s.") % {"status": repr(status)})
     takedown_date = row.get("takedown_date")
     if status != TakedownStatus.ACTIVE and kind not in TAKEDOWN_KINDS:
-        raise ValidationError(f"A {Kind(kind).label.lower()} is not taken down.")
+        raise ValidationError(
+            _("A %(lower)s is not taken down.") % {"lower": Kind(kind).label.lower()}
+        )
     if status == TakedownStatus.ACTIVE:
         takedown_date = None
     elif takedown_date is None:
@@ -427,7 +432,7 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
     """Edit what was seen and the takedown status; the value itself is not edited (remove the
     indicator and add the right one)."""
     if not access.can_manage_indicators(by, indicator.case):
-        raise PolicyError("Only the owning agency edits its indicators.")
+        raise PolicyError(_("Only the owning agency edits its indicators."))
     allowed_fields(fields, INDICATOR_EDIT_FIELDS)
     indicator = Indicator.objects.select_for_update(no_key=True).get(pk=indicator.pk)
     if is_registered(indicator.value_id):
@@ -491,7 +496,7 @@ def indicator_delete(*, indicator: Indicator, by: User) -> None:
     """Remove a sighting; the value's holders (and so its hits) are recomputed through the
     durable queue, as after a save (indicators.queue.queue_removal)."""
     if not access.can_manage_indicators(by, indicator.case):
-        raise PolicyError("Only the owning agency removes its indicators.")
+        raise PolicyError(_("Only the owning agency removes its indicators."))
     value_id = indicator.value_id
     case, label = indicator.case, _indicator_label(indicator)
     indicator.delete()
@@ -509,14 +514,16 @@ def hit_review(*, hit: Hit, by: User, status: str) -> Hit:
     """Mark a hit reviewed or dismissed (or new again). What is said is kept with how many
     other agencies held the value then: when more hold it later, the hit is new again."""
     if not access.can_review_hit(by, hit):
-        raise PolicyError("Only the agency holding the case reviews its hits.")
+        raise PolicyError(_("Only the agency holding the case reviews its hits."))
     if status not in HitStatus.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError(
+            {"status": _("Unknown status %(status)s.") % {"status": repr(status)}}
+        )
     # The sighting locked: two reviews of one hit take turns.
     Indicator.objects.select_for_update(no_key=True).filter(pk=hit.pk).first()
     current = Hit.objects.filter(pk=hit.pk).first()
     if current is None:
-        raise ValidationError("This hit is gone: the value is no longer held by another agency.")
+        raise ValidationError(_("This hit is gone: the value is no longer held by another agency."))
     if status == HitStatus.NEW:
         HitReview.objects.filter(case_id=current.case_id, value_id=current.value_id).delete()
     else:
@@ -543,10 +550,10 @@ def access_request_create(
     """From a hit, ask `agency` (one of the hit's counterparts) for access to its case(s)
     holding the value. Its supervisors decide; both timelines record the request."""
     if not access.can_request_access(by, hit):
-        raise PolicyError("Only the agency holding the hit asks for access.")
+        raise PolicyError(_("Only the agency holding the hit asks for access."))
     counterparts = hit_counterparts(by, [hit]).get(hit.pk, [])
     if agency.pk not in {a.pk for a in counterparts}:
-        raise ValidationError({"agency": "That agency holds no case with this value for you."})
+        raise ValidationError({"agency": _("That agency holds no case with this value for you.")})
     value = hit.value
     return access_request_open(
         by=by,
@@ -557,7 +564,7 @@ def access_request_create(
         after=f"a cross-reference hit on {value.get_kind_display().lower()} {value.normalized}",
         holding=value.normalized,
         nothing_left=ValidationError(
-            {"agency": "Your agency already sees, or has asked for, every such case."}
+            {"agency": _("Your agency already sees, or has asked for, every such case.")}
         ),
     )
 
@@ -582,7 +589,7 @@ def access_request_open(
     `holding` it. `nothing_left` is raised when no case is left to ask for."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why your agency needs access."})
+        raise ValidationError({"reason": _("Say why your agency needs access.")})
     pending = AccessRequest.objects.filter(
         requesting_agency_id=by.agency_id, status=AccessRequestStatus.PENDING
     )
@@ -637,10 +644,10 @@ def access_request_decide(
     """A supervisor of the case's agency grants (the case is then shared with the requesting
     agency) or refuses. Both timelines and the requester learn the outcome."""
     if not access.can_decide_access_request(by, access_request):
-        raise PolicyError("Only a supervisor of the owning agency decides access requests.")
+        raise PolicyError(_("Only a supervisor of the owning agency decides access requests."))
     request = AccessRequest.objects.select_for_update(no_key=True).get(pk=access_request.pk)
     if request.status != AccessRequestStatus.PENDING:
-        raise ValidationError("This request has already been decided.")
+        raise ValidationError(_("This request has already been decided."))
     # Locked before it is read, so the grant works on the case as it stands (an edit saved
     # meanwhile is no conflict: the grant changes only who sees it).
     case = Case.objects.select_for_update(no_key=True).get(pk=request.case_id)
@@ -649,8 +656,10 @@ def access_request_decide(
         # Named agencies count only at the shared level: switching would drop the operation's
         # agencies, so the supervisor decides that on the sharing page instead.
         raise ValidationError(
-            "This case is shared through its joint operation: invite the agency to the "
-            "operation, or change the case's sharing, then grant."
+            _(
+                "This case is shared through its joint operation: invite the agency to the "
+                "operation, or change the case's sharing, then grant."
+            )
         )
     request.status = AccessRequestStatus.GRANTED if grant else AccessRequestStatus.REFUSED
     request.decided_by = by

@@ -76,7 +76,7 @@ def indicator_add(request: HttpRequest, case_pk: int) -> HttpResponse:
             "section": indicators_section(request.user, case),
             "form": form,
             "action": action,
-            "title": "Add an indicator",
+            "title": _("Add an indicator"),
         },
     )
 
@@ -96,9 +96,11 @@ def indicator_batch(request: HttpRequest, case_pk: int) -> HttpResponse:
                 (numbers[n - 1] if n <= len(numbers) else n): errors
                 for n, errors in exc.lines.items()
             }
-            form.add_error("lines", "Nothing was saved: correct the lines below.")
+            form.add_error("lines", _("Nothing was saved: correct the lines below."))
         else:
-            messages.success(request, f"{len(created)} indicators recorded.")
+            messages.success(
+                request, _("%(created)s indicators recorded.") % {"created": len(created)}
+            )
             return redirect(reverse("cases:detail", args=[case.pk]) + "#section-indicators")
     return render(
         request,
@@ -124,7 +126,7 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, "Indicator saved.")
+            messages.success(request, _("Indicator saved."))
             return redirect(
                 reverse("cases:detail", args=[indicator.case_id]) + "#section-indicators"
             )
@@ -145,7 +147,7 @@ def indicator_delete(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = access.get_indicator_for_user(request.user, pk, write=True)
     if request.method == "POST":
         services.indicator_delete(indicator=indicator, by=request.user)
-        messages.success(request, "Indicator removed.")
+        messages.success(request, _("Indicator removed."))
         return redirect(reverse("cases:detail", args=[indicator.case_id]) + "#section-indicators")
     return render(request, "indicators/confirm_delete.html", {"indicator": indicator})
 
@@ -209,7 +211,7 @@ def access_request_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, "Access requested: a supervisor of that agency decides.")
+            messages.success(request, _("Access requested: a supervisor of that agency decides."))
             return redirect("indicators:requests")
     return render(
         request,
@@ -252,7 +254,7 @@ def access_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.can_decide_access_request(request.user, access_request):
         raise Http404("No such access request.")
     if access_request.status != AccessRequestStatus.PENDING:
-        messages.info(request, "This request has already been decided.")
+        messages.info(request, _("This request has already been decided."))
         return redirect("indicators:requests")
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -17,9 +17,9 @@ from cases.models import Case
 
 
 class ImportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    STIX = "stix", "STIX 2.1"
-    MISP = "misp", "MISP event"
+    CSV = "csv", _("CSV")
+    STIX = "stix", _("STIX 2.1")
+    MISP = "misp", _("MISP event")
 
 
 class ImportStatus(models.TextChoices):
@@ -44,9 +44,9 @@ class ImportJob(models.Model):
     status = models.CharField(
         max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
-    rows_total = models.PositiveIntegerField(default=0, help_text="Rows read from the file.")
+    rows_total = models.PositiveIntegerField(default=0, help_text=_("Rows read from the file."))
     rows_checked = models.PositiveIntegerField(default=0)
-    rows_accepted = models.PositiveIntegerField(default=0, help_text="Indicators saved.")
+    rows_accepted = models.PositiveIntegerField(default=0, help_text=_("Indicators saved."))
     # [{"ref": "line 12", "reason": "..."}]: every refused row, or why the job failed.
     errors = models.JSONField(default=list, blank=True)
     # [{"ref": ..., "value": ..., "reason": ...}]: rows not saved because already held.
@@ -77,15 +77,15 @@ class ImportJob(models.Model):
 
 
 class RowState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    OK = "ok", "Accepted"
-    REFUSED = "refused", "Refused"
+    PENDING = "pending", _("Pending")
+    OK = "ok", _("Accepted")
+    REFUSED = "refused", _("Refused")
 
 
 class ImportRow(models.Model):
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
-    number = models.PositiveIntegerField(help_text="Position in the file, from 1.")
-    ref = models.CharField(max_length=200, help_text="CSV line, STIX object id, MISP uuid.")
+    number = models.PositiveIntegerField(help_text=_("Position in the file, from 1."))
+    ref = models.CharField(max_length=200, help_text=_("CSV line, STIX object id, MISP uuid."))
     kind = models.CharField(max_length=40)
     value = models.CharField(max_length=1000)
     qualifier = models.CharField(max_length=40, blank=True)

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from interchange.models import ImportFormat, ImportJob
 
 
 class ImportRequestSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV, STIX 2.1 bundle or MISP event JSON, UTF-8.")
+    file = serializers.FileField(help_text=_("CSV, STIX 2.1 bundle or MISP event JSON, UTF-8."))
     format = serializers.ChoiceField(
-        choices=ImportFormat.choices, required=False, help_text="Detected when not given."
+        choices=ImportFormat.choices, required=False, help_text=_("Detected when not given.")
     )
 
 

@@ -88,7 +88,7 @@ def case_export(*, case: Case, by: User, fmt: str) -> Export:
     event of the case's timeline. The caller has read the case through the access policy."""
     _check_format(fmt)
     if not access.can_view_case_file(by, case):
-        raise PolicyError("Only the roles that read the case file export it.")
+        raise PolicyError(_("Only the roles that read the case file export it."))
     content = _build(
         fmt,
         by=by,
@@ -177,7 +177,7 @@ def check_importer(*, by: User, case: Case) -> None:
     """Who may import into `case` (the API asks before it reads a byte of the upload)."""
     if not access.can_manage_indicators(by, case):
         raise PolicyError(
-            "Only the owning agency's investigators, analysts and supervisors import."
+            _("Only the owning agency's investigators, analysts and supervisors import.")
         )
 
 

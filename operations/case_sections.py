@@ -3,6 +3,8 @@ members of that operation), and for the case's own agency, linking it to one it 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 import access
 from agencies.models import User
 from cases.models import Case, OperationStatus
@@ -13,7 +15,9 @@ def open_member_operations(user: User):
     return access.member_operations(user).exclude(status=OperationStatus.CONCLUDED)
 
 
-@register_section("operation", "Joint operation", "operations/_case_section.html", order=60)
+@register_section(
+    "operation", gettext_lazy("Joint operation"), "operations/_case_section.html", order=60
+)
 def operation_section(user: User, case: Case) -> dict | None:
     if case.operation_id is not None:
         operation = access.member_operations(user).filter(pk=case.operation_id).first()

@@ -133,7 +133,7 @@ def by_fraud_type(figures: Figures) -> str:
 
 def all_charts(figures: Figures) -> list[dict[str, str]]:
     return [
-        {"id": "over-time", "title": "Over time", "src": over_time(figures)},
-        {"id": "by-country", "title": "By country", "src": by_country(figures)},
-        {"id": "by-fraud-type", "title": "By fraud type", "src": by_fraud_type(figures)},
+        {"id": "over-time", "title": _("Over time"), "src": over_time(figures)},
+        {"id": "by-country", "title": _("By country"), "src": by_country(figures)},
+        {"id": "by-fraud-type", "title": _("By fraud type"), "src": by_fraud_type(figures)},
     ]

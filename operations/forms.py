@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from agencies.forms import FortressForm, FortressModelForm
 from agencies.models import Agency, User
@@ -68,16 +69,16 @@ class RateForm(FortressForm):
         max_digits=20,
         decimal_places=8,
         min_value=0,
-        help_text="What one unit of this currency is worth in the reporting currency.",
+        help_text=_("What one unit of this currency is worth in the reporting currency."),
     )
 
 
 class LinkCaseForm(FortressForm):
-    case = forms.ModelChoiceField(queryset=Case.objects.none(), label="Case of your agency")
+    case = forms.ModelChoiceField(queryset=Case.objects.none(), label=_("Case of your agency"))
     share = forms.BooleanField(
         required=False,
         initial=True,
-        label="Share it with the operation's agencies (sharing level “operation”)",
+        label=_("Share it with the operation's agencies (sharing level “operation”)"),
     )
 
     def __init__(self, *args: Any, user: User, operation: JointOperation, **kwargs: Any) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from cases.models import JointOperation
@@ -78,7 +79,7 @@ def csv_rows(operation: JointOperation, figures: Figures) -> Iterator[list[str]]
         name = countries.name(code) or code
         for label in ("cases", "arrested", "victims_identified", "victims_rescued", "taken_down"):
             yield [f"by country: {name}", label.replace("_", " "), str(getattr(b, label)), "count"]
-    for _, label, b in figures.fraud_type_labelled:
+    for _code, label, b in figures.fraud_type_labelled:
         for item in ("cases", "arrested", "victims_identified", "victims_rescued", "taken_down"):
             yield [
                 f"by fraud type: {label}",
@@ -94,21 +95,21 @@ def csv_rows(operation: JointOperation, figures: Figures) -> Iterator[list[str]]
 def figure_cards(figures: Figures) -> list[tuple[str, str, int]]:
     """(figure name, label, value): the counts shown as cards, each linking to its list."""
     return [
-        ("cases", "Linked cases", figures.cases),
-        ("arrested", "Suspects arrested", figures.arrested),
-        ("charged", "Suspects charged", figures.charged),
-        ("extradited", "Suspects extradited", figures.extradited),
-        ("victims_identified", "Victims identified", figures.victims_identified),
-        ("victims_rescued", "Victims rescued", figures.victims_rescued),
-        ("victims_repatriated", "Victims repatriated", figures.victims_repatriated),
+        ("cases", _("Linked cases"), figures.cases),
+        ("arrested", _("Suspects arrested"), figures.arrested),
+        ("charged", _("Suspects charged"), figures.charged),
+        ("extradited", _("Suspects extradited"), figures.extradited),
+        ("victims_identified", _("Victims identified"), figures.victims_identified),
+        ("victims_rescued", _("Victims rescued"), figures.victims_rescued),
+        ("victims_repatriated", _("Victims repatriated"), figures.victims_repatriated),
         (
             "infrastructure_taken_down",
-            "Infrastructure taken down",
+            _("Infrastructure taken down"),
             figures.infrastructure_taken_down,
         ),
         (
             "hits_between_participants",
-            "Hits between participants",
+            _("Hits between participants"),
             figures.hits_between_participants,
         ),
     ]

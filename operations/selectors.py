@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 
 import access
 from agencies.models import User
@@ -72,67 +73,67 @@ def _assets(user: User, op: JointOperation, statuses) -> QuerySet:
 # figure name -> (title, kind, rows(user, op), total(figures))
 FIGURE_LISTS: dict[str, tuple[str, str, Any, Any]] = {
     "cases": (
-        "Linked cases",
+        gettext_lazy("Linked cases"),
         "case",
         lambda u, op: access.visible_cases(u).filter(operation_id=op.pk).select_related("agency"),
         lambda fig: fig.cases,
     ),
     "arrested": (
-        "Suspects arrested (or a later stage)",
+        gettext_lazy("Suspects arrested (or a later stage)"),
         "suspect",
         lambda u, op: _suspects(u, op, f.ARRESTED),
         lambda fig: fig.arrested,
     ),
     "charged": (
-        "Suspects charged (or a later stage)",
+        gettext_lazy("Suspects charged (or a later stage)"),
         "suspect",
         lambda u, op: _suspects(u, op, f.CHARGED),
         lambda fig: fig.charged,
     ),
     "extradited": (
-        "Suspects extradited",
+        gettext_lazy("Suspects extradited"),
         "suspect",
         lambda u, op: _suspects(u, op, f.EXTRADITED),
         lambda fig: fig.extradited,
     ),
     "victims_identified": (
-        "Victims identified",
+        gettext_lazy("Victims identified"),
         "victim",
         _victims,
         lambda fig: fig.victims_identified,
     ),
     "victims_rescued": (
-        "Victims rescued",
+        gettext_lazy("Victims rescued"),
         "victim",
         lambda u, op: _victims(u, op).filter(_reached(f.RESCUED_STAGES)),
         lambda fig: fig.victims_rescued,
     ),
     "victims_repatriated": (
-        "Victims repatriated",
+        gettext_lazy("Victims repatriated"),
         "victim",
         lambda u, op: _victims(u, op).filter(_reached(f.REPATRIATED_STAGES)),
         lambda fig: fig.victims_repatriated,
     ),
     "assets_frozen": (
-        "Assets frozen (or seized, recovered, returned)",
+        gettext_lazy("Assets frozen (or seized, recovered, returned)"),
         "asset",
         lambda u, op: _assets(u, op, f.FROZEN),
         None,
     ),
     "assets_seized": (
-        "Assets seized (or recovered, returned)",
+        gettext_lazy("Assets seized (or recovered, returned)"),
         "asset",
         lambda u, op: _assets(u, op, f.SEIZED),
         None,
     ),
     "assets_recovered": (
-        "Assets recovered (or returned to victims)",
+        gettext_lazy("Assets recovered (or returned to victims)"),
         "asset",
         lambda u, op: _assets(u, op, f.RECOVERED),
         None,
     ),
     "infrastructure_taken_down": (
-        "Infrastructure taken down",
+        gettext_lazy("Infrastructure taken down"),
         "indicator",
         lambda u, op: (
             access.visible_indicators(u)
@@ -142,7 +143,7 @@ FIGURE_LISTS: dict[str, tuple[str, str, Any, Any]] = {
         lambda fig: fig.infrastructure_taken_down,
     ),
     "hits_between_participants": (
-        "Cross-reference hits between participants",
+        gettext_lazy("Cross-reference hits between participants"),
         "hit",
         lambda u, op: (
             access.visible_hits(u)
@@ -187,7 +188,7 @@ def figure_list(
         code = country.upper()
         listed = listed.filter(nationality=code)
         count = figures.victims_by_country.get(code, 0)
-        title = f"{title}: nationality {code}"
+        title = gettext("%(title)s: nationality %(code)s") % {"title": title, "code": code}
     return FigureList(name=name, title=title, kind=kind, rows=listed, total=count)
 
 

@@ -3,6 +3,7 @@ shape output; the services write."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -19,12 +20,12 @@ from registry.serializers import ProposalSerializer
 
 
 class EstimateSerializer(serializers.Serializer):
-    currency = serializers.CharField(help_text="The operation's reporting currency.")
+    currency = serializers.CharField(help_text=_("The operation's reporting currency."))
     frozen = serializers.CharField()
     seized = serializers.CharField()
     recovered = serializers.CharField()
     not_converted = serializers.ListField(
-        child=serializers.CharField(), help_text="Currencies without a recorded rate."
+        child=serializers.CharField(), help_text=_("Currencies without a recorded rate.")
     )
 
 
@@ -32,23 +33,24 @@ class FiguresSerializer(serializers.Serializer):
     """Computed from every case linked to the operation (see operations/figures.py)."""
 
     cases = serializers.IntegerField()
-    arrested = serializers.IntegerField(help_text="Arrested or any later stage.")
-    charged = serializers.IntegerField(help_text="Charged or any later stage.")
+    arrested = serializers.IntegerField(help_text=_("Arrested or any later stage."))
+    charged = serializers.IntegerField(help_text=_("Charged or any later stage."))
     extradited = serializers.IntegerField()
     victims_identified = serializers.IntegerField()
     victims_rescued = serializers.IntegerField()
     victims_repatriated = serializers.IntegerField()
     assets_frozen = serializers.DictField(
-        child=serializers.CharField(), help_text='Frozen or later, per currency: {"USD": "1.00"}.'
+        child=serializers.CharField(),
+        help_text=_('Frozen or later, per currency: {"USD": "1.00"}.'),
     )
     assets_seized = serializers.DictField(child=serializers.CharField())
     assets_recovered = serializers.DictField(child=serializers.CharField())
-    assets_estimate = EstimateSerializer(help_text="An estimate at the operation's rates.")
+    assets_estimate = EstimateSerializer(help_text=_("An estimate at the operation's rates."))
     infrastructure_taken_down = serializers.IntegerField()
     infrastructure_taken_down_by_kind = serializers.DictField(child=serializers.IntegerField())
     countries_with_victims = serializers.IntegerField()
     victims_by_country = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Victims per nationality (ISO code)."
+        child=serializers.IntegerField(), help_text=_("Victims per nationality (ISO code).")
     )
     hits_between_participants = serializers.IntegerField()
 
@@ -109,7 +111,7 @@ class OperationSerializer(serializers.ModelSerializer):
 
 class OperationDetailSerializer(OperationSerializer):
     figures = serializers.SerializerMethodField(
-        help_text="Null for an agency that is only invited (not yet a member)."
+        help_text=_("Null for an agency that is only invited (not yet a member).")
     )
 
     class Meta(OperationSerializer.Meta):
@@ -125,13 +127,13 @@ class InviteSerializer(serializers.Serializer):
 
 
 class StatusSerializer(serializers.Serializer):
-    status = serializers.CharField(help_text="The next status: `active`, then `concluded`.")
+    status = serializers.CharField(help_text=_("The next status: `active`, then `concluded`."))
 
 
 class LinkCaseSerializer(serializers.Serializer):
-    case = id_serializer_field(help_text="A case of your own agency.")
+    case = id_serializer_field(help_text=_("A case of your own agency."))
     share = serializers.BooleanField(
-        default=False, help_text="Also set its sharing level to `operation`."
+        default=False, help_text=_("Also set its sharing level to `operation`.")
     )
 
 

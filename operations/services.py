@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import access
 from agencies.models import Agency, User
@@ -44,26 +45,26 @@ NEXT_STATUS: dict[str, frozenset[str]] = {
 
 def _check_runner(by: User, operation: JointOperation) -> None:
     if not access.can_run_operation(by, operation):
-        raise PolicyError("Only a supervisor of the lead agency runs this operation.")
+        raise PolicyError(_("Only a supervisor of the lead agency runs this operation."))
 
 
 def _check_open(operation: JointOperation) -> None:
     if operation.status == OperationStatus.CONCLUDED:
-        raise ValidationError("This operation is concluded: it no longer changes.")
+        raise ValidationError(_("This operation is concluded: it no longer changes."))
 
 
 def _clean(operation: JointOperation) -> None:
     operation.reporting_currency = (operation.reporting_currency or "").upper()
     operation.full_clean()
     if operation.starts_on and operation.ends_on and operation.ends_on < operation.starts_on:
-        raise ValidationError({"ends_on": "An operation cannot end before it starts."})
+        raise ValidationError({"ends_on": _("An operation cannot end before it starts.")})
 
 
 @transaction.atomic
 def operation_create(*, by: User, name: str, code: str, **fields: Any) -> JointOperation:
     """A new operation led by the actor's agency (a supervisor's)."""
     if not access.can(by, access.Action.RUN_OPERATIONS):
-        raise PolicyError("Only supervisors create joint operations.")
+        raise PolicyError(_("Only supervisors create joint operations."))
     operation = JointOperation(
         name=(name or "").strip(),
         code=(code or "").strip().lower(),
@@ -104,7 +105,9 @@ def operation_set_status(*, operation: JointOperation, by: User, status: str) ->
             {
                 "status": f"An operation moves from {operation.get_status_display()} only to "
                 + (
-                    " or ".join(OperationStatus(s).label for s in NEXT_STATUS[operation.status])
+                    " or ".join(
+                        str(OperationStatus(s).label) for s in NEXT_STATUS[operation.status]
+                    )
                     or "nothing: it is concluded"
                 )
                 + "."
@@ -132,7 +135,7 @@ def operation_invite(
     _check_open(operation)
     agencies = [a for a in agencies if a.pk != operation.lead_agency_id]
     if not agencies:
-        raise ValidationError({"agencies": "Choose at least one agency other than the lead."})
+        raise ValidationError({"agencies": _("Choose at least one agency other than the lead.")})
     invited = []
     for agency in agencies:
         participation, created = OperationParticipant.objects.select_for_update(
@@ -157,10 +160,10 @@ def invitation_respond(
     )
     if not access.can_respond_to_invitation(by, participation):
         if access.is_invited_supervisor(by, participation):
-            raise ValidationError("This invitation has already been answered.")
-        raise PolicyError("Only a supervisor of the invited agency answers the invitation.")
+            raise ValidationError(_("This invitation has already been answered."))
+        raise PolicyError(_("Only a supervisor of the invited agency answers the invitation."))
     if participation.operation.status == OperationStatus.CONCLUDED:
-        raise ValidationError("This operation is concluded: it takes no new participants.")
+        raise ValidationError(_("This operation is concluded: it takes no new participants."))
     participation.status = ParticipationStatus.ACCEPTED if accept else ParticipationStatus.DECLINED
     participation.decided_at = timezone.now()
     participation.save(update_fields=["status", "decided_at"])
@@ -175,11 +178,11 @@ def operation_link_case(
     set to `operation` (through cases.services.case_set_sharing), opening it to the members;
     otherwise its sharing stays as it was and the case only adds to the figures."""
     if not access.can_link_case(by, operation, case):
-        raise PolicyError("Only a member agency links its own cases to the operation.")
+        raise PolicyError(_("Only a member agency links its own cases to the operation."))
     _check_open(operation)
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     if case.operation_id not in (None, operation.pk):
-        raise ValidationError({"case": "This case is linked to another operation."})
+        raise ValidationError({"case": _("This case is linked to another operation.")})
     if case.operation_id != operation.pk:
         case.operation = operation
         case.version += 1
@@ -202,11 +205,11 @@ def operation_unlink_case(*, operation: JointOperation, case: Case, by: User) ->
     """Take an own case out of the operation; an `operation`-level case falls back to
     `restricted`, since it no longer has an operation to be shared with."""
     if not access.can_link_case(by, operation, case):
-        raise PolicyError("Only the case's agency takes its case out of the operation.")
+        raise PolicyError(_("Only the case's agency takes its case out of the operation."))
     _check_open(operation)
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     if case.operation_id != operation.pk:
-        raise ValidationError({"case": "This case is not linked to the operation."})
+        raise ValidationError({"case": _("This case is not linked to the operation.")})
     if case.sharing_level == SharingLevel.OPERATION:
         case = case_set_sharing(
             case=case,
@@ -233,9 +236,9 @@ def operation_rate_set(
     try:
         rate = Decimal(str(rate))
     except (InvalidOperation, ValueError):
-        raise ValidationError({"rate": "Give the rate as a number, e.g. 0.000041."}) from None
+        raise ValidationError({"rate": _("Give the rate as a number, e.g. 0.000041.")}) from None
     if not rate.is_finite() or rate <= 0:
-        raise ValidationError({"rate": "A rate is a positive number."})
+        raise ValidationError({"rate": _("A rate is a positive number.")})
     currency = (currency or "").strip().upper()
     row = OperationRate.objects.filter(operation=operation, currency=currency).first()
     row = row or OperationRate(operation=operation, currency=currency)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 import access
@@ -71,7 +72,7 @@ def operation_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Operation {operation.code} planned.")
+            messages.success(request, _("Operation %(code)s planned.") % {"code": operation.code})
             return redirect("operations:detail", operation.pk)
     return render(request, "operations/operation_form.html", {"form": form, "operation": None})
 
@@ -91,7 +92,7 @@ def operation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except (ConflictError, ValidationError) as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, "Operation saved.")
+            messages.success(request, _("Operation saved."))
             return redirect("operations:detail", operation.pk)
     return render(request, "operations/operation_form.html", {"form": form, "operation": operation})
 
@@ -293,7 +294,9 @@ def operation_link_case(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{case.reference} linked to the operation.")
+        messages.success(
+            request, _("%(reference)s linked to the operation.") % {"reference": case.reference}
+        )
     return redirect("operations:detail", operation.pk)
 
 
@@ -312,7 +315,11 @@ def case_link(request: HttpRequest, case_pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{case.reference} linked to {operation.name}.")
+        messages.success(
+            request,
+            _("%(reference)s linked to %(name)s.")
+            % {"reference": case.reference, "name": operation.name},
+        )
     return redirect("cases:detail", case.pk)
 
 
@@ -329,7 +336,10 @@ def operation_unlink_case(request: HttpRequest, pk: int, case_pk: int) -> HttpRe
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"{case.reference} taken out of the operation.")
+            messages.success(
+                request,
+                _("%(reference)s taken out of the operation.") % {"reference": case.reference},
+            )
         return redirect("operations:detail", operation.pk)
     return render(request, "operations/unlink_confirm.html", {"operation": operation, "case": case})
 
@@ -340,7 +350,7 @@ def invitation_respond(request: HttpRequest, pk: int) -> HttpResponse:
     participation = access.get_invitation_for_user(request.user, pk)
     form = InvitationResponseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Accept or decline.")
+        messages.error(request, _("Accept or decline."))
         return redirect("operations:approvals")
     accept = form.cleaned_data["decision"] == "accept"
     try:
@@ -349,9 +359,14 @@ def invitation_respond(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("operations:approvals")
     if accept:
-        messages.success(request, f"Your agency takes part in {participation.operation.name}.")
+        messages.success(
+            request,
+            _("Your agency takes part in %(name)s.") % {"name": participation.operation.name},
+        )
         return redirect("operations:detail", pk)
-    messages.success(request, f"Invitation to {participation.operation.name} declined.")
+    messages.success(
+        request, _("Invitation to %(name)s declined.") % {"name": participation.operation.name}
+    )
     return redirect("operations:approvals")
 
 
@@ -386,7 +401,7 @@ def approval_access_request(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such access request.")
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Grant or refuse.")
+        messages.error(request, _("Grant or refuse."))
         return redirect("operations:approvals")
     grant = form.cleaned_data["decision"] == "grant"
     if grant_needs_confirmation(form, access_request):

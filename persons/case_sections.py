@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 import access
 from agencies.models import User
@@ -11,7 +12,9 @@ from cases.sections import register_section, register_suspect_flags
 from persons import selectors, xref
 
 
-@register_section("person_matches", "Person matches", "persons/_section_matches.html", order=37)
+@register_section(
+    "person_matches", gettext_lazy("Person matches"), "persons/_section_matches.html", order=37
+)
 def person_matches_section(user: User, case: Case) -> dict | None:
     if not access.can_manage_indicators(user, case):
         return None

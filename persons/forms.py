@@ -4,6 +4,7 @@ persons/services.py, which hold the rules; a form never saves."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from agencies.forms import FortressForm
 from persons.models import MatchStatus
@@ -25,12 +26,12 @@ class DecisionForm(FortressForm):
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why: what you checked. Both agencies involved read it.",
+        help_text=_("Why: what you checked. Both agencies involved read it."),
     )
 
 
 class AccessRequestForm(FortressForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why your agency needs the other case. A supervisor of that agency decides.",
+        help_text=_("Why your agency needs the other case. A supervisor of that agency decides."),
     )

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.models import Suspect
 from persons import matching
@@ -130,7 +131,7 @@ def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:
     """Index these suspects or victims (missing ones are skipped: deleting a source deletes
     its person). Returns the persons whose profile changed, and so need matching."""
     if kind not in PersonKind.values:
-        raise ValidationError(f"Unknown person kind {kind!r}.")
+        raise ValidationError(_("Unknown person kind %(kind)s.") % {"kind": repr(kind)})
     sources = _sources(kind, ids)
     field = "suspect_id" if kind == PersonKind.SUSPECT else "victim_id"
     changed: list[int] = []

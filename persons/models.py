@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from cases.models import Case, Suspect
@@ -23,8 +24,8 @@ TRAFFICKED_KINDS: tuple[str, ...] = (VictimKind.TRAFFICKED_WORKER, VictimKind.BO
 
 
 class PersonKind(models.TextChoices):
-    SUSPECT = "suspect", "Suspect"
-    VICTIM = "victim", "Victim"
+    SUSPECT = "suspect", _("Suspect")
+    VICTIM = "victim", _("Victim")
 
 
 class Person(models.Model):
@@ -161,9 +162,9 @@ class PersonKey(models.Model):
 
 
 class MatchStatus(models.TextChoices):
-    POSSIBLE = "possible", "Possible"
-    CONFIRMED = "confirmed", "Confirmed"
-    DISMISSED = "dismissed", "Dismissed"
+    POSSIBLE = "possible", _("Possible")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class PersonMatch(models.Model):

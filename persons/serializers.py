@@ -3,6 +3,7 @@ what the pages show — nothing of a record the viewer may not see."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from persons.models import MatchStatus, PersonKind
@@ -24,14 +25,14 @@ class PersonMatchCaseSerializer(serializers.Serializer):
 class PersonMatchSideSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PersonKind.choices)
     trafficked_victim = serializers.BooleanField(
-        allow_null=True, help_text="For a victim: recorded as a trafficked worker."
+        allow_null=True, help_text=_("For a victim: recorded as a trafficked worker.")
     )
-    agency = PersonMatchAgencySerializer(help_text="The agency holding the person: whom to ask.")
+    agency = PersonMatchAgencySerializer(help_text=_("The agency holding the person: whom to ask."))
     name = serializers.CharField(
-        allow_null=True, help_text="Only when the record is visible to you; else null."
+        allow_null=True, help_text=_("Only when the record is visible to you; else null.")
     )
     case = PersonMatchCaseSerializer(
-        allow_null=True, help_text="Only when the case is visible to you; else null."
+        allow_null=True, help_text=_("Only when the case is visible to you; else null.")
     )
 
 
@@ -43,12 +44,14 @@ class PersonMatchSerializer(serializers.Serializer):
     reason = serializers.CharField()
     decided_at = serializers.DateTimeField(allow_null=True)
     non_punishment = serializers.BooleanField(
-        help_text="Your suspect matches a trafficked worker recorded as a victim: consider the "
-        "non-punishment principle."
+        help_text=_(
+            "Your suspect matches a trafficked worker recorded as a victim: consider the "
+            "non-punishment principle."
+        )
     )
-    mine = PersonMatchSideSerializer(help_text="Your agency's person.")
-    other = PersonMatchSideSerializer(help_text="The matching person.")
+    mine = PersonMatchSideSerializer(help_text=_("Your agency's person."))
+    other = PersonMatchSideSerializer(help_text=_("The matching person."))
 
 
 class PersonMatchDecisionSerializer(serializers.Serializer):
-    reason = serializers.CharField(help_text="Why: what you checked.")
+    reason = serializers.CharField(help_text=_("Why: what you checked."))

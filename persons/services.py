@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import access
 from agencies.models import User
@@ -20,12 +21,14 @@ from persons.models import MatchStatus, PersonMatch
 def person_match_decide(*, match: PersonMatch, by: User, status: str, reason: str) -> PersonMatch:
     """Confirm or dismiss a match (or reopen it as possible), with the reason."""
     if not access.can_review_person_match(by, match):
-        raise PolicyError("Only the agencies involved review a person match.")
+        raise PolicyError(_("Only the agencies involved review a person match."))
     if status not in MatchStatus.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError(
+            {"status": _("Unknown status %(status)s.") % {"status": repr(status)}}
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why."})
+        raise ValidationError({"reason": _("Say why.")})
     match = PersonMatch.objects.select_for_update(no_key=True).get(pk=match.pk)
     match.status = status
     match.decided_by = by
@@ -40,7 +43,7 @@ def person_match_request_access(*, match: PersonMatch, by: User, reason: str) ->
     """From a match, ask the other agency for access to the case holding the other person; its
     supervisors decide as for a cross-reference hit (indicators.services.access_request_decide)."""
     if not access.can_request_person_access(by, match):
-        raise PolicyError("Only the agencies involved ask for access from a person match.")
+        raise PolicyError(_("Only the agencies involved ask for access from a person match."))
     mine, other = match.sides(access.agency_id_of(by))
     (request,) = access_request_open(
         by=by,
@@ -51,7 +54,7 @@ def person_match_request_access(*, match: PersonMatch, by: User, reason: str) ->
         after=f"a person match ({match.explanation})",
         holding="a matching person",
         nothing_left=ValidationError(
-            "Your agency already sees that case, or has asked for access to it."
+            _("Your agency already sees that case, or has asked for access to it.")
         ),
     )
     return request

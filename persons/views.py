@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 import access
 from agencies.forms import show_service_error
@@ -66,7 +67,7 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, "Decision recorded.")
+            messages.success(request, _("Decision recorded."))
             return redirect("persons:detail", pk=pk)
     return render(
         request,
@@ -91,6 +92,6 @@ def match_request_access(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, "Access requested: a supervisor of that agency decides.")
+            messages.success(request, _("Access requested: a supervisor of that agency decides."))
             return redirect("persons:detail", pk=pk)
     return render(request, "persons/access_request_form.html", {"row": row, "form": form})

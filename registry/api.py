@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -34,7 +35,7 @@ from registry.serializers import (
 
 
 class EntryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="noop", help_text="A value, typed any way.")
+    q = django_filters.CharFilter(method="noop", help_text=gettext_lazy("A value, typed any way."))
     kind = django_filters.ChoiceFilter(choices=Kind.choices, method="noop")
     status = django_filters.ChoiceFilter(choices=EntryStatus.choices, method="noop")
     confidence = django_filters.ChoiceFilter(choices=Confidence.choices, method="noop")

@@ -99,7 +99,7 @@ class RegistryEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The agency working on the takedown, so two do not chase one provider.",
+        help_text=_("The agency working on the takedown, so two do not chase one provider."),
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)

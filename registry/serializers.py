@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -60,7 +60,7 @@ class EntrySerializer(serializers.ModelSerializer):
     case_count = serializers.IntegerField(
         source="value.case_count",
         read_only=True,
-        help_text="How many cases hold the value network-wide (never which).",
+        help_text=_("How many cases hold the value network-wide (never which)."),
     )
     sources = SourceSerializer(source="live_sources", many=True, read_only=True)
     claimed_by = serializers.CharField(
@@ -91,7 +91,10 @@ class EntrySerializer(serializers.ModelSerializer):
 class EntryDetailSerializer(EntrySerializer):
     steps = StepSerializer(many=True, read_only=True)
     history = SourceSerializer(
-        source="sources", many=True, read_only=True, help_text="Every source, withdrawn ones too."
+        source="sources",
+        many=True,
+        read_only=True,
+        help_text=_("Every source, withdrawn ones too."),
     )
 
     class Meta(EntrySerializer.Meta):
@@ -100,7 +103,7 @@ class EntryDetailSerializer(EntrySerializer):
 
 class VersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(
-        required=False, min_value=1, help_text="The entry's version you read."
+        required=False, min_value=1, help_text=_("The entry's version you read.")
     )
 
 
@@ -114,7 +117,7 @@ class TakenDownSerializer(VersionSerializer):
     taken_down_on = serializers.DateField(required=False, allow_null=True)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=200)
     note = serializers.CharField(
-        required=False, allow_blank=True, help_text="The evidence of the takedown."
+        required=False, allow_blank=True, help_text=_("The evidence of the takedown.")
     )
 
 
@@ -275,7 +278,7 @@ def entry_representation(
 
 class ProposalSerializer(serializers.ModelSerializer):
     indicator = ScopedPrimaryKeyField(
-        access.visible_indicators, Indicator, help_text="An indicator of your agency's case."
+        access.visible_indicators, Indicator, help_text=_("An indicator of your agency's case.")
     )
     kind = serializers.CharField(source="indicator.kind", read_only=True)
     value = serializers.CharField(source="indicator.value.normalized", read_only=True)

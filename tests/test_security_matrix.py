@@ -256,8 +256,8 @@ LIST_URLS = [
     "audit:export",
     "cases:retention",
 ]
-# Not about agency data at all.
-PUBLIC_URLS = {"login", "logout", "password_change", "security"}
+# Not about agency data at all (the language page and switcher: the user's own preference).
+PUBLIC_URLS = {"login", "logout", "password_change", "security", "language"}
 # No agency data, but for signed-in users only (the API schema and its docs page).
 SIGNED_IN_URLS = {"schema", "api-docs"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -101,7 +102,7 @@ class VictimViewSet(
         data = dict(serializer.validated_data)
         victim = serializer.instance
         if data.pop("case_id", victim.case_id) != victim.case_id:
-            raise serializers.ValidationError({"case": "The case of a victim is not changed."})
+            raise serializers.ValidationError({"case": _("The case of a victim is not changed.")})
         try:
             serializer.instance = services.victim_update(
                 by=self.request.user,
@@ -217,7 +218,7 @@ class RepatriationViewSet(
                 .first()
             )
             if officer is None:
-                raise serializers.ValidationError({"liaison_officer": "No such officer."})
+                raise serializers.ValidationError({"liaison_officer": _("No such officer.")})
         repatriation = services.repatriation_start(
             by=request.user,
             victim=victim,
@@ -275,7 +276,7 @@ class RepatriationViewSet(
         payload.is_valid(raise_exception=True)
         agency = Agency.objects.filter(pk=payload.validated_data["agency"]).first()
         if agency is None:
-            raise serializers.ValidationError({"agency": "No such agency."})
+            raise serializers.ValidationError({"agency": _("No such agency.")})
         repatriation = services.repatriation_handover(
             by=request.user,
             repatriation=repatriation,

@@ -20,18 +20,18 @@ class VictimForm(FortressModelForm):
     other_names = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="One per line: aliases, other spellings.",
+        help_text=_("One per line: aliases, other spellings."),
     )
     identity_documents = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="One per line: type; country code; number — e.g. passport; VN; C1234567",
+        help_text=_("One per line: type; country code; number — e.g. passport; VN; C1234567"),
     )
     vulnerabilities = forms.MultipleChoiceField(
         choices=Vulnerability.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
     loss_currency = forms.ChoiceField(
-        choices=[("", "—"), *currency_choices()], required=False, label="Loss currency"
+        choices=[("", "—"), *currency_choices()], required=False, label=_("Loss currency")
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -121,9 +121,9 @@ class BulkMoveForm(FortressForm):
     """Pick a group (one case, one facility, one current stage), then the stage to move to."""
 
     case = forms.ChoiceField(choices=())
-    facility = forms.CharField(required=False, help_text="Empty: every facility.")
-    from_stage = forms.ChoiceField(choices=Stage.choices, label="Currently at")
-    to_stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
+    facility = forms.CharField(required=False, help_text=_("Empty: every facility."))
+    from_stage = forms.ChoiceField(choices=Stage.choices, label=_("Currently at"))
+    to_stage = forms.ChoiceField(choices=Stage.choices, label=_("Move to"))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, cases, **kwargs):

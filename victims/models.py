@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from agencies.models import Agency
@@ -22,31 +23,31 @@ from persons.search import search_text
 
 
 class VictimKind(models.TextChoices):
-    FRAUD_VICTIM = "fraud_victim", "Fraud victim"
-    TRAFFICKED_WORKER = "trafficked_worker", "Trafficked worker (forced criminality)"
-    BOTH = "both", "Both"
+    FRAUD_VICTIM = "fraud_victim", _("Fraud victim")
+    TRAFFICKED_WORKER = "trafficked_worker", _("Trafficked worker (forced criminality)")
+    BOTH = "both", _("Both")
 
 
 class Sex(models.TextChoices):
-    FEMALE = "female", "Female"
-    MALE = "male", "Male"
-    OTHER = "other", "Other"
-    UNKNOWN = "unknown", "Unknown"
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class DatePrecision(models.TextChoices):
     """How much of `date_of_birth` is known: a year-only date is stored as 1 January."""
 
-    DAY = "day", "Exact date"
-    MONTH = "month", "Month and year"
-    YEAR = "year", "Year only"
+    DAY = "day", _("Exact date")
+    MONTH = "month", _("Month and year")
+    YEAR = "year", _("Year only")
 
 
 class Vulnerability(models.TextChoices):
-    MINOR = "minor", "Minor"
-    MEDICAL = "medical", "Medical need"
-    INJURED = "injured", "Injured"
-    PREGNANT = "pregnant", "Pregnant"
+    MINOR = "minor", _("Minor")
+    MEDICAL = "medical", _("Medical need")
+    INJURED = "injured", _("Injured")
+    PREGNANT = "pregnant", _("Pregnant")
 
 
 # Vulnerability -> the boolean field that records it.
@@ -91,7 +92,7 @@ def validate_identity_documents(value: object) -> None:
 
 def validate_name_list(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValidationError("Other names must be a list of non-empty names.", code="invalid")
+        raise ValidationError(_("Other names must be a list of non-empty names."), code="invalid")
 
 
 def victim_search_name(full_name: str, other_names: Iterable[str]) -> str:
@@ -107,14 +108,19 @@ class VictimQuerySet(models.QuerySet["Victim"]):
 class Victim(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="victims")
     kind = models.CharField(max_length=20, choices=VictimKind.choices)
-    full_name = models.CharField(max_length=200, help_text="As written by the person, any script.")
+    full_name = models.CharField(
+        max_length=200, help_text=_("As written by the person, any script.")
+    )
     other_names = models.JSONField(
-        default=list, blank=True, validators=[validate_name_list], help_text="Aliases, spellings."
+        default=list,
+        blank=True,
+        validators=[validate_name_list],
+        help_text=_("Aliases, spellings."),
     )
     search_name = models.TextField(
         blank=True,
         editable=False,
-        help_text="The full and other names folded for search (victims.services keeps it).",
+        help_text=_("The full and other names folded for search (victims.services keeps it)."),
     )
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     date_of_birth = models.DateField(null=True, blank=True)
@@ -122,11 +128,11 @@ class Victim(models.Model):
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
     nationality = CountryField(blank=True)
-    languages = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
-    contact = models.TextField(blank=True, help_text="Phone, e-mail, family contact.")
+    languages = models.CharField(max_length=200, blank=True, help_text=_("Comma-separated."))
+    contact = models.TextField(blank=True, help_text=_("Phone, e-mail, family contact."))
     current_country = CountryField(blank=True)
     current_facility = models.CharField(
-        max_length=200, blank=True, help_text="Shelter, hospital, detention centre, ..."
+        max_length=200, blank=True, help_text=_("Shelter, hospital, detention centre, ...")
     )
     is_minor = models.BooleanField(default=False)
     has_medical_need = models.BooleanField(default=False)
@@ -137,14 +143,14 @@ class Victim(models.Model):
     )
     loss_currency = models.CharField(max_length=3, blank=True, validators=[validate_currency])
     consent_to_share = models.BooleanField(
-        default=False, help_text="The person agrees that other agencies see this record."
+        default=False, help_text=_("The person agrees that other agencies see this record.")
     )
     notes = models.TextField(blank=True)
     identity_documents = models.JSONField(
         default=list,
         blank=True,
         validators=[validate_identity_documents],
-        help_text='[{"type": "passport", "country": "VN", "number": "C1234567"}]',
+        help_text=_('[{"type": "passport", "country": "VN", "number": "C1234567"}]'),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="victims_recorded"
@@ -206,32 +212,32 @@ class Victim(models.Model):
                 self.identity_documents, complete=True
             )
         if self.loss_amount is not None and not self.loss_currency:
-            raise ValidationError({"loss_currency": "A loss needs its currency."})
+            raise ValidationError({"loss_currency": _("A loss needs its currency.")})
         if self.loss_currency:
             self.loss_currency = self.loss_currency.upper()
         if self.date_of_birth and self.date_of_birth > timezone.localdate():
-            raise ValidationError({"date_of_birth": "The date of birth is in the future."})
+            raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
 
 
 class Stage(models.TextChoices):
-    IDENTIFIED = "identified", "Identified"
-    RESCUED = "rescued", "Rescued"
-    IN_SHELTER = "in_shelter", "In shelter"
-    IDENTITY_VERIFIED = "identity_verified", "Identity verified"
-    TRAVEL_DOCUMENTS_ISSUED = "travel_documents_issued", "Travel documents issued"
-    TRAVEL_ARRANGED = "travel_arranged", "Travel arranged"
-    REPATRIATED = "repatriated", "Repatriated"
-    REINTEGRATION_FOLLOW_UP = "reintegration_follow_up", "Reintegration follow-up"
-    CLOSED = "closed", "Closed"
-    DECLINED = "declined", "Declined (victim refused)"
-    MISSING = "missing", "Missing"
+    IDENTIFIED = "identified", _("Identified")
+    RESCUED = "rescued", _("Rescued")
+    IN_SHELTER = "in_shelter", _("In shelter")
+    IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
+    TRAVEL_DOCUMENTS_ISSUED = "travel_documents_issued", _("Travel documents issued")
+    TRAVEL_ARRANGED = "travel_arranged", _("Travel arranged")
+    REPATRIATED = "repatriated", _("Repatriated")
+    REINTEGRATION_FOLLOW_UP = "reintegration_follow_up", _("Reintegration follow-up")
+    CLOSED = "closed", _("Closed")
+    DECLINED = "declined", _("Declined (victim refused)")
+    MISSING = "missing", _("Missing")
 
 
 class HandoverStatus(models.TextChoices):
-    NONE = "", "Not handed over"
-    PENDING = "pending", "Awaiting acceptance"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    NONE = "", _("Not handed over")
+    PENDING = "pending", _("Awaiting acceptance")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class RepatriationQuerySet(models.QuerySet["Repatriation"]):
@@ -267,9 +273,9 @@ class Repatriation(models.Model):
     destination_country = CountryField()
     stage = models.CharField(max_length=30, choices=Stage.choices, default=Stage.IDENTIFIED)
     stage_entered_at = models.DateTimeField(default=timezone.now)
-    due_on = models.DateField(null=True, blank=True, help_text="When the current stage is due.")
+    due_on = models.DateField(null=True, blank=True, help_text=_("When the current stage is due."))
     overdue_notified_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set once the current stage's overdue alert went out."
+        null=True, blank=True, help_text=_("Set once the current stage's overdue alert went out.")
     )
     liaison_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -277,7 +283,7 @@ class Repatriation(models.Model):
         null=True,
         blank=True,
         related_name="repatriations",
-        help_text="The responsible liaison officer.",
+        help_text=_("The responsible liaison officer."),
     )
     handed_over_to = models.ForeignKey(
         Agency,
@@ -289,7 +295,7 @@ class Repatriation(models.Model):
     handover_status = models.CharField(
         max_length=10, choices=HandoverStatus.choices, default=HandoverStatus.NONE, blank=True
     )
-    handover_reason = models.TextField(blank=True, help_text="Why the hand-over was declined.")
+    handover_reason = models.TextField(blank=True, help_text=_("Why the hand-over was declined."))
     handed_over_at = models.DateTimeField(null=True, blank=True)
     handover_decided_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -330,10 +336,16 @@ class AppendOnlyQuerySet(models.QuerySet):
     """No bulk update or delete either."""
 
     def update(self, **kwargs):
-        raise ValidationError(f"{self.model._meta.verbose_name} entries are never changed.")
+        raise ValidationError(
+            _("%(verbose_name)s entries are never changed.")
+            % {"verbose_name": self.model._meta.verbose_name}
+        )
 
     def delete(self):
-        raise ValidationError(f"{self.model._meta.verbose_name} entries are never deleted.")
+        raise ValidationError(
+            _("%(verbose_name)s entries are never deleted.")
+            % {"verbose_name": self.model._meta.verbose_name}
+        )
 
 
 class AppendOnlyModel(models.Model):
@@ -346,22 +358,28 @@ class AppendOnlyModel(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
-            raise ValidationError(f"{self._meta.verbose_name} entries are never changed.")
+            raise ValidationError(
+                _("%(verbose_name)s entries are never changed.")
+                % {"verbose_name": self._meta.verbose_name}
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError(f"{self._meta.verbose_name} entries are never deleted.")
+        raise ValidationError(
+            _("%(verbose_name)s entries are never deleted.")
+            % {"verbose_name": self._meta.verbose_name}
+        )
 
 
 class StepEvent(models.TextChoices):
-    STARTED = "started", "Started"
-    MOVED = "moved", "Stage moved"
-    HANDED_OVER = "handed_over", "Handed over"
-    ACCEPTED = "accepted", "Hand-over accepted"
-    DECLINED = "declined", "Hand-over declined"
+    STARTED = "started", _("Started")
+    MOVED = "moved", _("Stage moved")
+    HANDED_OVER = "handed_over", _("Handed over")
+    ACCEPTED = "accepted", _("Hand-over accepted")
+    DECLINED = "declined", _("Hand-over declined")
     # A wrong move put right: a new step back to the stage before it, with the reason. The
     # wrong step stays in the history.
-    CORRECTED = "corrected", "Move corrected"
+    CORRECTED = "corrected", _("Move corrected")
 
 
 class RepatriationStep(AppendOnlyModel):
@@ -378,7 +396,7 @@ class RepatriationStep(AppendOnlyModel):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The agency handed over to (hand-over events).",
+        help_text=_("The agency handed over to (hand-over events)."),
     )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
@@ -393,14 +411,14 @@ class RepatriationStep(AppendOnlyModel):
 
 
 class AccessAction(models.TextChoices):
-    READ = "read", "Read"
-    CREATE = "create", "Create"
-    UPDATE = "update", "Update"
-    REPATRIATION_START = "repatriation_start", "Repatriation started"
-    REPATRIATION_MOVE = "repatriation_move", "Repatriation moved"
-    HANDOVER = "handover", "Handed over"
-    ACCEPT = "accept", "Hand-over accepted"
-    DECLINE = "decline", "Hand-over declined"
+    READ = "read", _("Read")
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    REPATRIATION_START = "repatriation_start", _("Repatriation started")
+    REPATRIATION_MOVE = "repatriation_move", _("Repatriation moved")
+    HANDOVER = "handover", _("Handed over")
+    ACCEPT = "accept", _("Hand-over accepted")
+    DECLINE = "decline", _("Hand-over declined")
 
 
 class VictimAccessLog(AppendOnlyModel):
@@ -409,11 +427,11 @@ class VictimAccessLog(AppendOnlyModel):
     victim = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="access_log")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     user_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, null=True, related_name="+", help_text="At the time."
+        Agency, on_delete=models.PROTECT, null=True, related_name="+", help_text=_("At the time.")
     )
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=20, choices=AccessAction.choices)
-    where = models.CharField(max_length=200, help_text="The view or API endpoint.")
+    where = models.CharField(max_length=200, help_text=_("The view or API endpoint."))
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:

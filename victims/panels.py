@@ -3,6 +3,8 @@ panels (repatriation for liaison officers, notifications for everyone)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 import access
 from agencies.home import register_panel
 from agencies.models import Notification, User
@@ -13,7 +15,7 @@ from victims import selectors
 CASE_SECTION_LIMIT = 100
 
 
-@register_section("victims", "Victims", "victims/_case_section.html", order=60)
+@register_section("victims", gettext_lazy("Victims"), "victims/_case_section.html", order=60)
 def case_victims_section(user: User, case: Case) -> dict | None:
     """Names for those who may read victims' identities (each read logged); a count for the
     others who see the case (analysts, agencies the case is shared with)."""

@@ -3,6 +3,7 @@ services decide (and validate the model)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
@@ -39,13 +40,15 @@ class VictimSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=Vulnerability.choices), required=False
     )
     case = id_serializer_field(
-        source="case_id", help_text="Set on create (a case of your agency), never changed."
+        source="case_id", help_text=_("Set on create (a case of your agency), never changed.")
     )
     repatriation = serializers.SerializerMethodField()
     version = serializers.IntegerField(
         required=False,
-        help_text="Required on update: the version you read. A stale one answers 409 with the "
-        "current version and the fields that differ; ignored on creation.",
+        help_text=_(
+            "Required on update: the version you read. A stale one answers 409 with the "
+            "current version and the fields that differ; ignored on creation."
+        ),
     )
 
     class Meta:
@@ -147,7 +150,7 @@ def _repatriation_version() -> serializers.IntegerField:
         required=False,
         allow_null=True,
         default=None,
-        help_text="Required: the version of the repatriation you read. A stale one answers 409.",
+        help_text=_("Required: the version of the repatriation you read. A stale one answers 409."),
     )
 
 

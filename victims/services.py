@@ -108,7 +108,10 @@ def _apply_vulnerabilities(victim: Victim, vulnerabilities: Iterable[str] | None
     unknown = wanted - set(VULNERABILITY_FIELDS)
     if unknown:
         raise ValidationError(
-            {"vulnerabilities": f"Unknown vulnerability: {', '.join(sorted(unknown))}."}
+            {
+                "vulnerabilities": _("Unknown vulnerability: %(value)s.")
+                % {"value": ", ".join(sorted(unknown))}
+            }
         )
     for name, field in VULNERABILITY_FIELDS.items():
         setattr(victim, field, name in wanted)
@@ -127,7 +130,7 @@ def victim_create(
 ) -> Victim:
     """A victim on a case of the actor's agency."""
     if not access.can_record_victims(by, case):
-        raise PolicyError("Victims are recorded by the case's agency.")
+        raise PolicyError(_("Victims are recorded by the case's agency."))
     allowed_fields(fields, VICTIM_FIELDS)
     victim = Victim(case=case, full_name=full_name, kind=kind, recorded_by=by, **fields)
     _apply_vulnerabilities(victim, vulnerabilities)
@@ -152,7 +155,7 @@ def victim_update(
     """Change a victim record. `version` is the version the editor read: missing, or stale
     because someone saved in between, nothing is stored (ConflictError names what differs)."""
     if not access.can_edit_victim(by, victim):
-        raise PolicyError("Victims are kept by the case's agency.")
+        raise PolicyError(_("Victims are kept by the case's agency."))
     allowed_fields(fields, VICTIM_FIELDS)
     victim = Victim.objects.select_for_update(no_key=True).get(pk=victim.pk)
     incoming = dict(fields)
@@ -223,7 +226,7 @@ def _check_liaison_officer(officer: User | None, repatriation_agency_id: int) ->
         return
     if not access.can_be_repatriation_officer(officer, repatriation_agency_id):
         raise ValidationError(
-            {"liaison_officer": "The responsible officer is a liaison officer of the agency."}
+            {"liaison_officer": _("The responsible officer is a liaison officer of the agency.")}
         )
 
 
@@ -277,9 +280,9 @@ def repatriation_start(
     if recorded afterwards (see `_step_time`)."""
     at = _step_time(None, at)
     if not access.can_start_repatriation(by, victim):
-        raise PolicyError("Repatriations are started by the case agency's liaison officers.")
+        raise PolicyError(_("Repatriations are started by the case agency's liaison officers."))
     if Repatriation.objects.filter(victim=victim).exists():
-        raise ValidationError("This victim already has a repatriation.", code="exists")
+        raise ValidationError(_("This victim already has a repatriation."), code="exists")
     if liaison_officer is None and access.is_liaison_officer(by):
         liaison_officer = by
     _check_liaison_officer(liaison_officer, victim.case.agency_id)
@@ -316,10 +319,10 @@ def _step_time(
     if at is None:
         return now
     if at > now:
-        raise ValidationError("A step is not recorded in the future.")
+        raise ValidationError(_("A step is not recorded in the future."))
     last = repatriation.steps.order_by("-at").first() if repatriation else None
     if last is not None and at < last.at:
-        raise ValidationError("A step is not recorded before the last one.")
+        raise ValidationError(_("A step is not recorded before the last one."))
     return at
 
 
@@ -375,7 +378,7 @@ def repatriation_move(
     read, is missing or stale. `at`: when the move happened, if recorded afterwards."""
     repatriation = _lock(repatriation)
     if not access.can_move_repatriation(by, repatriation):
-        raise PolicyError("You do not move this repatriation.")
+        raise PolicyError(_("You do not move this repatriation."))
     check_version(repatriation, version, REPATRIATION_VERSIONED_FIELDS)
     errors = move_errors(repatriation, stage)
     if errors:
@@ -408,7 +411,7 @@ def repatriation_correct_move(
     the stage gets its due date again. Only the last step, when it is a move, is corrected."""
     repatriation = _lock(repatriation)
     if not access.can_move_repatriation(by, repatriation):
-        raise PolicyError("You do not move this repatriation.")
+        raise PolicyError(_("You do not move this repatriation."))
     check_version(repatriation, version, REPATRIATION_VERSIONED_FIELDS)
     reason = (reason or "").strip()
     if not reason:
@@ -459,7 +462,7 @@ def repatriation_bulk_move(
     all-or-nothing: if any one may not move, none moves and every problem is reported. Each
     repatriation gets its own recorded step."""
     if not repatriations:
-        raise ValidationError("Choose at least one repatriation to move.", code="empty")
+        raise ValidationError(_("Choose at least one repatriation to move."), code="empty")
     locked = list(
         Repatriation.objects.select_for_update(of=("self",), no_key=True)
         .select_related("victim", "victim__case")
@@ -469,7 +472,7 @@ def repatriation_bulk_move(
     if len(locked) != len({r.pk for r in repatriations}) or not all(
         access.can_move_repatriation(by, r) for r in locked
     ):
-        raise PolicyError("You do not move one of these repatriations.")
+        raise PolicyError(_("You do not move one of these repatriations."))
     problems = [
         BulkMoveError(r.pk, r.victim.reference, errors)
         for r in locked
@@ -511,24 +514,26 @@ def repatriation_handover(
     `version`, the version the user read, is missing or stale."""
     repatriation = _lock(repatriation)
     if not access.can_handover(by, repatriation):
-        raise PolicyError("You do not hand over this repatriation.")
+        raise PolicyError(_("You do not hand over this repatriation."))
     check_version(repatriation, version, REPATRIATION_VERSIONED_FIELDS)
     if agency.pk == repatriation.victim.case.agency_id:
-        raise ValidationError({"agency": "Hand over to another agency than your own."})
+        raise ValidationError({"agency": _("Hand over to another agency than your own.")})
     if agency.country != repatriation.destination_country:
         raise ValidationError(
             {
-                "agency": "Hand over to an agency of the destination country "
-                f"({repatriation.destination_country.name})."
+                "agency": _("Hand over to an agency of the destination country (%(name)s).")
+                % {"name": repatriation.destination_country.name}
             }
         )
     if not repatriation.victim.consent_to_share:
         raise ValidationError(
-            "The victim has not consented to share their record with other agencies; record "
-            "the consent before handing over."
+            _(
+                "The victim has not consented to share their record with other agencies; record "
+                "the consent before handing over."
+            )
         )
     if repatriation.stage in stages.TERMINAL_STAGES:
-        raise ValidationError("A closed repatriation is not handed over.")
+        raise ValidationError(_("A closed repatriation is not handed over."))
     now = timezone.now()
     repatriation.handed_over_to = agency
     repatriation.handover_status = HandoverStatus.PENDING
@@ -566,9 +571,9 @@ def _decide(
 ) -> Repatriation:
     repatriation = _lock(repatriation)
     if not access.can_accept(by, repatriation):
-        raise PolicyError("Your agency has no pending hand-over of this repatriation.")
+        raise PolicyError(_("Your agency has no pending hand-over of this repatriation."))
     if not accept and not reason.strip():
-        raise ValidationError({"reason": "Say why the hand-over is declined."})
+        raise ValidationError({"reason": _("Say why the hand-over is declined.")})
     now = timezone.now()
     repatriation.handover_status = HandoverStatus.ACCEPTED if accept else HandoverStatus.DECLINED
     repatriation.handover_reason = "" if accept else reason.strip()

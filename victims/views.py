@@ -97,7 +97,9 @@ def victim_create(request: HttpRequest, case_pk: int) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Victim {victim.reference} recorded.")
+            messages.success(
+                request, _("Victim %(reference)s recorded.") % {"reference": victim.reference}
+            )
             return redirect("victims:victim_detail", victim.pk)
     return render(request, "victims/victim_form.html", {"form": form, "case": case})
 
@@ -121,7 +123,9 @@ def victim_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except (ConflictError, ValidationError) as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Victim {victim.reference} saved.")
+            messages.success(
+                request, _("Victim %(reference)s saved.") % {"reference": victim.reference}
+            )
             return redirect("victims:victim_detail", victim.pk)
     return render(
         request, "victims/victim_form.html", {"form": form, "case": victim.case, "victim": victim}
@@ -151,7 +155,7 @@ def repatriation_start(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, "Repatriation started.")
+            messages.success(request, _("Repatriation started."))
             return redirect("victims:repatriation_detail", repatriation.pk)
     return render(request, "victims/repatriation_start.html", {"form": form, "victim": victim})
 
@@ -213,7 +217,7 @@ def repatriation_move(request: HttpRequest, pk: int) -> HttpResponse:
         except (ConflictError, ValidationError) as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Moved to {Stage(stage).label}.")
+            messages.success(request, _("Moved to %(label)s.") % {"label": Stage(stage).label})
             return redirect("victims:repatriation_detail", repatriation.pk)
     selectors.log_reads(by=request.user, victims=[repatriation.victim], where=where(request))
     context = _detail_context(request, repatriation)
@@ -276,7 +280,9 @@ def repatriation_handover(request: HttpRequest, pk: int) -> HttpResponse:
         except (ConflictError, ValidationError) as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, f"Handed over to {form.cleaned_data['agency']}.")
+            messages.success(
+                request, _("Handed over to %(value)s.") % {"value": form.cleaned_data["agency"]}
+            )
             return redirect("victims:repatriation_detail", repatriation.pk)
     return render(
         request,
@@ -300,7 +306,7 @@ def repatriation_accept(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "Hand-over accepted: the repatriation is now yours too.")
+            messages.success(request, _("Hand-over accepted: the repatriation is now yours too."))
         return redirect("victims:repatriation_detail", repatriation.pk)
     return render(request, "victims/repatriation_accept.html", {"repatriation": repatriation})
 
@@ -323,7 +329,7 @@ def repatriation_decline(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, "Hand-over declined.")
+            messages.success(request, _("Hand-over declined."))
             return redirect("victims:dashboard")
     return render(
         request, "victims/repatriation_decline.html", {"form": form, "repatriation": repatriation}
@@ -423,7 +429,11 @@ def bulk_move(request: HttpRequest) -> HttpResponse:
                 show_service_error(form, exc)
             else:
                 label = Stage(form.cleaned_data["to_stage"]).label
-                messages.success(request, f"{len(moved)} repatriations moved to {label}.")
+                messages.success(
+                    request,
+                    _("%(moved)s repatriations moved to %(label)s.")
+                    % {"moved": len(moved), "label": label},
+                )
                 return redirect("victims:dashboard")
     to_stage = form.cleaned_data.get("to_stage") if form.is_bound and form.is_valid() else None
     return render(

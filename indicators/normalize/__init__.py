@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from indicators.normalize import (
     bank,
@@ -42,29 +43,38 @@ def normalize(
     the case's agency country) is the default for phone numbers written in local form."""
     text = (raw or "").strip()
     if not text:
-        raise ValidationError("Give a value.")
+        raise ValidationError(_("Give a value."))
     if len(text) > MAX_LENGTH:
-        raise ValidationError(f"A value is at most {MAX_LENGTH} characters long.")
+        raise ValidationError(
+            _("A value is at most %(MAX_LENGTH)s characters long.") % {"MAX_LENGTH": MAX_LENGTH}
+        )
     if kind not in _KINDS:
-        raise ValidationError(f"Unknown kind {kind!r}: use one of {', '.join(Kind.values)}.")
+        raise ValidationError(
+            _("Unknown kind %(kind)s: use one of %(value)s.")
+            % {"kind": repr(kind), "value": ", ".join(Kind.values)}
+        )
     chain = (chain or "").strip().lower()
     platform = (platform or "").strip().lower()
     if kind in CHAIN_KINDS:
         if not chain:
-            raise ValidationError("Give the chain of the wallet (bitcoin, ethereum, tron, ...).")
+            raise ValidationError(_("Give the chain of the wallet (bitcoin, ethereum, tron, ...)."))
         if chain not in _CHAINS:
-            raise ValidationError(f"Unknown chain {chain!r}: use one of {', '.join(Chain.values)}.")
+            raise ValidationError(
+                _("Unknown chain %(chain)s: use one of %(value)s.")
+                % {"chain": repr(chain), "value": ", ".join(Chain.values)}
+            )
     elif chain:
-        raise ValidationError("Only crypto wallets have a chain.")
+        raise ValidationError(_("Only crypto wallets have a chain."))
     if kind in PLATFORM_KINDS:
         if not platform:
-            raise ValidationError("Give the platform (telegram, whatsapp, facebook, ...).")
+            raise ValidationError(_("Give the platform (telegram, whatsapp, facebook, ...)."))
         if platform not in _PLATFORMS:
             raise ValidationError(
-                f"Unknown platform {platform!r}: use one of {', '.join(Platform.values)}."
+                _("Unknown platform %(platform)s: use one of %(value)s.")
+                % {"platform": repr(platform), "value": ", ".join(Platform.values)}
             )
     elif platform:
-        raise ValidationError("Only handles and messaging IDs have a platform.")
+        raise ValidationError(_("Only handles and messaging IDs have a platform."))
 
     if kind == Kind.PHONE:
         return Normalized(kind, "", phone.normalize_phone(text, region))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -21,9 +22,12 @@ def normalize_bank_account(text: str) -> str:
         try:
             return IBAN(compact).compact
         except SchwiftyException as exc:
-            raise ValidationError(f"{text!r} is not a valid IBAN: {exc}") from None
+            raise ValidationError(
+                _("%(text)s is not a valid IBAN: %(exc)s") % {"text": repr(text), "exc": exc}
+            ) from None
     if not _ACCOUNT.match(compact):
         raise ValidationError(
-            f"{text!r} is not an account number: use 5 to 34 letters and digits (or an IBAN)."
+            _("%(text)s is not an account number: use 5 to 34 letters and digits (or an IBAN).")
+            % {"text": repr(text)}
         )
     return compact

@@ -9,6 +9,7 @@ from functools import lru_cache
 import idna
 import tldextract
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # suffix_list_urls=() and cache_dir=None: the snapshot shipped inside the package, no network.
 _EXTRACT = tldextract.TLDExtract(
@@ -23,13 +24,16 @@ _PLAIN_HOST = re.compile(r"^(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63
 def to_ascii(host: str) -> str:
     host = host.strip().rstrip(".").lower()
     if not host:
-        raise ValidationError("Give a domain name.")
+        raise ValidationError(_("Give a domain name."))
     ascii_host = host if "--" not in host and _PLAIN_HOST.fullmatch(host) else _idna(host)
     if len(ascii_host) > 253:
-        raise ValidationError(f"{host!r} is too long for a domain name.")
+        raise ValidationError(_("%(host)s is too long for a domain name.") % {"host": repr(host)})
     for label in ascii_host.split("."):
         if not _LABEL.match(label):
-            raise ValidationError(f"{host!r} is not a valid domain name: bad label {label!r}.")
+            raise ValidationError(
+                _("%(host)s is not a valid domain name: bad label %(label)s.")
+                % {"host": repr(host), "label": repr(label)}
+            )
     return ascii_host
 
 
@@ -37,7 +41,9 @@ def _idna(host: str) -> str:
     try:
         return idna.encode(host, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
-        raise ValidationError(f"{host!r} is not a valid domain name: {exc}.") from None
+        raise ValidationError(
+            _("%(host)s is not a valid domain name: %(exc)s.") % {"host": repr(host), "exc": exc}
+        ) from None
 
 
 # A pure function of the host, asked several times per value (the check, the value it implies,
@@ -53,13 +59,16 @@ def normalize_domain(text: str) -> str:
     text = text.strip()
     if "://" in text or "/" in text or "@" in text or " " in text:
         raise ValidationError(
-            f"{text!r} is not a domain name: give only the host (for a link, use kind url)."
+            _("%(text)s is not a domain name: give only the host (for a link, use kind url).")
+            % {"text": repr(text)}
         )
     host = to_ascii(text)
     if host.startswith("www.") and host.count(".") >= 2:
         host = host[4:]
     if not registrable_domain(host):
-        raise ValidationError(f"{text!r} has no public suffix (.com, .vn, .co.th, ...).")
+        raise ValidationError(
+            _("%(text)s has no public suffix (.com, .vn, .co.th, ...).") % {"text": repr(text)}
+        )
     return host
 
 

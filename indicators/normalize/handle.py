@@ -8,6 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from indicators.normalize.phone import normalize_phone
 
@@ -46,14 +47,23 @@ def _strip_link(text: str, platform: str) -> str:
         parts = urlsplit(candidate)
         host = parts.hostname or ""
     except ValueError:  # e.g. an unbalanced "[": urlsplit reads it as a broken IPv6 host
-        raise ValidationError(f"{text!r} is neither a {platform} handle nor a link.") from None
+        raise ValidationError(
+            _("%(text)s is neither a %(platform)s handle nor a link.")
+            % {"text": repr(text), "platform": platform}
+        ) from None
     linked = _platform_of_host(host)
     if linked is None:
         if "://" in text:
-            raise ValidationError(f"{text!r} is not a link to a {platform} profile.")
+            raise ValidationError(
+                _("%(text)s is not a link to a %(platform)s profile.")
+                % {"text": repr(text), "platform": platform}
+            )
         return text
     if linked != platform:
-        raise ValidationError(f"{text!r} is a {linked} link, not {platform}.")
+        raise ValidationError(
+            _("%(text)s is a %(linked)s link, not %(platform)s.")
+            % {"text": repr(text), "linked": linked, "platform": platform}
+        )
     segments = [s for s in parts.path.split("/") if s]
     if linked == "line" and segments[:2] == ["ti", "p"]:
         segments = segments[2:]
@@ -69,12 +79,16 @@ def _strip_link(text: str, platform: str) -> str:
 def normalize_handle(text: str, platform: str, region: str | None) -> str:
     handle = _strip_link(text.strip(), platform).strip().lstrip("@~")
     if not handle:
-        raise ValidationError(f"{text!r} names no {platform} account.")
+        raise ValidationError(
+            _("%(text)s names no %(platform)s account.")
+            % {"text": repr(text), "platform": platform}
+        )
     if platform in PHONE_PLATFORMS:
         digits = handle if handle.startswith("+") else ("+" + handle if "://" in text else handle)
         return normalize_phone(digits, region)
     if not _HANDLE.match(handle):
         raise ValidationError(
-            f"{text!r} is not a {platform} handle: use letters, digits, '.', '_' or '-'."
+            _("%(text)s is not a %(platform)s handle: use letters, digits, '.', '_' or '-'.")
+            % {"text": repr(text), "platform": platform}
         )
     return handle if platform in CASE_SENSITIVE else handle.lower()

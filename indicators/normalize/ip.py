@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def is_ip(text: str) -> bool:
@@ -21,8 +22,12 @@ def normalize_ip(text: str) -> str:
         address = ipaddress.ip_address(text)
     except ValueError:
         if "/" in text:
-            raise ValidationError(f"{text!r} is a network, not one IP address.") from None
-        raise ValidationError(f"{text!r} is not an IPv4 or IPv6 address.") from None
+            raise ValidationError(
+                _("%(text)s is a network, not one IP address.") % {"text": repr(text)}
+            ) from None
+        raise ValidationError(
+            _("%(text)s is not an IPv4 or IPv6 address.") % {"text": repr(text)}
+        ) from None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return address.compressed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 _REASONS = {
     phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "its country code does not exist",
@@ -21,15 +22,21 @@ def normalize_phone(text: str, region: str | None) -> str:
     except phonenumbers.NumberParseException as exc:
         if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
             raise ValidationError(
-                f"{text!r} is not a phone number: write it in international form (+84 ...)"
-                " or add it to a case of an agency with a country."
+                _(
+                    "%(text)s is not a phone number: write it in international form (+84 ...)"
+                    " or add it to a case of an agency with a country."
+                )
+                % {"text": repr(text)}
             ) from None
-        raise ValidationError(f"{text!r} is not a phone number.") from None
+        raise ValidationError(_("%(text)s is not a phone number.") % {"text": repr(text)}) from None
     if not phonenumbers.is_valid_number(number):
         reason = _REASONS.get(
             phonenumbers.is_possible_number_with_reason(number),
             "no such number exists in its numbering plan",
         )
         country = phonenumbers.region_code_for_number(number) or f"+{number.country_code}"
-        raise ValidationError(f"{text!r} is not a valid phone number for {country}: {reason}.")
+        raise ValidationError(
+            _("%(text)s is not a valid phone number for %(country)s: %(reason)s.")
+            % {"text": repr(text), "country": country, "reason": reason}
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

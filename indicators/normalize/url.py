@@ -7,6 +7,7 @@ import re
 from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from indicators.normalize import ip
 from indicators.normalize.domain import registrable_domain, to_ascii
@@ -22,28 +23,38 @@ def normalize_url(text: str) -> tuple[str, str]:
     """The canonical URL and its host."""
     text = text.strip()
     if " " in text:
-        raise ValidationError(f"{text!r} is not a URL: it contains a space.")
+        raise ValidationError(
+            _("%(text)s is not a URL: it contains a space.") % {"text": repr(text)}
+        )
     if "://" not in text:
         if _OTHER_SCHEME.match(text):
-            raise ValidationError(f"{text!r} is not a web link (http, https or ftp).")
+            raise ValidationError(
+                _("%(text)s is not a web link (http, https or ftp).") % {"text": repr(text)}
+            )
         text = "http://" + text
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise ValidationError(f"{text!r} is not a URL: {exc}.") from None
+        raise ValidationError(
+            _("%(text)s is not a URL: %(exc)s.") % {"text": repr(text), "exc": exc}
+        ) from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        raise ValidationError(f"{text!r} is not a web link (http, https or ftp).")
+        raise ValidationError(
+            _("%(text)s is not a web link (http, https or ftp).") % {"text": repr(text)}
+        )
     if not parts.hostname:
-        raise ValidationError(f"{text!r} is not a URL: it has no host.")
+        raise ValidationError(_("%(text)s is not a URL: it has no host.") % {"text": repr(text)})
     if ip.is_ip(parts.hostname):
         host = ip.normalize_ip(parts.hostname)
         netloc_host = f"[{host}]" if ":" in host else host
     else:
         host = to_ascii(parts.hostname)
         if not registrable_domain(host):
-            raise ValidationError(f"{text!r} is not a URL: its host has no public suffix.")
+            raise ValidationError(
+                _("%(text)s is not a URL: its host has no public suffix.") % {"text": repr(text)}
+            )
         netloc_host = host
     netloc = netloc_host if port in (None, _DEFAULT_PORTS[scheme]) else f"{netloc_host}:{port}"
     path = quote(unquote(parts.path), safe=_SAFE_PATH) or "/"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from indicators.normalize.codecs import base58check_decode, keccak256, segwit_decode
 
@@ -17,13 +18,20 @@ _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 def _bitcoin(text: str) -> str:
     if text[:3].lower() == "bc1":
         if segwit_decode("bc", text) is None:
-            raise ValidationError(f"{text!r} is not a valid Bitcoin bech32 address (checksum).")
+            raise ValidationError(
+                _("%(text)s is not a valid Bitcoin bech32 address (checksum).")
+                % {"text": repr(text)}
+            )
         return text.lower()
     payload = base58check_decode(text)
     if payload is None:
-        raise ValidationError(f"{text!r} is not a valid Bitcoin address (base58 checksum).")
+        raise ValidationError(
+            _("%(text)s is not a valid Bitcoin address (base58 checksum).") % {"text": repr(text)}
+        )
     if len(payload) != 21 or payload[0] not in (0x00, 0x05):
-        raise ValidationError(f"{text!r} is not a Bitcoin mainnet address.")
+        raise ValidationError(
+            _("%(text)s is not a Bitcoin mainnet address.") % {"text": repr(text)}
+        )
     return text
 
 
@@ -40,11 +48,14 @@ def _evm(text: str) -> str:
     if not text.lower().startswith("0x"):
         text = "0x" + text
     if not _HEX_ADDRESS.match(text):
-        raise ValidationError(f"{text!r} is not an address: 0x followed by 40 hex digits.")
+        raise ValidationError(
+            _("%(text)s is not an address: 0x followed by 40 hex digits.") % {"text": repr(text)}
+        )
     body = text[2:]
     if body != body.lower() and body != body.upper() and eip55(body) != "0x" + body:
         raise ValidationError(
-            f"{text!r} fails its EIP-55 checksum (mixed case): a character was mistyped."
+            _("%(text)s fails its EIP-55 checksum (mixed case): a character was mistyped.")
+            % {"text": repr(text)}
         )
     return "0x" + body.lower()
 
@@ -52,9 +63,13 @@ def _evm(text: str) -> str:
 def _tron(text: str) -> str:
     payload = base58check_decode(text)
     if payload is None:
-        raise ValidationError(f"{text!r} is not a valid Tron address (base58 checksum).")
+        raise ValidationError(
+            _("%(text)s is not a valid Tron address (base58 checksum).") % {"text": repr(text)}
+        )
     if len(payload) != 21 or payload[0] != 0x41:
-        raise ValidationError(f"{text!r} is not a Tron address (they start with T).")
+        raise ValidationError(
+            _("%(text)s is not a Tron address (they start with T).") % {"text": repr(text)}
+        )
     return text
 
 
@@ -67,5 +82,7 @@ def normalize_wallet(text: str, chain: str) -> str:
     if chain == "tron":
         return _tron(text)
     if re.search(r"\s", text):
-        raise ValidationError(f"{text!r} is not an address: it contains a space.")
+        raise ValidationError(
+            _("%(text)s is not an address: it contains a space.") % {"text": repr(text)}
+        )
     return text
