@@ -59,6 +59,11 @@ def _is_text(value: str) -> bool:
     return False
 
 
+# Elements whose text is not prose: scripts, styles, and code (commands, headers, paths: the
+# same in every language).
+_NOT_PROSE = {"script", "style", "code", "kbd", "samp", "pre"}
+
+
 class _Finder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -66,14 +71,14 @@ class _Finder(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        if tag in _NOT_PROSE:
             self._skip += 1
         for name, value in attrs:
             if name in VISIBLE_ATTRIBUTES and value and _is_text(value):
                 self.found.append(f'{name}="{value.replace(HOLE, "…")}"')
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
+        if tag in _NOT_PROSE and self._skip:
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:
