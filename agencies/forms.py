@@ -5,6 +5,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from agencies.models import Role, User
 from config.errors import ConflictError, VersionMissing
@@ -110,3 +111,20 @@ class UserUpdateForm(FortressForm):
     email = forms.EmailField(required=False)
     role = forms.ChoiceField(choices=Role.choices)
     is_active = forms.BooleanField(required=False, label="Active (may sign in)")
+
+
+class SecondFactorCodeForm(FortressForm):
+    code = forms.CharField(
+        label=_lazy("Code"),
+        max_length=64,
+        help_text=_lazy(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class SignOutEverywhereForm(FortressForm):
+    revoke_tokens = forms.BooleanField(required=False, label=_lazy("Also revoke all my API tokens"))

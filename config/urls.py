@@ -14,6 +14,18 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(success_url="/"),
         name="password_change",
     ),
+    # The signed-in user's own security: second factor, recovery codes, sessions.
+    path("accounts/security/", agency_views.account_security, name="account_security"),
+    path("accounts/security/app/", agency_views.totp_enrol, name="totp_enrol"),
+    path("accounts/security/recovery-codes/", agency_views.recovery_codes, name="recovery_codes"),
+    path("accounts/verify/", agency_views.otp_verify, name="otp_verify"),
+    path(
+        "accounts/sign-out-everywhere/",
+        agency_views.sign_out_everywhere,
+        name="sign_out_everywhere",
+    ),
+    # Passkeys (WebAuthn): the ceremonies the browser's script calls (django-otp-webauthn).
+    path("accounts/webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("agency/", include("agencies.urls")),
     path("cases/", include("cases.urls")),
     path("", include("indicators.urls")),
