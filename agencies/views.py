@@ -210,7 +210,7 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
     if user_has_device(user, confirmed=True) and not user.is_verified():
         return redirect("otp_verify")  # replacing a factor takes passing the current one
     device = services.totp_pending(user=user)
-    form = SecondFactorCodeForm(request.POST or None)
+    form = SecondFactorCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = services.totp_confirm(user=user, code=form.cleaned_data["code"])
@@ -255,7 +255,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified() or not user_has_device(user, confirmed=True):
         return redirect(_next_url(request))
-    form = SecondFactorCodeForm(request.POST or None)
+    form = SecondFactorCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if lockout.is_locked(request, user.username):
             logout(request)
@@ -289,7 +289,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     """A confirmation page (GET), then every session of the account ends, this one too, and
     with the box ticked its API tokens are revoked (POST)."""
-    form = SignOutEverywhereForm(request.POST or None)
+    form = SignOutEverywhereForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         revoked = services.user_sessions_end(
             user=request.user,

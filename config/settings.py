@@ -445,5 +445,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # In eager mode every task would log "succeeded" into the web server's console.
-    "loggers": ({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+    "loggers": {
+        # django-axes says every failure twice (fortress.security says it once, with ids).
+        "axes": {"level": "ERROR"},
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+    },
 }
