@@ -33,6 +33,8 @@ NAV: list[NavItem] = [
     NavItem(_("Registry"), "registry:search", Action.READ_REGISTRY),
     NavItem("Approvals", "operations:approvals", Action.DECIDE_ACCESS_REQUESTS),
     NavItem("Users", "agencies:user_list", Action.MANAGE_USERS),
+    # The signed-in user's own second factor, recovery codes and sessions.
+    NavItem(_("Security"), "account_security", None, more=True),
 ]
 
 

@@ -262,6 +262,8 @@ AXES_CLIENT_IP_CALLABLE = "agencies.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "agencies.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
+# Sign-ins are recorded by the security events (agencies/security.py), not a second log.
+AXES_DISABLE_ACCESS_LOG = True
 # The second factor: TOTP codes a few steps apart still count (clock drift); passkeys
 # (WebAuthn) only as a second factor after the password, never instead of it.
 OTP_TOTP_ISSUER = "Fortress"
