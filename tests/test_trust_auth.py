@@ -276,3 +276,19 @@ def test_a_user_owing_the_code_may_not_register_a_passkey_instead(client, own_us
     _sign_in(client)
     response = client.post(reverse("otp_webauthn:credential-registration-begin"))
     assert response.status_code == 403
+
+
+# --- the defaults ----------------------------------------------------------------------------
+
+
+def test_the_second_factor_is_required_whenever_debug_is_off():
+    from tests.test_foundation import STRONG_KEY, _settings_in_subprocess
+
+    expression = (
+        "settings.FORTRESS_REQUIRE_MFA, settings.FORTRESS_TOKEN_DAYS, "
+        "settings.FORTRESS_SESSION_IDLE_MINUTES, settings.FORTRESS_SESSION_MAX_HOURS"
+    )
+    off = _settings_in_subprocess({"SECRET_KEY": STRONG_KEY, "DEBUG": "0"}, expression)
+    assert off.splitlines()[-1] == "True 90 30 12"
+    demo = _settings_in_subprocess({"DEBUG": "1"}, "settings.FORTRESS_REQUIRE_MFA")
+    assert demo.splitlines()[-1] == "False"
