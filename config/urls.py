@@ -25,7 +25,7 @@ urlpatterns = [
         name="sign_out_everywhere",
     ),
     # Passkeys (WebAuthn): the ceremonies the browser's script calls (django-otp-webauthn).
-    path("accounts/webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
+    path("accounts/webauthn/", include("agencies.webauthn", namespace="otp_webauthn")),
     path("agency/", include("agencies.urls")),
     path("cases/", include("cases.urls")),
     path("", include("indicators.urls")),
