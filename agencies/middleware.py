@@ -20,9 +20,10 @@ from django_otp import user_has_device
 from agencies import security
 from agencies.sessions import expired, reason_message
 
-# A session that found no second factor on the account need not look again: enrolling one
-# ends the account's other sessions (agencies/services.py, second_factor_enrolled).
-NO_SECOND_FACTOR = "fortress_no_second_factor"
+# Whether the account had a second factor when this session signed in, noted then (or at its
+# first request): a session need not look again, since enrolling one ends the account's other
+# sessions (agencies/services.py totp_confirm, agencies/webauthn.py).
+HAS_SECOND_FACTOR = "fortress_has_second_factor"
 VERIFY, ENROL = "verify", "enrol"
 # What a signed-in user still owing the second factor may open.
 OPEN_WHILE_VERIFYING = {"login", "logout", "otp_verify"}
@@ -57,14 +58,15 @@ def second_factor_step(request: HttpRequest) -> str | None:
     user: Any = request.user
     if not user.is_authenticated or user.is_verified():
         return None
-    if request.session.get(NO_SECOND_FACTOR) and not settings.FORTRESS_REQUIRE_MFA:
-        return None
-    if user_has_device(user, confirmed=True):
+    if HAS_SECOND_FACTOR not in request.session:
+        note_second_factor(request.session, user)
+    if request.session[HAS_SECOND_FACTOR]:
         return VERIFY
-    if settings.FORTRESS_REQUIRE_MFA:
-        return ENROL
-    request.session[NO_SECOND_FACTOR] = True
-    return None
+    return ENROL if settings.FORTRESS_REQUIRE_MFA else None
+
+
+def note_second_factor(session: Any, user: Any) -> None:
+    session[HAS_SECOND_FACTOR] = user_has_device(user, confirmed=True)
 
 
 class SecondFactorRequiredMiddleware:

@@ -11,12 +11,14 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 
 from agencies import security
 from agencies.backends import lockout_name
+from agencies.middleware import note_second_factor
 from agencies.sessions import start_clock
 
 
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         start_clock(request.session)
+        note_second_factor(request.session, user)
     security.signed_in(user=user, request=request)
 
 
