@@ -1,5 +1,9 @@
+from django.conf import settings
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from django.contrib.auth.signals import user_login_failed
+from django.utils.translation import gettext as _
+from django_otp import match_token, user_has_device
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, BasePermission
@@ -40,26 +44,58 @@ class LoginThrottle(AnonRateThrottle):
     rate = "20/min"
 
 
+def _refused() -> AuthenticationFailed:
+    # One answer whatever was wrong (the name, the password, the code): a guesser learns
+    # nothing, not even that a password was right.
+    return AuthenticationFailed(
+        _(
+            "Unknown username, wrong password or second-factor code, or account inactive. "
+            "An account with a second factor sends its current code as `otp`."
+        )
+    )
+
+
 class ObtainTokenView(APIView):
-    """Exchange a username and password for a new API token (`Authorization: Token <key>`)."""
+    """Exchange a username, password and (for an account with a second factor, or whenever
+    the second factor is required) a current authenticator code or an unused recovery code
+    as `otp`, for a new API token (`Authorization: Token <key>`), expiring after
+    `FORTRESS_TOKEN_DAYS`. Failures count towards the account's and the address's lockout;
+    a locked account or address answers 429."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
 
-    @extend_schema(request=TokenRequestSerializer, responses={201: TokenIssuedSerializer})
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            201: TokenIssuedSerializer,
+            403: OpenApiResponse(description="Refused: the name, password or code is wrong."),
+            429: OpenApiResponse(description="Locked out after failed sign-ins, or throttled."),
+        },
+    )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The Django request: django-axes marks a lockout on it for its middleware to answer.
+        django_request = request._request
+        username = data.validated_data["username"]
         user = authenticate(
-            request,
-            username=data.validated_data["username"],
-            password=data.validated_data["password"],
+            django_request, username=username, password=data.validated_data["password"]
         )
         if user is None:
-            raise AuthenticationFailed("Unknown username or wrong password, or account inactive.")
-        _, key = services.token_create(user=user, name=data.validated_data.get("name", ""))
-        return Response({"token": key}, status=status.HTTP_201_CREATED)
+            raise _refused()
+        if settings.FORTRESS_REQUIRE_MFA or user_has_device(user, confirmed=True):
+            code = data.validated_data.get("otp", "").strip().replace(" ", "")
+            if not code or match_token(user, code) is None:
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": username}, request=django_request
+                )
+                raise _refused()
+        token, key = services.token_create(user=user, name=data.validated_data.get("name", ""))
+        return Response(
+            {"token": key, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED
+        )
 
 
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):

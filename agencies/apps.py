@@ -6,4 +6,6 @@ class AgenciesConfig(AppConfig):
     verbose_name = "Agencies and users"
 
     def ready(self) -> None:
-        from agencies import panels  # noqa: F401
+        from agencies import panels, signals  # noqa: F401
+
+        signals.connect()

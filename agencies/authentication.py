@@ -1,13 +1,19 @@
+from datetime import timedelta
+
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from agencies.models import ApiToken
 
+# The last-used time is written at most this often: one UPDATE a minute per busy token.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
 
 class ApiTokenAuthentication(TokenAuthentication):
-    """`Authorization: Token <key>`; keys are stored as SHA-256 digests and can be revoked."""
+    """`Authorization: Token <key>`; keys are stored as SHA-256 digests, expire
+    (`FORTRESS_TOKEN_DAYS`) and can be revoked."""
 
     model = ApiToken
 
@@ -20,5 +26,12 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if token.expires_at <= now:
+            raise exceptions.AuthenticationFailed(
+                _("This token expired on %(date)s: obtain a new one at /api/v1/auth/token/.")
+                % {"date": token.expires_at.isoformat(timespec="minutes")}
+            )
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token

@@ -3,6 +3,7 @@ page, the token endpoint, the admin, any `authenticate()` call)."""
 
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
@@ -12,6 +13,12 @@ def login_name(raw: object) -> str:
     the account `vn.investigator`, never a second identity (usernames hold no spaces: the
     username validator refuses them)."""
     return str(raw).strip() if raw is not None else ""
+
+
+def lockout_name(raw: object) -> str:
+    """The name failed sign-ins are counted against (agencies/lockout.py): the login name in
+    lower case, so no variant of an account's name escapes its count."""
+    return login_name(raw).lower()
 
 
 class FortressBackend(ModelBackend):
@@ -24,4 +31,16 @@ class FortressBackend(ModelBackend):
     ):
         if username is not None:
             username = login_name(username)
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' check, first of the backends: a locked account or address is refused
+    before any password is compared. Every web entry point (login page, token endpoint,
+    admin) passes its request; a call without one (a shell, a command) has no address to
+    lock and is left to the next backend."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs: Any):
+        if request is None:
+            return None
         return super().authenticate(request, username=username, password=password, **kwargs)

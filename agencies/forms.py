@@ -6,7 +6,6 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 
 from agencies.models import Role, User
@@ -120,7 +119,7 @@ class UserUpdateForm(FortressForm):
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
     role = forms.ChoiceField(choices=Role.choices)
-    is_active = forms.BooleanField(required=False, label=gettext_lazy("Active (may sign in)"))
+    is_active = forms.BooleanField(required=False, label=_lazy("Active (may sign in)"))
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -134,3 +133,20 @@ class LanguageForm(FortressForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = language_choices()
+
+
+class SecondFactorCodeForm(FortressForm):
+    code = forms.CharField(
+        label=_lazy("Code"),
+        max_length=64,
+        help_text=_lazy(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class SignOutEverywhereForm(FortressForm):
+    revoke_tokens = forms.BooleanField(required=False, label=_lazy("Also revoke all my API tokens"))

@@ -1,9 +1,13 @@
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -59,6 +63,10 @@ class User(AbstractUser):
     # The interface language the user chose (a code of settings.LANGUAGES); blank: the
     # browser's. No choices here: which languages are offered is a setting, not a migration.
     language = models.CharField(_("language"), max_length=10, blank=True, default="")
+    # Raised to end every session of the account at once (sign out everywhere, deactivation,
+    # a second factor reset): it is part of the hash each session carries, so a session made
+    # before the raise no longer matches and Django signs it out on its next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = FortressUserManager()
 
@@ -79,9 +87,34 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
+    def _session_hash(self, secret: str | None = None) -> str:
+        # Generation 0 hashes the password alone, as Django does: sessions made before the
+        # generation existed stay valid until the first raise.
+        value = (
+            self.password
+            if not self.session_generation
+            else (f"{self.password}:{self.session_generation}")
+        )
+        return salted_hmac(
+            "agencies.User.session_hash", value, secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):  # type: ignore[override]
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
+
+
+def token_expiry() -> datetime:
+    """When a token made now expires: `FORTRESS_TOKEN_DAYS` from now."""
+    return timezone.now() + timedelta(days=settings.FORTRESS_TOKEN_DAYS)
+
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> "ApiTokenQuerySet":
+        """Not revoked (an expired token is still listed, and refused when used)."""
         return self.filter(revoked_at__isnull=True)
 
 
@@ -93,7 +126,10 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, help_text=_("First characters, to recognise it."))
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="Updated at most once a minute."
+    )
+    expires_at = models.DateTimeField(default=token_expiry)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
@@ -103,6 +139,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
     @staticmethod
     def hash_key(key: str) -> str:

@@ -36,6 +36,8 @@ NAV: list[NavItem] = [
     NavItem(_("Feed tokens"), "feedtokens:list", Action.MANAGE_FEED_TOKENS),
     NavItem(_("Retention review"), "cases:retention", Action.REVIEW_RETENTION, more=True),
     NavItem(_("Audit trail"), "audit:events", Action.READ_AUDIT, more=True),
+    # The signed-in user's own second factor, recovery codes and sessions.
+    NavItem(_("Security"), "account_security", None, more=True),
 ]
 
 

@@ -6,14 +6,23 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import access
 import audit
+from agencies import lockout, security
 from agencies.models import Agency, ApiToken, Notification, Role, User
 from audit.models import EventKind
 from config.errors import NotVisible, PolicyError
+
+RECOVERY_CODE_COUNT = 10
+TOTP_NAME = "Authenticator app"
+RECOVERY_NAME = "Recovery codes"
 
 
 def notification_send(*, user: User, key: str, message: str, url: str = "") -> Notification | None:
@@ -104,7 +113,7 @@ def user_update(
     managed.save(update_fields=list(ACCOUNT_FIELDS))
     revoked = 0
     if not is_active:
-        revoked = ApiToken.objects.filter(user=managed).active().update(revoked_at=timezone.now())
+        revoked = user_sessions_end(user=managed, by=by, reason="deactivated", revoke_tokens=True)
     _record_account_changes(by=by, user=managed, before=before, tokens_revoked=revoked)
     return managed
 
@@ -134,13 +143,33 @@ def _record_account_changes(
 
 
 @transaction.atomic
+def user_sessions_end(*, user: User, by: User | None, reason: str, revoke_tokens: bool) -> int:
+    """Ends every session of `user` at once (their next request is signed out, whichever
+    process serves it) and, if asked, revokes their API tokens; returns how many were."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    security.sessions_ended(user=user, by=by, reason=reason)
+    return _tokens_revoke_all(user=user, by=by, reason=reason) if revoke_tokens else 0
+
+
+def _tokens_revoke_all(*, user: User, by: User | None, reason: str) -> int:
+    count = ApiToken.objects.filter(user=user).active().update(revoked_at=timezone.now())
+    if count:
+        security.tokens_revoked(user=user, by=by, count=count, reason=reason)
+    return count
+
+
+@transaction.atomic
 def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """A new API token for `user`; returns the token row and the key, shown only once."""
+    """A new API token for `user`, expiring `FORTRESS_TOKEN_DAYS` from now; returns the token
+    row and the key, shown only once. Callers have checked the password and, where the account
+    has or needs one, the second factor (agencies/api.py ObtainTokenView)."""
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
         user=user, name=name[:100], prefix=key[:8], digest=ApiToken.hash_key(key)
     )
     audit.record(EventKind.TOKEN_ISSUED, by=user, obj=token, detail={"prefix": token.prefix})
+    security.token_issued(token=token)
     return token, key
 
 
@@ -148,11 +177,78 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 def token_revoke(*, token: ApiToken, by: User) -> None:
     if token.user_id != by.pk:
         raise PolicyError(_("Only the owner revokes a token."))
-    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
-    )
-    if revoked:
-        audit.record(EventKind.TOKEN_REVOKED, by=by, obj=token, detail={"prefix": token.prefix})
+    ):
+        security.tokens_revoked(user=token.user, by=by, count=1, reason="revoked", token=token)
+
+
+# --- the second factor ---------------------------------------------------------------------
+
+
+def second_factor_devices(user: User) -> list:
+    """The account's confirmed second factors (authenticator app, recovery codes, passkeys)."""
+    return list(devices_for_user(user, confirmed=True))
+
+
+@transaction.atomic
+def totp_pending(*, user: User) -> TOTPDevice:
+    """The authenticator-app device being set up: unconfirmed until a code from it is typed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]:
+    """The code from the app proves the set-up: the device replaces any earlier app, a fresh
+    set of recovery codes is made (returned, to be shown once), and the account's other
+    sessions end (they signed in without this factor). Refused: a ValidationError."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    if device is None or not device.verify_token(code.strip().replace(" ", "")):
+        raise ValidationError({"code": _("That code is not the one the app shows now.")})
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = recovery_codes_issue(user=user)
+    security.second_factor_enrolled(user=user, device_kind="totp")
+    user_sessions_end(user=user, by=user, reason="second_factor_enrolled", revoke_tokens=False)
+    return device, codes
+
+
+@transaction.atomic
+def recovery_codes_issue(*, user: User) -> list[str]:
+    """A new set of one-time recovery codes (the old set stops working); shown once."""
+    device = StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _n in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    security.recovery_codes_issued(user=user)
+    return codes
+
+
+@transaction.atomic
+def second_factor_reset(*, by: User, user: User) -> User:
+    """An agency admin removes a member's second factors (a lost phone): the member's sessions
+    end and their tokens are revoked at once; they enrol again at their next sign-in."""
+    managed = access.get_managed_user_for(by, user.pk)
+    for device in devices_for_user(managed, confirmed=None):
+        device.delete()
+    security.second_factor_reset(user=managed, by=by)
+    user_sessions_end(user=managed, by=by, reason="second_factor_reset", revoke_tokens=True)
+    return managed
+
+
+def user_unlock(*, by: User, user: User) -> int:
+    """An agency admin lifts the lockout of a member's account (its failed sign-ins are
+    forgotten); returns how many were."""
+    managed = access.get_managed_user_for(by, user.pk)
+    count = lockout.unlock(managed.username)
+    security.unlocked(user=managed, by=by)
+    return count
 
 
 @transaction.atomic

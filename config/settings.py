@@ -1,7 +1,9 @@
 """Fortress settings: one module, everything that differs between machines read from the
 environment (see README.md, "Configuration")."""
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django
@@ -50,6 +52,11 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_countries",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
+    "axes",
     "agencies",
     "cases",
     "indicators",
@@ -72,7 +79,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # ... unless the signed-in user chose one (agencies/middleware.py).
     "agencies.middleware.UserLanguageMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute lifetime of a session, then the second factor before any page.
+    "agencies.middleware.SessionLifetimeMiddleware",
+    "agencies.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -82,6 +94,8 @@ MIDDLEWARE = [
     "config.middleware.BrokerOutageNotice",
     # A partner's feed token opens the registry's feeds and lookup, and 404 everywhere else.
     "registry.feedauth.FeedTokenGate",
+    # Last: turns a sign-in refused for lockout (page, token endpoint, admin) into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # A strict Content Security Policy: no inline script or style, nothing from another origin.
@@ -165,8 +179,12 @@ AUTH_USER_MODEL = "agencies.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# One rule for the username a sign-in names (spaces around it dropped), on every entry point.
-AUTHENTICATION_BACKENDS = ["agencies.backends.FortressBackend"]
+# One rule for the username a sign-in names (spaces around it dropped), on every entry point;
+# django-axes first, so a locked account or address is refused before any password check.
+AUTHENTICATION_BACKENDS = [
+    "agencies.backends.LockoutBackend",
+    "agencies.backends.FortressBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -249,6 +267,47 @@ FORTRESS_NUM_PROXIES = env_int("FORTRESS_NUM_PROXIES", 0, minimum=0)
 # Requests per minute one client address may make to the public awareness page and its feeds
 # (counted in the shared cache above, per address as FORTRESS_NUM_PROXIES reads it).
 FORTRESS_PUBLIC_RATE_PER_MINUTE = env_int("FORTRESS_PUBLIC_RATE_PER_MINUTE", 60, minimum=1)
+
+# --- Trust: second factor, lockout, sessions ----------------------------------------------
+# A second factor (authenticator app, passkey, or a recovery code) for every account: a
+# signed-in user without one is sent to enrolment before any page. On whenever DEBUG is off.
+FORTRESS_REQUIRE_MFA = env_bool("FORTRESS_REQUIRE_MFA", default=not DEBUG)
+# API tokens expire this many days after they are issued.
+FORTRESS_TOKEN_DAYS = env_int("FORTRESS_TOKEN_DAYS", 90, minimum=1)
+# A session unused this long is signed out; none lives longer than the maximum.
+FORTRESS_SESSION_IDLE_MINUTES = env_int("FORTRESS_SESSION_IDLE_MINUTES", 30, minimum=1)
+FORTRESS_SESSION_MAX_HOURS = env_int("FORTRESS_SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = FORTRESS_SESSION_MAX_HOURS * 3600
+# Lockout (django-axes, state in the database so every process sees it): 5 failed sign-ins
+# for one account (its name in any case or spacing) or from one client address lock that
+# account or address for 15 minutes, on the login page, the token endpoint and the admin.
+FORTRESS_LOCKOUT_FAILURES = env_int("FORTRESS_LOCKOUT_FAILURES", 5, minimum=1)
+FORTRESS_LOCKOUT_MINUTES = env_int("FORTRESS_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = FORTRESS_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=FORTRESS_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "agencies.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "agencies.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "agencies.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+# Sign-ins are recorded by the security events (agencies/security.py), not a second log.
+AXES_DISABLE_ACCESS_LOG = True
+# The second factor: TOTP codes a few steps apart still count (clock drift); passkeys
+# (WebAuthn) only as a second factor after the password, never instead of it.
+OTP_TOTP_ISSUER = "Fortress"
+OTP_WEBAUTHN_RP_NAME = "Fortress"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# A passkey belongs to the site's domain, FORTRESS_SITE_URL's host: browsers offer passkeys on
+# https or on http://localhost, never on plain http elsewhere nor on a bare IP address (so
+# with the default http://127.0.0.1:8000, open http://localhost:8000 to use them).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    origin
+    for origin in [FORTRESS_SITE_URL, *CSRF_TRUSTED_ORIGINS]
+    if origin.startswith(("https://", "http://localhost"))
+] or [f"http://localhost:{urlsplit(FORTRESS_SITE_URL).port or 80}"]
+OTP_WEBAUTHN_RP_ID = urlsplit(OTP_WEBAUTHN_ALLOWED_ORIGINS[0]).hostname
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -425,5 +484,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # In eager mode every task would log "succeeded" into the web server's console.
-    "loggers": ({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+    "loggers": {
+        # django-axes says every failure twice (fortress.security says it once, with ids).
+        "axes": {"level": "ERROR"},
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+    },
 }

@@ -13,3 +13,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # The test client speaks plain http; tests/test_headers.py checks the redirect itself.
 SECURE_SSL_REDIRECT = False
+# Most tests sign in with `client.force_login`: no second factor unless a test turns it on.
+FORTRESS_REQUIRE_MFA = False

@@ -7,7 +7,7 @@ from agencies import views as agency_views
 
 urlpatterns = [
     path("", agency_views.home, name="home"),
-    path("security/", agency_views.security, name="security"),
+    path("security/", agency_views.security_contact, name="security"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -16,6 +16,18 @@ urlpatterns = [
         name="password_change",
     ),
     path("accounts/language/", agency_views.language, name="language"),
+    # The signed-in user's own security: second factor, recovery codes, sessions.
+    path("accounts/security/", agency_views.account_security, name="account_security"),
+    path("accounts/security/app/", agency_views.totp_enrol, name="totp_enrol"),
+    path("accounts/security/recovery-codes/", agency_views.recovery_codes, name="recovery_codes"),
+    path("accounts/verify/", agency_views.otp_verify, name="otp_verify"),
+    path(
+        "accounts/sign-out-everywhere/",
+        agency_views.sign_out_everywhere,
+        name="sign_out_everywhere",
+    ),
+    # Passkeys (WebAuthn): the ceremonies the browser's script calls (django-otp-webauthn).
+    path("accounts/webauthn/", include("agencies.webauthn", namespace="otp_webauthn")),
     path("agency/", include("agencies.urls")),
     path("agency/feed-tokens/", include("registry.token_urls")),
     path("public/", include("registry.public_urls")),

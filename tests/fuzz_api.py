@@ -6,12 +6,14 @@ On the database DATABASE_URL names (SQLite when unset, as `make run`): a fresh d
 (`FUZZ_DATABASE_NAME`, default `fortress_fuzz`, on PostgreSQL; a temporary file on SQLite),
 migrated and loaded with the demo data; then `manage.py runserver`, and Schemathesis's
 fuzzing phase over `/api/schema/` with two workers, authenticated with a token of a demo
-supervisor, checking `not_a_server_error` and that every answer's body and content type are as
-the schema documents them (`CHECKS`). Exits non-zero on any failure and prints the server's
-tracebacks.
+supervisor, obtained as an integration would: its password and a current code of its
+authenticator app (this run requires the second factor, `FORTRESS_REQUIRE_MFA=1`). Checks
+`not_a_server_error` and that every answer's body and content type are as the schema
+documents them (`CHECKS`). Exits non-zero on any failure and prints the server's tracebacks.
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -24,11 +26,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-TOKEN = """
+# The fuzzing user gets an authenticator-app device; its secret goes to this script, which
+# obtains the token as any integration does: password and a current code (the second factor
+# is required in this run: FORTRESS_REQUIRE_MFA=1).
+FUZZ_USER = "vn.supervisor"
+DEVICE = f"""
 from agencies.models import User
-from agencies.services import token_create
-print(token_create(user=User.objects.get(username="vn.supervisor"), name="fuzz")[1])
+from django_otp.plugins.otp_totp.models import TOTPDevice
+user = User.objects.get(username="{FUZZ_USER}")
+TOTPDevice.objects.filter(user=user).delete()
+print(TOTPDevice.objects.create(user=user, name="fuzz", confirmed=True).key)
 """
+
+
+def _obtain_token(base: str, secret_hex: str) -> str:
+    from django_otp.oath import TOTP
+
+    code = f"{TOTP(bytes.fromhex(secret_hex)).token():06d}"
+    body = json.dumps(
+        {
+            "username": FUZZ_USER,
+            "password": os.environ.get("DEMO_PASSWORD", "fortress-demo"),
+            "otp": code,
+            "name": "fuzz",
+        }
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 (the local server started here)
+        f"{base}/api/v1/auth/token/",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+        return json.loads(answer.read())["token"]
 
 
 # No 5xx, and every answer as the schema documents it: its body, and its content type.
@@ -74,17 +104,22 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}  # eager
-        env.update(DEBUG="1", DATABASE_URL=_database_url(tmp), LOG_LEVEL="WARNING")
+        env.update(
+            DEBUG="1",
+            DATABASE_URL=_database_url(tmp),
+            LOG_LEVEL="WARNING",
+            FORTRESS_REQUIRE_MFA="1",
+        )
         print("== fuzz on", env["DATABASE_URL"].split("://")[0], flush=True)
         manage = [PYTHON, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         subprocess.run(
             [*manage, "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
         )
-        token = subprocess.run(
-            [*manage, "shell", "-c", TOKEN], cwd=ROOT, env=env, check=True, capture_output=True
+        device = subprocess.run(
+            [*manage, "shell", "-c", DEVICE], cwd=ROOT, env=env, check=True, capture_output=True
         )
-        key = token.stdout.decode().split()[-1]
+        secret_hex = device.stdout.decode().split()[-1]
         log_path = tmp / "server.log"
         with open(log_path, "wb") as log:
             server = subprocess.Popen(
@@ -97,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 base = f"http://127.0.0.1:{args.port}"
                 _wait(f"{base}/api/schema/", server)
+                key = _obtain_token(base, secret_hex)
                 command = [
                     shutil.which("schemathesis", path=str(Path(PYTHON).parent)) or "schemathesis",
                     "run",

@@ -224,6 +224,8 @@ OBJECT_URLS = {
     "persons:request_access": "match",
     "agencies:user_edit": "user",
     "agencies:user_deactivate": "user",
+    "agencies:user_reset_second_factor": "user",
+    "agencies:user_unlock": "user",
     "registry:propose": "indicator",
     "registry:decide_proposal": "proposal",
 }
@@ -256,8 +258,27 @@ LIST_URLS = [
     "audit:export",
     "cases:retention",
 ]
-# Not about agency data at all (the language page and switcher: the user's own preference).
-PUBLIC_URLS = {"login", "logout", "password_change", "security", "language"}
+# Not about agency data at all: signing in and out, the language page and switcher (the user's
+# own preference), how to report a vulnerability, and the signed-in user's own account (its
+# second factor, recovery codes and sessions; the passkey ceremonies of django-otp-webauthn),
+# tested in tests/test_trust_*.py.
+PUBLIC_URLS = {
+    "login",
+    "logout",
+    "password_change",
+    "security",
+    "language",
+    "account_security",
+    "totp_enrol",
+    "recovery_codes",
+    "otp_verify",
+    "sign_out_everywhere",
+    "otp_webauthn:credential-registration-begin",
+    "otp_webauthn:credential-registration-complete",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+    "otp_webauthn:js-i18n-catalog",
+}
 # No agency data, but for signed-in users only (the API schema and its docs page).
 SIGNED_IN_URLS = {"schema", "api-docs"}
 
@@ -566,6 +587,8 @@ OPENER = {
     "persons:request_access": "analyst",
     "agencies:user_edit": "admin",
     "agencies:user_deactivate": "admin",
+    "agencies:user_reset_second_factor": "admin",
+    "agencies:user_unlock": "admin",
     "registry:propose": "analyst",
     "registry:decide_proposal": "supervisor",
     "registry:search": "liaison",
