@@ -37,6 +37,9 @@ class Action(StrEnum):
     PROPOSE_PUBLICATION = "propose_publication"
     DECIDE_PUBLICATION = "decide_publication"  # approve or refuse, withdraw a source
     RECORD_TAKEDOWN = "record_takedown"  # lifecycle steps and claims on any entry
+    VIEW_STOP_PAYMENTS = "view_stop_payments"  # the requests the agency sent or received
+    FILE_STOP_PAYMENT = "file_stop_payment"  # from a case of the agency
+    ANSWER_STOP_PAYMENT = "answer_stop_payment"  # acknowledge, record the outcome
 
 
 _INV, _ANA, _LIA, _SUP, _ADM = (
@@ -67,6 +70,11 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.PROPOSE_PUBLICATION: frozenset({_INV, _ANA, _SUP}),
     Action.DECIDE_PUBLICATION: frozenset({_SUP}),
     Action.RECORD_TAKEDOWN: frozenset({_INV, _ANA, _SUP}),
+    # Stop-payment requests: read by the roles that read case files; investigators and
+    # supervisors of the victim's agency file them, those of the receiving agency answer.
+    Action.VIEW_STOP_PAYMENTS: frozenset({_INV, _ANA, _SUP}),
+    Action.FILE_STOP_PAYMENT: frozenset({_INV, _SUP}),
+    Action.ANSWER_STOP_PAYMENT: frozenset({_INV, _SUP}),
 }
 assert set(PERMISSIONS) == set(Action), "every action says which roles may do it"
 
