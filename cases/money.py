@@ -1,6 +1,6 @@
 """Money is a Decimal amount with an ISO 4217 currency code, never a float."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 
 import pycountry
@@ -37,6 +37,13 @@ def money_errors(
     """The one rule for an amount of money (assets, stop-payment requests): not negative (more
     than zero when `required`), at most two decimals, and with an ISO 4217 currency."""
     errors: dict[str, str] = {}
+    if amount is not None and not isinstance(amount, Decimal):
+        try:
+            amount = Decimal(str(amount).strip())
+        except InvalidOperation:
+            return {amount_field: str(_("Give the amount as a number, e.g. 1250.50."))}
+    if amount is not None and not amount.is_finite():
+        return {amount_field: str(_("Give the amount as a number, e.g. 1250.50."))}
     if amount is None:
         if required:
             errors[amount_field] = str(_("Give the amount."))

@@ -65,10 +65,13 @@ def normalize_account(*, account_kind: str, account: str, chain: str, region: st
         raise ValidationError({field: exc.messages}) from None
 
 
-def _money(amount: Decimal | None, currency: str, amount_field: str, currency_field: str) -> str:
-    currency = (currency or "").upper()
+def _money(
+    amount: Decimal | str | None, currency: str, amount_field: str, currency_field: str
+) -> tuple[Decimal, str]:
+    """The amount as a Decimal and the currency in capitals, by the assets' rule."""
+    currency = (currency or "").strip().upper()
     errors = money_errors(
-        amount,
+        amount,  # type: ignore[arg-type]
         currency,
         amount_field=amount_field,
         currency_field=currency_field,
@@ -76,7 +79,7 @@ def _money(amount: Decimal | None, currency: str, amount_field: str, currency_fi
     )
     if errors:
         raise ValidationError(errors)
-    return currency
+    return Decimal(str(amount)), currency
 
 
 def _url(request: StopPaymentRequest) -> str:
@@ -167,7 +170,7 @@ def _file(
             {account_field if k == "account" else k: v for k, v in exc.message_dict.items()}
         )
     try:
-        currency = _money(amount, currency, "amount", "currency")
+        amount, currency = _money(amount, currency, "amount", "currency")
     except ValidationError as exc:
         errors.update(exc.message_dict)
     rows = []
@@ -392,7 +395,7 @@ def stop_payment_record_outcome(
     today = timezone.localdate()
     if freezes:
         try:
-            currency = _money(amount_frozen, currency, "amount_frozen", "currency")
+            amount_frozen, currency = _money(amount_frozen, currency, "amount_frozen", "currency")
         except ValidationError as exc:
             errors.update(exc.message_dict)
         else:

@@ -38,6 +38,8 @@ from operations.services import (
     operation_invite,
     operation_link_case,
 )
+from payments.models import StopPaymentRequest
+from payments.services import stop_payment_file
 from persons import rebuild as persons_rebuild
 from persons.models import PersonMatch
 from registry.models import PublicationProposal, RegistryEntry, RegistrySource, TakedownStep
@@ -50,6 +52,7 @@ SECRET_SUSPECT = "Quách Thị Secretname"
 SECRET_VICTIM = "Lương Văn Hiddenperson"
 SECRET_PHONE = "+84 912 777 001"
 SECRET_PHONE_E164 = "+84912777001"
+SECRET_ACCOUNT = "9988776655"
 
 
 @pytest.fixture
@@ -108,6 +111,25 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         fraud_types=["phishing"],
         description="Harbour compound's number.",
     )
+    # A stop-payment request from the case to a third agency (neither partner nor outsider).
+    receiver = Agency.objects.create(
+        code="receiver", name="Agency receiver", country="KH", contact_email="d@r.example.org"
+    )
+    receiver_users = {
+        role: User.objects.create_user(
+            username=f"receiver.{role}", password="pw", agency=receiver, role=role
+        )
+        for role in (Role.INVESTIGATOR, Role.ANALYST)
+    }
+    stop_payment = stop_payment_file(
+        case=case,
+        by=alice,
+        to_agency=receiver,
+        account_kind="bank_account",
+        account=SECRET_ACCOUNT,
+        amount="4000.00",
+        currency="USD",
+    )
     operation = operation_create(by=own_users["supervisor"], name="Op Zircon", code="zircon")
     operation_invite(operation=operation, by=own_users["supervisor"], agencies=[partner])
     invitation_respond(
@@ -128,6 +150,8 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         "match": match,
         "operation": operation,
         "proposal": proposal,
+        "stop_payment": stop_payment,
+        "receiver_users": receiver_users,
         "own_users": own_users,
         "partner_users": partner_users,
         "outsider_users": outsider_users,
@@ -161,6 +185,7 @@ def snapshot(world) -> dict:
         "match": PersonMatch.objects.get(pk=world["match"].pk).status,
         "proposal": PublicationProposal.objects.get(pk=world["proposal"].pk).status,
         "registry": (RegistryEntry.objects.count(), RegistrySource.objects.count()),
+        "stop_payments": sorted(StopPaymentRequest.objects.values_list("pk", "status", "version")),
         "operation": (
             lambda o: (
                 o.version,
@@ -217,6 +242,10 @@ OBJECT_URLS = {
     "agencies:user_deactivate": "user",
     "registry:propose": "indicator",
     "registry:decide_proposal": "proposal",
+    "payments:file": "case",
+    "payments:detail": "stop_payment",
+    "payments:acknowledge": "stop_payment",
+    "payments:outcome": "stop_payment",
 }
 # URL names with two arguments: (first object, second argument).
 TWO_ARG_URLS = {
@@ -241,13 +270,21 @@ LIST_URLS = [
     "agencies:user_list",
     "agencies:user_create",
     "registry:search",
+    "payments:queue",
 ]
 # Not about agency data at all.
 PUBLIC_URLS = {"login", "logout", "password_change"}
 # No agency data, but for signed-in users only (the API schema and its docs page).
 SIGNED_IN_URLS = {"schema", "api-docs"}
 
-SECRETS = [SECRET_TITLE, SECRET_SUSPECT, SECRET_VICTIM, SECRET_PHONE_E164, "Op Zircon"]
+SECRETS = [
+    SECRET_TITLE,
+    SECRET_SUSPECT,
+    SECRET_VICTIM,
+    SECRET_PHONE_E164,
+    "Op Zircon",
+    SECRET_ACCOUNT,
+]
 
 
 def _site_url_names() -> set[str]:
@@ -338,6 +375,7 @@ API_OBJECTS = {
     "operation": "operation",
     "person-match": "match",
     "registry-proposal": "proposal",
+    "stop-payment": "stop_payment",
 }
 # Routes that are not agency data (the agency directory is public to members by design, the
 # registry too: its block is at the end) or hold only the caller's own objects.
@@ -553,6 +591,11 @@ OPENER = {
     "registry:propose": "analyst",
     "registry:decide_proposal": "supervisor",
     "registry:search": "liaison",
+    "payments:file": "investigator",
+    "payments:detail": "analyst",
+    "payments:acknowledge": "receiver.investigator",
+    "payments:outcome": "receiver.investigator",
+    "payments:queue": "analyst",
     "home": "investigator",
     "cases:list": "investigator",
     "cases:create": "investigator",
@@ -582,6 +625,8 @@ POST_ONLY = {
     "operations:respond": {},
     "operations:link_from_case": {"operation": "operation"},
     "registry:decide_proposal": {},
+    "payments:acknowledge": {},
+    "payments:outcome": {},
 }
 # What the owner finds of its own data where the outsider finds none.
 OWNER_SEES = {
@@ -592,6 +637,8 @@ OWNER_SEES = {
     "operations:list": "Op Zircon",
     "indicators:hits": SECRET_PHONE_E164,
     "operations:approvals": SECRET_PHONE_E164,  # the proposal to publish it
+    "payments:queue": SECRET_ACCOUNT,
+    "payments:detail": SECRET_ACCOUNT,
 }
 
 
