@@ -21,6 +21,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -114,8 +115,8 @@ def tally(requests: QuerySet[StopPaymentRequest], *, roots_only: bool = False) -
         lambda: dict.fromkeys(MEASURES, Decimal("0.00"))
     )
     asked = requests.filter(parent__isnull=True) if roots_only else requests
-    for row in asked.values("currency").annotate(total=Sum("amount")).order_by():
-        amounts[row["currency"]]["requested"] += row["total"] or Decimal("0.00")
+    for currency, total in asked.values_list("currency").annotate(Sum("amount")).order_by():
+        amounts[currency]["requested"] += total or Decimal("0.00")
     assets = (
         requests.filter(frozen_asset__isnull=False, frozen_asset__amount__isnull=False)
         .values("frozen_asset__currency")
@@ -128,8 +129,9 @@ def tally(requests: QuerySet[StopPaymentRequest], *, roots_only: bool = False) -
         .order_by()
     )
     for row in assets:
+        values: dict[str, Any] = dict(row)
         for measure in ASSET_MEASURES:
-            amounts[row["frozen_asset__currency"]][measure] += row[measure] or Decimal("0.00")
+            amounts[values["frozen_asset__currency"]][measure] += values[measure] or Decimal(0)
     result.amounts = dict(amounts)
     return result
 

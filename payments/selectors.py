@@ -14,7 +14,12 @@ from agencies.models import Agency, AgencyKind, User
 from cases.models import Case
 from indicators.models import Hit
 from indicators.selectors import hit_counterparts
-from payments.models import AccountKind, Status, StopPaymentRequest
+from payments.models import (
+    AccountKind,
+    Status,
+    StopPaymentRequest,
+    StopPaymentRequestQuerySet,
+)
 
 # The agencies that handle payments: proposed first among those of the account's country.
 PAYMENT_AGENCY_KINDS = (AgencyKind.FIU, AgencyKind.POLICE)
@@ -36,6 +41,10 @@ def account_country(account_kind: str, account: str) -> str:
     return ""
 
 
+def _code(agency: Agency) -> str:
+    return str(getattr(agency.country, "code", agency.country))
+
+
 @dataclass
 class Proposal:
     agencies: list[Agency]  # the directory, the proposed ones first
@@ -51,12 +60,12 @@ def propose_agencies(
     units, police — first), then the rest. The user's own agency is not in it."""
     holders = {a.pk for a in hit_counterparts(user, [hit]).get(hit.pk, [])} if hit else set()
     country = account_country(account_kind, account) if account else ""
-    agencies = list(Agency.objects.exclude(pk=access.agency_id_of(user)))
+    agencies = list(Agency.objects.exclude(pk=access.agency_id_of(user) or 0))
 
     def rank(agency: Agency) -> tuple:
         return (
             agency.pk not in holders,
-            agency.country.code != country if country else True,
+            _code(agency) != country if country else True,
             agency.kind not in PAYMENT_AGENCY_KINDS,
             agency.name,
         )
@@ -65,8 +74,7 @@ def propose_agencies(
     first = agencies[0] if agencies else None
     proposed = (
         first
-        if first is not None
-        and (first.pk in holders or (country and first.country.code == country))
+        if first is not None and (first.pk in holders or (country and _code(first) == country))
         else None
     )
     return Proposal(agencies=agencies, proposed=proposed, country=country)
@@ -76,7 +84,7 @@ def queue(user: User, *, direction: str = "", status: str = "") -> QuerySet[Stop
     """The requests the user's agency received (or sent, or both), open and urgent first,
     newest first; `status` "overdue" for the open ones past their deadline."""
     agency_id = access.agency_id_of(user)
-    requests = access.visible_stop_payments(user)
+    requests: StopPaymentRequestQuerySet = access.visible_stop_payments(user)  # type: ignore[assignment]
     if direction == "received":
         requests = requests.filter(to_agency_id=agency_id)
     elif direction == "sent":

@@ -95,7 +95,7 @@ def _notify(users: Iterable[User], *, key: str, message: str, url: str) -> None:
             continue
         if user.email:
             transaction.on_commit(
-                lambda user=user: send_mail(
+                lambda user=user: send_mail(  # type: ignore[misc]
                     subject=f"[Fortress] {message}"[:150],
                     message=f"{message}\n\n{_('Open it in Fortress:')} {link}",
                     from_email=settings.DEFAULT_FROM_EMAIL,
@@ -163,7 +163,7 @@ def _file(
             account_kind=account_kind,
             account=account,
             chain=chain if account_kind == AccountKind.CRYPTO_WALLET else "",
-            region=from_agency.country.code,
+            region=str(getattr(from_agency.country, "code", from_agency.country)),
         )
     except ValidationError as exc:
         errors.update(
@@ -173,7 +173,7 @@ def _file(
         amount, currency = _money(amount, currency, "amount", "currency")
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    rows = []
+    rows: list[StopPaymentTransfer] = []
     for n, row in enumerate(transfers):
         t_amount = row.get("amount")
         t_currency = (row.get("currency") or currency or "").upper()
@@ -182,9 +182,10 @@ def _file(
             row_errors["sent_on"] = str(_("A transaction is not dated in the future."))
         if row_errors:
             errors[f"transactions[{n}]"] = [f"{k}: {v}" for k, v in row_errors.items()]
+            continue
         rows.append(
             StopPaymentTransfer(
-                amount=t_amount,
+                amount=Decimal(str(t_amount)),
                 currency=t_currency,
                 sent_on=row.get("sent_on"),
                 reference=(row.get("reference") or "")[:200],
@@ -192,6 +193,7 @@ def _file(
         )
     if errors:
         raise ValidationError(errors)
+    assert amount is not None  # checked by _money above
     request = StopPaymentRequest.objects.create(
         case=case,
         parent=parent,
@@ -218,8 +220,8 @@ def _file(
     if request.root_id is None:
         request.root = request
         request.save(update_fields=["root"])
-    for row in rows:
-        row.request = request
+    for transfer in rows:
+        transfer.request = request
     StopPaymentTransfer.objects.bulk_create(rows)
     _notify(
         _answerers(request),
@@ -311,7 +313,7 @@ def stop_payment_file(
             locked.status = AssetStatus.FREEZE_REQUESTED
             locked.status_changed_on = timezone.localdate()
             locked.version += 1
-            locked._history_user = by
+            locked._history_user = by  # type: ignore[attr-defined]
             locked.save()
     case_event_record(
         case=case,
@@ -446,7 +448,7 @@ def stop_payment_record_outcome(
             amount=amount_frozen,
             currency=currency,
             status=AssetStatus.FROZEN,
-            status_changed_on=frozen_on,
+            status_changed_on=frozen_on or today,
         )
         asset.full_clean()
         asset._history_user = by  # type: ignore[attr-defined]
