@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
         "PublicationProposalStatusEnum": "registry.models.ProposalStatus",
         "StopPaymentStatusEnum": "payments.models.Status",
         "StopPaymentAccountKindEnum": "payments.models.AccountKind",
+        "ChainEnum": "indicators.normalize.kinds.Chain",
     },
     # `<id:pk>` (config/ids.py) is an integer id, as `<int:pk>` would be.
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},

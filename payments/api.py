@@ -17,7 +17,7 @@ from payments.serializers import (
     FileSerializer,
     OutcomeSerializer,
     StopPaymentSerializer,
-    VersionSerializer,
+    StopPaymentVersionSerializer,
 )
 
 STATUS_FILTERS = [("open", "Open"), ("overdue", "Overdue"), *Status.choices]
@@ -91,12 +91,12 @@ class StopPaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         )
         return self._answer(stop, status.HTTP_201_CREATED)
 
-    @extend_schema(request=VersionSerializer, responses=StopPaymentSerializer)
+    @extend_schema(request=StopPaymentVersionSerializer, responses=StopPaymentSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk: Any = None) -> Response:
         """Your agency has the request: the clock of time to acknowledge stops."""
         stop = access.get_stop_payment_for_user(request.user, pk)
-        serializer = VersionSerializer(data=request.data)
+        serializer = StopPaymentVersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.stop_payment_acknowledge(
             request=stop, by=request.user, version=serializer.validated_data.get("version")

@@ -151,13 +151,13 @@ class FileSerializer(serializers.Serializer):
     transactions = TransferSerializer(many=True, required=False)
 
 
-class VersionSerializer(serializers.Serializer):
+class StopPaymentVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The request's version you read (required)."
     )
 
 
-class OutcomeSerializer(VersionSerializer):
+class OutcomeSerializer(StopPaymentVersionSerializer):
     outcome = serializers.ChoiceField(choices=[(o.value, o.label) for o in OUTCOMES])
     amount_frozen = serializers.DecimalField(required=False, allow_null=True, **_MONEY)
     currency = serializers.CharField(
