@@ -98,7 +98,7 @@ class StopPaymentRequest(models.Model):
         null=True,
         blank=True,
         related_name="chain",
-        help_text="The first request of the chain (itself for the first).",
+        help_text=_("The first request of the chain (itself for the first)."),
     )
     hop = models.PositiveIntegerField(default=1)
     from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
@@ -118,12 +118,12 @@ class StopPaymentRequest(models.Model):
         null=True,
         blank=True,
         related_name="stop_payments",
-        help_text="The victim whose loss this is (else the case's reported loss).",
+        help_text=_("The victim whose loss this is (else the case's reported loss)."),
     )
     account_kind = models.CharField(max_length=20, choices=AccountKind.choices)
-    chain_name = models.CharField(max_length=20, blank=True, help_text="Chain of a wallet.")
-    account = models.CharField(max_length=200, help_text="Normalised as an indicator is.")
-    account_raw = models.CharField(max_length=200, help_text="As entered.")
+    chain_name = models.CharField(max_length=20, blank=True, help_text=_("Chain of a wallet."))
+    account = models.CharField(max_length=200, help_text=_("Normalised as an indicator is."))
+    account_raw = models.CharField(max_length=200, help_text=_("As entered."))
     amount = models.DecimalField(
         max_digits=18, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
@@ -156,7 +156,7 @@ class StopPaymentRequest(models.Model):
     frozen_currency = models.CharField(max_length=3, blank=True, validators=[validate_currency])
     frozen_on = models.DateField(null=True, blank=True)
     institution = models.CharField(max_length=200, blank=True)
-    reason = models.TextField(blank=True, help_text="Why it was refused.")
+    reason = models.TextField(blank=True, help_text=_("Why it was refused."))
     answer_note = models.TextField(blank=True)
     # What the freeze wrote back to the originating case: once, however often it is read.
     frozen_asset = models.OneToOneField(

@@ -23,6 +23,7 @@ from config.errors import ConflictError, PolicyError
 from payments import figures, selectors, services
 from payments.forms import FileForm, OutcomeForm, QueueFilterForm, VersionForm
 from payments.models import AccountKind, StopPaymentRequest
+from victims.selectors import log_reads
 
 PAGE_SIZE = 50
 ASSET_ACCOUNT_KINDS = {
@@ -98,6 +99,8 @@ def file_request(request: HttpRequest, case_pk: int) -> HttpResponse:
         if access.can(user, access.Action.READ_VICTIM_IDENTITY)
         else []
     )
+    if victims:  # their references are listed to choose from: a read of each
+        log_reads(by=user, victims=victims, where=request.path, reason="stop-payment request")
     form = FileForm(
         request.POST or None, initial=initial, agencies=proposal.agencies, victims=victims
     )
