@@ -21,9 +21,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +80,9 @@ class Tally:
     to_freeze: Clock = field(default_factory=Clock)
     # currency -> measure -> amount
     amounts: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    # agency name -> requests it sent / received among these
+    sent_by: dict[str, int] = field(default_factory=dict)
+    received_by: dict[str, int] = field(default_factory=dict)
 
     def amounts_for(self, measure: str) -> dict[str, Decimal]:
         return {c: v[measure] for c, v in sorted(self.amounts.items()) if v.get(measure)}
@@ -91,47 +93,64 @@ class Tally:
 
 
 def tally(requests: QuerySet[StopPaymentRequest], *, roots_only: bool = False) -> Tally:
-    """The figures of `requests`: a fixed number of queries whatever their number."""
+    """The figures of `requests`, in one query whatever their number: each request's times,
+    amount and the asset its freeze wrote back, read once and counted here (the percentiles
+    need every value anyway)."""
     result = Tally()
     now = timezone.now()
-    counts = requests.aggregate(
-        n=Count("pk"),
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, deadline__lt=now)),
+    acknowledged: list[datetime.timedelta] = []
+    frozen: list[datetime.timedelta] = []
+    amounts: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(MEASURES, Decimal("0.00"))
     )
-    result.requests, result.open, result.overdue = counts["n"], counts["open"], counts["overdue"]
-    acknowledged, frozen = [], []
-    for created, ack, answered, status in requests.values_list(
-        "created_at", "acknowledged_at", "answered_at", "status"
-    ).order_by():
+    rows = requests.values_list(
+        "created_at",
+        "acknowledged_at",
+        "answered_at",
+        "status",
+        "deadline",
+        "parent_id",
+        "amount",
+        "currency",
+        "from_agency__name",
+        "to_agency__name",
+        "frozen_asset__amount",
+        "frozen_asset__currency",
+        "frozen_asset__status",
+    ).order_by()
+    for (
+        created,
+        ack,
+        answered,
+        status,
+        deadline,
+        parent_id,
+        amount,
+        currency,
+        sender,
+        receiver,
+        asset_amount,
+        asset_currency,
+        asset_status,
+    ) in rows:
+        result.requests += 1
+        if status in OPEN_STATUSES:
+            result.open += 1
+            result.overdue += deadline < now
         if ack is not None:
             acknowledged.append(ack - created)
         if status in FREEZE_STATUSES and answered is not None:
             frozen.append(answered - created)
+        if not roots_only or parent_id is None:
+            amounts[currency]["requested"] += amount
+        if asset_amount is not None:
+            for measure, statuses in ASSET_MEASURES.items():
+                if asset_status in statuses:
+                    amounts[asset_currency][measure] += asset_amount
+        result.sent_by[sender] = result.sent_by.get(sender, 0) + 1
+        result.received_by[receiver] = result.received_by.get(receiver, 0) + 1
     result.to_acknowledge = _clock(acknowledged)
     result.to_freeze = _clock(frozen)
-
-    amounts: dict[str, dict[str, Decimal]] = defaultdict(
-        lambda: dict.fromkeys(MEASURES, Decimal("0.00"))
-    )
-    asked = requests.filter(parent__isnull=True) if roots_only else requests
-    for currency, total in asked.values_list("currency").annotate(Sum("amount")).order_by():
-        amounts[currency]["requested"] += total or Decimal("0.00")
-    assets = (
-        requests.filter(frozen_asset__isnull=False, frozen_asset__amount__isnull=False)
-        .values("frozen_asset__currency")
-        .annotate(
-            **{
-                measure: Sum("frozen_asset__amount", filter=Q(frozen_asset__status__in=statuses))
-                for measure, statuses in ASSET_MEASURES.items()
-            }
-        )
-        .order_by()
-    )
-    for row in assets:
-        values: dict[str, Any] = dict(row)
-        for measure in ASSET_MEASURES:
-            amounts[values["frozen_asset__currency"]][measure] += values[measure] or Decimal(0)
     result.amounts = dict(amounts)
     return result
 
@@ -179,14 +198,10 @@ def operation_figures(user: User, operation: JointOperation) -> OperationFigures
     requests = operation_stop_payments(user, operation)
     all_ = tally(requests, roots_only=True)
     estimate, unconverted = estimate_in_reporting_currency(operation, all_.amounts, MEASURES)
-    sent: dict[int, int] = dict(
-        requests.values_list("from_agency").annotate(n=Count("pk")).order_by()
+    names = set(all_.sent_by) | set(all_.received_by)
+    by_agency = sorted(
+        (name, all_.sent_by.get(name, 0), all_.received_by.get(name, 0)) for name in names
     )
-    received: dict[int, int] = dict(
-        requests.values_list("to_agency").annotate(n=Count("pk")).order_by()
-    )
-    agencies = Agency.objects.in_bulk(set(sent) | set(received))
-    by_agency = sorted((agencies[pk].name, sent.get(pk, 0), received.get(pk, 0)) for pk in agencies)
     return OperationFigures(
         all=all_,
         reporting_currency=operation.reporting_currency,
