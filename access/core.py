@@ -40,6 +40,9 @@ class Action(StrEnum):
     MANAGE_FEED_TOKENS = "manage_feed_tokens"  # issue and revoke partners' feed tokens
     READ_AUDIT = "read_audit"  # the agency's entries of the audit trail
     REVIEW_RETENTION = "review_retention"  # keep or delete a case due for retention review
+    VIEW_STOP_PAYMENTS = "view_stop_payments"  # the requests the agency sent or received
+    FILE_STOP_PAYMENT = "file_stop_payment"  # from a case of the agency
+    ANSWER_STOP_PAYMENT = "answer_stop_payment"  # acknowledge, record the outcome
 
 
 _INV, _ANA, _LIA, _SUP, _ADM = (
@@ -74,6 +77,11 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.MANAGE_FEED_TOKENS: frozenset({_ADM}),
     Action.READ_AUDIT: frozenset({_SUP}),
     Action.REVIEW_RETENTION: frozenset({_SUP}),
+    # Stop-payment requests: read by the roles that read case files; investigators and
+    # supervisors of the victim's agency file them, those of the receiving agency answer.
+    Action.VIEW_STOP_PAYMENTS: frozenset({_INV, _ANA, _SUP}),
+    Action.FILE_STOP_PAYMENT: frozenset({_INV, _SUP}),
+    Action.ANSWER_STOP_PAYMENT: frozenset({_INV, _SUP}),
 }
 assert set(PERMISSIONS) == set(Action), "every action says which roles may do it"
 

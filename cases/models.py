@@ -12,7 +12,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
-from cases.money import validate_currency
+from cases.money import money_errors, validate_currency
 from indicators.normalize import document
 from persons.search import search_text
 
@@ -443,11 +443,9 @@ class Asset(models.Model):
         return f"{self.get_kind_display()} {self.amount or ''} {self.currency}".strip()
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
         if self.currency:
             self.currency = self.currency.upper()
-        if self.amount is not None and not self.currency:
-            errors["currency"] = "Give the currency of the amount."
+        errors = money_errors(self.amount, self.currency)
         if self.status_changed_on and self.status_changed_on > timezone.localdate():
             errors["status_changed_on"] = "A status cannot change in the future."
         if errors:

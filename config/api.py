@@ -5,6 +5,7 @@ from agencies.api import AgencyViewSet, ApiTokenViewSet, ObtainTokenView
 from cases.api import AssetViewSet, CaseViewSet, NoteViewSet, SuspectViewSet
 from indicators.api import AccessRequestViewSet, HitViewSet, IndicatorViewSet
 from operations.api import ApprovalsViewSet, OperationViewSet
+from payments.api import StopPaymentViewSet
 from persons.api import PersonMatchViewSet
 from registry.api import ProposalViewSet, RegistryViewSet
 from victims.api import RepatriationViewSet, VictimViewSet
@@ -38,6 +39,7 @@ router.register("approvals", ApprovalsViewSet, basename="approval")
 router.register("person-matches", PersonMatchViewSet, basename="person-match")
 router.register("registry", RegistryViewSet, basename="registry")
 router.register("registry-proposals", ProposalViewSet, basename="registry-proposal")
+router.register("stop-payments", StopPaymentViewSet, basename="stop-payment")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token-obtain"),

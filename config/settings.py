@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "interchange",
     "registry",
     "audit",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -354,6 +355,9 @@ SPECTACULAR_SETTINGS = {
         "FraudTypeEnum": "cases.models.FraudType",
         "RegistryEntryStatusEnum": "registry.models.EntryStatus",
         "PublicationProposalStatusEnum": "registry.models.ProposalStatus",
+        "StopPaymentStatusEnum": "payments.models.Status",
+        "StopPaymentAccountKindEnum": "payments.models.AccountKind",
+        "ChainEnum": "indicators.normalize.kinds.Chain",
     },
     # `<id:pk>` (config/ids.py) is an integer id, as `<int:pk>` would be.
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
@@ -417,7 +421,17 @@ CELERY_BEAT_SCHEDULE["victims-flag-overdue-repatriations"] = {
     "schedule": float(env_int("FORTRESS_OVERDUE_CHECK_SECONDS", 3600)),
 }
 
+# Stop-payment requests: warn of deadlines near and expire the unanswered ones.
+CELERY_BEAT_SCHEDULE["payments-check-deadlines"] = {
+    "task": "payments.tasks.check_stop_payment_deadlines",
+    "schedule": float(env_int("FORTRESS_STOP_PAYMENT_CHECK_SECONDS", 300, minimum=10)),
+}
+
 # --- Fortress ----------------------------------------------------------------------------
+# Stop-payment requests: the default deadline (hours after filing), and how long before the
+# deadline the receiving agency is reminded.
+FORTRESS_STOP_PAYMENT_HOURS = env_int("FORTRESS_STOP_PAYMENT_HOURS", 24, minimum=1)
+FORTRESS_STOP_PAYMENT_WARN_HOURS = env_int("FORTRESS_STOP_PAYMENT_WARN_HOURS", 4, minimum=1)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "fortress-demo")
 # Cross-referencing: a value held by more cases than this is common and raises no hits; so
 # is any value on the list (public resolvers, webmail and URL-shortener domains, ...).

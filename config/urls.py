@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("interchange.urls")),
     path("registry/", include("registry.urls")),
     path("audit/", include("audit.urls")),
+    path("stop-payments/", include("payments.urls")),
     path("api/v1/", include("config.api")),
     path("taxii2/", include("interchange.taxii_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -326,17 +327,32 @@ def operation_figures(user: User, operation: JointOperation) -> Figures:
 
 
 def _estimate(figures: Figures, operation: JointOperation) -> None:
+    figures.estimate, figures.unconverted = estimate_in_reporting_currency(
+        operation, figures.assets, ASSET_MEASURES
+    )
+
+
+def estimate_in_reporting_currency(
+    operation: JointOperation,
+    amounts: dict[str, dict[str, Decimal]],
+    measures: Iterable[str],
+) -> tuple[dict[str, Decimal], list[str]]:
+    """{measure: total} of `amounts` ({currency: {measure: amount}}) in the operation's
+    reporting currency at the rates it records (an estimate), and the currencies without a
+    rate, left out of it. Every money estimate of an operation is made here."""
     rates = dict(OperationRate.objects.filter(operation=operation).values_list("currency", "rate"))
     rates[operation.reporting_currency] = Decimal(1)
-    figures.estimate = dict.fromkeys(ASSET_MEASURES, Decimal("0.00"))
-    for currency, amounts in figures.assets.items():
+    estimate = dict.fromkeys(measures, Decimal("0.00"))
+    unconverted: list[str] = []
+    for currency, by_measure in sorted(amounts.items()):
         rate = rates.get(currency)
         if rate is None:
-            figures.unconverted.append(currency)
+            unconverted.append(currency)
             continue
-        for measure, amount in amounts.items():
-            figures.estimate[measure] += amount * rate
-    figures.estimate = {m: v.quantize(Decimal("0.01")) for m, v in figures.estimate.items()}
+        for measure, amount in by_measure.items():
+            if measure in estimate:
+                estimate[measure] += amount * rate
+    return {m: v.quantize(Decimal("0.01")) for m, v in estimate.items()}, unconverted
 
 
 def hits_between_participants(cases: QuerySet[Case]) -> QuerySet[Hit]:

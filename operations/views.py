@@ -32,6 +32,7 @@ from operations.forms import (
     StatusForm,
 )
 from operations.report import csv_rows, figure_cards
+from payments import figures as stop_payment_figures
 from victims.selectors import log_reads
 
 PAGE_SIZE = 25
@@ -141,6 +142,7 @@ def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "charts": charts.all_charts(figures),
             "visible_cases": visible_cases,
             "hidden_cases": max(figures.cases - len(visible_cases), 0),
+            "stop_payments": stop_payment_figures.operation_figures(request.user, operation),
             "own_agency_id": request.user.agency_id,
             "can_run": can_run,
             "is_open": is_open,
@@ -190,7 +192,8 @@ def operation_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="operation-{operation.code}.csv"'
     writer = csv.writer(response)
-    for row in csv_rows(operation, figures):
+    stop_payments = stop_payment_figures.operation_figures(request.user, operation)
+    for row in [*csv_rows(operation, figures), *stop_payment_figures.csv_rows(stop_payments)]:
         writer.writerow([_csv_safe(cell) for cell in row])
     return response
 
@@ -210,6 +213,7 @@ def operation_report_print(request: HttpRequest, pk: int) -> HttpResponse:
             "figures": figures,
             "figure_cards": figure_cards(figures),
             "charts": charts.all_charts(figures),
+            "stop_payments": stop_payment_figures.operation_figures(request.user, operation),
         },
     )
 

@@ -39,6 +39,8 @@ from operations.services import (
     operation_invite,
     operation_link_case,
 )
+from payments.models import StopPaymentRequest
+from payments.services import stop_payment_file
 from persons import rebuild as persons_rebuild
 from persons.models import PersonMatch
 from registry.models import PublicationProposal, RegistryEntry, RegistrySource, TakedownStep
@@ -51,6 +53,7 @@ SECRET_SUSPECT = "Quách Thị Secretname"
 SECRET_VICTIM = "Lương Văn Hiddenperson"
 SECRET_PHONE = "+84 912 777 001"
 SECRET_PHONE_E164 = "+84912777001"
+SECRET_ACCOUNT = "9988776655"
 
 
 @pytest.fixture
@@ -112,6 +115,25 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
     notification = notification_send(
         user=own_users["liaison"], key="matrix", message="Hand-over awaiting you", url="/"
     )
+    # A stop-payment request from the case to a third agency (neither partner nor outsider).
+    receiver = Agency.objects.create(
+        code="receiver", name="Agency receiver", country="KH", contact_email="d@r.example.org"
+    )
+    receiver_users = {
+        role: User.objects.create_user(
+            username=f"receiver.{role}", password="pw", agency=receiver, role=role
+        )
+        for role in (Role.INVESTIGATOR, Role.ANALYST)
+    }
+    stop_payment = stop_payment_file(
+        case=case,
+        by=alice,
+        to_agency=receiver,
+        account_kind="bank_account",
+        account=SECRET_ACCOUNT,
+        amount="4000.00",
+        currency="USD",
+    )
     operation = operation_create(by=own_users["supervisor"], name="Op Zircon", code="zircon")
     operation_invite(operation=operation, by=own_users["supervisor"], agencies=[partner])
     invitation_respond(
@@ -133,6 +155,8 @@ def world(own_users, partner_users, outsider_users, own, partner, outsider):
         "operation": operation,
         "proposal": proposal,
         "notification": notification,
+        "stop_payment": stop_payment,
+        "receiver_users": receiver_users,
         "own_users": own_users,
         "partner_users": partner_users,
         "outsider_users": outsider_users,
@@ -167,6 +191,7 @@ def snapshot(world) -> dict:
         "proposal": PublicationProposal.objects.get(pk=world["proposal"].pk).status,
         "notification": Notification.objects.get(pk=world["notification"].pk).read_at,
         "registry": (RegistryEntry.objects.count(), RegistrySource.objects.count()),
+        "stop_payments": sorted(StopPaymentRequest.objects.values_list("pk", "status", "version")),
         "operation": (
             lambda o: (
                 o.version,
@@ -228,6 +253,10 @@ OBJECT_URLS = {
     "agencies:user_unlock": "user",
     "registry:propose": "indicator",
     "registry:decide_proposal": "proposal",
+    "payments:file": "case",
+    "payments:detail": "stop_payment",
+    "payments:acknowledge": "stop_payment",
+    "payments:outcome": "stop_payment",
 }
 # URL names with two arguments: (first object, second argument).
 TWO_ARG_URLS = {
@@ -257,6 +286,7 @@ LIST_URLS = [
     "audit:events",
     "audit:export",
     "cases:retention",
+    "payments:queue",
 ]
 # Not about agency data at all: signing in and out, the language page and switcher (the user's
 # own preference), how to report a vulnerability, and the signed-in user's own account (its
@@ -282,7 +312,14 @@ PUBLIC_URLS = {
 # No agency data, but for signed-in users only (the API schema and its docs page).
 SIGNED_IN_URLS = {"schema", "api-docs"}
 
-SECRETS = [SECRET_TITLE, SECRET_SUSPECT, SECRET_VICTIM, SECRET_PHONE_E164, "Op Zircon"]
+SECRETS = [
+    SECRET_TITLE,
+    SECRET_SUSPECT,
+    SECRET_VICTIM,
+    SECRET_PHONE_E164,
+    "Op Zircon",
+    SECRET_ACCOUNT,
+]
 
 
 def _site_url_names() -> set[str]:
@@ -374,6 +411,7 @@ API_OBJECTS = {
     "operation": "operation",
     "person-match": "match",
     "registry-proposal": "proposal",
+    "stop-payment": "stop_payment",
 }
 # Routes that are not agency data (the agency directory is public to members by design, the
 # registry too: its block is at the end) or hold only the caller's own objects.
@@ -592,6 +630,11 @@ OPENER = {
     "registry:propose": "analyst",
     "registry:decide_proposal": "supervisor",
     "registry:search": "liaison",
+    "payments:file": "investigator",
+    "payments:detail": "analyst",
+    "payments:acknowledge": "receiver.investigator",
+    "payments:outcome": "receiver.investigator",
+    "payments:queue": "analyst",
     "home": "investigator",
     "cases:list": "investigator",
     "cases:create": "investigator",
@@ -629,6 +672,8 @@ POST_ONLY = {
     "operations:respond": {},
     "operations:link_from_case": {"operation": "operation"},
     "registry:decide_proposal": {},
+    "payments:acknowledge": {},
+    "payments:outcome": {},
 }
 # What the owner finds of its own data where the outsider finds none.
 OWNER_SEES = {
@@ -640,6 +685,8 @@ OWNER_SEES = {
     "indicators:hits": SECRET_PHONE_E164,
     "cases:section": SECRET_PHONE_E164,
     "operations:approvals": SECRET_PHONE_E164,  # the proposal to publish it
+    "payments:queue": SECRET_ACCOUNT,
+    "payments:detail": SECRET_ACCOUNT,
 }
 
 

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("agencies", "cases", "indicators", "persons", "victims", "operations", "config")
+APPS = ("agencies", "cases", "indicators", "persons", "victims", "operations", "payments", "config")
 # The write layer: what a service, a queue or a task may import of another app's writes.
 LAYER = {
     "services",

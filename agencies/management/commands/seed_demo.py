@@ -12,6 +12,7 @@ SEEDERS = [
     "victims.demo",
     "operations.demo",  # builds on the cases, indicators and victims above
     "registry.demo",  # publishes demo indicators to the network registry
+    "payments.demo",  # a stop-payment chain, and the hit the README's journey starts from
     "persons.demo",  # last: indexes and matches every suspect and victim seeded before it
 ]
 
