@@ -37,6 +37,7 @@ class Action(StrEnum):
     PROPOSE_PUBLICATION = "propose_publication"
     DECIDE_PUBLICATION = "decide_publication"  # approve or refuse, withdraw a source
     RECORD_TAKEDOWN = "record_takedown"  # lifecycle steps and claims on any entry
+    PUBLISH_WANTED = "publish_wanted"  # publish or withdraw a suspect's identity as wanted
 
 
 _INV, _ANA, _LIA, _SUP, _ADM = (
@@ -67,6 +68,8 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.PROPOSE_PUBLICATION: frozenset({_INV, _ANA, _SUP}),
     Action.DECIDE_PUBLICATION: frozenset({_SUP}),
     Action.RECORD_TAKEDOWN: frozenset({_INV, _ANA, _SUP}),
+    # A wanted identity names a person to every agency: a supervisor publishes it.
+    Action.PUBLISH_WANTED: frozenset({_SUP}),
 }
 assert set(PERMISSIONS) == set(Action), "every action says which roles may do it"
 

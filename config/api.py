@@ -6,7 +6,7 @@ from cases.api import AssetViewSet, CaseViewSet, NoteViewSet, SuspectViewSet
 from indicators.api import AccessRequestViewSet, HitViewSet, IndicatorViewSet
 from operations.api import ApprovalsViewSet, OperationViewSet
 from persons.api import PersonMatchViewSet
-from registry.api import ProposalViewSet, RegistryViewSet
+from registry.api import ProposalViewSet, RegistryViewSet, WantedMatchViewSet, WantedViewSet
 from victims.api import RepatriationViewSet, VictimViewSet
 
 
@@ -38,6 +38,8 @@ router.register("approvals", ApprovalsViewSet, basename="approval")
 router.register("person-matches", PersonMatchViewSet, basename="person-match")
 router.register("registry", RegistryViewSet, basename="registry")
 router.register("registry-proposals", ProposalViewSet, basename="registry-proposal")
+router.register("wanted", WantedViewSet, basename="wanted")
+router.register("wanted-matches", WantedMatchViewSet, basename="wanted-match")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token-obtain"),

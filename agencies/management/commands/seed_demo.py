@@ -12,6 +12,7 @@ SEEDERS = [
     "victims.demo",
     "operations.demo",  # builds on the cases, indicators and victims above
     "registry.demo",  # publishes demo indicators to the network registry
+    "registry.demo_wanted",  # publishes a wanted identity a suspect of another agency matches
     "persons.demo",  # last: indexes and matches every suspect and victim seeded before it
 ]
 
