@@ -2,11 +2,13 @@
 shared with it) and `outsider` (should have no access to the own agency's stuff) — with one
 user in every role each."""
 
+import os
 from collections.abc import Callable
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, AgencyKind, Role, User
@@ -17,6 +19,13 @@ from cases.services import case_create
 pytest_plugins = ["tests.celery_worker"]
 
 ROLES = [r.value for r in Role]
+
+# Property tests (hypothesis): bounded runs so the suite stays fast; no deadline, since the
+# machine is shared. HYPOTHESIS_PROFILE=ci runs more examples, derandomised so a CI run is
+# reproducible.
+hypothesis_settings.register_profile("fortress", max_examples=200, deadline=None)
+hypothesis_settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fortress"))
 
 
 def _agency(code: str, country: str, kind: str = AgencyKind.POLICE) -> Agency:
