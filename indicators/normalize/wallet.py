@@ -18,6 +18,7 @@ _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 # the separators some chains use (`bitcoincash:q...`, `addr1...`, `r...`).
 _OTHER_ADDRESS = re.compile(r"[A-Za-z0-9:._-]+")
 
+
 def _bitcoin(text: str) -> str:
     if text[:3].lower() == "bc1":
         if segwit_decode("bc", text) is None:
