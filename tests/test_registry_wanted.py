@@ -455,3 +455,41 @@ def test_api_publish_and_withdraw(api, wanted_suspect, own_users, outsider_users
 
 # The demo's wanted identity and its match of another agency's suspect are checked where the
 # demo is seeded already: tests/test_persons_demo.py.
+
+
+def test_a_real_worker_matches_a_published_identity(worker, own_users, outsider_users):
+    """On a real Celery worker and Redis broker (skipped without them): the publication's
+    queued task matches a suspect indexed before it, and a suspect saved after it is matched
+    by its own task."""
+    from tests.celery_worker import wait_for
+
+    ours = case_create(by=own_users["investigator"], title=CASE_TITLE)
+    theirs = case_create(by=outsider_users["investigator"], title="Outsider's compound raid")
+    suspect = suspect_create(
+        case=ours, by=own_users["investigator"], full_name="Nguyễn Văn Thắng", birth_year=1984
+    )
+    suspect_create(
+        case=theirs,
+        by=outsider_users["investigator"],
+        full_name="THANG VAN NGUYEN",
+        birth_year=1984,
+    )
+    wait_for(_both_matched)
+    identity = services.wanted_publish(
+        suspect=suspect, by=own_users["supervisor"], category="wanted", description="Sought."
+    )
+    wait_for(lambda: WantedMatch.objects.filter(identity=identity).count() == 1)
+    suspect_create(
+        case=theirs,
+        by=outsider_users["investigator"],
+        full_name="Thang Nguyen Van",
+        birth_year=1984,
+    )
+    wait_for(lambda: WantedMatch.objects.filter(identity=identity).count() == 2)
+
+
+def _both_matched() -> bool:
+    """The worker indexed and matched both saved suspects."""
+    from persons.models import Person
+
+    return Person.objects.filter(matched_at__isnull=False).count() >= 2
