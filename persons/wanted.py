@@ -13,8 +13,6 @@ published identity against the index (`match_identity`, its task), and the rebui
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -132,22 +130,6 @@ def match_persons_to_wanted(persons: PersonProfiles) -> int:
     }
     _write(found, existing)
     return len(found)
-
-
-def persons_profiles(person_ids: Iterable[int]) -> PersonProfiles:
-    """What `match_persons_to_wanted` reads of these indexed persons."""
-    ids = sorted(set(person_ids))
-    out: PersonProfiles = {}
-    for some in chunks(ids, 5000):
-        keys: dict[int, set[str]] = {pk: set() for pk in some}
-        for pid, key in PersonKey.objects.filter(person_id__in=some).values_list(
-            "person_id", "key"
-        ):
-            keys[pid].add(key)
-        for pk, prof in Person.objects.filter(pk__in=some).values_list("pk", "profile"):
-            parsed = matching.Profile.from_json(prof)
-            out[pk] = (parsed, frozenset(keys[pk]), parsed.birth_year)
-    return out
 
 
 @transaction.atomic
