@@ -43,6 +43,7 @@ class Action(StrEnum):
     VIEW_STOP_PAYMENTS = "view_stop_payments"  # the requests the agency sent or received
     FILE_STOP_PAYMENT = "file_stop_payment"  # from a case of the agency
     ANSWER_STOP_PAYMENT = "answer_stop_payment"  # acknowledge, record the outcome
+    PUBLISH_WANTED = "publish_wanted"  # publish or withdraw a suspect's identity as wanted
 
 
 _INV, _ANA, _LIA, _SUP, _ADM = (
@@ -82,6 +83,8 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.VIEW_STOP_PAYMENTS: frozenset({_INV, _ANA, _SUP}),
     Action.FILE_STOP_PAYMENT: frozenset({_INV, _SUP}),
     Action.ANSWER_STOP_PAYMENT: frozenset({_INV, _SUP}),
+    # A wanted identity names a person to every agency: a supervisor publishes it.
+    Action.PUBLISH_WANTED: frozenset({_SUP}),
 }
 assert set(PERMISSIONS) == set(Action), "every action says which roles may do it"
 

@@ -5,6 +5,11 @@ under the hit rule: the other side learns that agency X holds a matching person 
 contact, never the person's record unless that record is visible to the viewer anyway (the
 pages name a person only through visible_suspects / visible_victims). A person in a silent
 case still matches; only its own agency learns of the match.
+
+A wanted match (a suspect or victim against a published wanted identity) is seen by the same
+roles of the agency holding the person, and of the agency that published the identity unless
+the person's case is silent. The identity is public to the network; the publisher learns of
+the other side what a person match tells, and neither side ever reaches the other's case.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from django.db.models import Q, QuerySet
 
 from access.core import Action, AnyUser, agency_id_of, can, one_or_404
 from persons.models import PersonMatch
+from registry.models import WantedMatch
 
 
 def person_match_visibility_q(user: AnyUser) -> Q:
@@ -50,3 +56,23 @@ def can_review_person_match(user: AnyUser, match: PersonMatch) -> bool:
 
 def can_request_person_access(user: AnyUser, match: PersonMatch) -> bool:
     return can_review_person_match(user, match)
+
+
+def visible_wanted_matches(user: AnyUser) -> QuerySet[WantedMatch]:
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.MANAGE_INDICATORS):
+        return WantedMatch.objects.none()
+    return WantedMatch.objects.filter(identity__withdrawn_at=None).filter(
+        Q(person__agency_id=agency_id)
+        | Q(identity__agency_id=agency_id, person__case__silent=False)
+    )
+
+
+def get_wanted_match_for_user(user: AnyUser, pk: Any) -> WantedMatch:
+    return one_or_404(
+        visible_wanted_matches(user).select_related(
+            "identity__agency", "person__agency", "person__case"
+        ),
+        "wanted match",
+        pk=pk,
+    )

@@ -5,24 +5,30 @@ agencies, descriptions, status): nothing of a case is in it. A proposal names th
 and so the case: only the proposing agency reads its own proposals (the proposer's roles),
 and only its supervisors decide them. A source is withdrawn by a supervisor of its agency.
 Lifecycle steps and claims are shared by every agency, for the roles that manage indicators.
+
+Wanted identities: a supervisor publishes the identity of a suspect of the agency's own case
+(not a silent one) and withdraws it. Every role that reads the registry reads every published
+identity in full; a withdrawn one stays readable to its own agency (the history) only. The
+suspect behind an identity, and so its case, is never reached from it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from access.cases import is_own_case
 from access.core import Action, AnyUser, agency_id_of, can, one_or_404
 from access.feeds import FeedReader, is_feed_reader
-from cases.models import Case
+from cases.models import Case, Suspect
 from indicators.models import Indicator
 from registry.models import (
     REGISTRY_KINDS,
     PublicationProposal,
     RegistryEntry,
     RegistrySource,
+    WantedIdentity,
 )
 
 
@@ -118,3 +124,38 @@ def can_withdraw_source(user: AnyUser, source: RegistrySource) -> bool:
 
 def can_record_takedown(user: AnyUser, entry: RegistryEntry) -> bool:
     return can(user, Action.RECORD_TAKEDOWN)
+
+
+# --- wanted identities -----------------------------------------------------------------------
+
+
+def visible_wanted_identities(user: AnyUser) -> QuerySet[WantedIdentity]:
+    """Published identities for every registry reader; withdrawn ones for their own agency."""
+    if not can_read_registry(user):
+        return WantedIdentity.objects.none()
+    return WantedIdentity.objects.filter(Q(withdrawn_at=None) | Q(agency_id=agency_id_of(user)))
+
+
+def get_wanted_identity_for_user(user: AnyUser, pk: Any) -> WantedIdentity:
+    return one_or_404(
+        visible_wanted_identities(user).select_related("agency"), "wanted identity", pk=pk
+    )
+
+
+def is_wanted_publishable(user: AnyUser, suspect: Suspect) -> bool:
+    """A suspect of the agency's own case, for its supervisors: the publish page opens (a
+    silent case is then told it may not)."""
+    return is_own_case(user, suspect.case) and can(user, Action.PUBLISH_WANTED)
+
+
+def can_publish_wanted(user: AnyUser, suspect: Suspect) -> bool:
+    """Publishable, and the case is not silent: a silent case reveals nothing."""
+    return is_wanted_publishable(user, suspect) and not suspect.case.silent
+
+
+def can_withdraw_wanted(user: AnyUser, identity: WantedIdentity) -> bool:
+    return (
+        can(user, Action.PUBLISH_WANTED)
+        and identity.agency_id == agency_id_of(user)
+        and identity.withdrawn_at is None
+    )

@@ -31,6 +31,7 @@ NAV: list[NavItem] = [
     NavItem(_("Victim access log"), "victims:access_log", Action.VIEW_VICTIM_ACCESS_LOG, more=True),
     NavItem(_("Operations"), "operations:list", Action.VIEW_CASES),
     NavItem(_("Registry"), "registry:search", Action.READ_REGISTRY),
+    NavItem(_("Wanted"), "registry:wanted", Action.READ_REGISTRY, more=True),
     NavItem(_("Stop payments"), "payments:queue", Action.VIEW_STOP_PAYMENTS),
     NavItem(_("Approvals"), "operations:approvals", Action.DECIDE_ACCESS_REQUESTS),
     NavItem(_("Users"), "agencies:user_list", Action.MANAGE_USERS),

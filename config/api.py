@@ -7,7 +7,7 @@ from indicators.api import AccessRequestViewSet, HitViewSet, IndicatorViewSet
 from operations.api import ApprovalsViewSet, OperationViewSet
 from payments.api import StopPaymentViewSet
 from persons.api import PersonMatchViewSet
-from registry.api import ProposalViewSet, RegistryViewSet
+from registry.api import ProposalViewSet, RegistryViewSet, WantedMatchViewSet, WantedViewSet
 from victims.api import RepatriationViewSet, VictimViewSet
 
 
@@ -40,6 +40,8 @@ router.register("person-matches", PersonMatchViewSet, basename="person-match")
 router.register("registry", RegistryViewSet, basename="registry")
 router.register("registry-proposals", ProposalViewSet, basename="registry-proposal")
 router.register("stop-payments", StopPaymentViewSet, basename="stop-payment")
+router.register("wanted", WantedViewSet, basename="wanted")
+router.register("wanted-matches", WantedMatchViewSet, basename="wanted-match")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token-obtain"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 import access
@@ -35,3 +36,34 @@ def non_punishment_flags(user: User, case: Case, suspects: list) -> dict:
         suspect_id: [(selectors.NON_PUNISHMENT_TEXT, reverse("persons:detail", args=[pk]))]
         for suspect_id, pk in selectors.non_punishment_suspects(user, suspects).items()
     }
+
+
+@register_suspect_flags
+def wanted_flags(user: User, case: Case, suspects: list) -> dict:
+    """On each suspect of the case matching an identity published to the network as wanted
+    (or of interest), and on a suspect whose own identity the agency published: a link to
+    the identity."""
+    flags: dict[int, list[tuple[str, str]]] = {}
+    for suspect_id, matches in selectors.wanted_flags(user, suspects).items():
+        flags[suspect_id] = [
+            (
+                _("matches %(category)s identity %(name)s (%(agency)s)")
+                % {
+                    "category": m.identity.get_category_display().lower(),
+                    "name": m.identity.full_name,
+                    "agency": m.identity.agency.name,
+                },
+                reverse("registry:wanted_detail", args=[m.identity_id]),
+            )
+            for m in matches
+        ]
+    if access.is_own_case(user, case):
+        for identity in selectors.published_from(user, suspects):
+            flags.setdefault(identity.suspect_id, []).append(
+                (
+                    _("published to the network as %(category)s")
+                    % {"category": identity.get_category_display().lower()},
+                    reverse("registry:wanted_detail", args=[identity.pk]),
+                )
+            )
+    return flags

@@ -12,7 +12,7 @@ import numpy as np
 from django.utils import timezone
 
 from cases.models import Suspect
-from persons import blocks, matching
+from persons import blocks, matching, wanted
 from persons.index import CHUNK, MatchResult, index_sources, threshold, year_pruning
 from persons.models import (
     MatchStatus,
@@ -66,13 +66,15 @@ def refresh_search_names(*, chunk: int = CHUNK) -> int:
 def rebuild(*, chunk: int = CHUNK) -> MatchResult:
     """Re-index every suspect and victim and recompute every match from the stored profiles
     (flat memory: chunks of sources, then blocks of the key table), after folding their names
-    for search again (`refresh_search_names`). Decisions on matches are kept."""
+    for search again (`refresh_search_names`), then every match against the published wanted
+    identities (persons/wanted.py). Decisions on matches are kept."""
     refresh_search_names(chunk=chunk)
     result = MatchResult()
     for kind, model in ((PersonKind.SUSPECT, Suspect), (PersonKind.VICTIM, Victim)):
         for ids in _pk_chunks(model.objects.all(), chunk):
             result.indexed += len(index_sources(kind=kind, ids=ids))
     result.add(match_all())
+    wanted.rebuild_wanted()
     return result
 
 

@@ -18,6 +18,7 @@ import access
 from agencies.models import Agency, User
 from cases.models import Case
 from persons.models import MatchStatus, Person, PersonKey, PersonKind, PersonMatch
+from registry.models import WantedIdentity, WantedMatch
 from victims.models import AccessAction
 from victims.services import log_access
 
@@ -90,10 +91,9 @@ def suspects_needing_a_birth_date(user: User, case: Case) -> list:
     return [p.suspect for p in persons if keys[p.pk] and keys[p.pk] <= common]
 
 
-def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[MatchRow]:
-    """Each match from the viewer's side: a fixed number of queries for any number."""
-    agency_id = access.agency_id_of(user)
-    persons: list[Person] = [p for m in matches for p in (m.a, m.b)]
+def _side_reader(user: User, persons: list[Person]):
+    """(side of a person as the viewer sees it, the victims named): a fixed number of
+    queries for any number of persons."""
     suspect_ids = {p.suspect_id for p in persons if p.suspect_id}
     victim_ids = {p.victim_id for p in persons if p.victim_id}
     case_ids = {p.case_id for p in persons}
@@ -102,7 +102,6 @@ def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[Ma
     )
     victims = {v.pk: v for v in access.visible_victims(user).filter(pk__in=victim_ids)}
     cases = access.visible_cases(user).in_bulk(case_ids)
-    reviewer = access.can(user, access.Action.MANAGE_INDICATORS)
 
     def side(person: Person) -> Side:
         if person.kind == PersonKind.SUSPECT:
@@ -121,6 +120,26 @@ def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[Ma
             trafficked_victim=person.trafficked_victim,
         )
 
+    return side, victims
+
+
+def _log_shown(user: User, persons: list[Person], victims: dict, where: str) -> None:
+    shown = [victims[p.victim_id] for p in persons if p.victim_id in victims]
+    if shown:
+        log_access(
+            by=user,
+            victims=list({v.pk: v for v in shown}.values()),
+            action=AccessAction.READ,
+            where=where,
+        )
+
+
+def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[MatchRow]:
+    """Each match from the viewer's side: a fixed number of queries for any number."""
+    agency_id = access.agency_id_of(user)
+    persons: list[Person] = [p for m in matches for p in (m.a, m.b)]
+    side, victims = _side_reader(user, persons)
+    reviewer = access.can(user, access.Action.MANAGE_INDICATORS)
     rows = []
     for m in matches:
         mine, other = m.sides(agency_id)
@@ -134,15 +153,73 @@ def match_rows(user: User, matches: list[PersonMatch], *, where: str) -> list[Ma
                 can_request_access=reviewer and other_side.case is None,
             )
         )
-    shown = [victims[p.victim_id] for p in persons if p.victim_id in victims]
-    if shown:
-        log_access(
-            by=user,
-            victims=list({v.pk: v for v in shown}.values()),
-            action=AccessAction.READ,
-            where=where,
-        )
+    _log_shown(user, persons, victims, where)
     return rows
+
+
+# --- matches against published wanted identities ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class WantedRow:
+    match: WantedMatch
+    identity: WantedIdentity  # public to the network: shown in full
+    person: Side  # the suspect or victim, named only if visible to the viewer
+    mine: bool  # the person is held by the viewer's agency
+
+
+def wanted_matches_for(user: User) -> QuerySet[WantedMatch]:
+    return access.visible_wanted_matches(user).select_related(
+        "identity__agency", "person__agency", "person__case"
+    )
+
+
+def wanted_rows(user: User, matches: list[WantedMatch], *, where: str) -> list[WantedRow]:
+    """Each wanted match as the viewer sees it: a fixed number of queries for any number."""
+    agency_id = access.agency_id_of(user)
+    persons = [m.person for m in matches]
+    side, victims = _side_reader(user, persons)
+    rows = [
+        WantedRow(
+            match=m,
+            identity=m.identity,
+            person=side(m.person),
+            mine=m.person.agency_id == agency_id,
+        )
+        for m in matches
+    ]
+    _log_shown(user, persons, victims, where)
+    return rows
+
+
+def wanted_row_payload(row: WantedRow) -> dict[str, Any]:
+    """What the API says of a wanted match: the identity in full, the person as a person
+    match tells it (nothing of a record the viewer may not see)."""
+    p = row.person
+    return {
+        "id": row.match.pk,
+        "score": row.match.score,
+        "explanation": row.match.explanation,
+        "mine": row.mine,
+        "identity": row.identity,
+        "person": {
+            "kind": p.kind,
+            "trafficked_victim": p.trafficked_victim if p.kind == PersonKind.VICTIM else None,
+            "agency": p.agency,
+            "name": p.name,
+            "case": {"id": p.case.pk, "reference": p.case.reference} if p.case else None,
+        },
+    }
+
+
+def wanted_flags(user: User, suspects: list) -> dict[int, list[WantedMatch]]:
+    """{suspect id: its visible wanted matches} for these suspects."""
+    ids = [s.pk for s in suspects]
+    found: dict[int, list[WantedMatch]] = {}
+    if ids:
+        for m in wanted_matches_for(user).filter(person__suspect__in=ids):
+            found.setdefault(m.person.suspect_id, []).append(m)
+    return found
 
 
 NON_PUNISHMENT_TEXT = "possible victim of trafficking — consider the non-punishment principle"
@@ -216,3 +293,20 @@ def row_payload(row: MatchRow) -> dict[str, Any]:
         "mine": side(row.mine),
         "other": side(row.other),
     }
+
+
+def published_from(user: User, suspects: list) -> list[WantedIdentity]:
+    """The live identities the viewer's agency published from these suspects."""
+    ids = [s.pk for s in suspects]
+    if not ids:
+        return []
+    return list(
+        access.visible_wanted_identities(user).filter(
+            suspect__in=ids, withdrawn_at=None, agency_id=access.agency_id_of(user)
+        )
+    )
+
+
+def wanted_matches_of_victim(user: User, victim_id: int) -> list[WantedRow]:
+    matches = list(wanted_matches_for(user).filter(person__victim_id=victim_id)[:50])
+    return wanted_rows(user, matches, where=f"victim {victim_id}: wanted matches")

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from celery import shared_task
 
 from config.celery import RETRY_POLICY
-from persons import rebuild, xref
+from persons import rebuild, wanted, xref
 
 
 @shared_task(**RETRY_POLICY)
@@ -28,3 +28,9 @@ def sweep_persons() -> dict:
 def rebuild_persons() -> dict:
     """Re-index every person and recompute every match."""
     return asdict(rebuild.rebuild())
+
+
+@shared_task(**RETRY_POLICY)
+def match_wanted(identity_id: int) -> int:
+    """Match a published (or withdrawn) wanted identity against the person index."""
+    return wanted.match_identity(identity_id)

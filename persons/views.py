@@ -95,3 +95,13 @@ def match_request_access(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Access requested: a supervisor of that agency decides."))
             return redirect("persons:detail", pk=pk)
     return render(request, "persons/access_request_form.html", {"row": row, "form": form})
+
+
+@login_required
+def wanted_matches(request: HttpRequest) -> HttpResponse:
+    """Suspects and victims matching an identity published to the network as wanted."""
+    _reviewer(request)
+    matches = selectors.wanted_matches_for(request.user).order_by("-score", "-pk")
+    page = Paginator(matches, 25).get_page(request.GET.get("page"))
+    rows = selectors.wanted_rows(request.user, list(page), where="person matches: wanted")
+    return render(request, "persons/wanted_matches.html", {"page": page, "rows": rows})

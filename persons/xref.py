@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cases.models import Suspect
 from persons import blocks, matching
+from persons import wanted as wanted_index
 from persons.index import (
     CHUNK,
     MatchResult,
@@ -266,6 +267,10 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
     )
     if stale:
         PersonMatch.objects.filter(pk__in=stale).delete()
+    # The same persons against the published wanted identities of the registry.
+    wanted_index.match_persons_to_wanted(
+        {pk: (profiles[pk], frozenset(keys[pk]), profiles[pk].birth_year) for pk in rows}
+    )
     Person.objects.filter(pk__in=list(rows)).update(matched_at=timezone.now())
     return MatchResult(matched=len(rows), created=len(new), removed=len(stale))
 
@@ -301,7 +306,7 @@ def case_pending(case_id: int) -> bool:
 
 def sweep(*, max_batches: int = 100) -> MatchResult:
     """Index persons never indexed or changed since, then match persons never matched (their
-    task was never published, or failed)."""
+    task was never published, or failed), and published wanted identities never matched."""
     result = MatchResult()
     for kind in PersonKind.values:
         for _ in range(max_batches):
@@ -318,4 +323,5 @@ def sweep(*, max_batches: int = 100) -> MatchResult:
         if not ids:
             break
         result.add(match_persons(ids))
+    wanted_index.sweep_wanted()
     return result

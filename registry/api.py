@@ -1,5 +1,6 @@
 """The registry over the API: the same access policy and services as the pages. An entry is
-readable by every agency member that works cases; a proposal by its own agency only."""
+readable by every agency member that works cases; a proposal by its own agency only. Wanted
+identities likewise, and the wanted matches of the person index."""
 
 from __future__ import annotations
 
@@ -17,9 +18,18 @@ import access
 from config.errors import PolicyError
 from indicators.normalize.kinds import Kind
 from indicators.serializers import DecisionSerializer
+from persons import selectors as person_selectors
 from registry import selectors, services
 from registry.feed_api import FEED_AUTHENTICATION, log_feed_use
-from registry.models import Confidence, EntryStatus, PublicationProposal, RegistryEntry
+from registry.models import (
+    Confidence,
+    EntryStatus,
+    PublicationProposal,
+    RegistryEntry,
+    WantedCategory,
+    WantedIdentity,
+    WantedMatch,
+)
 from registry.serializers import (
     AwarenessSerializer,
     EntryDetailSerializer,
@@ -31,6 +41,10 @@ from registry.serializers import (
     TakedownRequestSerializer,
     TakenDownSerializer,
     VersionSerializer,
+    WantedIdentitySerializer,
+    WantedMatchSerializer,
+    WantedPublishSerializer,
+    WantedWithdrawSerializer,
 )
 
 
@@ -230,3 +244,82 @@ class ProposalViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def refuse(self, request, pk: Any = None) -> Response:
         """Refuse the proposal."""
         return self._decide(request, pk, False)
+
+
+class WantedFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="noop", help_text="A name (any script), document, notice.")
+    category = django_filters.ChoiceFilter(choices=WantedCategory.choices, method="noop")
+
+    class Meta:
+        model = WantedIdentity
+        fields: list[str] = []
+
+    def noop(self, queryset, name, value):
+        return queryset  # applied by the selector, which folds the name
+
+    def filter_queryset(self, queryset):
+        data = {k: v for k, v in self.form.cleaned_data.items() if v}
+        return selectors.wanted_search(self.request.user, **data)
+
+
+class WantedViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Wanted identities published to the network, in full — never their suspect or case.
+    A supervisor publishes a suspect of the agency's case (POST) and withdraws it."""
+
+    serializer_class = WantedIdentitySerializer
+    filterset_class = WantedFilter
+    queryset = WantedIdentity.objects.none()
+    ordering_fields: list[str] = []
+
+    def get_queryset(self):
+        return access.visible_wanted_identities(self.request.user).select_related("agency")
+
+    @extend_schema(request=WantedPublishSerializer, responses={201: WantedIdentitySerializer})
+    def create(self, request, *args: Any, **kwargs: Any) -> Response:
+        """Publish a suspect's identity as wanted or of interest (supervisors)."""
+        if not access.can(request.user, access.Action.PUBLISH_WANTED):
+            raise PolicyError(_("Only a supervisor publishes a wanted identity."))
+        serializer = WantedPublishSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        identity = services.wanted_publish(by=request.user, **serializer.validated_data)
+        return Response(WantedIdentitySerializer(identity).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WantedWithdrawSerializer, responses=WantedIdentitySerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk: Any = None) -> Response:
+        """Withdraw your agency's identity: kept in its history, it matches nobody."""
+        identity = access.get_wanted_identity_for_user(request.user, pk)
+        serializer = WantedWithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        identity = services.wanted_withdraw(
+            identity=identity, by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(WantedIdentitySerializer(identity).data)
+
+
+class WantedMatchViewSet(viewsets.ReadOnlyModelViewSet):
+    """Suspects and victims matching a published wanted identity: those of your agency, and
+    (for the publishing agency) which agency holds a matching person — never its case unless
+    you see that case anyway."""
+
+    serializer_class = WantedMatchSerializer
+    queryset = WantedMatch.objects.none()
+    ordering_fields: list[str] = []
+
+    def get_queryset(self):
+        return person_selectors.wanted_matches_for(self.request.user).order_by("-score", "-pk")
+
+    def _payload(self, matches: list[WantedMatch]) -> list[dict[str, Any]]:
+        rows = person_selectors.wanted_rows(self.request.user, matches, where="api: wanted")
+        return [person_selectors.wanted_row_payload(r) for r in rows]
+
+    def list(self, request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset)
+        matches = list(page if page is not None else queryset)
+        data = WantedMatchSerializer(self._payload(matches), many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args: Any, **kwargs: Any) -> Response:
+        match = access.get_wanted_match_for_user(request.user, kwargs["pk"])
+        return Response(WantedMatchSerializer(self._payload([match])[0]).data)

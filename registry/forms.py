@@ -7,7 +7,14 @@ from agencies.forms import FortressForm
 from cases.models import FraudType
 from config.fields import IdField
 from indicators.normalize.kinds import Kind
-from registry.models import REGISTRY_KINDS, Confidence, EntryStatus, PartnerKind, Recipient
+from registry.models import (
+    REGISTRY_KINDS,
+    Confidence,
+    EntryStatus,
+    PartnerKind,
+    Recipient,
+    WantedCategory,
+)
 from registry.services import DESCRIPTION_MAX
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -95,3 +102,64 @@ class FeedTokenForm(FortressForm):
 
 class FeedLogForm(FortressForm):
     token = IdField(required=False, widget=forms.HiddenInput)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class WantedSearchForm(FortressForm):
+    q = forms.CharField(required=False, max_length=300, label=_("Name, document or notice"))
+    category = forms.ChoiceField(
+        required=False,
+        label=_("Category"),
+        choices=[("", _("Wanted or of interest")), *WantedCategory.choices],
+    )
+
+
+class WantedPublishForm(FortressForm):
+    category = forms.ChoiceField(label=_("Publish as"), choices=WantedCategory.choices)
+    description = forms.CharField(
+        label=_("Public description"),
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What every agency reads: why this person is sought, whom to call."),
+    )
+    names = forms.CharField(
+        label=_("The name in other scripts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One a line, e.g. the name in its own script and its romanisations."),
+    )
+    handles = forms.CharField(
+        label=_("Handles"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Social and messaging handles, one a line (telegram: @name)."),
+    )
+    notices = forms.CharField(
+        label=_("More notice references"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Besides the suspect's own: one a line (Interpol notice number, warrant)."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm: every agency of the network will read this identity."),
+    )
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "category": data["category"],
+            "description": data["description"],
+            "names": _lines(data.get("names", "")),
+            "handles": _lines(data.get("handles", "")),
+            "notices": _lines(data.get("notices", "")),
+        }
+
+
+class WantedWithdrawForm(FortressForm):
+    reason = forms.CharField(label=_("Why"), max_length=500, required=False)
+    confirm = forms.BooleanField(
+        label=_("I confirm: the identity leaves the network and stops matching."),
+    )

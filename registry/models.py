@@ -301,3 +301,126 @@ class FeedDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} {self.feed} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- wanted identities -----------------------------------------------------------------------
+# A supervisor publishes the identity of a suspect of the agency's case as wanted or of
+# interest: a copy of the identity (names in every script, aliases, date of birth,
+# nationalities, documents, handles, notice references) and a public description. The copy
+# is what every agency reads: later edits of the suspect never reach the network, and the
+# suspect (and so the case) is named only to the publishing agency. Withdrawn, it is kept
+# (the history) and matches nobody.
+
+
+class WantedCategory(models.TextChoices):
+    WANTED = "wanted", _("Wanted")
+    OF_INTEREST = "of_interest", _("Of interest")
+
+
+class WantedIdentityQuerySet(models.QuerySet["WantedIdentity"]):
+    def published(self) -> WantedIdentityQuerySet:
+        return self.filter(withdrawn_at=None)
+
+
+class WantedIdentity(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # The suspect published: the publishing agency's alone to see (never serialised).
+    suspect = models.ForeignKey(
+        "cases.Suspect", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=WantedCategory.choices)
+    full_name = models.CharField(max_length=300)
+    names = models.JSONField(default=list, blank=True, help_text="The name in other scripts.")
+    aliases = models.JSONField(default=list, blank=True)
+    search_name = models.TextField(blank=True, default="", editable=False)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    birth_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    nationalities = models.JSONField(default=list, blank=True, help_text="Country codes.")
+    documents = models.JSONField(default=list, blank=True)
+    handles = models.JSONField(default=list, blank=True)
+    notices = models.JSONField(default=list, blank=True, help_text="Interpol notices, warrants.")
+    description = models.CharField(max_length=500)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawal_reason = models.CharField(max_length=500, blank=True)
+    # Derived, folded forms (persons/matching.py Profile.as_json), what matching reads.
+    profile = models.JSONField(default=dict)
+    # Null until matched against the person index (the sweep picks it up otherwise).
+    matched_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = WantedIdentityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name_plural = "wanted identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suspect"],
+                condition=Q(withdrawn_at=None),
+                name="one_live_identity_per_suspect",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def date_of_birth(self) -> str:
+        """`YYYY`, `YYYY-MM` or `YYYY-MM-DD`; empty when unknown."""
+        parts = [self.birth_year, self.birth_month, self.birth_day]
+        if parts[0] is None:
+            return ""
+        widths = [4, 2, 2]
+        return "-".join(f"{p:0{w}d}" for p, w in zip(parts, widths, strict=True) if p is not None)
+
+
+class WantedKey(models.Model):
+    """A blocking key of a published identity (the person index's keys): matching a saved
+    person reads the identities sharing one of its keys."""
+
+    identity = models.ForeignKey(WantedIdentity, on_delete=models.CASCADE, related_name="keys")
+    key = models.CharField(max_length=120)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "key"], name="one_key_per_identity")
+        ]
+        indexes = [models.Index(fields=["key", "birth_year"], name="wantedkey_key_year")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class WantedMatch(models.Model):
+    """An indexed suspect or victim whose score against a published identity reached the
+    person-match threshold. Recomputed, never decided: it goes when the identity is withdrawn
+    or the person changes so that it no longer matches."""
+
+    identity = models.ForeignKey(WantedIdentity, on_delete=models.CASCADE, related_name="matches")
+    person = models.ForeignKey("persons.Person", on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    explanation = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-score", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "person"], name="one_wanted_match")
+        ]
+        indexes = [models.Index(fields=["person"], name="wantedmatch_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}~wanted {self.identity_id} {self.score}"

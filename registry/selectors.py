@@ -1,4 +1,5 @@
-"""The registry's reads, scoped by the access policy: the search and the bulk lookup."""
+"""The registry's reads, scoped by the access policy: the search, the bulk lookup and the
+search of wanted identities."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from agencies.models import User
 from config import pgarrays
 from indicators.normalize import normalize
 from indicators.normalize.kinds import CHAIN_KINDS, PLATFORM_KINDS
-from registry.models import REGISTRY_KINDS, RegistryEntry, RegistrySource
+from persons.search import search_name_q
+from registry.models import REGISTRY_KINDS, RegistryEntry, RegistrySource, WantedIdentity
 
 LOOKUP_MAX = 10_000
 
@@ -146,3 +148,20 @@ def entry_history(entry: RegistryEntry) -> dict[str, Any]:
         "steps": list(entry.steps.select_related("agency", "by").order_by("at", "pk")),
         "sources": list(entry.sources.select_related("agency").order_by("published_at", "pk")),
     }
+
+
+def wanted_search(user: AnyUser, *, q: str = "", category: str = "") -> QuerySet[WantedIdentity]:
+    """Published identities (and the agency's own withdrawn ones), narrowed: `q` is a name
+    folded as the person index folds it (any script), or a document number or notice
+    reference as typed."""
+    identities = access.visible_wanted_identities(user).select_related("agency")
+    if category:
+        identities = identities.filter(category=category)
+    q = (q or "").strip()[:300]
+    if q:
+        match = Q(notices__icontains=q) | Q(documents__icontains=q) | Q(handles__icontains=q)
+        by_name = search_name_q("search_name", q)
+        if by_name is not None:
+            match |= by_name
+        identities = identities.filter(match)
+    return identities.order_by("-published_at", "-pk")

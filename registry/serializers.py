@@ -11,8 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 import access
-from cases.models import FraudType
-from cases.serializers import ScopedPrimaryKeyField
+from cases.models import FraudType, Suspect
+from cases.serializers import DocumentSerializer, ScopedPrimaryKeyField
 from indicators.models import Indicator
 from indicators.serializers import AgencyContactSerializer
 from registry.models import (
@@ -22,6 +22,8 @@ from registry.models import (
     RegistryEntry,
     RegistrySource,
     TakedownStep,
+    WantedCategory,
+    WantedIdentity,
 )
 from registry.selectors import LOOKUP_MAX
 
@@ -317,3 +319,92 @@ class ProposalSerializer(serializers.ModelSerializer):
 
 class AwarenessSerializer(VersionSerializer):
     public = serializers.BooleanField(help_text="Shown on the public awareness page, or not.")
+
+
+# --- wanted identities -----------------------------------------------------------------------
+
+
+class WantedIdentitySerializer(serializers.ModelSerializer):
+    """A published identity, in full: public to the network. Never its suspect or case."""
+
+    agency = AgencyContactSerializer(read_only=True)
+    names = serializers.ListField(child=serializers.CharField(), read_only=True)
+    aliases = serializers.ListField(child=serializers.CharField(), read_only=True)
+    date_of_birth = serializers.CharField(read_only=True, help_text="YYYY, YYYY-MM or YYYY-MM-DD.")
+    nationalities = serializers.ListField(child=serializers.CharField(), read_only=True)
+    documents = DocumentSerializer(many=True, read_only=True)
+    handles = serializers.ListField(child=serializers.CharField(), read_only=True)
+    notices = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = WantedIdentity
+        fields = [
+            "id",
+            "category",
+            "full_name",
+            "names",
+            "aliases",
+            "date_of_birth",
+            "birth_year",
+            "birth_month",
+            "birth_day",
+            "nationalities",
+            "documents",
+            "handles",
+            "notices",
+            "description",
+            "agency",
+            "published_at",
+            "withdrawn_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class WantedPublishSerializer(serializers.Serializer):
+    suspect = ScopedPrimaryKeyField(
+        access.visible_suspects, Suspect, help_text="A suspect of your agency's case."
+    )
+    category = serializers.ChoiceField(choices=WantedCategory.choices)
+    description = serializers.CharField(max_length=500)
+    names = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=list,
+        help_text="The name in other scripts.",
+    )
+    handles = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list
+    )
+    notices = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=list,
+        help_text="Notice references besides the suspect's own.",
+    )
+
+
+class WantedWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class MatchCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
+class WantedPersonSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["suspect", "victim"])
+    trafficked_victim = serializers.BooleanField(allow_null=True)
+    agency = AgencyContactSerializer()
+    name = serializers.CharField(allow_null=True, help_text="Null: not a record you may read.")
+    case = MatchCaseSerializer(allow_null=True, help_text="Null: not a case you may see.")
+
+
+class WantedMatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    score = serializers.IntegerField()
+    explanation = serializers.CharField()
+    mine = serializers.BooleanField(help_text="The person is held by your agency.")
+    identity = WantedIdentitySerializer()
+    person = WantedPersonSerializer()

@@ -1,5 +1,6 @@
-"""The registry's writes: proposals and their decision, withdrawal, and the takedown
-lifecycle shared by every agency. One function each, transactional, the acting user named."""
+"""The registry's writes: proposals and their decision, withdrawal, the takedown lifecycle
+shared by every agency, and the publication and withdrawal of wanted identities. One function
+each, transactional, the acting user named."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from django.utils.translation import gettext as _
 import access
 from agencies.models import User
 from agencies.services import notification_send
-from cases.models import FraudType
+from cases.models import FraudType, Suspect
 from cases.timeline import case_event_record
 from config.errors import PolicyError, check_version
 from indicators.models import Indicator
+from persons.queue import queue_wanted
+from persons.search import search_text
+from persons.wanted import index_identity
 from registry.models import (
     REGISTRY_KINDS,
     Confidence,
@@ -34,6 +38,9 @@ from registry.models import (
     RegistryEntry,
     RegistrySource,
     TakedownStep,
+    WantedCategory,
+    WantedIdentity,
+    WantedMatch,
 )
 from registry.sightings import sync_sightings
 
@@ -68,6 +75,18 @@ def _fraud_types(values: Iterable[str]) -> list[str]:
     return sorted(set(chosen))
 
 
+def _description(description: str) -> str:
+    """A public description: given, and short."""
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError({"description": _("Give a short public description.")})
+    if len(description) > DESCRIPTION_MAX:
+        raise ValidationError(
+            {"description": _("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}}
+        )
+    return description
+
+
 @transaction.atomic
 def proposal_create(
     *,
@@ -88,13 +107,7 @@ def proposal_create(
         raise PolicyError(_("Your role may not publish to the registry."))
     if confidence not in Confidence.values:
         raise ValidationError({"confidence": _("Say confirmed or suspected.")})
-    description = (description or "").strip()
-    if not description:
-        raise ValidationError({"description": _("Give a short public description.")})
-    if len(description) > DESCRIPTION_MAX:
-        raise ValidationError(
-            {"description": _("At most %(n)d characters.") % {"n": DESCRIPTION_MAX}}
-        )
+    description = _description(description)
     types = _fraud_types(fraud_types)
     agency_id = _agency_id(by)
     if PublicationProposal.objects.filter(
@@ -423,3 +436,97 @@ def feed_download_record(
 def feed_download_finish(*, download: FeedDownload, result_size: int) -> None:
     """A streamed download's size, once the stream ended."""
     FeedDownload.objects.filter(pk=download.pk).update(result_size=result_size)
+
+
+# --- wanted identities -----------------------------------------------------------------------
+
+LIST_MAX = 20  # names, aliases, handles or notices on one identity
+ITEM_MAX = 200
+
+
+def _text_list(values: Iterable[str] | None, field: str) -> list[str]:
+    items = [str(v).strip() for v in (values or [])]
+    items = list(dict.fromkeys(v for v in items if v))
+    if len(items) > LIST_MAX:
+        raise ValidationError({field: _("At most %(n)d.") % {"n": LIST_MAX}})
+    if any(len(v) > ITEM_MAX for v in items):
+        raise ValidationError({field: _("At most %(n)d characters each.") % {"n": ITEM_MAX}})
+    return items
+
+
+@transaction.atomic
+def wanted_publish(
+    *,
+    suspect: Suspect,
+    by: User,
+    category: str,
+    description: str,
+    names: Iterable[str] | None = None,
+    handles: Iterable[str] | None = None,
+    notices: Iterable[str] | None = None,
+) -> WantedIdentity:
+    """A supervisor publishes the identity of a suspect of the agency's case as wanted or of
+    interest: a copy of the suspect's names, aliases, date of birth, nationalities, documents
+    and notice references (with the names in other scripts, handles and notices given here)
+    that every agency reads, never the case. Direct, with a confirmation: the supervisor is
+    the approver of the agency's publications. Matching against the person index is queued."""
+    suspect = Suspect.objects.select_related("case").get(pk=suspect.pk)
+    if not access.can_publish_wanted(by, suspect):
+        if access.is_wanted_publishable(by, suspect):
+            raise ValidationError(_("A silent case cannot publish to the registry."))
+        raise PolicyError(_("Only a supervisor of the agency publishes a wanted identity."))
+    if category not in WantedCategory.values:
+        raise ValidationError({"category": _("Say wanted or of interest.")})
+    description = _description(description)
+    if WantedIdentity.objects.published().filter(suspect=suspect).exists():
+        raise ValidationError(_("This suspect's identity is already published."))
+    agency_id = _agency_id(by)
+    extra_names = [n for n in _text_list(names, "names") if n != suspect.full_name]
+    aliases = [a for a in suspect.aliases or [] if a not in extra_names]
+    identity = WantedIdentity.objects.create(
+        agency_id=agency_id,
+        suspect=suspect,
+        category=category,
+        full_name=suspect.full_name,
+        names=extra_names,
+        aliases=aliases,
+        search_name=search_text([suspect.full_name, *extra_names, *aliases]),
+        birth_year=suspect.birth_year,
+        birth_month=suspect.birth_month,
+        birth_day=suspect.birth_day,
+        nationalities=[str(c) for c in suspect.nationalities],
+        documents=list(suspect.documents or []),
+        handles=_text_list(handles, "handles"),
+        notices=_text_list([*suspect.notice_list, *(notices or [])], "notices"),
+        description=description,
+        published_by=by,
+    )
+    index_identity(identity)
+    case_event_record(
+        case=suspect.case,
+        text=_("The identity of %(name)s published to the network as %(category)s.")
+        % {"name": suspect.full_name, "category": WantedCategory(category).label},
+        by=by,
+    )
+    queue_wanted(identity.pk)
+    return identity
+
+
+@transaction.atomic
+def wanted_withdraw(*, identity: WantedIdentity, by: User, reason: str = "") -> WantedIdentity:
+    """The publishing agency's supervisor withdraws an identity: kept (the history, for that
+    agency), and from now on it matches nobody (its keys and matches go at once)."""
+    identity = WantedIdentity.objects.select_for_update().get(pk=identity.pk)
+    if identity.agency_id != access.agency_id_of(by) or not access.can(
+        by, access.Action.PUBLISH_WANTED
+    ):
+        raise PolicyError(_("Only a supervisor of the publishing agency withdraws it."))
+    if identity.withdrawn_at is not None:
+        raise ValidationError(_("This identity is already withdrawn."))
+    identity.withdrawn_at, identity.withdrawn_by = timezone.now(), by
+    identity.withdrawal_reason = (reason or "").strip()[:500]
+    identity.version = identity.version + 1
+    identity.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
+    index_identity(identity)  # no key, no match
+    WantedMatch.objects.filter(identity=identity).delete()
+    return identity

@@ -12,4 +12,8 @@ urlpatterns = [
     path("<id:pk>/awareness/", views.awareness, name="awareness"),
     path("publish/<id:pk>/", views.propose, name="propose"),
     path("proposals/<id:pk>/decide/", views.decide_proposal, name="decide_proposal"),
+    path("wanted/", views.wanted_list, name="wanted"),
+    path("wanted/<id:pk>/", views.wanted_detail, name="wanted_detail"),
+    path("wanted/<id:pk>/withdraw/", views.wanted_withdraw, name="wanted_withdraw"),
+    path("wanted/publish/<id:pk>/", views.wanted_publish, name="wanted_publish"),
 ]

@@ -1,5 +1,6 @@
 """The registry pages: the search, an entry with its lifecycle, publishing an indicator and
-deciding a proposal. Thin: the access policy answers who may, the services write."""
+deciding a proposal, and the wanted identities (list, page, publish, withdraw). Thin: the
+access policy answers who may, the services write."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 import access
 from agencies.forms import show_service_error
 from config.errors import ConflictError, PolicyError
+from persons import selectors as person_selectors
 from registry import selectors, services
 from registry.forms import (
     AwarenessForm,
@@ -23,6 +25,9 @@ from registry.forms import (
     ProposalForm,
     SearchForm,
     StepForm,
+    WantedPublishForm,
+    WantedSearchForm,
+    WantedWithdrawForm,
 )
 from registry.models import RegistryEntry
 
@@ -225,3 +230,81 @@ def awareness(request: HttpRequest, pk: int) -> HttpResponse:
             else _("Taken off the public awareness page."),
         )
     return redirect("registry:detail", entry.pk)
+
+
+# --- wanted identities -----------------------------------------------------------------------
+
+
+@login_required
+def wanted_list(request: HttpRequest) -> HttpResponse:
+    if not access.can_read_registry(request.user):
+        raise Http404("No such page.")
+    form = WantedSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    identities = selectors.wanted_search(request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(identities, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "registry/wanted_list.html", {"form": form, "page": page})
+
+
+@login_required
+def wanted_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    identity = access.get_wanted_identity_for_user(request.user, pk)
+    matches = list(person_selectors.wanted_matches_for(request.user).filter(identity=identity)[:50])
+    return render(
+        request,
+        "registry/wanted_detail.html",
+        {
+            "identity": identity,
+            "rows": person_selectors.wanted_rows(
+                request.user, matches, where=f"wanted identity {identity.pk}"
+            ),
+            "can_withdraw": access.can_withdraw_wanted(request.user, identity),
+            "own": identity.agency_id == access.agency_id_of(request.user),
+        },
+    )
+
+
+@login_required
+def wanted_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    suspect = access.get_suspect_for_user(request.user, pk)
+    if not access.is_wanted_publishable(request.user, suspect):
+        raise Http404("No such suspect.")
+    form = WantedPublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity = services.wanted_publish(
+                suspect=suspect, by=request.user, **form.service_fields()
+            )
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("Published to every agency of the network."))
+            return redirect("registry:wanted_detail", identity.pk)
+    return render(
+        request,
+        "registry/wanted_publish.html",
+        {
+            "form": form,
+            "suspect": suspect,
+            "silent": not access.can_publish_wanted(request.user, suspect),
+        },
+    )
+
+
+@login_required
+def wanted_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    identity = access.get_wanted_identity_for_user(request.user, pk)
+    if not access.can_withdraw_wanted(request.user, identity):
+        raise Http404("No such wanted identity.")
+    form = WantedWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.wanted_withdraw(
+                identity=identity, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("Withdrawn: it no longer matches anyone."))
+            return redirect("registry:wanted_detail", identity.pk)
+    return render(request, "registry/wanted_withdraw.html", {"form": form, "identity": identity})

@@ -2,12 +2,14 @@
 shared with it) and `outsider` (should have no access to the own agency's stuff) — with one
 user in every role each."""
 
+import os
 from collections.abc import Callable
 
 import pytest
 from django.db import connection, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test.utils import CaptureQueriesContext
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, AgencyKind, Role, User
@@ -32,6 +34,12 @@ def _flush_append_only_too(self: BaseDatabaseOperations, sql_list: list[str]) ->
 
 
 BaseDatabaseOperations.execute_sql_flush = _flush_append_only_too  # type: ignore[method-assign]
+# Property tests (hypothesis): bounded runs so the suite stays fast; no deadline, since the
+# machine is shared. HYPOTHESIS_PROFILE=ci runs more examples, derandomised so a CI run is
+# reproducible.
+hypothesis_settings.register_profile("fortress", max_examples=200, deadline=None)
+hypothesis_settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fortress"))
 
 
 def _agency(code: str, country: str, kind: str = AgencyKind.POLICE) -> Agency:

@@ -257,6 +257,7 @@ OBJECT_URLS = {
     "payments:detail": "stop_payment",
     "payments:acknowledge": "stop_payment",
     "payments:outcome": "stop_payment",
+    "registry:wanted_publish": "suspect",
 }
 # URL names with two arguments: (first object, second argument).
 TWO_ARG_URLS = {
@@ -287,6 +288,8 @@ LIST_URLS = [
     "audit:export",
     "cases:retention",
     "payments:queue",
+    "registry:wanted",
+    "persons:wanted_matches",
 ]
 # Not about agency data at all: signing in and out, the language page and switcher (the user's
 # own preference), how to report a vulnerability, and the signed-in user's own account (its
@@ -345,6 +348,7 @@ def test_every_url_is_in_the_matrix():
     covered |= set(TAXII_URLS)  # the TAXII block
     covered |= set(REGISTRY_URLS)  # the registry block
     covered |= set(FEED_URLS)  # the feeds, feed tokens and public awareness block at the end
+    covered |= set(WANTED_URLS)  # and its wanted identities
     assert _site_url_names() - covered == set(), "add the new URLs to the security matrix"
     assert covered - _site_url_names() == set(), "the matrix names URLs that do not exist"
 
@@ -415,7 +419,7 @@ API_OBJECTS = {
 }
 # Routes that are not agency data (the agency directory is public to members by design, the
 # registry too: its block is at the end) or hold only the caller's own objects.
-API_NOT_AGENCY_DATA = {"agency", "token", "approval", "registry"}
+API_NOT_AGENCY_DATA = {"agency", "token", "approval", "registry", "wanted", "wanted-match"}
 
 
 def test_every_api_route_is_in_the_matrix():
@@ -635,6 +639,9 @@ OPENER = {
     "payments:acknowledge": "receiver.investigator",
     "payments:outcome": "receiver.investigator",
     "payments:queue": "analyst",
+    "registry:wanted_publish": "supervisor",
+    "registry:wanted": "liaison",
+    "persons:wanted_matches": "analyst",
     "home": "investigator",
     "cases:list": "investigator",
     "cases:create": "investigator",
@@ -1347,3 +1354,138 @@ def test_the_public_page_shows_only_entries_marked_for_awareness(client, feed_wo
         assert PUBLISHED in body, url
         for trace in [*_case_traces(w), *SECRETS, "desk@", "Agency own"]:
             assert trace not in body, f"{trace!r} on {url}"
+
+
+# --- wanted identities (issue 14): their pages and routes -------------------------------------
+# The own agency publishes a second suspect of its restricted case as wanted; the outsider
+# holds a suspect matching it. Every agency member that reads the registry reads the identity
+# in full; nothing of the case behind it is reachable; only the own agency's supervisors
+# withdraw it; the outsider's reviewers see their match, the partner (no match) sees none.
+
+WANTED_URLS = {
+    "registry:wanted_detail": "identity",
+    "registry:wanted_withdraw": "identity",
+}
+WANTED_NAME = "Obsidian Wantedperson"
+
+
+@pytest.fixture
+def wanted_world(world, django_capture_on_commit_callbacks, settings):
+    from persons import xref as persons_xref
+    from registry.services import wanted_publish
+
+    own_users, outsider_users = world["own_users"], world["outsider_users"]
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    with django_capture_on_commit_callbacks(execute=eager):
+        suspect = suspect_create(
+            case=world["case"], by=own_users["investigator"], full_name=WANTED_NAME, birth_year=1977
+        )
+        identity = wanted_publish(
+            suspect=suspect,
+            by=own_users["supervisor"],
+            category="wanted",
+            description="Wanted for the harbour compound.",
+            notices=["Red Notice A-4242/1-2026"],
+        )
+        outsider_case = case_create(by=outsider_users["investigator"], title="Outsider raid")
+        suspect_create(
+            case=outsider_case,
+            by=outsider_users["investigator"],
+            full_name="WANTEDPERSON OBSIDIAN",
+            birth_year=1977,
+        )
+    persons_xref.sweep()
+    from registry.models import WantedMatch
+
+    assert WantedMatch.objects.filter(identity=identity).count() == 1
+    return {**world, "identity": identity, "wanted_suspect": suspect}
+
+
+def _wanted_snapshot() -> tuple:
+    from registry.models import WantedIdentity, WantedMatch
+
+    return (
+        WantedIdentity.objects.count(),
+        WantedIdentity.objects.filter(withdrawn_at=None).count(),
+        WantedMatch.objects.count(),
+    )
+
+
+def test_every_wanted_api_route_is_in_the_matrix():
+    from registry.api import WantedMatchViewSet, WantedViewSet
+
+    assert {a.url_path for a in WantedViewSet.get_extra_actions()} == {"withdraw"}
+    assert list(WantedMatchViewSet.get_extra_actions()) == []
+
+
+@pytest.mark.parametrize("who", ["outsider", "partner"])
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_other_agencies_read_wanted_identities_and_never_the_case(
+    client, api, wanted_world, who, role
+):
+    w = wanted_world
+    before, wanted_before = snapshot(w), _wanted_snapshot()
+    user = w[f"{who}_users"][role]
+    reads = role in REGISTRY_READERS
+    reviews = role in MATCH_REVIEWERS
+    identity = w["identity"]
+    client.force_login(user)
+    traces = [SECRET_TITLE, w["case"].reference, f"/cases/{w['case'].pk}/", SECRET_SUSPECT]
+    for url in (reverse("registry:wanted"), reverse("registry:wanted_detail", args=[identity.pk])):
+        response = client.get(url)
+        assert response.status_code == (200 if reads else 404), url
+        html = response.content.decode()
+        assert (WANTED_NAME in html) == reads, url
+        for trace in traces:
+            assert trace not in html, f"{trace!r} on {url}"
+    response = client.get(reverse("persons:wanted_matches"))
+    assert response.status_code == (200 if reviews else 404)
+    # The outsider's reviewers see their own suspect's match; the partner has none.
+    assert (WANTED_NAME in response.content.decode()) == (reviews and who == "outsider")
+    withdraw = reverse("registry:wanted_withdraw", args=[identity.pk])
+    assert client.get(withdraw).status_code == 404
+    assert client.post(withdraw, {"confirm": "on"}).status_code == 404
+    publish = reverse("registry:wanted_publish", args=[w["wanted_suspect"].pk])
+    assert client.get(publish).status_code == 404
+    assert client.post(publish, {"category": "wanted", "description": "x"}).status_code == 404
+    # The API: the identity in full, never its suspect or case.
+    base = f"/api/v1/wanted/{identity.pk}/"
+    for url in ("/api/v1/wanted/", base, "/api/v1/wanted-matches/"):
+        response = api(user).get(url)
+        expected = 200 if reads or url != base else 404
+        assert response.status_code == expected, url
+        body = response.content.decode()
+        for trace in traces:
+            assert trace not in body, f"{trace!r} from {url}"
+        assert '"suspect":' not in body
+    rows = api(user).get("/api/v1/wanted/").json()["results"]
+    assert [r["full_name"] for r in rows] == ([WANTED_NAME] if reads else [])
+    matches = api(user).get("/api/v1/wanted-matches/").json()["results"]
+    assert len(matches) == (1 if reviews and who == "outsider" else 0)
+    assert all(m["mine"] for m in matches)
+    status = api(user).post(f"{base}withdraw/", {"reason": "x"}).status_code
+    assert status == (403 if reads else 404)
+    status = (
+        api(user)
+        .post(
+            "/api/v1/wanted/",
+            {"suspect": w["wanted_suspect"].pk, "category": "wanted", "description": "x"},
+            format="json",
+        )
+        .status_code
+    )
+    assert status == (400 if role == "supervisor" else 403)  # no such suspect for them
+    assert snapshot(w) == before
+    assert _wanted_snapshot() == wanted_before
+
+
+def test_the_wanted_pages_answer_their_owner(client, api, wanted_world):
+    w = wanted_world
+    client.force_login(w["own_users"]["supervisor"])
+    for name in WANTED_URLS:
+        assert client.get(reverse(name, args=[w["identity"].pk])).status_code == 200, name
+    response = api(w["own_users"]["analyst"]).get("/api/v1/wanted-matches/")
+    # The publisher learns which agency holds the match, not the record.
+    (row,) = response.json()["results"]
+    assert row["mine"] is False and row["person"]["name"] is None
+    assert row["person"]["agency"]["name"] == "Agency outsider"

@@ -20,6 +20,7 @@ import access
 from agencies.forms import show_service_error
 from agencies.models import Agency
 from config.errors import ConflictError, PolicyError
+from persons.selectors import wanted_matches_of_victim
 from victims import selectors, services, stages
 from victims.forms import (
     BulkMoveForm,
@@ -78,6 +79,7 @@ def victim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case_visible": access.visible_cases(request.user).filter(pk=victim.case_id).exists(),
             "can_start": repatriation is None
             and access.can_start_repatriation(request.user, victim),
+            "wanted_rows": wanted_matches_of_victim(request.user, victim.pk),
         },
     )
 

@@ -15,7 +15,9 @@ from indicators.normalize.domain import registrable_domain, to_ascii
 # `javascript:...`, `mailto:...` (but not `host:8080/...`).
 _OTHER_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
-_SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+# No "%": what `unquote` decoded is encoded again, so normalising twice gives the same URL
+# (a `%25` decoded to "%" is written `%25` again, never read as the start of an escape).
+_SAFE_PATH = "/:@!$&'()*+,;=-._~"
 _SAFE_QUERY = _SAFE_PATH + "?"
 
 

@@ -15,6 +15,11 @@ EVM_CHAINS = frozenset({"ethereum", "bsc", "polygon"})
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
+# The address of a chain the normaliser has no rule for: visible ASCII letters, digits and
+# the separators some chains use (`bitcoincash:q...`, `addr1...`, `r...`).
+_OTHER_ADDRESS = re.compile(r"[A-Za-z0-9:._-]+")
+
+
 def _bitcoin(text: str) -> str:
     if text[:3].lower() == "bc1":
         if segwit_decode("bc", text) is None:
@@ -84,5 +89,12 @@ def normalize_wallet(text: str, chain: str) -> str:
     if re.search(r"\s", text):
         raise ValidationError(
             _("%(text)s is not an address: it contains a space.") % {"text": repr(text)}
+        )
+    if not _OTHER_ADDRESS.fullmatch(text):
+        # A chain without a checksum rule here: still an address, never a control
+        # character or a stray symbol kept as it was typed.
+        raise ValidationError(
+            _("%(text)s is not an address: use letters, digits and ':', '.', '_' or '-'.")
+            % {"text": repr(text)}
         )
     return text

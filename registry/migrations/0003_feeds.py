@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0003_cache_table'),
-        ('registry', '0001_initial'),
+        ('registry', '0002_wanted_identities'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

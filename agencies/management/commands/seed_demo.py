@@ -13,6 +13,7 @@ SEEDERS = [
     "operations.demo",  # builds on the cases, indicators and victims above
     "registry.demo",  # publishes demo indicators to the network registry
     "payments.demo",  # a stop-payment chain, and the hit the README's journey starts from
+    "registry.demo_wanted",  # publishes a wanted identity a suspect of another agency matches
     "persons.demo",  # last: indexes and matches every suspect and victim seeded before it
 ]
 
