@@ -96,7 +96,8 @@ def sign_in(page, live_server, username: str, password: str = "pw") -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    # The sign-in form's button (the language menu beside it has buttons of its own).
+    page.click("form:has(#id_password) button[type=submit]")
     page.wait_for_load_state()
 
 
