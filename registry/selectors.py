@@ -178,11 +178,16 @@ def _hits(user: User, wanted: set[tuple[str, str, str]]) -> dict[tuple[str, str,
     }
 
 
+# LIMIT 1 (a key has one value: one_value_per_kind) keeps the lateral probe a probe of the
+# unique index per key: as a plain join, PostgreSQL hashed all 10^6 values (1.3 s of 1.6 s).
 _VALUE_IDS = """
 SELECT v.id
 FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(kind, qualifier, normalized)
-JOIN indicators_indicatorvalue v
-    ON v.kind = u.kind AND v.qualifier = u.qualifier AND v.normalized = u.normalized
+CROSS JOIN LATERAL (
+    SELECT iv.id FROM indicators_indicatorvalue iv
+    WHERE iv.kind = u.kind AND iv.qualifier = u.qualifier AND iv.normalized = u.normalized
+    LIMIT 1
+) v
 """
 
 
