@@ -20,14 +20,24 @@ def database_url(database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
-def recreate_database(url: str, database: str) -> None:
+def _admin(url: str, *statements: str) -> None:
     import psycopg
 
     parts = urlsplit(url)
     admin = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{database}"')
+        for statement in statements:
+            conn.execute(statement)
+
+
+def recreate_database(url: str, database: str) -> None:
+    _admin(
+        url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"'
+    )
+
+
+def drop_database(url: str, database: str) -> None:
+    _admin(url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def memory_mb() -> str:
@@ -53,12 +63,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def setup_django(database: str, *, broker: str = "memory://") -> None:
+def setup_django(database: str, *, broker: str = "memory://", recreate: bool = True) -> None:
     """Recreate `database`, point Django at it and migrate. Published tasks go to `broker`:
     by default an in-memory one nobody consumes (the benchmarks run the engines themselves,
-    so the worker time is measured alone); the import benchmark gives a real one."""
+    so the worker time is measured alone); the import benchmark gives a real one.
+    `recreate=False` keeps the database (and its data) as it is, migrated."""
     url = database_url(database)
-    recreate_database(url, database)
+    if recreate:
+        recreate_database(url, database)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "1")
     os.environ["CELERY_BROKER_URL"] = broker

@@ -29,7 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import memory_mb, peak_rss_mb, rss_mb, setup_django
+from common import (
+    database_url,
+    drop_database,
+    memory_mb,
+    peak_rss_mb,
+    rss_mb,
+    setup_django,
+)
 
 KINDS = ["domain", "url", "phone", "ip"]  # entry g is of kind KINDS[g % 4]
 
@@ -65,10 +72,23 @@ def main() -> None:
         "--feeds", default="txt,csv,stix", help="The full feeds to stream, comma-separated."
     )
     parser.add_argument("--database", default="fortress_registry_bench")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep the database a previous run built (same --entries and --agencies): only "
+        "migrate it, then measure.",
+    )
+    parser.add_argument("--fill-only", action="store_true", help="Build the data, measure nothing.")
+    parser.add_argument("--drop", action="store_true", help="Drop the database at the end.")
     args = parser.parse_args()
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-    setup_django(args.database)
+    setup_django(args.database, recreate=not args.reuse)
     run(args)
+    if args.drop:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(database_url(args.database), args.database)
 
 
 def fill(args) -> None:
@@ -164,11 +184,16 @@ def run(args) -> None:
         f"PostgreSQL {connection.cursor().connection.info.server_version}"
     )
     t0 = time.perf_counter()
-    fill(args)
-    print(
-        f"data: {RegistryEntry.objects.count():,} registry entries ({', '.join(KINDS)}), "
-        f"{args.agencies} agencies, built with SQL in {time.perf_counter() - t0:.1f} s"
-    )
+    if args.reuse and RegistryEntry.objects.exists():
+        print(f"data: {RegistryEntry.objects.count():,} registry entries, kept from a run before")
+    else:
+        fill(args)
+        print(
+            f"data: {RegistryEntry.objects.count():,} registry entries ({', '.join(KINDS)}), "
+            f"{args.agencies} agencies, built with SQL in {time.perf_counter() - t0:.1f} s"
+        )
+    if args.fill_only:
+        return
     user = User.objects.order_by("pk").first()
     _, key = token_create(user=user, name="bench")
     client = APIClient()
@@ -178,7 +203,8 @@ def run(args) -> None:
     step = max(1, args.entries // args.lookup)
     values = []
     for i in range(args.lookup):
-        g = 1 + (i * step) % args.entries
+        # (i // 2) % 4 shifts the kind (entry g is of kind g % 4): every kind, known or not
+        g = 1 + (i * step + (i // 2) % 4) % args.entries
         if i % 2:
             g += args.entries  # beyond the registry: unknown
         kind = KINDS[g % 4]

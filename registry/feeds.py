@@ -26,6 +26,7 @@ from typing import Any
 
 import stix2
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -207,32 +208,52 @@ class Row:
         return [s["agency__code"] for s in self.sources]
 
 
+SOURCE_FIELDS = ("entry_id", "confidence", "fraud_types", "description", "agency__code")
+
+
 def with_sources(page: list[Row]) -> list[Row]:
     """The rows with their live sources, in one query."""
     by_entry = {r.pk: r for r in page}
     for source in (
         RegistrySource.objects.filter(entry_id__in=list(by_entry), withdrawn_at=None)
         .order_by("published_at", "pk")
-        .values("entry_id", "confidence", "fraud_types", "description", "agency__code")
+        .values(*SOURCE_FIELDS)
     ):
         by_entry[source["entry_id"]].sources.append(source)
     return page
 
 
 def rows(entries: QuerySet[RegistryEntry], *, sources: bool = True) -> Iterator[Row]:
-    """Every entry of the set in id order, a keyset page at a time (with its live sources)."""
-    last = 0
-    while True:
-        page = [
-            Row(*values)
-            for values in entries.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list(*ROW_FIELDS)[:CHUNK]
-        ]
-        if not page:
-            return
-        yield from with_sources(page) if sources else page
-        last = page[-1].pk
+    """Every entry of the set in id order, with its live sources: two queries in all, each
+    read through a server-side cursor `CHUNK` rows at a time (memory stays bounded), the
+    sources in entry order and merged as they come. One plan for the whole set: a keyset page
+    per query cost PostgreSQL a join over the values at every page (6,000 entries/s). In one
+    transaction: both cursors read one snapshot, and PostgreSQL streams them as they are read
+    (outside one, a cursor is held past its commit, so the whole set is computed first)."""
+    with transaction.atomic():
+        yield from _rows(entries, sources=sources)
+
+
+def _rows(entries: QuerySet[RegistryEntry], *, sources: bool) -> Iterator[Row]:
+    entry_rows = entries.order_by("pk").values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK)
+    if not sources:
+        yield from (Row(*values) for values in entry_rows)
+        return
+    live = (
+        RegistrySource.objects.filter(withdrawn_at=None, entry__in=entries.values("pk"))
+        .order_by("entry_id", "published_at", "pk")
+        .values_list(*SOURCE_FIELDS)
+        .iterator(chunk_size=CHUNK)
+    )
+    source = next(live, None)
+    for values in entry_rows:
+        row = Row(*values)
+        while source is not None and source[0] < row.pk:
+            source = next(live, None)
+        while source is not None and source[0] == row.pk:
+            row.sources.append(dict(zip(SOURCE_FIELDS, source, strict=True)))
+            source = next(live, None)
+        yield row
 
 
 def _csv_line(cells: list[str]) -> str:
@@ -247,23 +268,22 @@ def render_csv(entries: Iterator[Row], count: Callable[[], None]) -> Iterator[st
     writer = csv.writer(out, lineterminator="\r\n")
     for n, r in enumerate(entries, start=1):
         count()
+        # The kind, status, confidence and timestamps are the application's own words
+        # (never a formula); the cells that carry what users typed are neutralised.
         writer.writerow(
-            [
-                neutralise(c)
-                for c in (
-                    r.kind,
-                    r.value,
-                    r.qualifier,
-                    r.status,
-                    r.status_changed_at.isoformat(),
-                    r.confidence,
-                    ";".join(r.fraud_types),
-                    r.description,
-                    ";".join(r.agencies),
-                    r.created_at.isoformat(),
-                    r.updated_at.isoformat(),
-                )
-            ]
+            (
+                r.kind,
+                neutralise(r.value),
+                neutralise(r.qualifier),
+                r.status,
+                r.status_changed_at.isoformat(),
+                r.confidence,
+                neutralise(";".join(r.fraud_types)),
+                neutralise(r.description),
+                neutralise(";".join(r.agencies)),
+                r.created_at.isoformat(),
+                r.updated_at.isoformat(),
+            )
         )
         if n % CHUNK == 0:  # a chunk of lines at a time: the buffer stays small
             yield out.getvalue()

@@ -25,7 +25,7 @@ from registry.models import (
     WantedCategory,
     WantedIdentity,
 )
-from registry.selectors import LOOKUP_MAX
+from registry.selectors import LOOKUP_MAX, LookupHit
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -216,7 +216,7 @@ class LookupAnswerSerializer(serializers.Serializer):
                 "value": r.value,
                 "normalized_value": r.normalized_value,
                 "known": r.known,
-                "entry": None if r.entry is None else entry_representation(r.entry, agencies),
+                "entry": None if r.entry is None else lookup_entry(r.entry, agencies),
             }
             if r.error:
                 result["error"] = r.error
@@ -236,45 +236,84 @@ def entry_representation(
 ) -> dict[str, Any]:
     """An entry as EntrySerializer writes it (tests/test_registry_feeds.py compares the two);
     `agencies` caches each agency's contact across the answer."""
+    value, claimed = entry.value, entry.claimed_by
+    row = (
+        entry.pk,
+        value.kind,
+        value.qualifier,
+        value.normalized,
+        value.case_count,
+        entry.status,
+        entry.status_changed_at,
+        claimed.name if claimed else None,
+        entry.claimed_at,
+        entry.version,
+        entry.public_awareness,
+        entry.created_at,
+        entry.updated_at,
+    )
+    sources = [
+        (
+            entry.pk,
+            s.agency.pk,
+            s.agency.name,
+            s.agency.country.code,
+            s.agency.contact_email,
+            s.agency.contact_phone,
+            s.confidence,
+            s.fraud_types,
+            s.description,
+            s.published_at,
+            s.withdrawn_at,
+        )
+        for s in entry.live_sources  # type: ignore[attr-defined]
+    ]
+    return lookup_entry(LookupHit(row, sources), agencies)
 
-    def agency(a: Any) -> dict[str, Any]:
-        if a.pk not in agencies:
-            agencies[a.pk] = {
-                "id": a.pk,
-                "name": a.name,
-                "country": a.country.code,
-                "contact_email": a.contact_email,
-                "contact_phone": a.contact_phone,
+
+def lookup_entry(hit: LookupHit, agencies: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """An entry from the columns the lookup reads (selectors.ENTRY_COLUMNS and
+    SOURCE_COLUMNS), as EntrySerializer writes it, without a model instance per row."""
+    (pk, kind, qualifier, normalized, case_count, status, status_changed_at, claimed_by,
+     claimed_at, version, public_awareness, created_at, updated_at) = hit.row  # fmt: skip
+    sources = []
+    for source in hit.sources:
+        agency_id, name, country, email, phone = source[1:6]
+        confidence, fraud_types, description, published_at, withdrawn_at = source[6:]
+        if agency_id not in agencies:
+            agencies[agency_id] = {
+                "id": agency_id,
+                "name": name,
+                "country": str(country),
+                "contact_email": email,
+                "contact_phone": phone,
             }
-        return agencies[a.pk]
-
-    value = entry.value
-    return {
-        "id": entry.pk,
-        "kind": value.kind,
-        "qualifier": value.qualifier,
-        "value": value.normalized,
-        "normalized_value": value.normalized,
-        "case_count": value.case_count,
-        "sources": [
+        sources.append(
             {
-                "agency": agency(s.agency),
-                "confidence": s.confidence,
-                "fraud_types": s.fraud_types,
-                "description": s.description,
-                "published_at": _when(s.published_at),
-                "withdrawn_at": _when(s.withdrawn_at),
+                "agency": agencies[agency_id],
+                "confidence": confidence,
+                "fraud_types": fraud_types,
+                "description": description,
+                "published_at": _when(published_at),
+                "withdrawn_at": _when(withdrawn_at),
             }
-            for s in entry.live_sources  # type: ignore[attr-defined]
-        ],
-        "status": entry.status,
-        "status_changed_at": _when(entry.status_changed_at),
-        "claimed_by": entry.claimed_by.name if entry.claimed_by else None,
-        "claimed_at": _when(entry.claimed_at),
-        "version": entry.version,
-        "public_awareness": entry.public_awareness,
-        "created_at": _when(entry.created_at),
-        "updated_at": _when(entry.updated_at),
+        )
+    return {
+        "id": pk,
+        "kind": kind,
+        "qualifier": qualifier,
+        "value": normalized,
+        "normalized_value": normalized,
+        "case_count": case_count,
+        "sources": sources,
+        "status": status,
+        "status_changed_at": _when(status_changed_at),
+        "claimed_by": claimed_by,
+        "claimed_at": _when(claimed_at),
+        "version": version,
+        "public_awareness": public_awareness,
+        "created_at": _when(created_at),
+        "updated_at": _when(updated_at),
     }
 
 

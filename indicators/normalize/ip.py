@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+# Only an address can be written with these (IPv4 digits and dots, or IPv6 with a colon): any
+# other text is not an address without asking `ipaddress`, which costs ~50 µs a refusal.
+_MAYBE_IP = re.compile(r"^\[?(?:[0-9.]+|.*:.*)\]?$")
+
 
 def is_ip(text: str) -> bool:
+    if not _MAYBE_IP.match(text):
+        return False
     try:
         ipaddress.ip_address(text.strip("[]"))
     except ValueError:

@@ -4,6 +4,7 @@ no fragment, an empty path written `/`. A link without a scheme is read as http.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
@@ -21,6 +22,9 @@ _SAFE_PATH = "/:@!$&'()*+,;=-._~"
 _SAFE_QUERY = _SAFE_PATH + "?"
 
 
+# A pure function of the text (a refusal raises, and is not cached): a pasted list or a
+# poll that asks the same links again parses each once.
+@lru_cache(maxsize=65536)
 def normalize_url(text: str) -> tuple[str, str]:
     """The canonical URL and its host."""
     text = text.strip()
@@ -46,13 +50,14 @@ def normalize_url(text: str) -> tuple[str, str]:
         raise ValidationError(
             _("%(text)s is not a web link (http, https or ftp).") % {"text": repr(text)}
         )
-    if not parts.hostname:
+    hostname = parts.hostname  # a property that parses the netloc again on each read
+    if not hostname:
         raise ValidationError(_("%(text)s is not a URL: it has no host.") % {"text": repr(text)})
-    if ip.is_ip(parts.hostname):
-        host = ip.normalize_ip(parts.hostname)
+    if ip.is_ip(hostname):
+        host = ip.normalize_ip(hostname)
         netloc_host = f"[{host}]" if ":" in host else host
     else:
-        host = to_ascii(parts.hostname)
+        host = to_ascii(hostname)
         if not registrable_domain(host):
             raise ValidationError(
                 _("%(text)s is not a URL: its host has no public suffix.") % {"text": repr(text)}
