@@ -14,8 +14,21 @@ ROOT = Path(__file__).resolve().parent.parent
 # Attributes a user reads (or a screen reader says).
 VISIBLE_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "aria-description"}
 # Text that is the same in every language: the product's name, the names of formats, and the
-# prefix of a victim's record reference (V-12).
-ALLOWED = {"Fortress", "STIX", "STIX 2.1", "MISP", "CSV", "TAXII", "JSON", "API", "ISO", "PDF", "V"}
+# prefix of a victim's record reference (V-12), the time zone's name.
+ALLOWED = {
+    "Fortress",
+    "STIX",
+    "STIX 2.1",
+    "MISP",
+    "CSV",
+    "TAXII",
+    "JSON",
+    "API",
+    "ISO",
+    "PDF",
+    "V",
+    "UTC",
+}
 HOLE = "\x00"  # where a template tag, variable or translated text stood
 # Tags whose content is translated (or never shown): their text is not looked at.
 PAIRED = {
