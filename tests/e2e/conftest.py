@@ -96,7 +96,8 @@ def sign_in(page, live_server, username: str, password: str = "pw") -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    # The login form's own button (the language switcher of the navigation bar has others).
+    page.click("form:has(#id_password) button[type=submit]")
     page.wait_for_load_state()
 
 
