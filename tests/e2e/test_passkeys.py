@@ -64,6 +64,7 @@ def test_a_passkey_is_registered_then_passes_the_second_step(
     assert len(held["credentials"]) == 1
     page.reload()
     assert page.locator("text=None yet.").count() == 0  # the passkey is listed
+    no_serious_violations(page)
     screenshot(page, "passkey-registered")
 
     page.click("nav >> text=Sign out")
