@@ -1,6 +1,7 @@
 """Passkeys (django-otp-webauthn) as Fortress's other second factor: its ceremonies, with a
 new passkey handled as a new authenticator app is (the event told, the account's other
-sessions ended: they signed in without it)."""
+sessions ended: they signed in without it), and a passkey passing the second step as a code
+does (the session key rotated, the event told)."""
 
 from django.contrib.auth import update_session_auth_hash
 from django.urls import path
@@ -20,6 +21,17 @@ class CompleteRegistration(views.CompleteCredentialRegistrationView):
         )
         update_session_auth_hash(self.request, user)  # this session goes on
         return response
+
+
+class CompleteAuthentication(views.CompleteCredentialAuthenticationView):
+    def complete_auth(self, device):
+        # As the code form of the verify page (agencies/views.py otp_verify): a new session
+        # key once the second step is passed, then the event.
+        self.request.session.cycle_key()
+        super().complete_auth(device)
+        security.second_factor_verified(
+            user=device.user, device_kind="passkey", request=self.request
+        )
 
 
 # The package's URLs (django_otp_webauthn/urls.py), its names kept for its template tags.
@@ -42,7 +54,7 @@ urlpatterns = [
     ),
     path(
         "authentication/complete/",
-        views.CompleteCredentialAuthenticationView.as_view(),
+        CompleteAuthentication.as_view(),
         name="credential-authentication-complete",
     ),
     path(

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext, pgettext_lazy
 
 import access
 from agencies.models import User
@@ -115,6 +116,15 @@ def case_search_q(user: User, query: str) -> Q:
     return match
 
 
+# The badge of a timeline entry, by its kind.
+_ENTRY_KINDS = {
+    "note": pgettext_lazy("timeline entry", "note"),
+    "event": pgettext_lazy("timeline entry", "event"),
+    "created": pgettext_lazy("timeline entry", "created"),
+    "changed": pgettext_lazy("timeline entry", "changed"),
+}
+
+
 @dataclass
 class TimelineEntry:
     when: datetime
@@ -124,6 +134,10 @@ class TimelineEntry:
     text: str = ""
     changes: list[tuple[str, str, str]] = field(default_factory=list)
     note: CaseNote | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return str(_ENTRY_KINDS.get(self.kind, self.kind))
 
 
 def _display(record: models.Model, f: models.Field, users: dict[int, User]) -> str:
@@ -183,10 +197,19 @@ def case_timeline(user: User, case: Case, limit: int = 200) -> list[TimelineEntr
     user_ids |= {r.lead_investigator_id for r in case_records}
     users = {u.pk: u for u in User.objects.filter(pk__in=user_ids - {None})}
 
-    entries = _history_entries(case_records, lambda r: f"Case {r.reference}", users)
-    entries += _history_entries(suspect_records, lambda r: f"Suspect {r.full_name}", users)
+    entries = _history_entries(
+        case_records, lambda r: gettext("Case %(reference)s") % {"reference": r.reference}, users
+    )
     entries += _history_entries(
-        asset_records, lambda r: f"Asset: {r.get_kind_display()} {r.currency}".strip(), users
+        suspect_records, lambda r: gettext("Suspect %(name)s") % {"name": r.full_name}, users
+    )
+    entries += _history_entries(
+        asset_records,
+        lambda r: (
+            gettext("Asset: %(kind)s %(currency)s")
+            % {"kind": r.get_kind_display(), "currency": r.currency}
+        ).strip(),
+        users,
     )
     entries += [
         TimelineEntry(n.created_at, n.author, n.kind, n.get_kind_display(), n.text, note=n)
