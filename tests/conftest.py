@@ -150,3 +150,15 @@ def same_queries_for_n_and_2n() -> Callable[..., None]:
         assert count(request) == with_n, f"queries for {n} rows: {with_n}; for {2 * n}: more"
 
     return check
+
+
+@pytest.fixture
+def celery_in_process():
+    """Tasks run in this process, whatever the broker (CI sets a real one for the whole suite):
+    for tests of what a task does, not of how it travels (tests/test_*_celery.py do that)."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved

@@ -157,7 +157,7 @@ def test_access_requests_and_decisions_are_recorded(db, own_users, partner_users
 
 
 def test_exports_and_imports_are_recorded(
-    db, own_users, make_case, django_capture_on_commit_callbacks
+    db, own_users, make_case, django_capture_on_commit_callbacks, celery_in_process
 ):
     case = make_case()
     by = own_users["investigator"]

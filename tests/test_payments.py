@@ -525,7 +525,7 @@ def test_moved_on_through_the_page_and_a_partial_freeze_with_the_rest_moved_on(
 
 
 def test_the_deadline_job_reminds_once_expires_the_unanswered_and_marks_overdue(
-    client, case, partner, people, settings, django_capture_on_commit_callbacks
+    client, case, partner, people, settings, django_capture_on_commit_callbacks, celery_in_process
 ):
     settings.FORTRESS_STOP_PAYMENT_WARN_HOURS = 4
     alice = people["own"]["investigator"]
