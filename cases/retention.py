@@ -128,7 +128,7 @@ def inventory(case: Case) -> dict[str, int]:
 
 def _check(case: Case, by: User) -> Case:
     if not access.can_review_retention(by, case):
-        raise PolicyError("Only a supervisor of the case's agency decides its retention.")
+        raise PolicyError(gettext("Only a supervisor of the case's agency decides its retention."))
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.erased_at is not None:
         raise ValidationError(_("This case's personal data was already deleted."))

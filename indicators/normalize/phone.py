@@ -8,12 +8,15 @@ from functools import lru_cache
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 _REASONS = {
-    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "its country code does not exist",
-    phonenumbers.ValidationResult.TOO_SHORT: "it is too short",
-    phonenumbers.ValidationResult.TOO_LONG: "it is too long",
-    phonenumbers.ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: gettext_lazy(
+        "its country code does not exist"
+    ),
+    phonenumbers.ValidationResult.TOO_SHORT: gettext_lazy("it is too short"),
+    phonenumbers.ValidationResult.TOO_LONG: gettext_lazy("it is too long"),
+    phonenumbers.ValidationResult.INVALID_LENGTH: gettext_lazy("it has the wrong number of digits"),
 }
 
 
@@ -36,11 +39,11 @@ def normalize_phone(text: str, region: str | None) -> str:
     if not phonenumbers.is_valid_number(number):
         reason = _REASONS.get(
             phonenumbers.is_possible_number_with_reason(number),
-            "no such number exists in its numbering plan",
+            gettext_lazy("no such number exists in its numbering plan"),
         )
         country = phonenumbers.region_code_for_number(number) or f"+{number.country_code}"
         raise ValidationError(
             _("%(text)s is not a valid phone number for %(country)s: %(reason)s.")
-            % {"text": repr(text), "country": country, "reason": reason}
+            % {"text": repr(text), "country": country, "reason": str(reason)}
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
