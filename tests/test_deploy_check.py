@@ -37,6 +37,8 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SECURE_", "DEBUG", "EMAIL_", "SECRET_KEY", "ALLOWED_HOSTS"))
+        # set by the browser tests' conftest for their own process, never in a deployment
+        and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
