@@ -107,3 +107,10 @@ def login(page, live_server):
         sign_in(page, live_server, username, password)
 
     return login_as
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_the_live_server(celery_in_process):
+    """The live server runs a save's tasks right after its commit, whatever the broker (CI
+    sets a real one for the whole suite, and no worker serves the browser tests)."""
+    yield
