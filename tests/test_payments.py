@@ -601,7 +601,6 @@ def test_the_queue_puts_open_urgent_and_new_first_and_filters(
         normal.pk,
         answered.pk,
     ]
-    assert True
     rows = api(people["partner"]["analyst"]).get(
         "/api/v1/stop-payments/", {"direction": "received", "status": "refused"}
     )
