@@ -71,15 +71,9 @@ def no_network(monkeypatch):
 def eager_tasks(request):
     """The jobs run in-process here, whatever the broker; `test_a_job_runs_on_a_real_worker`
     runs one on the real broker."""
-    from config.celery import app
-
-    if "worker" in request.fixturenames:
-        yield
-        return
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
+    if "worker" not in request.fixturenames:
+        request.getfixturevalue("celery_in_process")
     yield
-    app.conf.task_always_eager = saved
 
 
 @pytest.fixture
