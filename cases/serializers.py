@@ -211,7 +211,8 @@ class AssetSerializer(serializers.ModelSerializer):
 
 class NoteSerializer(serializers.ModelSerializer):
     case = VisibleCaseField(help_text=_("Set on creation."))
-    author = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Empty on the events the system records (no one wrote them).
+    author = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = CaseNote

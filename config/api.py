@@ -1,5 +1,10 @@
-from django.urls import include, path
+from typing import Any
+
+from django.urls import include, path, re_path
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 
 from agencies.api import AgencyViewSet, ApiTokenViewSet, ObtainTokenView
 from cases.api import AssetViewSet, CaseViewSet, NoteViewSet, SuspectViewSet
@@ -20,6 +25,21 @@ class IdRouter(DefaultRouter):
     def __init__(self) -> None:
         super().__init__(use_regex_path=False)
         self._default_value_pattern = "id"
+
+
+class UnknownPath(APIView):
+    """Any other path under /api/v1/ that ends in a slash: the API's JSON 404 (a detail id out
+    of range, a format no view has), not Django's HTML page. Paths without the slash are left
+    to Django, whose APPEND_SLASH redirect they may need."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    schema = None
+
+    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        raise NotFound()
+
+    options = http_method_not_allowed
 
 
 router = IdRouter()
@@ -48,4 +68,5 @@ urlpatterns = [
     path("", include("interchange.api_urls")),
     path("", include("registry.api_urls")),
     path("", include(router.urls)),
+    re_path(r"^.*/$", UnknownPath.as_view()),
 ]

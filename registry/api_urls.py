@@ -7,7 +7,7 @@ from registry import feed_api
 
 urlpatterns = [
     re_path(
-        r"^registry/feeds/(?P<fmt>csv|txt|stix)/$",
+        r"^registry/feeds/(?P<fmt>[^/]+)/$",
         feed_api.FeedView.as_view(),
         name="registry-feed",
     ),

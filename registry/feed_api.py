@@ -111,7 +111,7 @@ class FeedView(APIView):
         tags=["registry"],
     )
     def get(self, request: Request, fmt: str) -> HttpResponseBase:
-        if not access.can_read_registry(request.user):
+        if not access.can_read_registry(request.user) or fmt not in feeds.FORMATS:
             raise NotFound()
         default = feeds.TXT_DEFAULT_KINDS if fmt == "txt" else ()
         filters = feeds.FeedFilters.from_query(request.query_params, default_kinds=default)

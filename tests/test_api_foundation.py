@@ -158,3 +158,38 @@ def test_every_update_documents_version_as_required(schema):
     create = schema["paths"]["/api/v1/cases/"]["post"]["requestBody"]["content"]
     name = create["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert "version" not in components[name].get("required", [])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nothing/here/",
+        "/api/v1/cases/not-an-id/",
+        "/api/v1/cases/1/export/pdf/",
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "post", "delete", "options"])
+def test_a_path_no_api_view_has_answers_the_api_json_404(api, own_users, path, method):
+    """Not Django's HTML page (with DEBUG its technical page): the media type the schema gives."""
+    response = getattr(api(own_users["analyst"]), method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
+def test_a_feed_format_that_does_not_exist_answers_the_api_json_404(api, own_users):
+    response = api(own_users["analyst"]).get("/api/v1/registry/feeds/xml/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
+def test_a_path_without_its_slash_is_still_redirected(api, own_users):
+    response = api(own_users["analyst"]).get("/api/v1/agencies")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/api/v1/agencies/")
+
+
+def test_a_system_event_without_author_is_documented_as_such(schema):
+    """Timeline events the system records have no author: the schema says null can come."""
+    assert schema["components"]["schemas"]["Note"]["properties"]["author"].get("nullable")
