@@ -39,7 +39,7 @@ REPATRIATION_STAGE = "victims.models.Stage"
 
 @dataclass(frozen=True)
 class Message:
-    template: Promise
+    template: Promise | str  # a plain string: nothing to translate
     # parameter -> dotted path of the TextChoices whose label shows its stored code
     choices: Mapping[str, str] = field(default_factory=dict)
     # parameter -> the separator between the items of a list of texts
@@ -72,9 +72,9 @@ def _indicator_change(params: dict[str, Any]) -> dict[str, Any]:
 
 
 MESSAGES: dict[str, Message] = {
-    # Parts that other texts are made of.
-    "lines": Message(pgettext_lazy("joined texts", "%(lines)s"), lists={"lines": "\n"}),
-    "sentences": Message(pgettext_lazy("joined texts", "%(parts)s"), lists={"parts": " "}),
+    # Parts that other texts are made of (nothing to translate in the joins themselves).
+    "lines": Message("%(lines)s", lists={"lines": "\n"}),
+    "sentences": Message("%(parts)s", lists={"parts": " "}),
     "indicator": Message(
         pgettext_lazy("an indicator: its kind and value", "%(kind)s %(value)s"),
         choices={"kind": INDICATOR_KIND},

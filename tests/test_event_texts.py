@@ -26,6 +26,14 @@ from tests.test_i18n import compiled_catalogues  # noqa: F401  (the .mo files, r
 TH_ACCOUNT = "123-4-56789-0"
 
 
+@pytest.fixture(autouse=True)
+def no_language_left_active():
+    """A page request activates its reader's language in this thread and leaves it: later
+    tests would read French or Thai."""
+    yield
+    translation.deactivate()
+
+
 def _speaks(user, code):
     user.language = code
     user.save(update_fields=["language"])
