@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
@@ -50,11 +52,9 @@ class Message:
 
 def _indicator_change(params: dict[str, Any]) -> dict[str, Any]:
     """An edited indicator's field: its name and values, in the reader's language."""
-    from indicators.models import Indicator
-
     try:
-        model_field = Indicator._meta.get_field(params["field"])
-    except Exception:  # a field since renamed: shown as stored
+        model_field = apps.get_model("indicators", "Indicator")._meta.get_field(params["field"])
+    except (KeyError, FieldDoesNotExist):  # a field since renamed: shown as stored
         return params
     choices = {str(k): v for k, v in model_field.flatchoices}  # type: ignore[union-attr]
 

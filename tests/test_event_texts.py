@@ -3,15 +3,15 @@ READER's language: stored by key and parameters (config.messages), choices throu
 label, data as entered; the English sentence is kept too; a row written before keys existed
 shows its stored text."""
 
+import datetime
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from agencies.models import Notification
 from agencies.services import notification_send
@@ -19,9 +19,14 @@ from cases.models import CaseNote, SharingLevel
 from cases.services import case_set_sharing
 from cases.timeline import case_event_record
 from config import messages
+from indicators.models import Indicator
+from indicators.services import indicator_update, indicators_add_batch
 from payments import services as payments
 from payments.models import Status
 from tests.test_i18n import compiled_catalogues  # noqa: F401  (the .mo files, read afresh)
+from victims import services as victims
+from victims.factories import make_repatriation, make_victim
+from victims.models import Repatriation, Stage
 
 TH_ACCOUNT = "123-4-56789-0"
 
@@ -195,7 +200,7 @@ def test_a_key_or_parameters_that_no_longer_fit_show_the_stored_text():
 
 def test_every_writer_names_a_text_of_the_registry():
     """Each key a writer passes literally is in the registry."""
-    base = Path(settings.BASE_DIR)
+    base = Path(__file__).resolve().parents[1]
     used = set()
     for path in base.glob("*/*.py"):
         if path.relative_to(base).parts[0] != "tests":
@@ -207,9 +212,6 @@ def test_every_writer_names_a_text_of_the_registry():
 def test_an_indicators_kind_field_and_values_read_in_the_readers_language(
     client, make_case, alice, bob
 ):
-    from indicators.models import Indicator
-    from indicators.services import indicator_update, indicators_add_batch
-
     case = make_case()
     with translation.override("en"):
         indicators_add_batch(
@@ -227,3 +229,32 @@ def test_an_indicators_kind_field_and_values_read_in_the_readers_language(
     assert "Indicateurs ajoutés : Domaine scam-shop.com" in french
     assert "Indicateur modifié : Domaine scam-shop.com" in french
     assert "→ Neutralisé" in french and "Taken down" not in french
+
+
+def test_the_overdue_alert_names_the_stage_in_the_officers_language(
+    client, own_users, make_case, settings, django_capture_on_commit_callbacks
+):
+    """The beat job writes in no one's language: the liaison who saved Thai reads the stage
+    in Thai on the notifications page and in the e-mail (the sentence itself until its
+    translation is added)."""
+    settings.FORTRESS_REPATRIATION_STAGE_DAYS = {"in_shelter": 10}
+    liaison = _speaks(own_users["liaison"], "th")
+    liaison.email = "liaison@own.example.org"
+    liaison.save(update_fields=["email"])
+    victim = make_victim(case=make_case(), by=liaison)
+    repatriation = make_repatriation(victim=victim, by=liaison, stage=Stage.IN_SHELTER)
+    Repatriation.objects.filter(pk=repatriation.pk).update(
+        due_on=timezone.localdate() - datetime.timedelta(days=2)
+    )
+    mail.outbox.clear()
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        assert victims.flag_overdue_repatriations() == 1
+    notification = Notification.objects.get(user=liaison)
+    assert "stage In shelter was due" in notification.message  # stored in English
+    assert notification.params["stage"] == Stage.IN_SHELTER
+    (message,) = mail.outbox
+    assert "อยู่ในบ้านพักพิง" in message.body and "In shelter" not in message.body
+    assert victim.reference in message.subject and victim.full_name not in message.body
+    client.force_login(liaison)
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert "อยู่ในบ้านพักพิง" in page and victim.reference in page
