@@ -37,6 +37,7 @@ from cases.models import (
     Suspect,
 )
 from cases.timeline import case_event_record
+from config import messages
 from config.errors import PolicyError
 from indicators.models import HitReview, Indicator
 from indicators.queue import queue_removal
@@ -165,8 +166,7 @@ def case_retention_keep(
     Case.objects.filter(pk=case.pk).update(review_on=next_review_on)
     case_event_record(
         case=case,
-        text=gettext("Kept on retention review until %(date)s. Reason: %(reason)s")
-        % {"date": next_review_on.isoformat(), "reason": reason},
+        text=messages.text("retention.kept", date=next_review_on.isoformat(), reason=reason),
         by=by,
     )
     audit.record(
@@ -214,8 +214,7 @@ def case_retention_delete(*, case: Case, by: User, reason: str) -> dict[str, int
     )
     case_event_record(
         case=case,
-        text=gettext("Personal data deleted on retention review by %(who)s.")
-        % {"who": by.display_name},
+        text=messages.text("retention.deleted", who=by.display_name),
         by=by,
     )
     audit.record(

@@ -13,7 +13,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 import access
@@ -31,6 +30,7 @@ from cases.models import (
     Suspect,
 )
 from cases.timeline import case_event_record
+from config import messages
 from config.errors import PolicyError, allowed_fields, check_version
 from indicators.queue import queue_xref
 from persons.queue import queue_person
@@ -189,20 +189,20 @@ def case_set_sharing(
     changes = []
     if before_level != case.sharing_level:
         changes.append(
-            gettext("Sharing: %(old)s → %(new)s") % {"old": before_level, "new": case.sharing_level}
+            messages.text("sharing.level", old=str(before_level), new=str(case.sharing_level))
         )
     if before != set(after):
         names = {a.pk: str(a) for a in Agency.objects.filter(pk__in=before ^ set(after))}
         changes += [
-            gettext("Shared with %(agency)s added") % {"agency": names[pk]}
+            messages.text("sharing.added", agency=names[pk])
             for pk in sorted(set(after) - before, key=names.__getitem__)
         ]
         changes += [
-            gettext("Shared with %(agency)s removed") % {"agency": names[pk]}
+            messages.text("sharing.removed", agency=names[pk])
             for pk in sorted(before - set(after), key=names.__getitem__)
         ]
     if changes:
-        case_event_record(case=case, text="\n".join(changes), by=by)
+        case_event_record(case=case, text=messages.joined(*changes, key="lines"), by=by)
         audit.record(
             EventKind.SHARING_CHANGED,
             by=by,
