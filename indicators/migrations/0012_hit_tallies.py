@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('agency', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agencies.agency')),
             ],
             options={
-                'indexes': [models.Index(fields=['agency'], include=('new', 'reviewed', 'dismissed'), name='hittally_agency_counts')],
+                'indexes': [models.Index(fields=['agency', 'new', 'reviewed', 'dismissed'], name='hittally_agency_counts')],
             },
         ),
         migrations.RunSQL(TALLY_FROM_HITS, migrations.RunSQL.noop),
