@@ -55,15 +55,20 @@ def visible_hit_counts(user: AnyUser) -> dict[str, int]:
     return hitcount.counts(agency_id)
 
 
+def visible_hit_count(user: AnyUser, status: str | None = None) -> int:
+    """How many of `visible_hits(user)` there are (of one status, when given), as kept."""
+    counts = visible_hit_counts(user)
+    return counts.get(status, 0) if status else sum(counts.values())
+
+
 def visible_hits_counted(user: AnyUser, status: str | None = None) -> QuerySet[Hit]:
     """`visible_hits(user)` (of one status, when given) with the case and value, whose `count()`
-    is the kept tally (`visible_hit_counts`): the hits page and the API's list paginate it
-    without counting the agency's sightings. A filter added after it counts again."""
+    is the kept tally (`visible_hit_count`): the hits page paginates it without counting the
+    agency's sightings. A filter added after it counts again."""
     hits = visible_hits(user).select_related("case", "value")
-    counts = visible_hit_counts(user)
     if status:
-        return hits.filter(status=status).with_known_count(counts.get(status, 0))
-    return hits.with_known_count(sum(counts.values()))
+        hits = hits.filter(status=status)
+    return hits.with_known_count(visible_hit_count(user, status))
 
 
 def get_hit_for_user(user: AnyUser, pk: Any) -> Hit:

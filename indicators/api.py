@@ -108,10 +108,8 @@ class HitViewSet(viewsets.ReadOnlyModelViewSet):
         if not set(request.query_params) - {"status", "page", "ordering", "format"}:
             # Filtered by status at most: counted as the engine keeps it (the agency's tally),
             # not from its sightings.
-            counts = access.visible_hit_counts(request.user)
-            status_filter = request.query_params.get("status")
             queryset = queryset.with_known_count(
-                counts.get(status_filter, 0) if status_filter else sum(counts.values())
+                access.visible_hit_count(request.user, request.query_params.get("status"))
             )
         page = self.paginate_queryset(queryset)
         hits = list(page if page is not None else queryset)

@@ -191,12 +191,13 @@ def compact() -> None:
         )
 
 
-# For the engine's statement on PostgreSQL (`xref._STATE`, after its CTEs `state` and
-# `written`): the change of each agency's hits from the values it wrote whose state changed,
-# each sighting's status before (the value's state as read: common_before, agencies_before,
-# sole_before) and after (common, agencies, sole), by the view's rule (migration
-# indicators/0009: a hit when the value is not common and held by two agencies or more, or by one
-# that is not the sighting's own; new unless reviewed when no more agencies held it than now).
+# For the engine's statement on PostgreSQL (`xref._STATE`, after its CTE `written`, which
+# returns each value written with its state before and after): the change of each agency's
+# hits from the values whose state changed, each sighting's status before (common_before,
+# agencies_before, sole_before) and after (common, agencies, sole), by the view's rule
+# (migration indicators/0009: a hit when the value is not common and held by two agencies or
+# more, or by one that is not the sighting's own; new unless reviewed when no more agencies
+# held it than now).
 _STATUS = """CASE WHEN NOT {common} AND ({agencies} > 1
                        OR ({agencies} = 1 AND {sole} <> t.agency_id)) THEN
         CASE WHEN t.review_status IS NULL THEN 'new'
@@ -226,11 +227,13 @@ TALLY = f"""
                    x.sole, c.agency_id, r.status AS review_status,
                    r.other_agencies AS review_other,
                    bool_or(NOT c.silent) OVER (PARTITION BY x.id, c.agency_id) AS holds
-            FROM state x
-            JOIN written w ON w.id = x.id
+            FROM written x
             JOIN indicators_indicator i ON i.value_id = x.id
             JOIN cases_case c ON c.id = i.case_id
-            LEFT JOIN indicators_hitreview r ON r.case_id = i.case_id AND r.value_id = x.id
+            LEFT JOIN LATERAL (  -- one probe of the (case, value) unique index
+                SELECT r.status, r.other_agencies FROM indicators_hitreview r
+                WHERE r.case_id = i.case_id AND r.value_id = x.id
+            ) r ON true
             WHERE x.differs
         ) t
     ) s

@@ -388,7 +388,8 @@ state AS MATERIALIZED (
         hit_at = CASE WHEN x.agencies > x.agencies_before THEN %(now)s ELSE v.hit_at END
     FROM state x
     WHERE v.ctid = x.address AND v.xmin = x.seen AND (x.differs OR NOT x.fresh)
-    RETURNING v.id
+    RETURNING v.id, x.differs, x.common_before, x.agencies_before, x.sole_before, x.common,
+              x.agencies, x.sole
 )""",
         hitcount.TALLY,
     ]

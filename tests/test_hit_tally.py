@@ -2,18 +2,16 @@
 engine keeps equals what the view reads (the definition of a hit), on SQLite and PostgreSQL;
 the pages count from the tally through the access policy; the recount repairs a wrong tally."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
 from django.urls import reverse
 
 import access
 from cases.models import SharingLevel
-from cases.services import case_create, case_set_sharing, case_update
+from cases.services import case_set_sharing, case_update
 from indicators import hitcount, selectors, services, xref
 from indicators.models import Hit, HitStatus, HitTally, Indicator
-from tests.services import forget_cross_references, require_postgres, sessions_waiting_for_a_lock
+from tests import test_xref
+from tests.services import assert_kept_equals_view, forget_cross_references, require_postgres
 
 PHONE = "+84 912-345-678"
 PHONE2 = "+84 912 000 001"
@@ -25,23 +23,8 @@ def add(case, by, *values, kind="phone"):
     )
 
 
-def assert_kept_equals_view():
-    """The tally of every agency equals the count of its hits in the view, by status."""
-    counted = hitcount.counted()
-    assert hitcount.kept() == {
-        agency: counts for agency, counts in counted.items() if any(counts.values())
-    }
-    return counted
-
-
-@pytest.fixture
-def cases(own_users, partner_users, outsider_users):
-    return {
-        "own": case_create(by=own_users["investigator"], title="Own case"),
-        "own2": case_create(by=own_users["investigator"], title="Own second case"),
-        "partner": case_create(by=partner_users["investigator"], title="Partner case"),
-        "outsider": case_create(by=outsider_users["investigator"], title="Outsider case"),
-    }
+# The four cases of the engine's tests (two of the own agency's, one of each other agency).
+cases = test_xref.cases
 
 
 def test_the_tally_follows_every_change_of_the_hits(
@@ -184,46 +167,6 @@ def test_the_pages_count_from_the_tally_through_the_access_policy(
     )
     if viewer is not None:
         assert sum(access.visible_hit_counts(viewer).values()) == 0
-
-
-@pytest.mark.postgres
-def test_the_engine_statement_keeps_the_tally_under_a_concurrent_writer(
-    transactional_db, cases, alice, partner_users
-):
-    """A worker whose snapshot misses a concurrent sighting puts its value back in the queue
-    and writes no tally for it; the next batch does, from the state it writes."""
-    require_postgres()
-    (ours,) = add(cases["own"], alice, "192.0.2.67", kind="ip")
-    xref.process_indicators([ours.pk])
-    xref.enqueue([ours.pk])
-    written, release = threading.Event(), threading.Event()
-
-    def partner_saves_and_processes_in_one_transaction() -> None:
-        with transaction.atomic():
-            (theirs,) = add(
-                cases["partner"], partner_users["investigator"], "192.0.2.67", kind="ip"
-            )
-            xref.process_indicators([theirs.pk])
-            written.set()
-            release.wait(10)
-        connection.close()
-
-    other = threading.Thread(target=partner_saves_and_processes_in_one_transaction)
-    other.start()
-    assert written.wait(10)
-    worker = threading.Thread(
-        target=lambda: (xref.process_indicators([ours.pk]), connection.close())
-    )
-    worker.start()
-    waiting = sessions_waiting_for_a_lock()
-    release.set()
-    other.join(10)
-    worker.join(10)
-    assert waiting == 1
-    xref.sweep()
-    counted = assert_kept_equals_view()
-    assert counted[cases["own"].agency_id][HitStatus.NEW] == 1
-    assert counted[cases["partner"].agency_id][HitStatus.NEW] == 1
 
 
 @pytest.mark.postgres
