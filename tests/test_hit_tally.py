@@ -8,7 +8,7 @@ from django.urls import reverse
 import access
 from cases.models import SharingLevel
 from cases.services import case_set_sharing, case_update
-from indicators import hitcount, selectors, services, xref
+from indicators import hitcount, selectors, services, tasks, xref
 from indicators.models import Hit, HitStatus, HitTally, Indicator
 from tests import test_xref
 from tests.services import assert_kept_equals_view, forget_cross_references, require_postgres
@@ -193,3 +193,11 @@ def test_a_new_case_batch_and_a_recompute_keep_the_tally_on_postgres(
     xref.sweep()
     counted = assert_kept_equals_view()
     assert counted[cases["own"].agency_id][HitStatus.NEW] == 1
+
+
+def test_the_daily_recount_is_on_the_beat_schedule_and_repairs(settings, cases, alice):
+    entry = settings.CELERY_BEAT_SCHEDULE["indicators-recount-hits"]
+    assert (entry["task"], entry["schedule"]) == ("indicators.tasks.recount_hits", 86400.0)
+    HitTally.objects.create(agency=cases["own"].agency, new=3)
+    assert tasks.recount_hits() == {"agencies_repaired": 1}
+    assert hitcount.kept() == {}
