@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
+from agencies.models import Agency
 from indicators.models import Hit, HitStatus, HitTally
 
 STATUSES = (HitStatus.NEW, HitStatus.REVIEWED, HitStatus.DISMISSED)
@@ -115,9 +116,9 @@ def kept(agency_ids: Iterable[int] | None = None) -> dict[int, dict[str, int]]:
     return out
 
 
-# The tallies of the agencies {where} set from the view, in one statement on PostgreSQL (the
-# rows deleted and the hits counted in the same snapshot: a change committed after it adds its
-# own row, one not yet committed is in neither).
+# An agency's tally set from the view, in one statement on PostgreSQL (the rows deleted and
+# the hits counted in the same snapshot: a change committed after it adds its own row, one not
+# yet committed is in neither).
 _DELETE = "DELETE FROM indicators_hittally{where}"
 _INSERT_COUNTED = """
 INSERT INTO indicators_hittally (agency_id, new, reviewed, dismissed)
@@ -129,32 +130,26 @@ GROUP BY c.agency_id"""
 
 
 def recount(agency_ids: Iterable[int] | None = None) -> int:
-    """Set these agencies' tallies (all, when None) from the hits the view reads; returns how
-    many agencies' tallies were wrong."""
-    ids = sorted(set(agency_ids)) if agency_ids is not None else None
-    if ids == []:
-        return 0
-    postgres = connection.vendor == "postgresql"
-    if ids is None:
-        only, params = "", []
-    elif postgres:
-        only, params = " WHERE {} = ANY(%s)", [ids]
-    else:
-        only, params = " WHERE {} IN (" + ", ".join(["%s"] * len(ids)) + ")", ids
-    delete = _DELETE.format(where=only.format("agency_id"))
-    insert = _INSERT_COUNTED.format(where=only.format("c.agency_id"))
-    with transaction.atomic():
-        before = kept(ids)
-        with connection.cursor() as cursor:
-            if postgres:
-                cursor.execute(f"WITH gone AS ({delete} RETURNING 1) {insert}", params * 2)
-            else:
-                cursor.execute(delete, params)
-                cursor.execute(insert, params)
-        after = kept(ids)
-    return sum(
-        1 for agency in before.keys() | after.keys() if before.get(agency) != after.get(agency)
-    )
+    """Set these agencies' tallies (all agencies, when None) from the hits the view reads, one
+    agency at a time (a statement the size of one agency's sightings, planned for them);
+    returns how many agencies' tallies were wrong."""
+    if agency_ids is None:
+        agency_ids = Agency.objects.values_list("pk", flat=True)
+    return sum(_recount_one(agency_id) for agency_id in sorted(set(agency_ids)))
+
+
+@transaction.atomic
+def _recount_one(agency_id: int) -> int:
+    before = kept([agency_id])
+    delete = _DELETE.format(where=" WHERE agency_id = %s")
+    insert = _INSERT_COUNTED.format(where=" WHERE c.agency_id = %s")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"WITH gone AS ({delete} RETURNING 1) {insert}", [agency_id] * 2)
+        else:
+            cursor.execute(delete, [agency_id])
+            cursor.execute(insert, [agency_id])
+    return int(kept([agency_id]) != before)
 
 
 _COMPACT_PG = """
