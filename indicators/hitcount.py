@@ -192,11 +192,17 @@ def compact() -> None:
 # agencies_before, sole_before) and after (common, agencies, sole), by the view's rule
 # (migration indicators/0009: a hit when the value is not common and held by two agencies or
 # more, or by one that is not the sighting's own; new unless reviewed when no more agencies
-# held it than now).
+# held it than now). Whether the sighting's agency holds the value in a case that is not
+# silent is looked up only for a reviewed sighting (the others are new either way).
 _STATUS = """CASE WHEN NOT {common} AND ({agencies} > 1
                        OR ({agencies} = 1 AND {sole} <> t.agency_id)) THEN
         CASE WHEN t.review_status IS NULL THEN 'new'
-             WHEN (CASE WHEN {agencies} = 1 THEN 1 WHEN t.holds THEN {agencies} - 1
+             WHEN (CASE WHEN {agencies} = 1 THEN 1 WHEN EXISTS (
+                            SELECT FROM indicators_indicator o
+                            JOIN cases_case oc ON oc.id = o.case_id
+                            WHERE o.value_id = t.id AND oc.agency_id = t.agency_id
+                              AND NOT oc.silent
+                        ) THEN {agencies} - 1
                         ELSE {agencies} END) > t.review_other THEN 'new'
              ELSE t.review_status END
     END"""
@@ -218,10 +224,9 @@ TALLY = f"""
                {_BEFORE} AS before,
                {_AFTER} AS after
         FROM (
-            SELECT x.common_before, x.agencies_before, x.sole_before, x.common, x.agencies,
-                   x.sole, c.agency_id, r.status AS review_status,
-                   r.other_agencies AS review_other,
-                   bool_or(NOT c.silent) OVER (PARTITION BY x.id, c.agency_id) AS holds
+            SELECT x.id, x.common_before, x.agencies_before, x.sole_before, x.common,
+                   x.agencies, x.sole, c.agency_id, r.status AS review_status,
+                   r.other_agencies AS review_other
             FROM written x
             JOIN indicators_indicator i ON i.value_id = x.id
             JOIN cases_case c ON c.id = i.case_id
