@@ -8,7 +8,7 @@ agencies learn nothing from it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -17,7 +17,7 @@ from access.cases import case_file, get_file_object, is_own_case
 from access.core import Action, AnyUser, agency_id_of, can, one_or_404
 from cases.models import Case
 from indicators import hitcount
-from indicators.models import AccessRequest, Hit, HitStatus, Indicator
+from indicators.models import AccessRequest, Hit, HitQuerySet, HitStatus, Indicator
 
 
 def visible_indicators(user: AnyUser) -> QuerySet[Indicator]:
@@ -61,11 +61,11 @@ def visible_hit_count(user: AnyUser, status: str | None = None) -> int:
     return counts.get(status, 0) if status else sum(counts.values())
 
 
-def visible_hits_counted(user: AnyUser, status: str | None = None) -> QuerySet[Hit]:
+def visible_hits_counted(user: AnyUser, status: str | None = None) -> HitQuerySet:
     """`visible_hits(user)` (of one status, when given) with the case and value, whose `count()`
     is the kept tally (`visible_hit_count`): the hits page paginates it without counting the
     agency's sightings. A filter added after it counts again."""
-    hits = visible_hits(user).select_related("case", "value")
+    hits = cast(HitQuerySet, visible_hits(user).select_related("case", "value"))
     if status:
         hits = hits.filter(status=status)
     return hits.with_known_count(visible_hit_count(user, status))
