@@ -39,6 +39,7 @@ from cases.models import (
 from cases.timeline import case_event_record
 from config import messages
 from config.errors import PolicyError
+from indicators import hitcount
 from indicators.models import HitReview, Indicator
 from indicators.queue import queue_removal
 from interchange.models import ImportJob
@@ -185,8 +186,9 @@ def case_retention_delete(*, case: Case, by: User, reason: str) -> dict[str, int
     reason = _reason(reason)
     counts = inventory(case)
     value_ids = set(Indicator.objects.filter(case=case).values_list("value_id", flat=True))
-    HitReview.objects.filter(case=case).delete()
-    Indicator.objects.filter(case=case).delete()
+    with hitcount.tracking(value_ids, agency_id=case.agency_id):
+        HitReview.objects.filter(case=case).delete()
+        Indicator.objects.filter(case=case).delete()
     # The values it alone held now have no holder: recomputed at once, so they match nothing.
     queue_removal(value_ids)
     Person.objects.filter(case=case).delete()

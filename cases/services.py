@@ -32,6 +32,7 @@ from cases.models import (
 from cases.timeline import case_event_record
 from config import messages
 from config.errors import PolicyError, allowed_fields, check_version
+from indicators import hitcount
 from indicators.queue import queue_xref
 from persons.queue import queue_person
 
@@ -153,8 +154,14 @@ def case_update(*, case: Case, by: User, expected_version: int | None, **fields:
     retention.review_on_after_edit(case, before=closing)
     case.version += 1
     case._history_user = by
-    case.save()
-    if case.silent != was_silent:
+    silence = case.silent != was_silent
+    # A silent case's agency holding a value changes how many other agencies its own hits of
+    # the value count, so their status (the other agencies' hits change with the engine's
+    # recount of the values).
+    values = case.indicators.values_list("value_id", flat=True) if silence else []
+    with hitcount.tracking(values, agency_id=case.agency_id):
+        case.save()
+    if silence:
         # Whether the case's values speak to other agencies changed: cross-reference them again.
         queue_xref(list(case.indicators.values_list("pk", flat=True)))
     return case

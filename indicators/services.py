@@ -29,6 +29,7 @@ from cases.services import case_set_sharing
 from cases.timeline import case_event_record
 from config import messages, pgarrays
 from config.errors import PolicyError, allowed_fields
+from indicators import hitcount
 from indicators.models import (
     TAKEDOWN_KINDS,
     AccessRequest,
@@ -364,7 +365,10 @@ def _save_lines(
                     "created_at": now,
                 }
             )
-    pks = _insert_indicators(new)
+    # The case's agency's hits of these values change (a value another agency holds is a hit
+    # at once); other agencies' change when the engine recomputes the values.
+    with hitcount.tracking((row["value_id"] for row in new), agency_id=case.agency_id):
+        pks = _insert_indicators(new)
     # A sighting of a registered value starts at the entry's takedown status, not "active":
     # one UPDATE for the batch (all its rows, implied ones too, share the case and `now`).
     sync_sightings(Indicator.objects.filter(case_id=case.pk, created_at=now))
@@ -495,7 +499,8 @@ def indicator_delete(*, indicator: Indicator, by: User) -> None:
         raise PolicyError(_("Only the owning agency removes its indicators."))
     value_id = indicator.value_id
     case, label = indicator.case, _indicator_label(indicator)
-    indicator.delete()
+    with hitcount.tracking([value_id], agency_id=case.agency_id):
+        indicator.delete()
     queue_removal([value_id])
     case_event_record(case=case, text=messages.text("indicator.removed", indicator=label), by=by)
 
@@ -518,19 +523,20 @@ def hit_review(*, hit: Hit, by: User, status: str) -> Hit:
     current = Hit.objects.filter(pk=hit.pk).first()
     if current is None:
         raise ValidationError(_("This hit is gone: the value is no longer held by another agency."))
-    if status == HitStatus.NEW:
-        HitReview.objects.filter(case_id=current.case_id, value_id=current.value_id).delete()
-    else:
-        HitReview.objects.update_or_create(
-            case_id=current.case_id,
-            value_id=current.value_id,
-            defaults={
-                "status": status,
-                "other_agencies": current.other_agencies,
-                "reviewed_by": by,
-                "reviewed_at": timezone.now(),
-            },
-        )
+    with hitcount.tracking([current.value_id], agency_id=hit.case.agency_id):
+        if status == HitStatus.NEW:
+            HitReview.objects.filter(case_id=current.case_id, value_id=current.value_id).delete()
+        else:
+            HitReview.objects.update_or_create(
+                case_id=current.case_id,
+                value_id=current.value_id,
+                defaults={
+                    "status": status,
+                    "other_agencies": current.other_agencies,
+                    "reviewed_by": by,
+                    "reviewed_at": timezone.now(),
+                },
+            )
     return Hit.objects.select_related("case", "value").get(pk=hit.pk)
 
 
