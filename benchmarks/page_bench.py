@@ -82,12 +82,12 @@ def main() -> None:
 # --- data -----------------------------------------------------------------------------------
 
 
-def prepare(args) -> None:
+def prepare(args, broker: str = "memory://") -> None:
     os.environ["SECRET_KEY"] = SECRET_KEY
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"  # the trivial view in process too
     t0 = time.perf_counter()
-    setup_django(args.database, recreate=not args.reuse)
+    setup_django(args.database, broker=broker, recreate=not args.reuse)
     if not args.reuse:
         build(args)
         print(f"data built in {time.perf_counter() - t0:.0f} s")
@@ -157,7 +157,8 @@ def build(args) -> None:
 
 
 def _victims(agencies: list, count: int) -> None:
-    """`count` victims in the suspects' cases, every tenth with a repatriation under way."""
+    """`count` victims in the suspects' cases, every seventh with a repatriation under way
+    (seventh: a stride prime to the agencies' count, so every agency has some)."""
     from cases.models import Case
     from victims.models import Repatriation, Victim
 
@@ -188,7 +189,7 @@ def _victims(agencies: list, count: int) -> None:
                 destination_country=v.nationality,
                 liaison_officer=recorder[v.recorded_by.agency_id],
             )
-            for v in batch[::10]
+            for v in batch[::7]
         )
 
 
