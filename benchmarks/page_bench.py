@@ -73,9 +73,12 @@ def main() -> None:
     pages = pages_of(args)
     print_machine(args)
     queries = {p.name: count_queries(p) for p in pages}
-    with gunicorn(args):
+    with gunicorn(args) as server:
         warm(args, pages)
-        results = [hammer(args, p, users=args.users, seconds=args.seconds) for p in pages]
+        results = [
+            hammer(args, p, users=args.users, seconds=args.seconds, server=server.pid)
+            for p in pages
+        ]
     report(results, queries, users=args.users)
 
 
@@ -388,6 +391,12 @@ class Result:
     latencies_ms: list[float]
     errors: int
     seconds: float
+    app_cpu_s: float = 0.0  # CPU time of gunicorn's processes over the run
+    db_cpu_s: float = 0.0  # CPU time of the PostgreSQL backends serving them
+
+    def cpu_ms(self, seconds: float) -> float:
+        """CPU milliseconds a request."""
+        return seconds * 1000 / max(1, len(self.latencies_ms))
 
     @property
     def rps(self) -> float:
@@ -412,8 +421,39 @@ def warm(args, pages: list[Page]) -> None:
             b.request("GET", page.url, page.headers)
 
 
-def hammer(args, page: Page, *, users: int, seconds: float) -> Result:
-    """`users` threads requesting the page back to back for `seconds`."""
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its children (gunicorn's master and its workers)."""
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [pid, *(int(c) for c in children)]
+    return [pid]
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL backends of the benchmark's database but this process's."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cur.fetchall()]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes (those on this machine, still running)."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def hammer(args, page: Page, *, users: int, seconds: float, server: int = 0) -> Result:
+    """`users` threads requesting the page back to back for `seconds`; with `server`
+    (gunicorn's pid), the CPU time its processes and their database backends spent."""
     cookies = [session_cookie(page.user) for _ in range(users)]
     latencies: list[float] = []
     errors = [0]
@@ -442,12 +482,23 @@ def hammer(args, page: Page, *, users: int, seconds: float) -> Result:
     threads = [threading.Thread(target=user, args=(c,)) for c in cookies]
     for t in threads:
         t.start()
+    app = process_tree(server) if server else []
+    backends = database_backends() if server else []
+    app_cpu, db_cpu = cpu_seconds(app), cpu_seconds(backends)
     stop_at[0] = time.perf_counter() + seconds
     t0 = time.perf_counter()
     start.wait()
     for t in threads:
         t.join()
-    return Result(page.name, latencies, errors[0], time.perf_counter() - t0)
+    elapsed = time.perf_counter() - t0
+    return Result(
+        page.name,
+        latencies,
+        errors[0],
+        elapsed,
+        app_cpu_s=cpu_seconds(app) - app_cpu,
+        db_cpu_s=cpu_seconds(backends) - db_cpu,
+    )
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -475,15 +526,20 @@ def report(results: list[Result], queries: dict[str, int], *, users: int) -> Non
     print(f"\n[pages at {users} concurrent users; targets: p95 < 100 ms, >= 50 % of trivial]")
     print(
         f"{'page':36} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>7} {'trivial':>8} {'queries':>7}"
-        f" {'errors':>6}  targets"
+        f" {'errors':>6} {'app CPU':>8} {'db CPU':>7}  targets"
     )
     for r in results:
         ratio = r.rps / trivial.rps
         ok = "ok" if r.pct(0.95) < 100 and ratio >= 0.5 else "MISSED"
         print(
             f"{r.name:36} {r.pct(0.5):7.1f} {r.pct(0.95):7.1f} {r.rps:7.1f} {ratio:8.0%} "
-            f"{queries[r.name]:7d} {r.errors:6d}  {ok}"
+            f"{queries[r.name]:7d} {r.errors:6d} {r.cpu_ms(r.app_cpu_s):8.1f} "
+            f"{r.cpu_ms(r.db_cpu_s):7.1f}  {ok}"
         )
+    print(
+        "(app CPU, db CPU: milliseconds of CPU a request in gunicorn's processes and in the "
+        "PostgreSQL backends serving them)"
+    )
     failed = sum(r.errors for r in results)
     median = statistics.median(r.pct(0.95) for r in results)
     print(f"[summary] median p95 {median:.1f} ms; errors {failed}")
