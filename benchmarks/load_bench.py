@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT
 from page_bench import (
     ROLES,
+    TIMEOUT,
     Browser,
     add_data_arguments,
     gunicorn,
@@ -137,6 +138,7 @@ def celery_worker(env: dict):
 def run(args, journeys) -> dict:
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
+    statuses: Counter[str] = Counter()  # what the failed requests got: a status, or a timeout
     saved: list[str] = []
     lock = threading.Lock()
     stop_at = time.perf_counter() + args.seconds
@@ -160,8 +162,10 @@ def run(args, journeys) -> dict:
             t0 = time.perf_counter()
             try:
                 status = browser.request(method, url, headers, body)
-            except OSError:
+            except TimeoutError:
                 status = 0
+            except OSError:
+                status = -1
             ms = (time.perf_counter() - t0) * 1000
             with lock:
                 if status == good:
@@ -170,6 +174,7 @@ def run(args, journeys) -> dict:
                         saved.append(value)
                 else:
                     errors[name] += 1
+                    statuses[{0: "timeout", -1: "connection"}.get(status, str(status))] += 1
             time.sleep(rng.uniform(0, args.think * 2))
 
     threads = [
@@ -185,6 +190,7 @@ def run(args, journeys) -> dict:
         "latencies": latencies,
         "errors": errors,
         "saved": saved,
+        "statuses": statuses,
         "seconds": time.perf_counter() - t0,
     }
 
@@ -207,7 +213,11 @@ def report(args, stats: dict) -> None:
             f"{name:20} {len(ms):7d} {percentile(ms, 0.5):7.1f} {p95:7.1f} {errors[name]:6d}  {ok}"
         )
     failed = sum(errors.values())
-    print(f"total {total:,} requests ({total / stats['seconds']:.1f}/s), errors {failed}")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in stats["statuses"].most_common())
+    print(
+        f"total {total:,} requests ({total / stats['seconds']:.1f}/s), errors {failed}"
+        + (f" ({kinds}; a timeout: no answer within {TIMEOUT} s)" if failed else "")
+    )
 
     # Nothing lost: every indicator saved is stored and leaves the queue, cross-referenced.
     mine = Indicator.objects.filter(value__normalized__endswith="." + LOAD_DOMAIN)

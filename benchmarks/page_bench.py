@@ -43,6 +43,7 @@ ROLES = ("investigator", "liaison", "supervisor")
 TRIVIAL = "trivial (same gunicorn)"
 BIG_CASE = "BIG-CASE"
 BIG_OPERATION = "bench-op-00"
+TIMEOUT = 60  # seconds a request may take before it counts as failed
 
 
 def add_data_arguments(parser: argparse.ArgumentParser, database: str) -> None:
@@ -259,19 +260,23 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def count_queries(page: Page) -> int:
-    """The queries one request of the page makes once warm, counted in process through the
-    test client (a first request is made before, so one-off work is not counted)."""
+def count_queries(page: Page) -> tuple[int, float, str]:
+    """The queries one request of the page makes once warm (counted in process through the
+    test client), the slowest one's time and its start."""
     from django.test import Client
 
     client = Client()
     client.force_login(page.user)
-    return queries_of(client, page.url, page.headers)
+    return profile_queries(client, page.url, page.headers)
 
 
 def queries_of(client, url: str, headers: dict | None = None) -> int:
-    """The queries of a GET of `url` by the test `client`, after one untimed GET; a page that
-    does not answer 200 stops the benchmark."""
+    """The queries of a GET of `url` by the test `client`, after one untimed GET (one-off work
+    is not counted); a page that does not answer 200 stops the benchmark."""
+    return profile_queries(client, url, headers)[0]
+
+
+def profile_queries(client, url: str, headers: dict | None = None) -> tuple[int, float, str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -280,7 +285,9 @@ def queries_of(client, url: str, headers: dict | None = None) -> int:
         response = client.get(url, headers=headers or {})
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code} in process")
-    return len(ctx.captured_queries)
+    timed = [(float(q["time"]) * 1000, q["sql"]) for q in ctx.captured_queries]
+    slowest_ms, sql = max(timed, default=(0.0, ""))
+    return len(timed), slowest_ms, " ".join(sql.split())[:90]
 
 
 # --- gunicorn and the load generator --------------------------------------------------------
@@ -366,7 +373,7 @@ class Browser:
             headers["X-CSRFToken"] = self.csrf
         for attempt in (1, 2):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
             try:
                 self.conn.request(method, url, body=body, headers=headers)
                 response = self.conn.getresponse()
@@ -441,13 +448,20 @@ def database_backends() -> list[int]:
         return [pid for (pid,) in cur.fetchall()]
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of the processes (those on this machine, still running)."""
-    ticks = 0
+def cpu_ticks(pids: list[int]) -> dict[int, int]:
+    """User + system CPU ticks of each process still running (on this machine)."""
+    ticks = {}
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
+
+
+def cpu_spent(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds spent between two readings by the processes alive at both (a backend
+    started or ended in between, such as a parallel query's worker, is not counted)."""
+    ticks = sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -484,7 +498,7 @@ def hammer(args, page: Page, *, users: int, seconds: float, server: int = 0) -> 
         t.start()
     app = process_tree(server) if server else []
     backends = database_backends() if server else []
-    app_cpu, db_cpu = cpu_seconds(app), cpu_seconds(backends)
+    app_cpu, db_cpu = cpu_ticks(app), cpu_ticks(backends)
     stop_at[0] = time.perf_counter() + seconds
     t0 = time.perf_counter()
     start.wait()
@@ -496,8 +510,8 @@ def hammer(args, page: Page, *, users: int, seconds: float, server: int = 0) -> 
         latencies,
         errors[0],
         elapsed,
-        app_cpu_s=cpu_seconds(app) - app_cpu,
-        db_cpu_s=cpu_seconds(backends) - db_cpu,
+        app_cpu_s=cpu_spent(app_cpu, cpu_ticks(app)),
+        db_cpu_s=cpu_spent(db_cpu, cpu_ticks(backends)),
     )
 
 
@@ -521,7 +535,7 @@ def print_machine(args) -> None:
     print(f"data: {', '.join(data)}, {args.operations} operations, {args.registry:,} registry")
 
 
-def report(results: list[Result], queries: dict[str, int], *, users: int) -> None:
+def report(results: list[Result], queries: dict[str, tuple], *, users: int) -> None:
     trivial = next(r for r in results if r.name == TRIVIAL)
     print(f"\n[pages at {users} concurrent users; targets: p95 < 100 ms, >= 50 % of trivial]")
     print(
@@ -533,13 +547,17 @@ def report(results: list[Result], queries: dict[str, int], *, users: int) -> Non
         ok = "ok" if r.pct(0.95) < 100 and ratio >= 0.5 else "MISSED"
         print(
             f"{r.name:36} {r.pct(0.5):7.1f} {r.pct(0.95):7.1f} {r.rps:7.1f} {ratio:8.0%} "
-            f"{queries[r.name]:7d} {r.errors:6d} {r.cpu_ms(r.app_cpu_s):8.1f} "
+            f"{queries[r.name][0]:7d} {r.errors:6d} {r.cpu_ms(r.app_cpu_s):8.1f} "
             f"{r.cpu_ms(r.db_cpu_s):7.1f}  {ok}"
         )
     print(
         "(app CPU, db CPU: milliseconds of CPU a request in gunicorn's processes and in the "
-        "PostgreSQL backends serving them)"
+        "PostgreSQL backends serving them, parallel query workers not counted)"
     )
+    print("\n[the slowest query of each page, one warm request in process]")
+    for r in results:
+        _, slowest_ms, sql = queries[r.name]
+        print(f"{r.name:36} {slowest_ms:7.1f} ms  {sql}")
     failed = sum(r.errors for r in results)
     median = statistics.median(r.pct(0.95) for r in results)
     print(f"[summary] median p95 {median:.1f} ms; errors {failed}")
