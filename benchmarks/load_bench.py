@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import os
 import random
+import secrets
 import subprocess
 import sys
 import threading
@@ -48,7 +49,7 @@ from page_bench import (
     user_of,
 )
 
-LOAD_DOMAIN = "bench-load.com"  # the indicators the run adds: load-<user>-<n>.bench-load.com
+LOAD_DOMAIN = "bench-load.com"  # the run adds load-<run>-<user>-<n>.bench-load.com
 
 
 def main() -> None:
@@ -140,6 +141,7 @@ def run(args, journeys) -> dict:
     errors: dict[str, int] = defaultdict(int)
     statuses: Counter[str] = Counter()  # what the failed requests got: a status, or a timeout
     saved: list[str] = []
+    run_id = secrets.token_hex(3)  # values new to their case, whatever ran on the data before
     lock = threading.Lock()
     stop_at = time.perf_counter() + args.seconds
 
@@ -152,7 +154,7 @@ def run(args, journeys) -> dict:
             name, target = steps[i % len(steps)]
             i += 1
             if target.startswith("POST "):
-                value = f"load-{n}-{i}.{LOAD_DOMAIN}"
+                value = f"load-{run_id}-{n}-{i}.{LOAD_DOMAIN}"
                 body = f"kind=domain&value={value}&takedown_status=active".encode()
                 headers = {"Content-Type": "application/x-www-form-urlencoded"}
                 method, url, good = "POST", target[5:], 302  # saved: back to the case
@@ -191,6 +193,7 @@ def run(args, journeys) -> dict:
         "errors": errors,
         "saved": saved,
         "statuses": statuses,
+        "run_id": run_id,
         "seconds": time.perf_counter() - t0,
     }
 
@@ -220,7 +223,10 @@ def report(args, stats: dict) -> None:
     )
 
     # Nothing lost: every indicator saved is stored and leaves the queue, cross-referenced.
-    mine = Indicator.objects.filter(value__normalized__endswith="." + LOAD_DOMAIN)
+    mine = Indicator.objects.filter(
+        value__normalized__startswith=f"load-{stats['run_id']}-",
+        value__normalized__endswith="." + LOAD_DOMAIN,
+    )
     t0 = time.perf_counter()
     while mine.unprocessed().exists() and time.perf_counter() - t0 < args.drain:
         time.sleep(0.5)
