@@ -109,6 +109,8 @@ def journey(args, n: int) -> tuple[str, str, list[tuple[str, str]]]:
             .order_by("-n", "pk")
             .first()
         )
+        if operation is None:
+            sys.exit(f"{agency.code} leads no operation: give more --operations than users / 3")
         steps = [
             ("operation page", reverse("operations:detail", args=[operation.pk])),
             ("approvals", reverse("operations:approvals")),
