@@ -71,7 +71,8 @@ def main() -> None:
     print_machine(args)
     journeys = [journey(args, n) for n in range(args.users)]
     env = server_env(args)
-    with celery_worker(env), gunicorn(args, env):
+    # On the data of a page run just before (--reuse), its static files too.
+    with celery_worker(env), gunicorn(args, env, collect=not args.reuse):
         stats = run(args, journeys)
         report(args, stats)  # the worker still running: the queue drains
 
@@ -241,7 +242,10 @@ def report(args, stats: dict) -> None:
         f"queued {time.perf_counter() - t0:.1f} s after the run"
     )
     if failed or missing or pending:
-        raise SystemExit("the load run lost work or failed requests")
+        raise SystemExit(
+            f"the load run failed: {failed} requests failed, {missing} indicators missing, "
+            f"{pending} not cross-referenced"
+        )
 
 
 if __name__ == "__main__":

@@ -314,12 +314,18 @@ def server_env(args) -> dict:
 
 
 @contextlib.contextmanager
-def gunicorn(args, env: dict | None = None):
+def gunicorn(args, env: dict | None = None, *, collect: bool = True):
+    """gunicorn serving Fortress, after `collectstatic` (whitenoise's manifest) unless
+    `collect` is off and a manifest is there."""
     env = env or server_env(args)
     python = sys.executable
-    subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
-        [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    if collect or not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+            [python, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     proc = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
         [
             *(python, "-m", "gunicorn", "config.wsgi:application"),
@@ -421,11 +427,21 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def warm(args, pages: list[Page]) -> None:
-    """Every page once per gunicorn process (its first request imports and compiles)."""
-    for page in pages:
-        b = Browser(args.port, session_cookie(page.user))
-        for _ in range(args.workers * 2):
+    """Every page a few times per gunicorn process, concurrently (a process's first request
+    of a page imports and compiles)."""
+
+    def visit(page: Page, cookie: str) -> None:
+        b = Browser(args.port, cookie)
+        for _ in range(2):
             b.request("GET", page.url, page.headers)
+
+    for page in pages:
+        cookie = session_cookie(page.user)
+        threads = [threading.Thread(target=visit, args=(page, cookie)) for _ in range(args.workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
 
 
 def process_tree(pid: int) -> list[int]:
