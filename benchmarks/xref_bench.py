@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import memory_mb, peak_rss_mb, setup_django
+from common import bench_agencies, bench_cases, memory_mb, peak_rss_mb, setup_django
 
 
 def main() -> None:
@@ -59,7 +59,6 @@ def run(args) -> None:
     from django.db import connection, transaction
 
     import access
-    from agencies.models import Agency, Role, User
     from cases.models import Case
     from indicators import services, xref
     from indicators.models import Hit, Indicator, IndicatorValue
@@ -76,69 +75,10 @@ def run(args) -> None:
     )
 
     t0 = time.perf_counter()
-    countries = ["VN", "TH", "KH", "NG", "FR", "PH", "MY", "ID", "LA", "MM"]
-    agencies = Agency.objects.bulk_create(
-        Agency(
-            code=f"bench-{i}",
-            name=f"Bench agency {i}",
-            country=countries[i % 10],
-            contact_email=f"desk@bench-{i}.example.org",
-        )
-        for i in range(args.agencies)
+    agencies, users = bench_agencies(args.agencies)
+    value_min, n_values = generate_indicators(
+        agencies, indicators=args.indicators, per_case=args.per_case, shared=args.shared
     )
-    users = User.objects.bulk_create(
-        User(username=f"bench-{a.code}", agency=a, role=Role.INVESTIGATOR) for a in agencies
-    )
-    Case.objects.bulk_create(
-        (
-            Case(
-                reference=f"BENCH-{i:07d}",
-                title=f"Bench case {i}",
-                agency=agencies[i % len(agencies)],
-            )
-            for i in range(n_cases)
-        ),
-        batch_size=5000,
-    )
-    with connection.cursor() as cur:
-        cur.execute("SELECT min(id), max(id) FROM cases_case")
-        case_min, _ = cur.fetchone()
-        cur.execute(
-            """INSERT INTO indicators_indicatorvalue
-                   (kind, qualifier, normalized, is_common, case_count, agency_count,
-                    created_at)
-               SELECT 'domain', '', 'v' || g || '.bench.com', false, 0, 0, now()
-               FROM generate_series(1, %s) g""",
-            [n_values],
-        )
-        cur.execute("SELECT min(id) FROM indicators_indicatorvalue")
-        (value_min,) = cur.fetchone()
-        # Sighting g belongs to case g / per_case; the first n_values sightings hold each value
-        # once, the rest repeat a pseudo-random value held elsewhere.
-        cur.execute(
-            """INSERT INTO indicators_indicator
-                   (case_id, value_id, kind, raw_value, chain, platform, note, takedown_status,
-                    created_at)
-               SELECT %(case_min)s + (g - 1) / %(per_case)s,
-                      %(value_min)s + CASE WHEN g <= %(n_values)s THEN g - 1
-                                      ELSE (g::bigint * 2654435761) %% %(n_values)s END,
-                      'domain', 'bench', '', '', '', 'active', now()
-               FROM generate_series(1, %(n)s) g
-               ON CONFLICT DO NOTHING""",
-            {
-                "case_min": case_min,
-                "per_case": args.per_case,
-                "value_min": value_min,
-                "n_values": n_values,
-                "n": args.indicators,
-            },
-        )
-        # Queued for cross-referencing, as a save queues them.
-        cur.execute(
-            "INSERT INTO indicators_pendingindicator (indicator_id, value_id)"
-            " SELECT id, value_id FROM indicators_indicator"
-        )
-        cur.execute("ANALYZE")
     stored = Indicator.objects.count()
     print(f"generated {stored:,} indicators in {time.perf_counter() - t0:.1f} s")
 
@@ -320,6 +260,63 @@ def run(args) -> None:
         f"hits_page_count_ms={read['total_kept']:.1f} (counted {read['total_scan']:.0f}) "
         f"hits_read_page_ms={read_page:.0f}"
     )
+
+
+def generate_indicators(
+    agencies: list, *, indicators: int, per_case: int, shared: float, prefix: str = "BENCH"
+) -> tuple[int, int]:
+    """`indicators` sightings of domains in cases of `per_case` each over `agencies`, written
+    with SQL, a `shared` share of them repeating a value another case holds, all queued for
+    cross-referencing as a save queues them. Returns (first value id, distinct values)."""
+    from django.db import connection
+
+    n_cases = max(2, indicators // per_case)
+    n_values = int(indicators * (1 - shared))
+    with connection.cursor() as cur:
+        cur.execute("SELECT coalesce(max(id), 0) FROM indicators_indicator")
+        (indicator_max,) = cur.fetchone()
+        cur.execute("SELECT coalesce(max(id), 0) FROM indicators_indicatorvalue")
+        (value_max,) = cur.fetchone()
+    case_min = bench_cases(agencies, n_cases, prefix)
+    with connection.cursor() as cur:
+        cur.execute(
+            """INSERT INTO indicators_indicatorvalue
+                   (kind, qualifier, normalized, is_common, case_count, agency_count,
+                    created_at)
+               SELECT 'domain', '', 'v' || g || '.bench.com', false, 0, 0, now()
+               FROM generate_series(1, %s) g""",
+            [n_values],
+        )
+        cur.execute("SELECT min(id) FROM indicators_indicatorvalue WHERE id > %s", [value_max])
+        (value_min,) = cur.fetchone()
+        # Sighting g belongs to case g / per_case; the first n_values sightings hold each value
+        # once, the rest repeat a pseudo-random value held elsewhere.
+        cur.execute(
+            """INSERT INTO indicators_indicator
+                   (case_id, value_id, kind, raw_value, chain, platform, note, takedown_status,
+                    created_at)
+               SELECT %(case_min)s + (g - 1) / %(per_case)s,
+                      %(value_min)s + CASE WHEN g <= %(n_values)s THEN g - 1
+                                      ELSE (g::bigint * 2654435761) %% %(n_values)s END,
+                      'domain', 'bench', '', '', '', 'active', now()
+               FROM generate_series(1, %(n)s) g
+               ON CONFLICT DO NOTHING""",
+            {
+                "case_min": case_min,
+                "per_case": per_case,
+                "value_min": value_min,
+                "n_values": n_values,
+                "n": indicators,
+            },
+        )
+        # Queued for cross-referencing, as a save queues them.
+        cur.execute(
+            "INSERT INTO indicators_pendingindicator (indicator_id, value_id)"
+            " SELECT id, value_id FROM indicators_indicator WHERE id > %s",
+            [indicator_max],
+        )
+        cur.execute("ANALYZE")
+    return value_min, n_values
 
 
 # The best single query for "which cases of other agencies share a value with this case":
