@@ -9,7 +9,7 @@ from dataclasses import asdict
 from celery import shared_task
 
 from config.celery import RETRY_POLICY
-from persons import rebuild, wanted, xref
+from persons import parallel, wanted, xref
 
 
 @shared_task(**RETRY_POLICY)
@@ -25,9 +25,16 @@ def sweep_persons() -> dict:
 
 
 @shared_task(**RETRY_POLICY)
-def rebuild_persons() -> dict:
-    """Re-index every person and recompute every match."""
-    return asdict(rebuild.rebuild())
+def rebuild_persons() -> int:
+    """Re-index every person and recompute every match: starts the parallel rebuild, whose
+    parts every worker takes (persons/parallel.py). Returns the run's id."""
+    return parallel.start().pk
+
+
+@shared_task(**RETRY_POLICY)
+def rebuild_part(run_id: int, phase: str, n: int) -> None:
+    """One part of a parallel rebuild; the last of a phase publishes the next phase."""
+    parallel.run_part(run_id, phase, n)
 
 
 @shared_task(**RETRY_POLICY)
