@@ -37,7 +37,7 @@ from victims.models import Victim
 # Sources per indexing part, stored matches per recheck part, partitions of the key table.
 INDEX_PART = 20_000
 RECHECK_PART = 100_000
-MATCH_PARTS = 16
+MATCH_PARTS = 32
 # Rows of the key table read (evenly spaced by id) to place the partition bounds.
 BOUND_SAMPLE = 4000
 

@@ -31,7 +31,13 @@ def rebuild_persons() -> int:
     return parallel.start().pk
 
 
-@shared_task(**RETRY_POLICY)
+# A part holds at least one whole block of the key table (the persons sharing a key, tens of
+# thousands for the commonest names), which cannot be split: more time than other tasks, still
+# under the broker's visibility timeout (an hour), after which a message is delivered again.
+PART_SOFT_LIMIT = 3000
+
+
+@shared_task(**RETRY_POLICY, soft_time_limit=PART_SOFT_LIMIT, time_limit=PART_SOFT_LIMIT + 60)
 def rebuild_part(run_id: int, phase: str, n: int) -> None:
     """One part of a parallel rebuild; the last of a phase publishes the next phase."""
     parallel.run_part(run_id, phase, n)
