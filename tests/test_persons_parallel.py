@@ -1,7 +1,8 @@
 """The parallel person rebuild (persons/parallel.py): its parts, run here as the eager tasks
 do, give the same persons, keys and matches (pairs, scores, explanations, statuses, decisions)
 as the one-process rebuild (persons/rebuild.py), from the same stale starting state, with
-pairs sharing keys that fall in different partitions of the key table."""
+pairs sharing keys that fall in different partitions of the key table. Tasks run in process
+whatever the broker (tests/test_persons_celery.py runs the rebuild on a real worker)."""
 
 from bisect import bisect_right
 
@@ -69,7 +70,7 @@ def _state() -> dict:
 
 
 @pytest.fixture
-def stale_index(own_users, partner_users, django_capture_on_commit_callbacks):
+def stale_index(celery_in_process, own_users, partner_users, django_capture_on_commit_callbacks):
     """Persons sharing several keys (the same pair in several blocks), most indexed and
     matched, some never indexed; a confirmed and a dismissed match whose persons then change
     name (the decisions stay), a stale score, and a stored possible match no longer found."""
@@ -162,7 +163,7 @@ def test_a_part_run_twice_is_counted_once_and_a_finished_phase_is_skipped(stale_
     assert (parallel.result(run), _state()) == (tally, state)
 
 
-def test_an_empty_index_passes_every_phase(db):
+def test_an_empty_index_passes_every_phase(celery_in_process, db):
     run = parallel.start()
     run.refresh_from_db()
     assert run.phase == RebuildPhase.DONE and run.parts == []
