@@ -11,10 +11,15 @@ and key functions written by COPY, then measures:
    indexed people, with and without a birth year), median / p95 / max, and candidates read;
 2. the full rebuild: re-indexing every person (persons.index.index_sources over all) and
    matching every person block by block (persons.rebuild.match_all, as the rebuild does),
-   with the RSS sampled during it (flat memory), run to the end.
+   with the RSS sampled during it (flat memory), run to the end (`--skip-serial`: not run);
+3. with `--workers N`: the parallel rebuild (persons.parallel, what `persons_rebuild --queue`
+   and the rebuild task start) taken by N real Celery worker processes (solo pool: one task
+   at a time each) on a real Redis broker, wall time from start to the end of its last
+   phase, each phase's time, and each worker's peak RSS (VmHWM).
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
        python benchmarks/persons_bench.py --persons 1000000 [--database fortress_persons_bench]
+       [--workers 2 --broker redis://127.0.0.1:6379/4] [--skip-serial]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -135,10 +141,112 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=20)
     parser.add_argument("--new", type=int, default=30, help="New persons to match, timed.")
     parser.add_argument("--database", default="fortress_persons_bench")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="Celery worker processes for the parallel rebuild."
+    )
+    parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", ""))
+    parser.add_argument("--skip-serial", action="store_true", help="No one-process rebuild.")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: run as a worker
     args = parser.parse_args()
 
-    setup_django(args.database)
+    if args.worker:
+        setup_django(args.database, broker=args.broker, recreate=False)
+        run_worker(args.worker)
+        return
+    if args.workers and not args.broker.startswith("redis://"):
+        sys.exit("The parallel rebuild needs a Redis broker: --broker redis://...")
+    setup_django(args.database, broker=args.broker if args.workers else "memory://")
     run(args)
+
+
+def run_worker(queue: str) -> None:
+    """One Celery worker process (started by `parallel_rebuild`): one task at a time (solo
+    pool), consuming only the benchmark's queue."""
+    from config.celery import app
+
+    app.conf.task_default_queue = queue
+    app.worker_main(
+        [
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            f"--queues={queue}",
+            f"--hostname={queue}-{os.getpid()}@%h",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
+
+
+def _peak_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def parallel_rebuild(args) -> None:
+    """The parallel rebuild on `args.workers` worker processes of this script."""
+    from django.core.management.utils import get_random_secret_key
+
+    from config.celery import app
+    from persons import parallel
+    from persons.models import PersonMatch, PersonRebuild, RebuildPhase
+
+    queue = f"bench-{args.database}"
+    app.conf.task_default_queue = queue
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_declare(queue=queue, durable=True, auto_delete=False)
+        conn.default_channel.queue_purge(queue)
+    # As in production: DEBUG off (no query log), so a secret key of its own.
+    env = dict(os.environ, DEBUG="0", SECRET_KEY=get_random_secret_key())
+    script = [sys.executable, __file__, "--database", args.database, "--broker", args.broker]
+    workers = [
+        subprocess.Popen([*script, "--worker", queue], env=env)  # noqa: S603 - this script
+        for _ in range(args.workers)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while len(app.control.ping(timeout=0.5) or []) < args.workers:
+            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                sys.exit("The Celery workers did not start.")
+        boot = [_peak_kb(w.pid) / 1024 for w in workers]
+        before = PersonMatch.objects.count()
+        t0 = time.perf_counter()
+        run = parallel.start()
+        phases: dict[str, float] = {}
+        phase, mark = RebuildPhase.INDEX, t0
+        while phase != RebuildPhase.DONE:
+            time.sleep(0.2)
+            now_phase = PersonRebuild.objects.values_list("phase", flat=True).get(pk=run.pk)
+            if now_phase != phase:
+                now = time.perf_counter()
+                phases[phase], phase, mark = now - mark, now_phase, now
+            if any(w.poll() is not None for w in workers):
+                sys.exit("A Celery worker died.")
+        wall = time.perf_counter() - t0
+        peaks = [_peak_kb(w.pid) / 1024 for w in workers]
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            try:
+                w.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                w.kill()
+    run.refresh_from_db()
+    result = parallel.result(run)
+    print(
+        f"\n[parallel rebuild, {args.workers} worker processes] {wall:.1f} s from start to "
+        f"done: "
+        + ", ".join(f"{p} {t:.1f} s" for p, t in phases.items())
+        + f"; {result.indexed:,} re-indexed, {result.matched:,} matched, {before:,} matches "
+        f"before, {PersonMatch.objects.count():,} after ({result.created:,} created, "
+        f"{result.removed:,} removed); parts: {run.match_parts} key partitions; peak RSS per "
+        f"worker: " + ", ".join(f"{b:.0f} -> {p:.0f} MB" for b, p in zip(boot, peaks, strict=True))
+    )
 
 
 def _generate(args) -> list:
@@ -193,6 +301,7 @@ def _index_by_copy() -> int:
 
     from persons import matching
     from persons.index import person_fingerprint
+    from persons.search import search_text
 
     now = timezone.now()
     cache: dict[str, matching.Profile] = {}
@@ -238,6 +347,18 @@ def _index_by_copy() -> int:
         with raw.copy("COPY persons_personkey (person_id, key, birth_year) FROM STDIN") as key_copy:
             for row in keys_rows:
                 key_copy.write_row(row)
+        # The names folded for search, as the suspect service stores them.
+        cur.execute("CREATE TEMP TABLE bench_names (id bigint, search_name text)")
+        folded: dict[str, str] = {}
+        with raw.copy("COPY bench_names (id, search_name) FROM STDIN") as name_copy:
+            for sid, name, *_ in rows:
+                if name not in folded:
+                    folded[name] = search_text([name])
+                name_copy.write_row((sid, folded[name]))
+        cur.execute(
+            "UPDATE cases_suspect s SET search_name = n.search_name FROM bench_names n "
+            "WHERE n.id = s.id"
+        )
         cur.execute(
             "SELECT setval(pg_get_serial_sequence('persons_person', 'id'), "
             "(SELECT max(id) FROM persons_person))"
@@ -255,11 +376,10 @@ def _json(data) -> str:
 def run(args) -> None:
     from django.db import connection, transaction
 
-    from cases.models import Case, Suspect
+    from cases.models import Case
     from cases.services import suspect_create
-    from persons import index, rebuild, xref
-    from persons.models import Person, PersonKey, PersonMatch, common_name_threshold
-    from victims.models import Victim
+    from persons import xref
+    from persons.models import Person, PersonKey, common_name_threshold
 
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {memory_mb()} memory, "
@@ -320,7 +440,19 @@ def run(args) -> None:
         f"{statistics.median(candidates):.0f}, max {max(candidates)}"
     )
 
-    # 2. The full rebuild: re-index everything, then the block match pass, to the end.
+    if not args.skip_serial:
+        serial_rebuild()
+    if args.workers:
+        parallel_rebuild(args)
+
+
+def serial_rebuild() -> None:
+    """The full rebuild in this process: re-index everything, then the block match pass."""
+    from cases.models import Suspect
+    from persons import index, rebuild
+    from persons.models import Person, PersonMatch
+    from victims.models import Victim
+
     rss = [rss_mb()]
     t0 = time.perf_counter()
     reindexed = 0

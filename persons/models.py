@@ -208,3 +208,40 @@ class PersonMatch(models.Model):
         if self.b.agency_id == agency_id and self.a.agency_id != agency_id:
             return self.b, self.a
         return self.a, self.b
+
+
+class RebuildPhase(models.TextChoices):
+    INDEX = "index", _("Re-indexing")
+    RECHECK = "recheck", _("Checking the stored matches")
+    MATCH = "match", _("Matching")
+    FINISH = "finish", _("Finishing")
+    DONE = "done", _("Done")
+
+
+class PersonRebuild(models.Model):
+    """One parallel rebuild of the person index and matches (persons/parallel.py): its phase,
+    the parts of that phase that Celery workers take (`parts`, JSON specs) and those done.
+    The last part of a phase to finish starts the next one, under this row's lock."""
+
+    phase = models.CharField(max_length=10, choices=RebuildPhase.choices)
+    parts = models.JSONField(default=list)
+    done = models.JSONField(default=list)
+    # Part sizes (sources per indexing part, stored matches per recheck part, key partitions).
+    index_part = models.PositiveIntegerField()
+    recheck_part = models.PositiveIntegerField()
+    match_parts = models.PositiveIntegerField()
+    # Read once when matching begins, so every part sees the same: the common name keys,
+    # the time persons indexed before count as matched, the matches before.
+    common = models.JSONField(default=list)
+    match_started_at = models.DateTimeField(null=True, blank=True)
+    matches_before = models.PositiveIntegerField(default=0)
+    indexed = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    found = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"rebuild {self.pk} ({self.phase}, {len(self.done)}/{len(self.parts)})"

@@ -47,20 +47,24 @@ def refresh_search_names(*, chunk: int = CHUNK) -> int:
     rows folded by an older rule (a migration's frozen copy, an earlier release) are found by
     the searches typed today. Writes only the rows whose folding changed; returns how many."""
     changed = 0
-    for model, names in ((Suspect, "aliases"), (Victim, "other_names")):
+    for model in (Suspect, Victim):
         for ids in _pk_chunks(model.objects.all(), chunk):
-            rows = list(
-                model.objects.filter(pk__in=ids).only("pk", "full_name", names, "search_name")
-            )
-            stale = []
-            for row in rows:
-                before = row.search_name
-                row.refresh_search_name()
-                if row.search_name != before:
-                    stale.append(row)
-            model.objects.bulk_update(stale, ["search_name"])
-            changed += len(stale)
+            changed += refresh_names_of(model, ids)
     return changed
+
+
+def refresh_names_of(model: type[Suspect] | type[Victim], ids: list[int]) -> int:
+    """`refresh_search_names` for these suspects or victims; returns how many changed."""
+    names = "aliases" if model is Suspect else "other_names"
+    rows = list(model.objects.filter(pk__in=ids).only("pk", "full_name", names, "search_name"))
+    stale = []
+    for row in rows:
+        before = row.search_name
+        row.refresh_search_name()
+        if row.search_name != before:
+            stale.append(row)
+    model.objects.bulk_update(stale, ["search_name"])
+    return len(stale)
 
 
 def rebuild(*, chunk: int = CHUNK) -> MatchResult:
@@ -94,14 +98,18 @@ def _linking_keys(ka: frozenset[str], kb: frozenset[str], agree: bool, common: f
     return shared if agree else shared - common
 
 
-def _recheck_matches(limit: int, prune: bool, common: frozenset[str]) -> int:
-    """The rebuild's first pass over the stored matches: a possible match no longer found
-    (no shared key that links them, other birth years, score below the threshold) is removed;
-    any other gets
-    the score and explanation of the current profiles, as incremental matching gives them.
-    Returns the number removed."""
+def recheck_matches(
+    limit: int, prune: bool, common: frozenset[str], first: int = 0, last: int | None = None
+) -> int:
+    """The rebuild's first pass over the stored matches (those with first <= pk <= last, all
+    by default): a possible match no longer found (no shared key that links them, other birth
+    years, score below the threshold) is removed; any other gets the score and explanation of
+    the current profiles, as incremental matching gives them. Returns the number removed."""
     removed = 0
-    for ids in _pk_chunks(PersonMatch.objects.all(), 5 * CHUNK):
+    stored = PersonMatch.objects.filter(pk__gte=first)
+    if last is not None:
+        stored = stored.filter(pk__lte=last)
+    for ids in _pk_chunks(stored, 5 * CHUNK):
         rows = list(
             PersonMatch.objects.filter(pk__in=ids).values_list(
                 "pk", "a_id", "b_id", "status", "score", "explanation", "non_punishment"
@@ -210,31 +218,40 @@ def _score_blocks(
                     )
 
 
-def match_all(*, progress: Callable[[int, int], None] | None = None) -> MatchResult:
-    """Recompute every match block by block: the key table is streamed in key order (a
-    server-side cursor on PostgreSQL), the persons sharing a key are scored together, each
-    pair once (in the block of the smallest key the two share, so no set of pairs seen is
-    kept), with the names prefilter of persons/blocks.py. The same pairs, scores and
-    explanations as matching every person one by one (`match_persons`), in one pass. Persons
-    re-indexed meanwhile stay unmatched for their own task. `progress(key rows read, matches
-    found)` is called after every batch (the benchmark's report)."""
-    limit, prune = threshold(), year_pruning()
-    started = timezone.now()
-    common = PersonKey.objects.all_common()
-    removed = _recheck_matches(limit, prune, common)
-    before = PersonMatch.objects.count()
-    stream = (
-        PersonKey.objects.order_by("key", "birth_year", "person_id")
+def key_stream(lo: str | None = None, hi: str | None = None) -> Iterable[tuple[str, int]]:
+    """(key, person) rows of the key table with lo <= key < hi (None: unbounded), in key
+    order (a server-side cursor on PostgreSQL). A range holds every row of its keys."""
+    rows = PersonKey.objects.all()
+    if lo is not None:
+        rows = rows.filter(key__gte=lo)
+    if hi is not None:
+        rows = rows.filter(key__lt=hi)
+    return (
+        rows.order_by("key", "birth_year", "person_id")
         .values_list("key", "person_id")
         .iterator(chunk_size=BLOCK_BATCH)
     )
+
+
+def match_keys(
+    stream: Iterable[tuple[str, int]],
+    limit: int,
+    prune: bool,
+    common: frozenset[str],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Score the blocks of these key rows (in key order) a batch at a time and add the new
+    matches. Each pair is scored in the block of the smallest key linking the two only, so
+    disjoint key ranges give disjoint pairs: ranges matched in parallel find, together, what
+    one pass over the whole table finds. Returns the number of matches found."""
     batch: list[tuple[str, list[int]]] = []
     size = read = total = 0
     found: list[tuple[int, int, int, str, bool]] = []
 
     def score(batch: list[tuple[str, list[int]]]) -> None:
         nonlocal total
-        # Stored matches are already right (`_recheck_matches`): only new pairs are added,
+        # Stored matches are already right (`recheck_matches`): only new pairs are added,
         # a slice at a time (memory stays flat however many matches one batch finds).
         for row in _score_blocks(batch, limit, prune, common):
             found.append(row)
@@ -257,7 +274,29 @@ def match_all(*, progress: Callable[[int, int], None] | None = None) -> MatchRes
                 progress(read, total)
     score(batch)
     insert_matches(found, update=False)
-    matched = Person.objects.filter(indexed_at__lt=started).update(matched_at=timezone.now())
+    return total
+
+
+def mark_matched(started) -> int:
+    """Every person indexed before matching began (`started`) is matched; returns how many."""
+    return Person.objects.filter(indexed_at__lt=started).update(matched_at=timezone.now())
+
+
+def match_all(*, progress: Callable[[int, int], None] | None = None) -> MatchResult:
+    """Recompute every match block by block: the key table is streamed in key order, the
+    persons sharing a key are scored together, each pair once (in the block of the smallest
+    key the two share, so no set of pairs seen is kept), with the names prefilter of
+    persons/blocks.py. The same pairs, scores and explanations as matching every person one
+    by one (`match_persons`), in one pass. Persons re-indexed meanwhile stay unmatched for
+    their own task. `progress(key rows read, matches found)` is called after every batch (the
+    benchmark's report). persons/parallel.py runs the same steps in parts, on workers."""
+    limit, prune = threshold(), year_pruning()
+    started = timezone.now()
+    common = PersonKey.objects.all_common()
+    removed = recheck_matches(limit, prune, common)
+    before = PersonMatch.objects.count()
+    match_keys(key_stream(), limit, prune, common, progress=progress)
+    matched = mark_matched(started)
     return MatchResult(
         matched=matched, created=PersonMatch.objects.count() - before, removed=removed
     )

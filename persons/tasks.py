@@ -9,7 +9,7 @@ from dataclasses import asdict
 from celery import shared_task
 
 from config.celery import RETRY_POLICY
-from persons import rebuild, wanted, xref
+from persons import parallel, wanted, xref
 
 
 @shared_task(**RETRY_POLICY)
@@ -25,9 +25,22 @@ def sweep_persons() -> dict:
 
 
 @shared_task(**RETRY_POLICY)
-def rebuild_persons() -> dict:
-    """Re-index every person and recompute every match."""
-    return asdict(rebuild.rebuild())
+def rebuild_persons() -> int:
+    """Re-index every person and recompute every match: starts the parallel rebuild, whose
+    parts every worker takes (persons/parallel.py). Returns the run's id."""
+    return parallel.start().pk
+
+
+# A part holds at least one whole block of the key table (the persons sharing a key, tens of
+# thousands for the commonest names), which cannot be split: more time than other tasks, still
+# under the broker's visibility timeout (an hour), after which a message is delivered again.
+PART_SOFT_LIMIT = 3000
+
+
+@shared_task(**RETRY_POLICY, soft_time_limit=PART_SOFT_LIMIT, time_limit=PART_SOFT_LIMIT + 60)
+def rebuild_part(run_id: int, phase: str, n: int) -> None:
+    """One part of a parallel rebuild; the last of a phase publishes the next phase."""
+    parallel.run_part(run_id, phase, n)
 
 
 @shared_task(**RETRY_POLICY)

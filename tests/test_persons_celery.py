@@ -30,3 +30,33 @@ def test_a_real_worker_matches_saved_persons_and_the_rebuild_gives_the_same(
     tasks.rebuild_persons.delay()
     wait_for(lambda: PersonMatch.objects.exists())
     assert _matches() == incremental
+
+
+def test_a_real_worker_runs_the_parallel_rebuild_and_keeps_decisions(
+    worker, own_users, partner_users
+):
+    from persons import parallel, services
+    from persons.models import MatchStatus, PersonRebuild, RebuildPhase
+
+    alice, partner = own_users["investigator"], partner_users["investigator"]
+    ours = case_create(by=alice, title="Call centre raid")
+    theirs = case_create(by=partner, title="Rescued workers")
+    for name, year in [("Nguyen Van An", 1990), ("Tran Thi Mai", None), ("Le Van Hung", 1985)]:
+        suspect_create(case=ours, by=alice, full_name=name, birth_year=year)
+        suspect_create(case=theirs, by=partner, full_name=name.upper(), birth_year=year)
+    wait_for(lambda: PersonMatch.objects.count() == 3)
+    dismissed = PersonMatch.objects.order_by("pk").first()
+    services.person_match_decide(
+        match=dismissed, by=alice, status=MatchStatus.DISMISSED, reason="no"
+    )
+    incremental = _matches()
+    PersonMatch.objects.exclude(pk=dismissed.pk).delete()
+    run = parallel.start(index_part=2, recheck_part=1, match_parts=4)
+    wait_for(
+        lambda: PersonRebuild.objects.filter(pk=run.pk, phase=RebuildPhase.DONE).exists(),
+        timeout=60,
+    )
+    assert _matches() == incremental
+    assert PersonMatch.objects.get(pk=dismissed.pk).status == MatchStatus.DISMISSED
+    run.refresh_from_db()
+    assert (run.created, run.removed) == (2, 0)

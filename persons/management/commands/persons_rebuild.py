@@ -11,7 +11,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--queue", action="store_true", help="Queue the rebuild for a Celery worker."
+            "--queue",
+            action="store_true",
+            help="Queue the rebuild for the Celery workers: its parts run in parallel "
+            "(persons/parallel.py).",
         )
         parser.add_argument("--chunk", type=int, default=rebuild.CHUNK, help="Persons per batch.")
 
