@@ -178,19 +178,29 @@ CROSS JOIN LATERAL (  -- one probe of the unique index per key (see _HELD)
 """
 
 
-def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, str, str], int]:
+def _value_ids(
+    keys: set[tuple[str, str, str]], case: Case
+) -> tuple[dict[tuple[str, str, str], int], set[int]]:
     """The id of each (kind, qualifier, normalised) value, created where missing (held by this
-    case alone, the save adding its sighting): one insert and one select for the whole batch."""
+    case alone, the save adding its sighting): one insert and one select for the whole batch.
+    With the ids of the values this save created."""
     from indicators import xref
 
     if connection.vendor != "postgresql":
+        # Those there before, then all: SQLite's transactions are serializable, so no other
+        # one creates a value between the two reads.
+        def found() -> dict[tuple[str, str, str], int]:
+            rows = IndicatorValue.objects.filter(
+                normalized__in={v for _, _, v in keys}
+            ).values_list("pk", "kind", "qualifier", "normalized")
+            return {(k, q, v): pk for pk, k, q, v in rows if (k, q, v) in keys}
+
+        before = set(found().values())
         IndicatorValue.objects.bulk_create(
             xref.new_values(keys, case), ignore_conflicts=True, batch_size=1000
         )
-        found = IndicatorValue.objects.filter(normalized__in={v for _, _, v in keys}).values_list(
-            "pk", "kind", "qualifier", "normalized"
-        )
-        return {(k, q, v): pk for pk, k, q, v in found if (k, q, v) in keys}
+        ids = found()
+        return ids, set(ids.values()) - before
     ordered = list(keys)
     states = xref.new_value_states(ordered, case)
     now = timezone.now()
@@ -205,11 +215,12 @@ def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, s
         ],
     )
     ids = {(k, q, v): pk for pk, k, q, v in inserted}
+    created = set(ids.values())
     missing = [key for key in ordered if key not in ids]
     if missing:
         found = pgarrays.execute(_VALUE_IDS, [list(c) for c in zip(*missing, strict=True)])
         ids.update({(k, q, v): pk for pk, k, q, v in found})
-    return ids
+    return ids, created
 
 
 _MANAGE_REFUSED = "Only the owning agency's investigators, analysts and supervisors add indicators."
@@ -294,14 +305,18 @@ def indicators_save_lines(*, case: Case, by: User, lines: list[_Line]) -> list[I
 
 
 @transaction.atomic
-def indicators_save_lines_count(*, case: Case, by: User, lines: list[_Line]) -> int:
+def indicators_save_lines_count(
+    *, case: Case, by: User, lines: list[_Line], none_held: bool = False
+) -> int:
     """`indicators_save_lines` for a caller that needs no model instances back (an import's
-    save): how many lines were saved."""
-    return len(_save_lines(case=case, by=by, lines=lines)[1])
+    save): how many lines were saved. `none_held`: the caller found, in this transaction,
+    that the case holds none of the lines' values (they are not looked up again; the values
+    they imply are)."""
+    return len(_save_lines(case=case, by=by, lines=lines, none_held=none_held)[1])
 
 
 def _save_lines(
-    *, case: Case, by: User, lines: list[_Line]
+    *, case: Case, by: User, lines: list[_Line], none_held: bool = False
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """The save both entries share: the lines' rows as inserted (columns of
     `_INDICATOR_COLUMNS`) and their ids, in line order."""
@@ -312,8 +327,9 @@ def _save_lines(
     region = case.agency.country.code
     errors: dict[int, list[str]] = {}
     derived = [d for line in lines for d in _with_derived(line.normalized, region)]
-    all_keys = {line.normalized.key for line in lines} | {d.key for d in derived}
-    held = case_values_held(case, all_keys)
+    line_keys = {line.normalized.key for line in lines}
+    all_keys = line_keys | {d.key for d in derived}
+    held = case_values_held(case, all_keys - line_keys if none_held else all_keys)
     seen: dict[tuple[str, str, str], int] = {}
     for number, line in enumerate(lines, start=1):
         key = line.normalized.key
@@ -325,7 +341,7 @@ def _save_lines(
     if errors:
         raise BatchError(errors)
 
-    ids = _value_ids(all_keys, case)
+    ids, created = _value_ids(all_keys, case)
     now = timezone.now()
     handle_kinds = (Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID)
     new = []
@@ -365,10 +381,24 @@ def _save_lines(
                 }
             )
     pks = _insert_indicators(new)
+    # Only a value that was there before can have a registry entry, or other holders: a value
+    # this save created holds this sighting alone, with the state the engine would compute for
+    # it (`xref.new_value_states`), and nobody else can sight it before this commits (a
+    # concurrent save waits on its unique key, then finds it there before and queues its own
+    # sighting). So only the sightings of values that were there before are synced with the
+    # registry and queued for cross-referencing: the same hits, without a queue row, a task
+    # and two foreign-key checks per new value.
+    values = {
+        pk: row["value_id"]
+        for pk, row in zip(pks, new, strict=True)
+        if row["value_id"] not in created
+    }
     # A sighting of a registered value starts at the entry's takedown status, not "active":
-    # one UPDATE for the batch (all its rows, implied ones too, share the case and `now`).
-    sync_sightings(Indicator.objects.filter(case_id=case.pk, created_at=now))
-    queue_xref(pks, values={pk: row["value_id"] for pk, row in zip(pks, new, strict=True)})
+    # one UPDATE for the batch (all its rows, implied ones too, share the case and `now`), when
+    # some value was there before (a value this save created has no registry entry).
+    if values:
+        sync_sightings(Indicator.objects.filter(case_id=case.pk, created_at=now))
+    queue_xref(list(values), values=values)
     case_event_record(case=case, text=_added_text(new), by=by)
     return new[: len(lines)], pks[: len(lines)]
 
@@ -391,30 +421,60 @@ def _added_text(created: list[dict[str, Any]]) -> str:
     return text
 
 
-# One statement for a whole batch of sightings (the ORM's bulk_create cost half a millisecond
-# a row). The ids come back with their value, unique within the case, to be matched.
-_INSERT_INDICATORS = """
-INSERT INTO indicators_indicator (
-    case_id, value_id, kind, raw_value, chain, platform, first_seen, last_seen, note,
-    takedown_status, takedown_date, created_by_id, created_at)
-SELECT * FROM unnest(
-    %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::date[],
-    %b::date[], %b::text[], %b::text[], %b::date[], %b::bigint[], %b::timestamptz[])
-RETURNING id, value_id
-"""
-# The columns the statement names, in its order.
-_INDICATOR_COLUMNS = _INSERT_INDICATORS.split("(", 1)[1].split(")", 1)[0].replace(",", " ").split()
+# The columns of a sighting a save writes (its id apart), with their PostgreSQL types. On
+# PostgreSQL the ids are taken from the table's sequence first and the rows written by one
+# binary COPY (an unnest of bound arrays converted each element in Python, the ORM's
+# bulk_create cost half a millisecond a row).
+_INDICATOR_COLUMNS = [
+    "case_id",
+    "value_id",
+    "kind",
+    "raw_value",
+    "chain",
+    "platform",
+    "first_seen",
+    "last_seen",
+    "note",
+    "takedown_status",
+    "takedown_date",
+    "created_by_id",
+    "created_at",
+]
+_INDICATOR_TYPES = [
+    "int8",
+    "int8",
+    "text",
+    "text",
+    "text",
+    "text",
+    "date",
+    "date",
+    "text",
+    "text",
+    "date",
+    "int8",
+    "timestamptz",
+]
 
 
 def _insert_indicators(new: list[dict[str, Any]]) -> list[int]:
     """Insert these sightings (all of one case, each a row of `_INDICATOR_COLUMNS`): with one
-    unnest on PostgreSQL, bulk_create elsewhere. Their ids, in order."""
+    COPY on PostgreSQL, bulk_create elsewhere. Their ids, in order."""
     if connection.vendor != "postgresql":
         created = Indicator.objects.bulk_create([Indicator(**row) for row in new], batch_size=1000)
         return [i.pk for i in created]
-    columns = [[row[name] for row in new] for name in _INDICATOR_COLUMNS]
-    id_of = {value_id: pk for pk, value_id in pgarrays.execute(_INSERT_INDICATORS, columns)}
-    return [id_of[row["value_id"]] for row in new]
+    table = Indicator._meta.db_table
+    pks = pgarrays.reserve_ids(table, len(new))
+    pgarrays.copy_rows(
+        table,
+        ["id", *_INDICATOR_COLUMNS],
+        ["int8", *_INDICATOR_TYPES],
+        (
+            (pk, *(row[name] for name in _INDICATOR_COLUMNS))
+            for pk, row in zip(pks, new, strict=True)
+        ),
+    )
+    return pks
 
 
 def indicator_add(*, case: Case, by: User, kind: str, value: str, **fields: Any) -> Indicator:
