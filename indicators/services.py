@@ -141,13 +141,22 @@ def indicator_line_check(
     )
 
 
-def _with_derived(normalized: Normalized, region: str) -> list[Normalized]:
-    """The values a value implies (a URL's domain, a host's registrable domain), recursively."""
+def _with_derived(
+    normalized: Normalized, region: str, memo: dict[tuple[str, str], list[Normalized]] | None = None
+) -> list[Normalized]:
+    """The values a value implies (a URL's domain, a host's registrable domain), recursively.
+    `memo`: what a batch worked out already (many of its URLs share a domain), by implied
+    (kind, value as given)."""
     out = []
     for kind, _qualifier, raw in normalized.derived:
+        if memo is not None and (kind, raw) in memo:
+            out.extend(memo[kind, raw])
+            continue
         derived = normalize(kind, raw, region=region)
-        out.append(derived)
-        out.extend(_with_derived(derived, region))
+        implied = [derived, *_with_derived(derived, region, memo)]
+        if memo is not None:
+            memo[kind, raw] = implied
+        out.extend(implied)
     return out
 
 
@@ -283,8 +292,25 @@ def case_values_held(case: Case, keys: Iterable[tuple[str, str, str]]) -> set[tu
             case=case, value__normalized__in={k[2] for k in keys}
         ).values_list("value__kind", "value__qualifier", "value__normalized")
         return {key for key in found if key in keys}
+    # A case holding fewer sightings than there are keys (the new case an import fills): its
+    # values read whole cost less than probing two indexes for each key.
+    ((count,),) = pgarrays.execute(_CASE_SIZE, [case.pk, len(keys)])
+    if count < len(keys):
+        held = pgarrays.execute(_CASE_VALUES, [case.pk]) if count else []
+        return {key for key in held if key in keys}
     found = pgarrays.execute(_HELD, [*(list(c) for c in zip(*keys, strict=True)), case.pk])
     return {(k, q, v) for k, q, v in found}
+
+
+# How many sightings a case holds, counted up to a limit.
+_CASE_SIZE = """
+SELECT count(*) FROM (SELECT FROM indicators_indicator WHERE case_id = %b LIMIT %b) i
+"""
+_CASE_VALUES = """
+SELECT v.kind, v.qualifier, v.normalized
+FROM indicators_indicator i JOIN indicators_indicatorvalue v ON v.id = i.value_id
+WHERE i.case_id = %b
+"""
 
 
 @transaction.atomic
@@ -312,21 +338,23 @@ def indicators_save_lines_count(
     save): how many lines were saved. `none_held`: the caller found, in this transaction,
     that the case holds none of the lines' values (they are not looked up again; the values
     they imply are)."""
-    return len(_save_lines(case=case, by=by, lines=lines, none_held=none_held)[1])
+    rows, _ids = _save_lines(case=case, by=by, lines=lines, none_held=none_held, ids=False)
+    return len(rows)
 
 
 def _save_lines(
-    *, case: Case, by: User, lines: list[_Line], none_held: bool = False
+    *, case: Case, by: User, lines: list[_Line], none_held: bool = False, ids: bool = True
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """The save both entries share: the lines' rows as inserted (columns of
-    `_INDICATOR_COLUMNS`) and their ids, in line order."""
+    `_INDICATOR_COLUMNS`) and their ids, in line order (none without `ids`, on PostgreSQL)."""
     if not access.can_manage_indicators(by, case):
         raise PolicyError(_MANAGE_REFUSED)
     if not lines:
         raise BatchError({1: ["Give at least one indicator."]})
     region = case.agency.country.code
     errors: dict[int, list[str]] = {}
-    derived = [d for line in lines for d in _with_derived(line.normalized, region)]
+    memo: dict[tuple[str, str], list[Normalized]] = {}
+    derived = [d for line in lines for d in _with_derived(line.normalized, region, memo)]
     line_keys = {line.normalized.key for line in lines}
     all_keys = line_keys | {d.key for d in derived}
     held = case_values_held(case, all_keys - line_keys if none_held else all_keys)
@@ -341,7 +369,7 @@ def _save_lines(
     if errors:
         raise BatchError(errors)
 
-    ids, created = _value_ids(all_keys, case)
+    value_ids, created = _value_ids(all_keys, case)
     now = timezone.now()
     handle_kinds = (Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID)
     new = []
@@ -350,7 +378,7 @@ def _save_lines(
         new.append(
             {
                 "case_id": case.pk,
-                "value_id": ids[n.key],
+                "value_id": value_ids[n.key],
                 "kind": n.kind,
                 "raw_value": line.raw,
                 "chain": n.qualifier if n.kind == Kind.CRYPTO_WALLET else "",
@@ -366,7 +394,7 @@ def _save_lines(
             new.append(
                 {
                     "case_id": case.pk,
-                    "value_id": ids[d.key],
+                    "value_id": value_ids[d.key],
                     "kind": d.kind,
                     "raw_value": d.value,
                     "chain": "",
@@ -380,7 +408,7 @@ def _save_lines(
                     "created_at": now,
                 }
             )
-    pks = _insert_indicators(new)
+    pks = _insert_indicators(new, ids=ids)
     # Only a value that was there before can have a registry entry, or other holders: a value
     # this save created holds this sighting alone, with the state the engine would compute for
     # it (`xref.new_value_states`), and nobody else can sight it before this commits (a
@@ -388,11 +416,14 @@ def _save_lines(
     # sighting). So only the sightings of values that were there before are synced with the
     # registry and queued for cross-referencing: the same hits, without a queue row, a task
     # and two foreign-key checks per new value.
-    values = {
-        pk: row["value_id"]
-        for pk, row in zip(pks, new, strict=True)
-        if row["value_id"] not in created
-    }
+    if pks is None:  # not returned: those of the sightings to queue are read
+        values = _sighting_ids(case, [row["value_id"] for row in new], created)
+    else:
+        values = {
+            pk: row["value_id"]
+            for pk, row in zip(pks, new, strict=True)
+            if row["value_id"] not in created
+        }
     # A sighting of a registered value starts at the entry's takedown status, not "active":
     # one UPDATE for the batch (all its rows, implied ones too, share the case and `now`), when
     # some value was there before (a value this save created has no registry entry).
@@ -400,7 +431,21 @@ def _save_lines(
         sync_sightings(Indicator.objects.filter(case_id=case.pk, created_at=now))
     queue_xref(list(values), values=values)
     case_event_record(case=case, text=_added_text(new), by=by)
-    return new[: len(lines)], pks[: len(lines)]
+    return new[: len(lines)], pks[: len(lines)] if pks is not None else []
+
+
+_SIGHTING_IDS = """
+SELECT i.id, i.value_id FROM indicators_indicator i
+WHERE i.value_id = ANY(%b::bigint[]) AND i.case_id = %b
+"""
+
+
+def _sighting_ids(case: Case, value_ids: list[int], created: set[int]) -> dict[int, int]:
+    """The ids of `case`'s sightings of these values, but those `created` (id -> value id)."""
+    wanted = [pk for pk in value_ids if pk not in created]
+    if not wanted:
+        return {}
+    return dict(pgarrays.execute(_SIGHTING_IDS, [wanted, case.pk]))
 
 
 # How many added values the timeline names one by one; a longer batch (an import) is counted.
@@ -457,13 +502,22 @@ _INDICATOR_TYPES = [
 ]
 
 
-def _insert_indicators(new: list[dict[str, Any]]) -> list[int]:
+def _insert_indicators(new: list[dict[str, Any]], *, ids: bool = True) -> list[int] | None:
     """Insert these sightings (all of one case, each a row of `_INDICATOR_COLUMNS`): with one
-    COPY on PostgreSQL, bulk_create elsewhere. Their ids, in order."""
+    COPY on PostgreSQL, bulk_create elsewhere. Their ids, in order; None on PostgreSQL without
+    `ids` (the table's default numbers them: no id is taken from the sequence beforehand)."""
     if connection.vendor != "postgresql":
         created = Indicator.objects.bulk_create([Indicator(**row) for row in new], batch_size=1000)
         return [i.pk for i in created]
     table = Indicator._meta.db_table
+    if not ids:
+        pgarrays.copy_rows(
+            table,
+            _INDICATOR_COLUMNS,
+            _INDICATOR_TYPES,
+            ([row[name] for name in _INDICATOR_COLUMNS] for row in new),
+        )
+        return None
     pks = pgarrays.reserve_ids(table, len(new))
     pgarrays.copy_rows(
         table,
