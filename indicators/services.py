@@ -141,6 +141,22 @@ def indicator_line_check(
     )
 
 
+def indicator_line_plain(normalized: Normalized, raw: str) -> _Line:
+    """What `indicator_line_check` gives a line of a kind and a value alone, the value
+    normalised before (an import's row with no other field): nothing is left to check."""
+    return _Line(
+        normalized=normalized,
+        raw=raw.strip(),
+        fields={
+            "first_seen": None,
+            "last_seen": None,
+            "note": "",
+            "takedown_status": TakedownStatus.ACTIVE,
+            "takedown_date": None,
+        },
+    )
+
+
 def _with_derived(
     normalized: Normalized, region: str, memo: dict[tuple[str, str], list[Normalized]] | None = None
 ) -> list[Normalized]:
@@ -372,19 +388,20 @@ def _save_lines(
     value_ids, created = _value_ids(all_keys, case)
     now = timezone.now()
     handle_kinds = (Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID)
+    case_id, by_id = case.pk, by.pk
     new = []
     for line in lines:
         n = line.normalized
         new.append(
             {
-                "case_id": case.pk,
+                "case_id": case_id,
                 "value_id": value_ids[n.key],
                 "kind": n.kind,
                 "raw_value": line.raw,
                 "chain": n.qualifier if n.kind == Kind.CRYPTO_WALLET else "",
                 "platform": n.qualifier if n.kind in handle_kinds else "",
                 **line.fields,
-                "created_by_id": by.pk,
+                "created_by_id": by_id,
                 "created_at": now,
             }
         )
@@ -393,7 +410,7 @@ def _save_lines(
             seen[d.key] = 0
             new.append(
                 {
-                    "case_id": case.pk,
+                    "case_id": case_id,
                     "value_id": value_ids[d.key],
                     "kind": d.kind,
                     "raw_value": d.value,
@@ -404,7 +421,7 @@ def _save_lines(
                     "note": "Recorded from a URL or host name of this case.",
                     "takedown_status": TakedownStatus.ACTIVE,
                     "takedown_date": None,
-                    "created_by_id": by.pk,
+                    "created_by_id": by_id,
                     "created_at": now,
                 }
             )

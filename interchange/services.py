@@ -33,6 +33,7 @@ from indicators.services import (
     BatchError,
     case_values_held,
     indicator_line_check,
+    indicator_line_plain,
     indicators_save_lines_count,
 )
 from interchange import csv_format, misp, selectors, stix
@@ -514,6 +515,9 @@ def _checked_lines(rows: list[Any], region: str) -> list:
     again); the other fields checked again, as the form does."""
     lines, errors = [], []
     for row in rows:
+        if not (row.note or row.first_seen or row.last_seen or row.takedown_status):
+            lines.append(indicator_line_plain(checked(*_key(row)), row.value))
+            continue
         try:
             lines.append(indicator_line_check(_line(row), region, checked=checked(*_key(row))))
         except ValidationError as exc:

@@ -731,3 +731,31 @@ def test_an_import_leaves_what_saving_its_rows_one_by_one_leaves(make_case, alic
     sightings, _values, hits = imported
     assert len(sightings) > len(rows)  # with the host names and domains the rows imply
     assert (case.pk, "+84912000111") in hits and (case.pk, "shared-shop.example.com") in hits
+
+
+@pytest.mark.parametrize("name", ["indicators.csv", "bundle.stix.json", "event.misp.json"])
+def test_a_row_with_a_value_alone_is_saved_as_the_full_check_gives_it(name):
+    """The save's short way for a row that gives a kind and a value alone
+    (`indicator_line_plain`) gives what the full check gives it, on the sample files' rows."""
+    from pathlib import Path
+
+    from indicators.models import CHAIN_KINDS, PLATFORM_KINDS
+    from indicators.normalize import normalize
+    from indicators.services import indicator_line_check, indicator_line_plain
+    from interchange.services import parse_file
+
+    content = (Path(__file__).parent.parent / "docs" / "samples" / name).read_bytes()
+    _fmt, parsed = parse_file(content, filename=name)
+    compared = 0
+    for row in parsed.rows:
+        if row.error:
+            continue
+        extra = {"chain": row.qualifier} if row.kind in CHAIN_KINDS else {}
+        extra |= {"platform": row.qualifier} if row.kind in PLATFORM_KINDS else {}
+        value = normalize(row.kind, row.value, region="VN", **extra)
+        line = {"kind": row.kind, "value": row.value, **extra}
+        assert indicator_line_plain(value, row.value) == indicator_line_check(
+            line, "VN", checked=value
+        )
+        compared += 1
+    assert compared
