@@ -56,6 +56,12 @@ bench: install  # the scale benchmark on PostgreSQL (DATABASE_URL=postgres://...
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/persons_bench.py --persons 1000000 $(PERSONS_BENCH_ARGS)
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/import_bench.py --rows 100000 $(IMPORT_BENCH_ARGS)
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/registry_bench.py --entries 1000000 $(REGISTRY_BENCH_ARGS)
+	@# Pages under gunicorn, then the load run (gunicorn + a Celery worker: CELERY_BROKER_URL=redis://...)
+	@# on the data set the page benchmark built.
+	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/page_bench.py --indicators 1000000 \
+		--persons 1000000 --victims 100000 --operations 50 $(PAGE_BENCH_ARGS)
+	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/load_bench.py --reuse --indicators 1000000 \
+		--persons 1000000 --victims 100000 --operations 50 $(LOAD_BENCH_ARGS)
 
 bench-small: install  # the same script at a small scale (CI runs it so it never rots)
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/xref_bench.py --indicators 20000 --bulk 5000 \
@@ -66,6 +72,12 @@ bench-small: install  # the same script at a small scale (CI runs it so it never
 		--database fortress_import_bench_small
 	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/registry_bench.py --entries 20000 --lookup 2000 \
 		--database fortress_registry_bench_small
+	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/page_bench.py --indicators 20000 --persons 2000 \
+		--victims 2000 --registry 2000 --operations 5 --seconds 1 \
+		--database fortress_page_bench_small
+	DEBUG=$${DEBUG:-1} $(BIN)/python benchmarks/load_bench.py --reuse --indicators 20000 \
+		--persons 2000 --victims 2000 --registry 2000 --operations 5 --users 9 --seconds 10 \
+		--think 0.5 --database fortress_page_bench_small
 
 clean:
 	rm -rf $(VENV) fortress.sqlite3 fortress.sqlite3-wal fortress.sqlite3-shm staticfiles var

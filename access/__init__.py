@@ -64,7 +64,10 @@ from access.indicators import (
     get_hit_for_user,
     get_indicator_for_user,
     visible_access_requests,
+    visible_hit_count,
+    visible_hit_counts,
     visible_hits,
+    visible_hits_counted,
     visible_indicators,
 )
 from access.operations import (
@@ -269,7 +272,10 @@ __all__ = [
     "visible_cases",
     "visible_feed_downloads",
     "visible_feed_tokens",
+    "visible_hit_count",
+    "visible_hit_counts",
     "visible_hits",
+    "visible_hits_counted",
     "visible_indicators",
     "visible_notes",
     "visible_operations",

@@ -8,7 +8,7 @@ agencies learn nothing from it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -16,7 +16,8 @@ from django.http import Http404
 from access.cases import case_file, get_file_object, is_own_case
 from access.core import Action, AnyUser, agency_id_of, can, one_or_404
 from cases.models import Case
-from indicators.models import AccessRequest, Hit, Indicator
+from indicators import hitcount
+from indicators.models import AccessRequest, Hit, HitQuerySet, HitStatus, Indicator
 
 
 def visible_indicators(user: AnyUser) -> QuerySet[Indicator]:
@@ -43,6 +44,31 @@ def visible_hits(user: AnyUser) -> QuerySet[Hit]:
     if agency_id is None or not can(user, Action.MANAGE_INDICATORS):
         return Hit.objects.none()
     return Hit.objects.filter(case__agency_id=agency_id)
+
+
+def visible_hit_counts(user: AnyUser) -> dict[str, int]:
+    """How many of `visible_hits(user)` are new, reviewed, dismissed: the agency's tally, kept
+    by the engine (`indicators.hitcount`), not a count of its sightings."""
+    agency_id = agency_id_of(user)
+    if agency_id is None or not can(user, Action.MANAGE_INDICATORS):
+        return dict.fromkeys(HitStatus.values, 0)
+    return hitcount.counts(agency_id)
+
+
+def visible_hit_count(user: AnyUser, status: str | None = None) -> int:
+    """How many of `visible_hits(user)` there are (of one status, when given), as kept."""
+    counts = visible_hit_counts(user)
+    return counts.get(status, 0) if status else sum(counts.values())
+
+
+def visible_hits_counted(user: AnyUser, status: str | None = None) -> HitQuerySet:
+    """`visible_hits(user)` (of one status, when given) with the case and value, whose `count()`
+    is the kept tally (`visible_hit_count`): the hits page paginates it without counting the
+    agency's sightings. A filter added after it counts again."""
+    hits = cast(HitQuerySet, visible_hits(user).select_related("case", "value"))
+    if status:
+        hits = hits.filter(status=status)
+    return hits.with_known_count(visible_hit_count(user, status))
 
 
 def get_hit_for_user(user: AnyUser, pk: Any) -> Hit:

@@ -4,6 +4,7 @@ page, the token endpoint, the admin, any `authenticate()` call)."""
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
@@ -13,6 +14,18 @@ def login_name(raw: object) -> str:
     the account `vn.investigator`, never a second identity (usernames hold no spaces: the
     username validator refuses them)."""
     return str(raw).strip() if raw is not None else ""
+
+
+def account_name(typed: str) -> str:
+    """The account a typed login name names: the exact username, else the one username that
+    differs from it in case only (`VN.Investigator` signs in as `vn.investigator`, as officers
+    type it on a phone). Two accounts that differ in case only are both left to the exact name:
+    a guess between them would sign someone in as another."""
+    users = get_user_model()._default_manager
+    if users.filter(username=typed).exists():
+        return typed
+    names = list(users.filter(username__iexact=typed).values_list("username", flat=True)[:2])
+    return names[0] if len(names) == 1 else typed
 
 
 def lockout_name(raw: object) -> str:
@@ -30,7 +43,7 @@ class FortressBackend(ModelBackend):
         **kwargs: Any,
     ):
         if username is not None:
-            username = login_name(username)
+            username = account_name(login_name(username))
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 

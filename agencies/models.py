@@ -11,6 +11,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from config import messages
+
 
 class AgencyKind(models.TextChoices):
     POLICE = "police", _("Police")
@@ -164,7 +166,11 @@ class Notification(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     key = models.CharField(max_length=200, help_text=_("What the notification is about, unique."))
+    # Stored in English; shown in the reader's language from its key in the registry of
+    # system texts (config.messages) and parameters. Written before keys existed: no key.
     message = models.CharField(max_length=500)
+    message_key = models.CharField(max_length=100, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -185,3 +191,8 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.message}"
+
+    @property
+    def display_message(self) -> str:
+        """The message in the active language."""
+        return messages.render(self.message_key, self.params, self.message)

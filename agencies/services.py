@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,22 +21,47 @@ import audit
 from agencies import lockout, security
 from agencies.models import Agency, ApiToken, Notification, Role, User
 from audit.models import EventKind
+from config import messages
 from config.errors import NotVisible, PolicyError
+from config.messages import Text
 
 RECOVERY_CODE_COUNT = 10
 TOTP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 
 
-def notification_send(*, user: User, key: str, message: str, url: str = "") -> Notification | None:
+def notification_send(
+    *, user: User, key: str, message: Text | str, url: str = ""
+) -> Notification | None:
     """An in-app notification, once per (user, key): None when it was already sent (the same
     event never notifies the same user twice, however many workers or retries report it).
-    Every app notifies through this."""
+    Every app notifies through this. `message` is a text of the registry (config.messages):
+    kept in English and by key, the user reads it in their language. A plain string is kept
+    and shown as it is."""
+    fields: dict[str, Any] = {"message": message}
+    if isinstance(message, Text):
+        fields = {
+            "message": message.english[:500],
+            "message_key": message.key,
+            "params": message.params,
+        }
     try:
         with transaction.atomic():
-            return Notification.objects.create(user=user, key=key, message=message, url=url)
+            return Notification.objects.create(user=user, key=key, url=url, **fields)
     except IntegrityError:
         return None
+
+
+def notification_mail(user: User, message: Text, link: str, *, subject: Text | None = None) -> None:
+    """The e-mail that goes with a notification, in the language the user saved (English
+    when none): not the writer's. The subject is the message itself unless given."""
+    with messages.read_by(user, default=settings.LANGUAGE_CODE):
+        send_mail(
+            subject=f"[Fortress] {subject or message}"[:150],
+            message=f"{message}\n\n{_('Open it in Fortress:')} {link}",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
 
 
 def notifications_mark_read(*, by: User, notification_id: int | None = None) -> int:

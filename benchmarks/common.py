@@ -1,4 +1,4 @@
-"""What both benchmarks share: their own PostgreSQL database, Django set up on it."""
+"""What the benchmarks share: their own PostgreSQL database, Django set up on it."""
 
 from __future__ import annotations
 
@@ -83,3 +83,44 @@ def setup_django(database: str, *, broker: str = "memory://", recreate: bool = T
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def bench_agencies(
+    count: int, role: str = "investigator", prefix: str = "bench"
+) -> tuple[list, list]:
+    """`count` agencies `prefix`-0... and one user of `role` in each."""
+    from agencies.models import Agency, User
+
+    countries = ["VN", "TH", "KH", "NG", "FR", "PH", "MY", "ID", "LA", "MM"]
+    agencies = Agency.objects.bulk_create(
+        Agency(
+            code=f"{prefix}-{i}",
+            name=f"Bench agency {i}",
+            country=countries[i % 10],
+            contact_email=f"desk@{prefix}-{i}.example.org",
+        )
+        for i in range(count)
+    )
+    users = User.objects.bulk_create(
+        User(username=f"{prefix}-{a.code}", agency=a, role=role) for a in agencies
+    )
+    return agencies, users
+
+
+def bench_cases(agencies: list, count: int, prefix: str) -> int:
+    """`count` cases `prefix`-0000000... spread over `agencies`; the first one's id (the ids
+    of one bulk insert follow each other)."""
+    from cases.models import Case
+
+    cases = Case.objects.bulk_create(
+        (
+            Case(
+                reference=f"{prefix}-{i:07d}",
+                title=f"Bench case {i}",
+                agency=agencies[i % len(agencies)],
+            )
+            for i in range(count)
+        ),
+        batch_size=5000,
+    )
+    return min(c.pk for c in cases)

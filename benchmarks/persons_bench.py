@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import memory_mb, rss_mb, setup_django
+from common import bench_agencies, bench_cases, memory_mb, rss_mb, setup_django
 
 SURNAMES = (
     ["Nguyen"] * 38
@@ -142,37 +142,18 @@ def main() -> None:
 
 
 def _generate(args) -> list:
+    agencies, users = bench_agencies(args.agencies)
+    generate_suspects(agencies, persons=args.persons, per_case=args.per_case)
+    return users
+
+
+def generate_suspects(agencies: list, *, persons: int, per_case: int, prefix: str = "PB") -> None:
+    """`persons` suspects in cases of `per_case` each over `agencies`, written with SQL."""
     from django.db import connection
 
-    from agencies.models import Agency, Role, User
-    from cases.models import Case
-
-    countries = ["VN", "TH", "KH", "NG", "FR", "PH", "MY", "ID", "LA", "MM"]
-    agencies = Agency.objects.bulk_create(
-        Agency(
-            code=f"bench-{i}",
-            name=f"Bench agency {i}",
-            country=countries[i % 10],
-            contact_email=f"desk@bench-{i}.example.org",
-        )
-        for i in range(args.agencies)
-    )
-    users = User.objects.bulk_create(
-        User(username=f"bench-{a.code}", agency=a, role=Role.INVESTIGATOR) for a in agencies
-    )
-    n_cases = max(2, args.persons // args.per_case)
-    Case.objects.bulk_create(
-        (
-            Case(
-                reference=f"PB-{i:07d}", title=f"Bench case {i}", agency=agencies[i % len(agencies)]
-            )
-            for i in range(n_cases)
-        ),
-        batch_size=5000,
-    )
+    n_cases = max(2, persons // per_case)
+    case_min = bench_cases(agencies, n_cases, prefix)
     with connection.cursor() as cur:
-        cur.execute("SELECT min(id) FROM cases_case")
-        (case_min,) = cur.fetchone()
         # Suspect g: names drawn by multiplicative hashing of g; 20 % without a birth year.
         cur.execute(
             """INSERT INTO cases_suspect
@@ -192,17 +173,16 @@ def _generate(args) -> list:
                FROM generate_series(1, %(n)s) g""",
             {
                 "case_min": case_min,
-                "per_case": args.per_case,
+                "per_case": per_case,
                 "s": SURNAMES,
                 "ns": len(SURNAMES),
                 "m": MIDDLES,
                 "nm": len(MIDDLES),
                 "gv": GIVENS,
                 "ng": len(GIVENS),
-                "n": args.persons,
+                "n": persons,
             },
         )
-    return users
 
 
 def _index_by_copy() -> int:

@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
+    bench_agencies,
     database_url,
     drop_database,
     memory_mb,
@@ -94,21 +95,7 @@ def main() -> None:
 def fill(args) -> None:
     from django.db import connection
 
-    from agencies.models import Agency, Role, User
-
-    countries = ["VN", "TH", "KH", "NG", "FR", "PH", "MY", "ID", "LA", "MM"]
-    agencies = Agency.objects.bulk_create(
-        Agency(
-            code=f"bench-{i}",
-            name=f"Bench agency {i}",
-            country=countries[i % 10],
-            contact_email=f"desk@bench-{i}.example.org",
-        )
-        for i in range(args.agencies)
-    )
-    User.objects.bulk_create(
-        User(username=f"bench-{a.code}", agency=a, role=Role.ANALYST) for a in agencies
-    )
+    agencies, _ = bench_agencies(args.agencies, role="analyst", prefix="registry")
     kinds_sql = "(ARRAY['domain','url','phone','ip'])[(g %% 4) + 1]"
     normalized_sql = """CASE g %% 4
         WHEN 0 THEN 'fraud-' || g || '.bench-shop.com'
@@ -158,7 +145,10 @@ def fill(args) -> None:
                 "n": args.entries,
             },
         )
-        cur.execute("INSERT INTO registry_registrychange (id, counter, at) VALUES (1, 1, now())")
+        cur.execute(
+            "INSERT INTO registry_registrychange (id, counter, at) VALUES (1, 1, now())"
+            " ON CONFLICT (id) DO UPDATE SET counter = registry_registrychange.counter + 1"
+        )
         cur.execute("ANALYZE")
 
 

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
 from cases.money import money_errors, validate_currency
+from config import messages
 from indicators.normalize import document
 from persons.search import search_text
 
@@ -470,7 +471,12 @@ class CaseNote(models.Model):
         related_name="case_notes",
     )
     kind = models.CharField(max_length=10, choices=NoteKind.choices, default=NoteKind.NOTE)
+    # An event's text is stored in English (search, the audit) and, from its key in the
+    # registry of system texts (config.messages) and parameters, shown in the reader's
+    # language. A note, and an event written before keys existed, have no key.
     text = models.TextField()
+    message_key = models.CharField(max_length=100, blank=True, default="", editable=False)
+    params = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -486,6 +492,11 @@ class CaseNote(models.Model):
     @property
     def edited(self) -> bool:
         return self.updated_at - self.created_at > timedelta(seconds=1)
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language (an event's), else as written."""
+        return messages.render(self.message_key, self.params, self.text)
 
 
 # --- retention -------------------------------------------------------------------------------

@@ -37,7 +37,9 @@ from cases.models import (
     Suspect,
 )
 from cases.timeline import case_event_record
+from config import messages
 from config.errors import PolicyError
+from indicators import hitcount
 from indicators.models import HitReview, Indicator
 from indicators.queue import queue_removal
 from interchange.models import ImportJob
@@ -165,8 +167,7 @@ def case_retention_keep(
     Case.objects.filter(pk=case.pk).update(review_on=next_review_on)
     case_event_record(
         case=case,
-        text=gettext("Kept on retention review until %(date)s. Reason: %(reason)s")
-        % {"date": next_review_on.isoformat(), "reason": reason},
+        text=messages.text("retention.kept", date=next_review_on.isoformat(), reason=reason),
         by=by,
     )
     audit.record(
@@ -185,8 +186,9 @@ def case_retention_delete(*, case: Case, by: User, reason: str) -> dict[str, int
     reason = _reason(reason)
     counts = inventory(case)
     value_ids = set(Indicator.objects.filter(case=case).values_list("value_id", flat=True))
-    HitReview.objects.filter(case=case).delete()
-    Indicator.objects.filter(case=case).delete()
+    with hitcount.tracking(value_ids, agency_id=case.agency_id):
+        HitReview.objects.filter(case=case).delete()
+        Indicator.objects.filter(case=case).delete()
     # The values it alone held now have no holder: recomputed at once, so they match nothing.
     queue_removal(value_ids)
     Person.objects.filter(case=case).delete()
@@ -214,8 +216,7 @@ def case_retention_delete(*, case: Case, by: User, reason: str) -> dict[str, int
     )
     case_event_record(
         case=case,
-        text=gettext("Personal data deleted on retention review by %(who)s.")
-        % {"who": by.display_name},
+        text=messages.text("retention.deleted", who=by.display_name),
         by=by,
     )
     audit.record(

@@ -212,7 +212,7 @@ def case_timeline(user: User, case: Case, limit: int = 200) -> list[TimelineEntr
         users,
     )
     entries += [
-        TimelineEntry(n.created_at, n.author, n.kind, n.get_kind_display(), n.text, note=n)
+        TimelineEntry(n.created_at, n.author, n.kind, n.get_kind_display(), n.display_text, note=n)
         for n in notes
     ]
     entries.sort(key=lambda e: e.when, reverse=True)

@@ -16,6 +16,7 @@ from agencies.models import Agency, User
 from cases.models import Asset, Case, CaseNote, Suspect, parse_partial_date
 from cases.money import validate_currency
 from cases.services import CASE_FIELDS
+from config.messages import read_by
 
 
 def _currency(value: str) -> str:
@@ -218,6 +219,14 @@ class NoteSerializer(serializers.ModelSerializer):
         model = CaseNote
         fields = ["id", "case", "kind", "author", "text", "created_at", "updated_at"]
         read_only_fields = ["id", "kind", "author", "created_at", "updated_at"]
+
+    def to_representation(self, instance: CaseNote) -> dict[str, Any]:
+        """An event's text in the reader's language (config.messages)."""
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        with read_by(getattr(request, "user", None)):
+            data["text"] = instance.display_text
+        return data
 
     def service_fields(self) -> dict[str, Any]:
         current = self.instance.text if self.instance else ""

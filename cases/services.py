@@ -13,7 +13,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 import access
@@ -31,7 +30,9 @@ from cases.models import (
     Suspect,
 )
 from cases.timeline import case_event_record
+from config import messages
 from config.errors import PolicyError, allowed_fields, check_version
+from indicators import hitcount
 from indicators.queue import queue_xref
 from persons.queue import queue_person
 
@@ -153,8 +154,14 @@ def case_update(*, case: Case, by: User, expected_version: int | None, **fields:
     retention.review_on_after_edit(case, before=closing)
     case.version += 1
     case._history_user = by
-    case.save()
-    if case.silent != was_silent:
+    silence = case.silent != was_silent
+    # A silent case's agency holding a value changes how many other agencies its own hits of
+    # the value count, so their status (the other agencies' hits change with the engine's
+    # recount of the values).
+    values = case.indicators.values_list("value_id", flat=True) if silence else []
+    with hitcount.tracking(values, agency_id=case.agency_id):
+        case.save()
+    if silence:
         # Whether the case's values speak to other agencies changed: cross-reference them again.
         queue_xref(list(case.indicators.values_list("pk", flat=True)))
     return case
@@ -189,20 +196,20 @@ def case_set_sharing(
     changes = []
     if before_level != case.sharing_level:
         changes.append(
-            gettext("Sharing: %(old)s → %(new)s") % {"old": before_level, "new": case.sharing_level}
+            messages.text("sharing.level", old=str(before_level), new=str(case.sharing_level))
         )
     if before != set(after):
         names = {a.pk: str(a) for a in Agency.objects.filter(pk__in=before ^ set(after))}
         changes += [
-            gettext("Shared with %(agency)s added") % {"agency": names[pk]}
+            messages.text("sharing.added", agency=names[pk])
             for pk in sorted(set(after) - before, key=names.__getitem__)
         ]
         changes += [
-            gettext("Shared with %(agency)s removed") % {"agency": names[pk]}
+            messages.text("sharing.removed", agency=names[pk])
             for pk in sorted(before - set(after), key=names.__getitem__)
         ]
     if changes:
-        case_event_record(case=case, text="\n".join(changes), by=by)
+        case_event_record(case=case, text=messages.joined(*changes, key="lines"), by=by)
         audit.record(
             EventKind.SHARING_CHANGED,
             by=by,

@@ -415,6 +415,11 @@ CELERY_BEAT_SCHEDULE["indicators-sweep-unprocessed"] = {
     "task": "indicators.tasks.sweep_unprocessed",
     "schedule": 60.0,
 }
+# Indicators: set every agency's tally of hits again from the hits, daily.
+CELERY_BEAT_SCHEDULE["indicators-recount-hits"] = {
+    "task": "indicators.tasks.recount_hits",
+    "schedule": 86400.0,
+}
 # Victims: flag overdue repatriation stages and notify the responsible liaison officer, hourly.
 CELERY_BEAT_SCHEDULE["victims-flag-overdue-repatriations"] = {
     "task": "victims.tasks.flag_overdue_repatriations",

@@ -105,6 +105,12 @@ class HitViewSet(viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
+        if not set(request.query_params) - {"status", "page", "ordering", "format"}:
+            # Filtered by status at most: counted as the engine keeps it (the agency's tally),
+            # not from its sightings.
+            queryset = queryset.with_known_count(
+                access.visible_hit_count(request.user, request.query_params.get("status"))
+            )
         page = self.paginate_queryset(queryset)
         hits = list(page if page is not None else queryset)
         context = {

@@ -191,6 +191,20 @@ class HitQuerySet(models.QuerySet["Hit"]):
     """Reads scoped to a user are the access policy's (`access.visible_...`), never a
     queryset method: models do not import the policy."""
 
+    _known_count: int | None = None
+
+    def with_known_count(self, count: int) -> HitQuerySet:
+        """These hits, whose `count()` answers `count` without a query (an agency's tally, set
+        by the access policy: `access.visible_hits_counted`). Any filter after it counts again."""
+        clone = self._chain()
+        clone._known_count = count
+        return clone
+
+    def count(self) -> int:
+        if self._known_count is not None:
+            return self._known_count
+        return super().count()
+
 
 # Altering a column the `indicators_hit` view reads. The view reads indicators_indicator (id,
 # case_id, value_id, created_at), cases_case (id, agency_id, silent), indicators_indicatorvalue
@@ -297,6 +311,36 @@ class HitReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.value} on case {self.case_id}"
+
+
+class HitTally(models.Model):
+    """What the engine keeps of an agency's hits, so its pages count them without reading its
+    sightings: how many of its hits are new, reviewed, dismissed, as the sum of its rows. Each
+    change of its hits (a sighting saved or removed, a case going silent or not, a review, a
+    value's holders or common flag recomputed) adds one row per agency with what changed, in
+    the transaction of the change (`indicators.hitcount`); `hitcount.compact` folds an agency's
+    rows into one, `hitcount.recount` sets them again from the hits themselves (the view)."""
+
+    # An agency is never deleted; no database foreign key, no index of its own (the covering
+    # index below leads with it).
+    agency = models.ForeignKey(
+        Agency, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    # Changes, so any of them may be negative in one row; their sums are not.
+    new = models.IntegerField(default=0)
+    reviewed = models.IntegerField(default=0)
+    dismissed = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # Its sums read from the index alone (SQLite has no INCLUDE columns).
+            models.Index(
+                fields=["agency", "new", "reviewed", "dismissed"], name="hittally_agency_counts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hits of agency {self.agency_id}: {self.new} new, {self.reviewed} reviewed"
 
 
 class AccessRequestStatus(models.TextChoices):

@@ -75,7 +75,8 @@ def case_xref_pending(case: Case) -> bool:
 
 
 def new_hit_count(user: User) -> int:
-    return access.visible_hits(user).filter(status=HitStatus.NEW).count()
+    """As the engine keeps it (the agency's tally), not a count of the agency's sightings."""
+    return access.visible_hit_counts(user)[HitStatus.NEW]
 
 
 @dataclass(frozen=True)

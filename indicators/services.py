@@ -27,8 +27,9 @@ from audit.models import EventKind, Outcome
 from cases.models import Case, SharingLevel
 from cases.services import case_set_sharing
 from cases.timeline import case_event_record
-from config import pgarrays
+from config import messages, pgarrays
 from config.errors import PolicyError, allowed_fields
+from indicators import hitcount
 from indicators.models import (
     TAKEDOWN_KINDS,
     AccessRequest,
@@ -425,7 +426,14 @@ def _save_lines(
                     "created_at": now,
                 }
             )
-    pks = _insert_indicators(new, ids=ids)
+    # The case's agency's hits of the values that were there before change (a value another
+    # agency holds is a hit at once); other agencies' change when the engine recomputes the
+    # values. A value this save created is no hit of anyone's: nothing to track.
+    with hitcount.tracking(
+        (row["value_id"] for row in new if row["value_id"] not in created),
+        agency_id=case.agency_id,
+    ):
+        pks = _insert_indicators(new, ids=ids)
     # Only a value that was there before can have a registry entry, or other holders: a value
     # this save created holds this sighting alone, with the state the engine would compute for
     # it (`xref.new_value_states`), and nobody else can sight it before this commits (a
@@ -469,18 +477,21 @@ def _sighting_ids(case: Case, value_ids: list[int], created: set[int]) -> dict[i
 _TIMELINE_NAMED = 20
 
 
-def _indicator_label(indicator: Indicator, value: str | None = None) -> str:
-    return f"{indicator.get_kind_display()} {value or indicator.raw_value}"
+def _indicator_label(indicator: Indicator) -> messages.Text:
+    return messages.text("indicator", kind=indicator.kind, value=indicator.raw_value)
 
 
-def _added_text(created: list[dict[str, Any]]) -> str:
+def _added_text(created: list[dict[str, Any]]) -> messages.Text:
     """The timeline's line for a batch of sightings as inserted (`_insert_indicators` rows)."""
-    named = [f"{Kind(row['kind']).label} {row['raw_value']}" for row in created[:_TIMELINE_NAMED]]
+    named = [
+        messages.text("indicator", kind=row["kind"], value=row["raw_value"])
+        for row in created[:_TIMELINE_NAMED]
+    ]
     more = len(created) - len(named)
-    text = gettext("Indicators added: %(values)s") % {"values": "; ".join(named)}
-    if more:
-        text += " " + gettext("and %(count)d more.") % {"count": more}
-    return text
+    return messages.joined(
+        messages.text("indicators.added", values=named),
+        messages.text("indicators.added_more", count=more) if more else None,
+    )
 
 
 # The columns of a sighting a save writes (its id apart), with their PostgreSQL types. On
@@ -598,28 +609,21 @@ def indicator_update(*, indicator: Indicator, by: User, **fields: Any) -> Indica
         setattr(indicator, name, value)
     indicator.save(update_fields=list(line.fields))
     if changes:
-        meta = Indicator._meta
+        # The field and its values by name and code: shown in the reader's language.
         lines = [
-            f"{str(meta.get_field(name).verbose_name).capitalize()}: "
-            f"{_shown(indicator, name, old)} → {_shown(indicator, name, new)}"
+            messages.text("indicator.change", field=name, old=old, new=new)
             for name, old, new in changes
         ]
         case_event_record(
             case=indicator.case,
-            text=gettext("Indicator edited: %(indicator)s")
-            % {"indicator": _indicator_label(indicator)}
-            + "\n"
-            + "\n".join(lines),
+            text=messages.joined(
+                messages.text("indicator.edited", indicator=_indicator_label(indicator)),
+                *lines,
+                key="lines",
+            ),
             by=by,
         )
     return indicator
-
-
-def _shown(indicator: Indicator, name: str, value: Any) -> str:
-    if value in (None, ""):
-        return "—"
-    choices = dict(Indicator._meta.get_field(name).flatchoices)
-    return str(choices.get(value, value))
 
 
 @transaction.atomic
@@ -630,11 +634,10 @@ def indicator_delete(*, indicator: Indicator, by: User) -> None:
         raise PolicyError(_("Only the owning agency removes its indicators."))
     value_id = indicator.value_id
     case, label = indicator.case, _indicator_label(indicator)
-    indicator.delete()
+    with hitcount.tracking([value_id], agency_id=case.agency_id):
+        indicator.delete()
     queue_removal([value_id])
-    case_event_record(
-        case=case, text=gettext("Indicator removed: %(indicator)s") % {"indicator": label}, by=by
-    )
+    case_event_record(case=case, text=messages.text("indicator.removed", indicator=label), by=by)
 
 
 # --- hits ------------------------------------------------------------------------------------
@@ -655,19 +658,20 @@ def hit_review(*, hit: Hit, by: User, status: str) -> Hit:
     current = Hit.objects.filter(pk=hit.pk).first()
     if current is None:
         raise ValidationError(_("This hit is gone: the value is no longer held by another agency."))
-    if status == HitStatus.NEW:
-        HitReview.objects.filter(case_id=current.case_id, value_id=current.value_id).delete()
-    else:
-        HitReview.objects.update_or_create(
-            case_id=current.case_id,
-            value_id=current.value_id,
-            defaults={
-                "status": status,
-                "other_agencies": current.other_agencies,
-                "reviewed_by": by,
-                "reviewed_at": timezone.now(),
-            },
-        )
+    with hitcount.tracking([current.value_id], agency_id=hit.case.agency_id):
+        if status == HitStatus.NEW:
+            HitReview.objects.filter(case_id=current.case_id, value_id=current.value_id).delete()
+        else:
+            HitReview.objects.update_or_create(
+                case_id=current.case_id,
+                value_id=current.value_id,
+                defaults={
+                    "status": status,
+                    "other_agencies": current.other_agencies,
+                    "reviewed_by": by,
+                    "reviewed_at": timezone.now(),
+                },
+            )
     return Hit.objects.select_related("case", "value").get(pk=hit.pk)
 
 
@@ -692,7 +696,7 @@ def access_request_create(
         reason=reason,
         hit=hit,
         from_case=hit.case,
-        after=f"a cross-reference hit on {value.get_kind_display().lower()} {value.normalized}",
+        after=messages.text("access.after_hit", kind=value.kind, value=value.normalized),
         holding=value.normalized,
         nothing_left=ValidationError(
             {"agency": _("Your agency already sees, or has asked for, every such case.")}
@@ -708,8 +712,8 @@ def access_request_open(
     reason: str,
     hit: Hit | None,
     from_case: Case,
-    after: str,
-    holding: str,
+    after: messages.Text,
+    holding: messages.Text | str,
     nothing_left: ValidationError,
 ) -> list[AccessRequest]:
     """The one way an agency asks for access, from a hit or from a person match: one request
@@ -748,14 +752,24 @@ def access_request_open(
     for target in targets:
         case_event_record(
             case=target,
-            text=f"{by.agency.name} ({by.display_name}) asked for access to this case after "
-            f"{after}. Reason: {reason}",
+            text=messages.text(
+                "access.asked_here",
+                agency=by.agency.name,
+                who=by.display_name,
+                after=after,
+                reason=reason,
+            ),
             by=by,
         )
     case_event_record(
         case=from_case,
-        text=f"Access asked to {len(targets)} case(s) of {targets[0].agency.name} holding "
-        f"{holding}. Reason: {reason}",
+        text=messages.text(
+            "access.asked_there",
+            count=len(targets),
+            agency=targets[0].agency.name,
+            holding=holding,
+            reason=reason,
+        ),
         by=by,
     )
     for access_request in requests:
@@ -806,17 +820,29 @@ def access_request_decide(
             expected_version=case.version,  # locked above: nobody saved it meanwhile
         )
     outcome = "granted" if grant else "refused"
-    suffix = f" Note: {request.decision_note}" if request.decision_note else ""
+    said = (
+        messages.text("access.decision_note", note=request.decision_note)
+        if request.decision_note
+        else None
+    )
     case_event_record(
         case=case,
-        text=f"Access request of {requester.name} {outcome} by {by.display_name}.{suffix}",
+        text=messages.joined(
+            messages.text(f"access.{outcome}", agency=requester.name, who=by.display_name), said
+        ),
         by=by,
     )
     if request.hit_id is not None:
         case_event_record(
             case=request.hit.case,
-            text=f"{case.agency.name} {outcome} access to its case holding "
-            f"{request.hit.value.normalized}.{suffix}",
+            text=messages.joined(
+                messages.text(
+                    f"access.{outcome}_to_hit",
+                    agency=case.agency.name,
+                    value=request.hit.value.normalized,
+                ),
+                said,
+            ),
             by=by,
         )
     audit.record(
@@ -829,8 +855,9 @@ def access_request_decide(
     notification_send(
         user=request.requested_by,
         key=f"access-request-{request.pk}-decided",
-        message=f"{case.agency.name} {outcome} your access request."
-        + (f" The case {case.reference} is now shared with your agency." if grant else ""),
+        message=messages.text(
+            f"access.request_{outcome}", agency=case.agency.name, ref=case.reference
+        ),
         url=reverse("indicators:requests"),
     )
     return request

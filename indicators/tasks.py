@@ -8,7 +8,7 @@ from dataclasses import asdict
 from celery import shared_task
 
 from config.celery import RETRY_POLICY
-from indicators import xref
+from indicators import hitcount, xref
 
 
 @shared_task(**RETRY_POLICY)
@@ -35,3 +35,10 @@ def sweep_unprocessed() -> dict:
 def rebuild_hits() -> dict:
     """Recompute all counts and hits from the stored sightings."""
     return asdict(xref.rebuild())
+
+
+@shared_task(**RETRY_POLICY)
+def recount_hits() -> dict:
+    """The daily beat job: set every agency's tally of hits again from the hits (it repairs
+    what a change missed, see indicators.hitcount)."""
+    return {"agencies_repaired": hitcount.recount()}

@@ -160,10 +160,9 @@ def hit_list(request: HttpRequest) -> HttpResponse:
     if not access.can(request.user, access.Action.MANAGE_INDICATORS):
         raise Http404("No such page.")
     form = HitFilterForm(request.GET or None)
-    hits = access.visible_hits(request.user).select_related("case", "value")
     status = form.cleaned_data.get("status") if form.is_valid() else ""
-    if status:
-        hits = hits.filter(status=status)
+    # Counted as the engine keeps it: the agency's tally, not its sightings.
+    hits = access.visible_hits_counted(request.user, status or None)
     page = Paginator(hits, 25).get_page(request.GET.get("page"))
     return render(
         request,

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from config import pgarrays
+from indicators import hitcount
 from indicators.models import Indicator, IndicatorValue, PendingIndicator
 
 # A claim older than this is taken to belong to a worker that died, and is taken over.
@@ -170,11 +171,13 @@ def _xref(values_q: Q) -> XrefResult:
             value.hit_at = now
         value.case_count, value.is_common, value.agency_count, value.sole_agency_id = state
         written.append(value)
-    IndicatorValue.objects.bulk_update(
-        written,
-        ["case_count", "is_common", "agency_count", "sole_agency_id", "hit_at"],
-        batch_size=500,
-    )
+    # The hits of the values whose holders changed, counted before and after the write.
+    with hitcount.tracking(v.pk for v in written):
+        IndicatorValue.objects.bulk_update(
+            written,
+            ["case_count", "is_common", "agency_count", "sole_agency_id", "hit_at"],
+            batch_size=500,
+        )
     return XrefResult(values=len(values), changed=changed)
 
 
@@ -289,7 +292,9 @@ def _process_claimed(claimed: list[tuple[int, int]]) -> XrefResult:
 
 
 def sweep(*, max_batches: int = 100) -> XrefResult:
-    """Process the indicators left in the queue (their task was never published, or failed)."""
+    """Process the indicators left in the queue (their task was never published, or failed),
+    and fold the agencies' tally rows (`hitcount.compact`)."""
+    hitcount.compact()
     result = XrefResult()
     own_transaction = not connection.in_atomic_block
     for _ in range(max_batches):
@@ -330,6 +335,9 @@ def rebuild(*, chunk: int | None = None) -> XrefResult:
             else:
                 result.add(_xref(Q(pk__gte=first, pk__lte=last)))
             PendingIndicator.objects.filter(value_id__gte=first, value_id__lte=last).delete()
+    # The agencies' tallies of hits followed each change; set again from the hits, they are
+    # right whatever reached them before (`hitcount.recount`).
+    hitcount.recount()
     return result
 
 
@@ -343,13 +351,17 @@ SWEEP_SQL_CHUNK = 20_000
 # value that was not common, the agencies holding it in a case that is not silent (a value
 # already common skips looking up its cases, and is recomputed once more if it is no longer
 # common). With the row's address and version, so the update finds it without the index and
-# writes it only if no other transaction did since.
-_STATE = """
+# writes it only if no other transaction did since. For the values written whose state changed,
+# the change of each agency's hits goes to its tally (`hitcount.TALLY`), in the same statement.
+_STATE = "".join(
+    [
+        """
 state AS MATERIALIZED (
     SELECT v.id, v.ctid AS address, v.xmin AS seen, h.n, x.common,
            CASE WHEN x.common THEN 0 ELSE h.agencies END AS agencies,
            CASE WHEN NOT x.common AND h.agencies = 1 THEN h.sole END AS sole,
-           v.agency_count AS agencies_before,
+           v.agency_count AS agencies_before, v.is_common AS common_before,
+           v.sole_agency_id AS sole_before,
            v.is_common AND NOT x.common AS uncommon_now, {fresh} AS fresh,
            (v.case_count, v.is_common, v.agency_count, v.sole_agency_id) IS DISTINCT FROM
            (h.n, x.common, CASE WHEN x.common THEN 0 ELSE h.agencies END,
@@ -376,8 +388,12 @@ state AS MATERIALIZED (
         hit_at = CASE WHEN x.agencies > x.agencies_before THEN %(now)s ELSE v.hit_at END
     FROM state x
     WHERE v.ctid = x.address AND v.xmin = x.seen AND (x.differs OR NOT x.fresh)
-    RETURNING v.id
-)"""
+    RETURNING v.id, x.differs, x.common_before, x.agencies_before, x.sole_before, x.common,
+              x.agencies, x.sole
+)""",
+        hitcount.TALLY,
+    ]
+)
 # The values to recompute again: those not written because another transaction wrote them
 # since the statement's snapshot, and those no longer common (whose holders were not looked
 # up).

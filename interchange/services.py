@@ -25,7 +25,7 @@ from agencies.models import User
 from audit.models import EventKind, Outcome
 from cases.models import Case, JointOperation
 from cases.timeline import case_event_record
-from config import pgarrays
+from config import messages, pgarrays
 from config.errors import PolicyError
 from indicators.models import CHAIN_KINDS, Kind
 from indicators.normalize import checked
@@ -100,12 +100,12 @@ def case_export(*, case: Case, by: User, fmt: str) -> Export:
     )
     case_event_record(
         case=case,
-        text=_("%(who)s (%(agency)s) exported the case as %(format)s.")
-        % {
-            "who": by.display_name,
-            "agency": by.agency and by.agency.name,
-            "format": FORMAT_NAMES[fmt],
-        },
+        text=messages.text(
+            "export.case",
+            who=by.display_name,
+            agency=by.agency and by.agency.name,
+            format=FORMAT_NAMES[fmt],
+        ),
         by=by,
     )
     audit.record(EventKind.EXPORT, by=by, obj=case, detail={"format": fmt})
@@ -129,15 +129,13 @@ def operation_export(*, operation: JointOperation, by: User, fmt: str) -> Export
     for case in cases:
         case_event_record(
             case=case,
-            text=_(
-                "%(who)s (%(agency)s) exported the case with joint operation %(op)s as %(format)s."
-            )
-            % {
-                "who": by.display_name,
-                "agency": by.agency and by.agency.name,
-                "op": operation.name,
-                "format": FORMAT_NAMES[fmt],
-            },
+            text=messages.text(
+                "export.operation",
+                who=by.display_name,
+                agency=by.agency and by.agency.name,
+                op=operation.name,
+                format=FORMAT_NAMES[fmt],
+            ),
             by=by,
         )
     audit.record(
@@ -494,17 +492,14 @@ def import_finish(*, job_id: int) -> ImportJob:
         _finish(job, ImportStatus.DONE, accepted=saved)
         case_event_record(
             case=job.case,
-            text=_(
-                "%(who)s imported %(n)s indicator(s) from a %(format)s file (%(name)s); "
-                "%(dupes)s duplicate(s) not added."
-            )
-            % {
-                "who": job.created_by.display_name,
-                "n": saved,
-                "format": FORMAT_NAMES[job.format],
-                "name": job.filename or "-",
-                "dupes": len(duplicates),
-            },
+            text=messages.text(
+                "import.done",
+                who=job.created_by.display_name,
+                n=saved,
+                format=FORMAT_NAMES[job.format],
+                name=job.filename or "-",
+                dupes=len(duplicates),
+            ),
             by=job.created_by,
         )
     return job

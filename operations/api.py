@@ -30,6 +30,15 @@ from operations.serializers import (
     RateSerializer,
     StatusSerializer,
 )
+from payments import figures as stop_payment_figures
+
+
+def _figures(user, operation: JointOperation) -> dict:
+    """The operation's figures as its page shows them, the stop payments' included."""
+    figures = figures_json(operation_figures(user, operation))
+    stop_payments = stop_payment_figures.operation_figures(user, operation)
+    figures["stop_payments"] = stop_payment_figures.figures_json(stop_payments)
+    return figures
 
 
 @answers_conflicts(OperationSerializer)
@@ -66,7 +75,7 @@ class OperationViewSet(
         operation = self.get_object()
         figures = None
         if access.is_operation_member(request.user, operation):
-            figures = figures_json(operation_figures(request.user, operation))
+            figures = _figures(request.user, operation)
         serializer = OperationDetailSerializer(
             operation, context={**self.get_serializer_context(), "figures": figures}
         )
@@ -115,7 +124,7 @@ class OperationViewSet(
     def figures(self, request, pk: Any = None) -> Response:
         """The figures alone (members only; anyone else 404)."""
         operation = self._member(pk)
-        return Response(figures_json(operation_figures(request.user, operation)))
+        return Response(_figures(request.user, operation))
 
     @extend_schema(request=InviteSerializer, responses=ParticipantSerializer(many=True))
     @action(detail=True, methods=["post"])

@@ -29,6 +29,46 @@ class EstimateSerializer(serializers.Serializer):
     )
 
 
+class ClockSerializer(serializers.Serializer):
+    median_hours = serializers.CharField(allow_null=True, help_text=_("Hours, one decimal."))
+    p90_hours = serializers.CharField(allow_null=True, help_text=_("Hours, one decimal."))
+    count = serializers.IntegerField()
+
+
+class StopPaymentEstimateSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text=_("The operation's reporting currency."))
+    requested = serializers.CharField()
+    frozen = serializers.CharField()
+    recovered = serializers.CharField()
+    returned = serializers.CharField()
+    not_converted = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Currencies without a recorded rate.")
+    )
+
+
+class AgencyRequestsSerializer(serializers.Serializer):
+    agency = serializers.CharField()
+    sent = serializers.IntegerField()
+    received = serializers.IntegerField()
+
+
+class StopPaymentFiguresSerializer(serializers.Serializer):
+    """Over the chains whose originating case is linked to the operation (payments/figures.py):
+    requested counts the first request of each chain only."""
+
+    requests = serializers.IntegerField()
+    open = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    to_acknowledge = ClockSerializer()
+    to_freeze = ClockSerializer()
+    amounts = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text=_('Per measure, per currency: {"frozen": {"USD": "1.00"}}.'),
+    )
+    estimate = StopPaymentEstimateSerializer(help_text=_("An estimate at the operation's rates."))
+    by_agency = AgencyRequestsSerializer(many=True)
+
+
 class FiguresSerializer(serializers.Serializer):
     """Computed from every case linked to the operation (see operations/figures.py)."""
 
@@ -53,6 +93,7 @@ class FiguresSerializer(serializers.Serializer):
         child=serializers.IntegerField(), help_text=_("Victims per nationality (ISO code).")
     )
     hits_between_participants = serializers.IntegerField()
+    stop_payments = StopPaymentFiguresSerializer()
 
 
 class ParticipantSerializer(serializers.ModelSerializer):

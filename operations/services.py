@@ -23,6 +23,7 @@ from cases.models import (
     SharingLevel,
 )
 from cases.services import case_event_record, case_set_sharing
+from config import messages
 from config.errors import PolicyError, allowed_fields, check_version
 from operations.models import OperationRate
 
@@ -188,7 +189,9 @@ def operation_link_case(
         case.version += 1
         case._history_user = by
         case.save(update_fields=["operation", "version", "updated_at"])
-        case_event_record(case=case, text=f"Linked to the joint operation {operation}.", by=by)
+        case_event_record(
+            case=case, text=messages.text("operation.linked", operation=operation), by=by
+        )
     if share and case.sharing_level != SharingLevel.OPERATION:
         case = case_set_sharing(
             case=case,
@@ -223,7 +226,9 @@ def operation_unlink_case(*, operation: JointOperation, case: Case, by: User) ->
     case.version += 1
     case._history_user = by
     case.save(update_fields=["operation", "version", "updated_at"])
-    case_event_record(case=case, text=f"Taken out of the joint operation {operation}.", by=by)
+    case_event_record(
+        case=case, text=messages.text("operation.unlinked", operation=operation), by=by
+    )
     return case
 
 

@@ -30,6 +30,7 @@ import access
 from agencies.models import Agency, User
 from cases.models import AssetStatus, JointOperation
 from operations.figures import estimate_in_reporting_currency
+from operations.report import money
 from payments.models import FREEZE_STATUSES, OPEN_STATUSES, StopPaymentRequest
 
 MEASURES = ("requested", "frozen", "recovered", "returned")
@@ -209,6 +210,36 @@ def operation_figures(user: User, operation: JointOperation) -> OperationFigures
         unconverted=unconverted,
         by_agency=by_agency,
     )
+
+
+def _clock_json(clock: Clock) -> dict:
+    return {
+        "median_hours": clock.median_hours or None,
+        "p90_hours": clock.p90_hours or None,
+        "count": clock.count,
+    }
+
+
+def figures_json(figures: OperationFigures) -> dict:
+    """The API's `stop_payments` object of an operation's figures: what the page shows."""
+    t = figures.all
+    return {
+        "requests": t.requests,
+        "open": t.open,
+        "overdue": t.overdue,
+        "to_acknowledge": _clock_json(t.to_acknowledge),
+        "to_freeze": _clock_json(t.to_freeze),
+        "amounts": {m: {c: money(v) for c, v in t.amounts_for(m).items()} for m in MEASURES},
+        "estimate": {
+            "currency": figures.reporting_currency,
+            **{m: money(figures.estimate.get(m, Decimal("0"))) for m in MEASURES},
+            "not_converted": figures.unconverted,
+        },
+        "by_agency": [
+            {"agency": name, "sent": sent, "received": received}
+            for name, sent, received in figures.by_agency
+        ],
+    }
 
 
 def hours(delta: datetime.timedelta | None) -> str:

@@ -17,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -26,10 +25,11 @@ from django.utils.translation import gettext as _
 
 import access
 from agencies.models import Agency, User
-from agencies.services import notification_send
+from agencies.services import notification_mail, notification_send
 from cases.models import Asset, AssetKind, AssetStatus, Case
 from cases.money import money_errors
 from cases.timeline import case_event_record
+from config import messages
 from config.errors import PolicyError, check_version
 from indicators.models import Hit, Indicator
 from indicators.normalize import normalize
@@ -86,21 +86,17 @@ def _url(request: StopPaymentRequest) -> str:
     return reverse("payments:detail", args=[request.pk])
 
 
-def _notify(users: Iterable[User], *, key: str, message: str, url: str) -> None:
-    """In the app once per (user, key), and by e-mail after commit to who has an address.
-    The e-mail names the request and the agencies, never the case."""
+def _notify(users: Iterable[User], *, key: str, message: messages.Text, url: str) -> None:
+    """In the app once per (user, key), and by e-mail after commit to who has an address, in
+    the language the user saved. The e-mail names the request and the agencies, never the
+    case."""
     link = f"{settings.FORTRESS_SITE_URL}{url}"
     for user in {u.pk: u for u in users}.values():
         if notification_send(user=user, key=key, message=message, url=url) is None:
             continue
         if user.email:
             transaction.on_commit(
-                lambda user=user: send_mail(  # type: ignore[misc]
-                    subject=f"[Fortress] {message}"[:150],
-                    message=f"{message}\n\n{_('Open it in Fortress:')} {link}",
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    recipient_list=[user.email],
-                )
+                lambda user=user: notification_mail(user, message, link)  # type: ignore[misc]
             )
 
 
@@ -226,17 +222,14 @@ def _file(
     _notify(
         _answerers(request),
         key=f"stop-payment:{request.pk}:arrived",
-        message=_(
-            "Stop-payment request %(ref)s from %(agency)s: %(amount)s %(currency)s, "
-            "answer by %(deadline)s UTC."
-        )
-        % {
-            "ref": request.reference,
-            "agency": from_agency.name,
-            "amount": request.amount,
-            "currency": request.currency,
-            "deadline": f"{request.deadline:%Y-%m-%d %H:%M}",
-        },
+        message=messages.text(
+            "stop_payment.arrived",
+            ref=request.reference,
+            agency=from_agency.name,
+            amount=request.amount,
+            currency=request.currency,
+            deadline=f"{request.deadline:%Y-%m-%d %H:%M}",
+        ),
         url=_url(request),
     )
     return request
@@ -317,8 +310,12 @@ def stop_payment_file(
             locked.save()
     case_event_record(
         case=case,
-        text=_("Stop-payment request %(ref)s sent to %(agency)s for %(account)s.")
-        % {"ref": request.reference, "agency": to_agency.name, "account": request.account},
+        text=messages.text(
+            "stop_payment.sent",
+            ref=request.reference,
+            agency=to_agency.name,
+            account=request.account,
+        ),
         by=by,
     )
     return request
@@ -479,21 +476,24 @@ def stop_payment_record_outcome(
 
 
 def _answered(request: StopPaymentRequest, *, follow_on: StopPaymentRequest | None) -> None:
-    text = _("Stop-payment request %(ref)s to %(agency)s: %(status)s.") % {
-        "ref": request.reference,
-        "agency": request.to_agency.name,
-        "status": request.get_status_display(),
-    }
-    if request.amount_frozen:
-        text += " " + _("%(amount)s %(currency)s frozen.") % {
-            "amount": request.amount_frozen,
-            "currency": request.frozen_currency,
-        }
-    if follow_on is not None:
-        text += " " + _("Follow-on %(ref)s sent to %(agency)s.") % {
-            "ref": follow_on.reference,
-            "agency": follow_on.to_agency.name,
-        }
+    text = messages.joined(
+        messages.text(
+            "stop_payment.answered",
+            ref=request.reference,
+            agency=request.to_agency.name,
+            status=request.status,
+        ),
+        messages.text(
+            "stop_payment.frozen", amount=request.amount_frozen, currency=request.frozen_currency
+        )
+        if request.amount_frozen
+        else None,
+        messages.text(
+            "stop_payment.follow_on", ref=follow_on.reference, agency=follow_on.to_agency.name
+        )
+        if follow_on is not None
+        else None,
+    )
     case_event_record(case=request.case, text=text, by=None)
     _notify(
         _requesters(request),
@@ -530,12 +530,12 @@ def stop_payments_check_deadlines(*, now: datetime.datetime | None = None) -> di
             _notify(
                 _answerers(request),
                 key=f"stop-payment:{pk}:deadline-near",
-                message=_("Stop-payment request %(ref)s from %(agency)s is due by %(at)s UTC.")
-                % {
-                    "ref": request.reference,
-                    "agency": request.from_agency.name,
-                    "at": f"{request.deadline:%Y-%m-%d %H:%M}",
-                },
+                message=messages.text(
+                    "stop_payment.deadline_near",
+                    ref=request.reference,
+                    agency=request.from_agency.name,
+                    at=f"{request.deadline:%Y-%m-%d %H:%M}",
+                ),
                 url=_url(request),
             )
     overdue = StopPaymentRequest.objects.filter(status=Status.SENT, deadline__lte=now)
@@ -552,8 +552,7 @@ def stop_payments_check_deadlines(*, now: datetime.datetime | None = None) -> di
             _notify(
                 _answerers(request),
                 key=f"stop-payment:{pk}:expired",
-                message=_("Stop-payment request %(ref)s expired unanswered.")
-                % {"ref": request.reference},
+                message=messages.text("stop_payment.expired", ref=request.reference),
                 url=_url(request),
             )
     return {"warned": warned, "expired": expired}

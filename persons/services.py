@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 import access
 from agencies.models import User
 from cases.models import Case
+from config import messages
 from config.errors import PolicyError
 from indicators.models import AccessRequest
 from indicators.services import access_request_open
@@ -51,8 +52,8 @@ def person_match_request_access(*, match: PersonMatch, by: User, reason: str) ->
         reason=reason,
         hit=None,
         from_case=mine.case,
-        after=f"a person match ({match.explanation})",
-        holding="a matching person",
+        after=messages.text("access.after_person", explanation=match.explanation),
+        holding=messages.text("access.a_matching_person"),
         nothing_left=ValidationError(
             _("Your agency already sees that case, or has asked for access to it.")
         ),

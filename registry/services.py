@@ -19,6 +19,7 @@ from agencies.models import User
 from agencies.services import notification_send
 from cases.models import FraudType, Suspect
 from cases.timeline import case_event_record
+from config import messages
 from config.errors import PolicyError, check_version
 from indicators.models import Indicator
 from persons.queue import queue_wanted
@@ -130,8 +131,9 @@ def proposal_create(
         notification_send(
             user=supervisor,
             key=f"registry-proposal-{proposal.pk}",
-            message=_("%(who)s proposes to publish %(value)s to the registry.")
-            % {"who": by.display_name, "value": indicator.value.normalized},
+            message=messages.text(
+                "registry.proposed", who=by.display_name, value=indicator.value.normalized
+            ),
             url=reverse("operations:approvals"),
         )
     return proposal
@@ -184,20 +186,17 @@ def proposal_decide(
         registry_changed(entry_ids=[entry.pk])
         case_event_record(
             case=indicator.case,
-            text=_("%(value)s published to the network registry.")
-            % {"value": indicator.value.normalized},
+            text=messages.text("registry.published", value=indicator.value.normalized),
             by=by,
         )
     if proposal.proposed_by is not None and proposal.proposed_by_id != by.pk:
         notification_send(
             user=proposal.proposed_by,
             key=f"registry-proposal-{proposal.pk}-decided",
-            message=(
-                _("%(value)s is published to the registry.")
-                if approve
-                else _("Publishing %(value)s to the registry was refused.")
-            )
-            % {"value": indicator.value.normalized},
+            message=messages.text(
+                "registry.approved" if approve else "registry.refused",
+                value=indicator.value.normalized,
+            ),
         )
     return proposal
 
@@ -504,8 +503,7 @@ def wanted_publish(
     index_identity(identity)
     case_event_record(
         case=suspect.case,
-        text=_("The identity of %(name)s published to the network as %(category)s.")
-        % {"name": suspect.full_name, "category": WantedCategory(category).label},
+        text=messages.text("wanted.published", name=suspect.full_name, category=category),
         by=by,
     )
     queue_wanted(identity.pk)

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -40,6 +41,15 @@ BaseDatabaseOperations.execute_sql_flush = _flush_append_only_too  # type: ignor
 hypothesis_settings.register_profile("fortress", max_examples=200, deadline=None)
 hypothesis_settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fortress"))
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A page request in the test client leaves its language active in the thread: each test
+    starts and ends in the default language, whatever the one before it read."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def _agency(code: str, country: str, kind: str = AgencyKind.POLICE) -> Agency:

@@ -82,3 +82,15 @@ def sessions_waiting_for_a_lock(*, until: Callable[[], bool] = lambda: False) ->
             break
         threading.Event().wait(0.05)
     return waiting
+
+
+def assert_kept_equals_view() -> dict[int, dict[str, int]]:
+    """The hit tally of every agency (indicators.hitcount) equals the count of its hits in the
+    view, by status; returns the count."""
+    from indicators import hitcount
+
+    counted = hitcount.counted()
+    assert hitcount.kept() == {
+        agency: counts for agency, counts in counted.items() if any(counts.values())
+    }
+    return counted

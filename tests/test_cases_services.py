@@ -124,7 +124,10 @@ def test_sharing_change_is_in_the_timeline(make_case, alice, partner):
     )
     event = CaseNote.objects.get(case=case)
     assert event.kind == NoteKind.EVENT
-    assert event.text == f"Sharing: restricted → shared\nShared with {partner} added"
+    assert event.text == (
+        "Sharing: Restricted — own agency only → Shared — plus the agencies named\n"
+        f"Shared with {partner} added"
+    )
     assert event.author == alice
 
 

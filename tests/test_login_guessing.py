@@ -65,3 +65,27 @@ def test_no_account_is_named_with_spaces(db, own):
     with pytest.raises(ValidationError) as refused:
         user.full_clean()
     assert "username" in refused.value.message_dict
+
+
+def test_a_username_typed_in_another_case_is_the_same_account(client, own_users):
+    response = client.post(reverse("login"), {"username": "Own.Investigator", "password": "pw"})
+    assert response.status_code == 302
+    assert int(client.session[SESSION_KEY]) == own_users["investigator"].pk
+    answer = APIClient().post(
+        "/api/v1/auth/token/", {"username": "OWN.INVESTIGATOR", "password": "pw"}
+    )
+    assert answer.status_code == 201
+    assert ApiToken.objects.get().user == own_users["investigator"]
+
+
+def test_two_accounts_differing_in_case_only_are_each_signed_in_by_exact_name(db, own, own_users):
+    twin = User.objects.create_user(
+        "OWN.investigator", password="twin-pw", agency=own, role=own_users["investigator"].role
+    )
+    assert authenticate(None, username="OWN.investigator", password="twin-pw") == twin
+    assert (
+        authenticate(None, username="own.investigator", password="pw") == own_users["investigator"]
+    )
+    # A third spelling would be a guess between the two: neither account.
+    assert authenticate(None, username="Own.Investigator", password="pw") is None
+    assert authenticate(None, username="Own.Investigator", password="twin-pw") is None

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from agencies.models import Agency, AgencyKind, Notification, Role, User
 from cases.models import Asset, AssetStatus
@@ -810,6 +811,25 @@ def test_figures_per_agency_and_operation(client, case, partner, nxt, people, op
     client.force_login(th)
     queue = client.get(reverse("payments:queue")).content.decode()
     assert 'data-testid="stop-payment-figures"' in queue
+    # The API gives a member the same figures as the page.
+    for member in (alice, people["partner"]["analyst"]):
+        api = APIClient()
+        api.force_authenticate(member)
+        stop_payments = api.get(f"/api/v1/operations/{operation.pk}/figures/").json()[
+            "stop_payments"
+        ]
+        assert stop_payments["requests"] == 6
+        assert stop_payments["to_freeze"] == {
+            "median_hours": "6.0",
+            "p90_hours": "10.8",
+            "count": 3,
+        }
+        assert stop_payments["amounts"]["frozen"] == {"THB": "10000.00", "USD": "1500.00"}
+        assert stop_payments["amounts"]["requested"] == {"USD": "5000.00"}
+        assert stop_payments["estimate"]["frozen"] == "1800.00"
+        assert {"agency": "Agency next", "sent": 0, "received": 1} in stop_payments["by_agency"]
+        detail = api.get(f"/api/v1/operations/{operation.pk}/").json()
+        assert detail["figures"]["stop_payments"] == stop_payments
 
 
 # --- concurrency on PostgreSQL -----------------------------------------------------------------

@@ -16,10 +16,11 @@ from cases.models import Case, CaseNote, CaseStatus, RetentionOutcome, Suspect
 from cases.retention import add_months, case_retention_delete, case_retention_keep
 from cases.services import case_create, case_update, suspect_create
 from indicators import xref
-from indicators.models import Indicator
-from indicators.services import indicator_add
+from indicators.models import Hit, HitStatus, Indicator
+from indicators.services import hit_review, indicator_add
 from persons import xref as persons_xref
 from persons.models import Person
+from tests.services import assert_kept_equals_view
 from victims.factories import make_victim
 from victims.models import Victim, VictimAccessLog
 
@@ -245,3 +246,17 @@ def test_before_the_deletion_the_same_sighting_hits(full_case, partner_users):
     indicator_add(case=partner_case, by=by, kind="domain", value="only-here-scam.com")
     xref.sweep()
     assert access.visible_hits(by).filter(value__normalized="only-here-scam.com").exists()
+
+
+def test_the_agencies_hit_tallies_follow_the_deletion(full_case, own_users, partner_users):
+    own_hit = Hit.objects.select_related("case").get(
+        case=full_case["case"], value__normalized="+66812345678"
+    )
+    hit_review(hit=own_hit, by=own_users["investigator"], status=HitStatus.DISMISSED)
+    counted = assert_kept_equals_view()
+    assert counted[own_hit.case.agency_id][HitStatus.DISMISSED] == 1
+    case_retention_delete(case=full_case["case"], by=own_users["supervisor"], reason="Five years")
+    assert_kept_equals_view()
+    xref.sweep()
+    assert assert_kept_equals_view() == {}
+    assert access.visible_hit_counts(partner_users["investigator"])[HitStatus.NEW] == 0

@@ -22,6 +22,7 @@ from indicators.models import (
     PendingIndicator,
 )
 from tests.services import (
+    assert_kept_equals_view,
     forget_cross_references,
     require_postgres,
     sessions_waiting_for_a_lock,
@@ -376,6 +377,9 @@ def test_a_worker_that_read_an_older_state_recomputes_instead_of_writing_it(
     assert (value.case_count, value.agency_count) == (2, 2)
     assert hits() == {(cases["own"].pk, "192.0.2.67"), (cases["partner"].pk, "192.0.2.67")}
     assert Indicator.objects.unprocessed().count() == 0
+    # The agencies' tallies of hits too: the worker that wrote nothing added nothing.
+    counted = assert_kept_equals_view()
+    assert counted[cases["own"].agency_id][HitStatus.NEW] == 1
 
 
 def test_a_value_no_longer_common_gets_its_hits_in_the_same_run(

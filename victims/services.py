@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +19,9 @@ from django.utils.translation import gettext as _
 
 import access
 from agencies.models import Agency, AgencyKind, User
-from agencies.services import notification_send
+from agencies.services import notification_mail, notification_send
 from cases.models import Case
+from config import messages
 from config.errors import PolicyError, allowed_fields, check_version
 from persons.queue import queue_person
 from victims import stages
@@ -93,7 +93,7 @@ def log_access(
 # --- notifications -------------------------------------------------------------------------
 
 
-def _notify_agency_liaisons(*, agency: Agency, key: str, message: str, url: str) -> None:
+def _notify_agency_liaisons(*, agency: Agency, key: str, message: messages.Text, url: str) -> None:
     for user in access.liaison_officers(agency.pk):
         notification_send(user=user, key=key, message=message, url=url)
 
@@ -558,8 +558,9 @@ def repatriation_handover(
         lambda: _notify_agency_liaisons(
             agency=agency,
             key=f"handover:{repatriation.pk}:{now.isoformat()}",
-            message=f"A repatriation ({repatriation.victim.reference}) was handed over to your "
-            f"agency by {by.agency}: accept or decline it.",
+            message=messages.text(
+                "handover.arrived", ref=repatriation.victim.reference, agency=by.agency
+            ),
             url=url,
         )
     )
@@ -602,13 +603,16 @@ def _decide(
         reason=repatriation.handover_reason,
     )
     if previous_officer is not None and previous_officer.pk != by.pk:
-        verb = "accepted" if accept else "declined"
+        verb = "accepted" if accept else "declined"  # the key and the message's
         transaction.on_commit(
             lambda: notification_send(
                 user=previous_officer,
                 key=f"handover-{verb}:{repatriation.pk}:{now.isoformat()}",
-                message=f"{repatriation.handed_over_to} {verb} the hand-over of "
-                f"{repatriation.victim.reference}.",
+                message=messages.text(
+                    f"handover.{verb}",
+                    agency=repatriation.handed_over_to,
+                    ref=repatriation.victim.reference,
+                ),
                 url=_repatriation_url(repatriation),
             )
         )
@@ -674,10 +678,12 @@ def flag_overdue_repatriations(*, today: datetime.date | None = None) -> int:
 
 def _send_overdue_alert(repatriation: Repatriation) -> None:
     # No victim name leaves the system by e-mail: the reference and the stage say enough.
-    stage = Stage(repatriation.stage).label
-    message = (
-        f"Repatriation of {repatriation.victim.reference} is overdue: stage {stage} was due "
-        f"on {repatriation.due_on:%Y-%m-%d}."
+    reference = repatriation.victim.reference
+    message = messages.text(
+        "repatriation.overdue",
+        ref=reference,
+        stage=repatriation.stage,
+        due=f"{repatriation.due_on:%Y-%m-%d}",
     )
     url = _repatriation_url(repatriation)
     link = f"{settings.FORTRESS_SITE_URL}{url}"  # read outside the site: absolute
@@ -687,10 +693,10 @@ def _send_overdue_alert(repatriation: Repatriation) -> None:
             continue
         if officer.email:
             transaction.on_commit(
-                lambda officer=officer: send_mail(
-                    subject=f"[Fortress] Overdue repatriation {repatriation.victim.reference}",
-                    message=f"{message}\n\nOpen it in Fortress: {link}",
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    recipient_list=[officer.email],
+                lambda officer=officer: notification_mail(
+                    officer,
+                    message,
+                    link,
+                    subject=messages.text("repatriation.overdue_subject", ref=reference),
                 )
             )
