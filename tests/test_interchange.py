@@ -19,6 +19,7 @@ from indicators.models import Indicator
 from indicators.services import indicators_add_batch
 from interchange.csv_format import neutralise, restore
 from interchange.models import ImportJob, ImportStatus
+from tests.services import assert_kept_equals_view
 from victims.services import victim_create
 
 VICTIM = "Trần Thị Victimname"
@@ -696,6 +697,9 @@ def test_an_import_leaves_what_saving_its_rows_one_by_one_leaves(make_case, alic
 
     def state():
         xref.sweep()
+        # The agencies' hit tallies kept through the save equal the view (before the rebuild,
+        # which recounts them).
+        assert_kept_equals_view()
         # What the engine computes from the sightings alone: a rebuild changes nothing.
         assert xref.rebuild().changed == 0
         return (
