@@ -484,7 +484,7 @@ FORTRESS_COMMON_VALUES = env_list(
 # stages not named keep the defaults of victims/stages.py (DEFAULT_STAGE_DAYS).
 FORTRESS_REPATRIATION_STAGE_DAYS = env_int_map("FORTRESS_REPATRIATION_STAGE_DAYS")
 # Interchange imports: the largest file (bytes), the most indicators a file may hold, how deep
-# its JSON may nest, and how many rows one Celery task checks (and one service call saves).
+# its JSON may nest, and how many rows one Celery task checks (the save is one service call).
 FORTRESS_IMPORT_MAX_BYTES = env_int("FORTRESS_IMPORT_MAX_BYTES", 20_000_000, minimum=1)
 FORTRESS_IMPORT_MAX_ROWS = env_int("FORTRESS_IMPORT_MAX_ROWS", 200_000, minimum=1)
 FORTRESS_IMPORT_MAX_DEPTH = env_int("FORTRESS_IMPORT_MAX_DEPTH", 32, minimum=1)

@@ -142,13 +142,38 @@ def indicator_line_check(
     )
 
 
-def _with_derived(normalized: Normalized, region: str) -> list[Normalized]:
-    """The values a value implies (a URL's domain, a host's registrable domain), recursively."""
+def indicator_line_plain(normalized: Normalized, raw: str) -> _Line:
+    """What `indicator_line_check` gives a line of a kind and a value alone, the value
+    normalised before (an import's row with no other field): nothing is left to check."""
+    return _Line(
+        normalized=normalized,
+        raw=raw.strip(),
+        fields={
+            "first_seen": None,
+            "last_seen": None,
+            "note": "",
+            "takedown_status": TakedownStatus.ACTIVE,
+            "takedown_date": None,
+        },
+    )
+
+
+def _with_derived(
+    normalized: Normalized, region: str, memo: dict[tuple[str, str], list[Normalized]] | None = None
+) -> list[Normalized]:
+    """The values a value implies (a URL's domain, a host's registrable domain), recursively.
+    `memo`: what a batch worked out already (many of its URLs share a domain), by implied
+    (kind, value as given)."""
     out = []
     for kind, _qualifier, raw in normalized.derived:
+        if memo is not None and (kind, raw) in memo:
+            out.extend(memo[kind, raw])
+            continue
         derived = normalize(kind, raw, region=region)
-        out.append(derived)
-        out.extend(_with_derived(derived, region))
+        implied = [derived, *_with_derived(derived, region, memo)]
+        if memo is not None:
+            memo[kind, raw] = implied
+        out.extend(implied)
     return out
 
 
@@ -179,19 +204,29 @@ CROSS JOIN LATERAL (  -- one probe of the unique index per key (see _HELD)
 """
 
 
-def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, str, str], int]:
+def _value_ids(
+    keys: set[tuple[str, str, str]], case: Case
+) -> tuple[dict[tuple[str, str, str], int], set[int]]:
     """The id of each (kind, qualifier, normalised) value, created where missing (held by this
-    case alone, the save adding its sighting): one insert and one select for the whole batch."""
+    case alone, the save adding its sighting): one insert and one select for the whole batch.
+    With the ids of the values this save created."""
     from indicators import xref
 
     if connection.vendor != "postgresql":
+        # Those there before, then all: SQLite's transactions are serializable, so no other
+        # one creates a value between the two reads.
+        def found() -> dict[tuple[str, str, str], int]:
+            rows = IndicatorValue.objects.filter(
+                normalized__in={v for _, _, v in keys}
+            ).values_list("pk", "kind", "qualifier", "normalized")
+            return {(k, q, v): pk for pk, k, q, v in rows if (k, q, v) in keys}
+
+        before = set(found().values())
         IndicatorValue.objects.bulk_create(
             xref.new_values(keys, case), ignore_conflicts=True, batch_size=1000
         )
-        found = IndicatorValue.objects.filter(normalized__in={v for _, _, v in keys}).values_list(
-            "pk", "kind", "qualifier", "normalized"
-        )
-        return {(k, q, v): pk for pk, k, q, v in found if (k, q, v) in keys}
+        ids = found()
+        return ids, set(ids.values()) - before
     ordered = list(keys)
     states = xref.new_value_states(ordered, case)
     now = timezone.now()
@@ -206,11 +241,12 @@ def _value_ids(keys: set[tuple[str, str, str]], case: Case) -> dict[tuple[str, s
         ],
     )
     ids = {(k, q, v): pk for pk, k, q, v in inserted}
+    created = set(ids.values())
     missing = [key for key in ordered if key not in ids]
     if missing:
         found = pgarrays.execute(_VALUE_IDS, [list(c) for c in zip(*missing, strict=True)])
         ids.update({(k, q, v): pk for pk, k, q, v in found})
-    return ids
+    return ids, created
 
 
 _MANAGE_REFUSED = "Only the owning agency's investigators, analysts and supervisors add indicators."
@@ -273,8 +309,25 @@ def case_values_held(case: Case, keys: Iterable[tuple[str, str, str]]) -> set[tu
             case=case, value__normalized__in={k[2] for k in keys}
         ).values_list("value__kind", "value__qualifier", "value__normalized")
         return {key for key in found if key in keys}
+    # A case holding fewer sightings than there are keys (the new case an import fills): its
+    # values read whole cost less than probing two indexes for each key.
+    ((count,),) = pgarrays.execute(_CASE_SIZE, [case.pk, len(keys)])
+    if count < len(keys):
+        held = pgarrays.execute(_CASE_VALUES, [case.pk]) if count else []
+        return {key for key in held if key in keys}
     found = pgarrays.execute(_HELD, [*(list(c) for c in zip(*keys, strict=True)), case.pk])
     return {(k, q, v) for k, q, v in found}
+
+
+# How many sightings a case holds, counted up to a limit.
+_CASE_SIZE = """
+SELECT count(*) FROM (SELECT FROM indicators_indicator WHERE case_id = %b LIMIT %b) i
+"""
+_CASE_VALUES = """
+SELECT v.kind, v.qualifier, v.normalized
+FROM indicators_indicator i JOIN indicators_indicatorvalue v ON v.id = i.value_id
+WHERE i.case_id = %b
+"""
 
 
 @transaction.atomic
@@ -295,26 +348,33 @@ def indicators_save_lines(*, case: Case, by: User, lines: list[_Line]) -> list[I
 
 
 @transaction.atomic
-def indicators_save_lines_count(*, case: Case, by: User, lines: list[_Line]) -> int:
+def indicators_save_lines_count(
+    *, case: Case, by: User, lines: list[_Line], none_held: bool = False
+) -> int:
     """`indicators_save_lines` for a caller that needs no model instances back (an import's
-    save): how many lines were saved."""
-    return len(_save_lines(case=case, by=by, lines=lines)[1])
+    save): how many lines were saved. `none_held`: the caller found, in this transaction,
+    that the case holds none of the lines' values (they are not looked up again; the values
+    they imply are)."""
+    rows, _ids = _save_lines(case=case, by=by, lines=lines, none_held=none_held, ids=False)
+    return len(rows)
 
 
 def _save_lines(
-    *, case: Case, by: User, lines: list[_Line]
+    *, case: Case, by: User, lines: list[_Line], none_held: bool = False, ids: bool = True
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """The save both entries share: the lines' rows as inserted (columns of
-    `_INDICATOR_COLUMNS`) and their ids, in line order."""
+    `_INDICATOR_COLUMNS`) and their ids, in line order (none without `ids`, on PostgreSQL)."""
     if not access.can_manage_indicators(by, case):
         raise PolicyError(_MANAGE_REFUSED)
     if not lines:
         raise BatchError({1: ["Give at least one indicator."]})
     region = case.agency.country.code
     errors: dict[int, list[str]] = {}
-    derived = [d for line in lines for d in _with_derived(line.normalized, region)]
-    all_keys = {line.normalized.key for line in lines} | {d.key for d in derived}
-    held = case_values_held(case, all_keys)
+    memo: dict[tuple[str, str], list[Normalized]] = {}
+    derived = [d for line in lines for d in _with_derived(line.normalized, region, memo)]
+    line_keys = {line.normalized.key for line in lines}
+    all_keys = line_keys | {d.key for d in derived}
+    held = case_values_held(case, all_keys - line_keys if none_held else all_keys)
     seen: dict[tuple[str, str, str], int] = {}
     for number, line in enumerate(lines, start=1):
         key = line.normalized.key
@@ -326,22 +386,23 @@ def _save_lines(
     if errors:
         raise BatchError(errors)
 
-    ids = _value_ids(all_keys, case)
+    value_ids, created = _value_ids(all_keys, case)
     now = timezone.now()
     handle_kinds = (Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID)
+    case_id, by_id = case.pk, by.pk
     new = []
     for line in lines:
         n = line.normalized
         new.append(
             {
-                "case_id": case.pk,
-                "value_id": ids[n.key],
+                "case_id": case_id,
+                "value_id": value_ids[n.key],
                 "kind": n.kind,
                 "raw_value": line.raw,
                 "chain": n.qualifier if n.kind == Kind.CRYPTO_WALLET else "",
                 "platform": n.qualifier if n.kind in handle_kinds else "",
                 **line.fields,
-                "created_by_id": by.pk,
+                "created_by_id": by_id,
                 "created_at": now,
             }
         )
@@ -350,8 +411,8 @@ def _save_lines(
             seen[d.key] = 0
             new.append(
                 {
-                    "case_id": case.pk,
-                    "value_id": ids[d.key],
+                    "case_id": case_id,
+                    "value_id": value_ids[d.key],
                     "kind": d.kind,
                     "raw_value": d.value,
                     "chain": "",
@@ -361,20 +422,55 @@ def _save_lines(
                     "note": "Recorded from a URL or host name of this case.",
                     "takedown_status": TakedownStatus.ACTIVE,
                     "takedown_date": None,
-                    "created_by_id": by.pk,
+                    "created_by_id": by_id,
                     "created_at": now,
                 }
             )
-    # The case's agency's hits of these values change (a value another agency holds is a hit
-    # at once); other agencies' change when the engine recomputes the values.
-    with hitcount.tracking((row["value_id"] for row in new), agency_id=case.agency_id):
-        pks = _insert_indicators(new)
+    # The case's agency's hits of the values that were there before change (a value another
+    # agency holds is a hit at once); other agencies' change when the engine recomputes the
+    # values. A value this save created is no hit of anyone's: nothing to track.
+    with hitcount.tracking(
+        (row["value_id"] for row in new if row["value_id"] not in created),
+        agency_id=case.agency_id,
+    ):
+        pks = _insert_indicators(new, ids=ids)
+    # Only a value that was there before can have a registry entry, or other holders: a value
+    # this save created holds this sighting alone, with the state the engine would compute for
+    # it (`xref.new_value_states`), and nobody else can sight it before this commits (a
+    # concurrent save waits on its unique key, then finds it there before and queues its own
+    # sighting). So only the sightings of values that were there before are synced with the
+    # registry and queued for cross-referencing: the same hits, without a queue row, a task
+    # and two foreign-key checks per new value.
+    if pks is None:  # not returned: those of the sightings to queue are read
+        values = _sighting_ids(case, [row["value_id"] for row in new], created)
+    else:
+        values = {
+            pk: row["value_id"]
+            for pk, row in zip(pks, new, strict=True)
+            if row["value_id"] not in created
+        }
     # A sighting of a registered value starts at the entry's takedown status, not "active":
-    # one UPDATE for the batch (all its rows, implied ones too, share the case and `now`).
-    sync_sightings(Indicator.objects.filter(case_id=case.pk, created_at=now))
-    queue_xref(pks, values={pk: row["value_id"] for pk, row in zip(pks, new, strict=True)})
+    # one UPDATE for the batch (all its rows, implied ones too, share the case and `now`), when
+    # some value was there before (a value this save created has no registry entry).
+    if values:
+        sync_sightings(Indicator.objects.filter(case_id=case.pk, created_at=now))
+    queue_xref(list(values), values=values)
     case_event_record(case=case, text=_added_text(new), by=by)
-    return new[: len(lines)], pks[: len(lines)]
+    return new[: len(lines)], pks[: len(lines)] if pks is not None else []
+
+
+_SIGHTING_IDS = """
+SELECT i.id, i.value_id FROM indicators_indicator i
+WHERE i.value_id = ANY(%b::bigint[]) AND i.case_id = %b
+"""
+
+
+def _sighting_ids(case: Case, value_ids: list[int], created: set[int]) -> dict[int, int]:
+    """The ids of `case`'s sightings of these values, but those `created` (id -> value id)."""
+    wanted = [pk for pk in value_ids if pk not in created]
+    if not wanted:
+        return {}
+    return dict(pgarrays.execute(_SIGHTING_IDS, [wanted, case.pk]))
 
 
 # How many added values the timeline names one by one; a longer batch (an import) is counted.
@@ -398,30 +494,69 @@ def _added_text(created: list[dict[str, Any]]) -> messages.Text:
     )
 
 
-# One statement for a whole batch of sightings (the ORM's bulk_create cost half a millisecond
-# a row). The ids come back with their value, unique within the case, to be matched.
-_INSERT_INDICATORS = """
-INSERT INTO indicators_indicator (
-    case_id, value_id, kind, raw_value, chain, platform, first_seen, last_seen, note,
-    takedown_status, takedown_date, created_by_id, created_at)
-SELECT * FROM unnest(
-    %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::date[],
-    %b::date[], %b::text[], %b::text[], %b::date[], %b::bigint[], %b::timestamptz[])
-RETURNING id, value_id
-"""
-# The columns the statement names, in its order.
-_INDICATOR_COLUMNS = _INSERT_INDICATORS.split("(", 1)[1].split(")", 1)[0].replace(",", " ").split()
+# The columns of a sighting a save writes (its id apart), with their PostgreSQL types. On
+# PostgreSQL the ids are taken from the table's sequence first and the rows written by one
+# binary COPY (an unnest of bound arrays converted each element in Python, the ORM's
+# bulk_create cost half a millisecond a row).
+_INDICATOR_COLUMNS = [
+    "case_id",
+    "value_id",
+    "kind",
+    "raw_value",
+    "chain",
+    "platform",
+    "first_seen",
+    "last_seen",
+    "note",
+    "takedown_status",
+    "takedown_date",
+    "created_by_id",
+    "created_at",
+]
+_INDICATOR_TYPES = [
+    "int8",
+    "int8",
+    "text",
+    "text",
+    "text",
+    "text",
+    "date",
+    "date",
+    "text",
+    "text",
+    "date",
+    "int8",
+    "timestamptz",
+]
 
 
-def _insert_indicators(new: list[dict[str, Any]]) -> list[int]:
+def _insert_indicators(new: list[dict[str, Any]], *, ids: bool = True) -> list[int] | None:
     """Insert these sightings (all of one case, each a row of `_INDICATOR_COLUMNS`): with one
-    unnest on PostgreSQL, bulk_create elsewhere. Their ids, in order."""
+    COPY on PostgreSQL, bulk_create elsewhere. Their ids, in order; None on PostgreSQL without
+    `ids` (the table's default numbers them: no id is taken from the sequence beforehand)."""
     if connection.vendor != "postgresql":
         created = Indicator.objects.bulk_create([Indicator(**row) for row in new], batch_size=1000)
         return [i.pk for i in created]
-    columns = [[row[name] for row in new] for name in _INDICATOR_COLUMNS]
-    id_of = {value_id: pk for pk, value_id in pgarrays.execute(_INSERT_INDICATORS, columns)}
-    return [id_of[row["value_id"]] for row in new]
+    table = Indicator._meta.db_table
+    if not ids:
+        pgarrays.copy_rows(
+            table,
+            _INDICATOR_COLUMNS,
+            _INDICATOR_TYPES,
+            ([row[name] for name in _INDICATOR_COLUMNS] for row in new),
+        )
+        return None
+    pks = pgarrays.reserve_ids(table, len(new))
+    pgarrays.copy_rows(
+        table,
+        ["id", *_INDICATOR_COLUMNS],
+        ["int8", *_INDICATOR_TYPES],
+        (
+            (pk, *(row[name] for name in _INDICATOR_COLUMNS))
+            for pk, row in zip(pks, new, strict=True)
+        ),
+    )
+    return pks
 
 
 def indicator_add(*, case: Case, by: User, kind: str, value: str, **fields: Any) -> Indicator:

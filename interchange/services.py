@@ -33,6 +33,7 @@ from indicators.services import (
     BatchError,
     case_values_held,
     indicator_line_check,
+    indicator_line_plain,
     indicators_save_lines_count,
 )
 from interchange import csv_format, misp, selectors, stix
@@ -212,21 +213,26 @@ def import_start(
     return job
 
 
-# The rows of a file in one statement per 20,000 on PostgreSQL, bound in binary, straight from
-# the parsed rows (a model instance per row, then bulk_create, took a quarter of a millisecond
-# a row: most of the request step of a large file).
-_ROWS_SQL = """
-INSERT INTO interchange_importrow (
-    job_id, number, ref, kind, value, qualifier, note, first_seen, last_seen, takedown_status,
-    error, state, normalized_kind, normalized_qualifier, normalized)
-SELECT %b, u.*, '', '', '' FROM unnest(
-    %b::int[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::date[], %b::date[],
-    %b::text[], %b::text[], %b::text[]) AS u
-"""
+# The columns of a row the request step writes, with their PostgreSQL types; the checked value
+# (`normalized_kind`, ...) is written by the check, and is empty until then.
+_ROW_FIELDS = [
+    "number",
+    "ref",
+    "kind",
+    "value",
+    "qualifier",
+    "note",
+    "first_seen",
+    "last_seen",
+    "takedown_status",
+    "error",
+    "state",
+]
+_ROW_TYPES = ["int4", *["text"] * 5, "date", "date", *["text"] * 3]
 
 
 def _row_columns(n: int, row: ParsedRow) -> tuple:
-    """An ImportRow's columns from the parsed row `n` (from 1), in `_ROWS_SQL`'s order."""
+    """An ImportRow's columns from the parsed row `n` (from 1), in `_ROW_FIELDS`' order."""
     return (
         n,
         row.ref[:200],
@@ -243,6 +249,10 @@ def _row_columns(n: int, row: ParsedRow) -> tuple:
 
 
 def _store_rows(job: ImportJob, rows: list[ParsedRow]) -> None:
+    """The rows of a file: one binary COPY on PostgreSQL, straight from the parsed rows (a
+    model instance per row, then bulk_create, took a quarter of a millisecond a row: most of
+    the request step of a large file; an unnest of bound arrays converted each element in
+    Python), bulk_create elsewhere."""
     if connection.vendor != "postgresql":
         ImportRow.objects.bulk_create(
             [
@@ -255,15 +265,12 @@ def _store_rows(job: ImportJob, rows: list[ParsedRow]) -> None:
             batch_size=2000,
         )
         return
-    for start in range(0, len(rows), 20_000):
-        chunk = [
-            _row_columns(n, row)
-            for n, row in enumerate(rows[start : start + 20_000], start=start + 1)
-        ]
-        pgarrays.execute(_ROWS_SQL, [job.pk, *(list(c) for c in zip(*chunk, strict=True))])
-
-
-_ROW_FIELDS = _ROWS_SQL.split("(", 1)[1].split(")", 1)[0].replace(",", " ").split()[1:12]
+    pgarrays.copy_rows(
+        ImportRow._meta.db_table,
+        ["job_id", *_ROW_FIELDS, "normalized_kind", "normalized_qualifier", "normalized"],
+        ["int8", *_ROW_TYPES, "text", "text", "text"],
+        ((job.pk, *_row_columns(n, row), "", "", "") for n, row in enumerate(rows, start=1)),
+    )
 
 
 def batch_ranges(total: int) -> list[tuple[int, int]]:
@@ -452,25 +459,30 @@ def import_finish(*, job_id: int) -> ImportJob:
                 to_save.append(row)
         to_save.sort(key=_save_order)
         job.duplicates = duplicates
-        size = settings.FORTRESS_IMPORT_BATCH_SIZE
         region = str(job.case.agency.country)  # a Country's str is its code
         saved = 0
         try:
+            # One call for the whole file (at most FORTRESS_IMPORT_MAX_ROWS rows, all read
+            # already): each statement of the save runs once, not once per batch.
             with transaction.atomic():
-                for start in range(0, len(to_save), size):
-                    chunk = to_save[start : start + size]
-                    lines = _checked_lines(chunk, region)
-                    try:
-                        saved += indicators_save_lines_count(
-                            case=job.case, by=job.created_by, lines=lines
+                lines = _checked_lines(to_save, region)
+                try:
+                    # The rows held by the case are the duplicates above, looked up in this
+                    # transaction: the save does not look them up again.
+                    saved = (
+                        indicators_save_lines_count(
+                            case=job.case, by=job.created_by, lines=lines, none_held=True
                         )
-                    except BatchError as exc:
-                        raise _Refused(
-                            [
-                                {"ref": chunk[n - 1].ref, "reason": " ".join(msgs)}
-                                for n, msgs in sorted(exc.lines.items())
-                            ]
-                        ) from None
+                        if lines
+                        else 0
+                    )
+                except BatchError as exc:
+                    raise _Refused(
+                        [
+                            {"ref": to_save[n - 1].ref, "reason": " ".join(msgs)}
+                            for n, msgs in sorted(exc.lines.items())
+                        ]
+                    ) from None
         except _Refused as exc:
             _finish(job, ImportStatus.REFUSED, errors=exc.errors)
             return job
@@ -498,6 +510,9 @@ def _checked_lines(rows: list[Any], region: str) -> list:
     again); the other fields checked again, as the form does."""
     lines, errors = [], []
     for row in rows:
+        if not (row.note or row.first_seen or row.last_seen or row.takedown_status):
+            lines.append(indicator_line_plain(checked(*_key(row)), row.value))
+            continue
         try:
             lines.append(indicator_line_check(_line(row), region, checked=checked(*_key(row))))
         except ValidationError as exc:

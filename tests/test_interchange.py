@@ -19,6 +19,7 @@ from indicators.models import Indicator
 from indicators.services import indicators_add_batch
 from interchange.csv_format import neutralise, restore
 from interchange.models import ImportJob, ImportStatus
+from tests.services import assert_kept_equals_view
 from victims.services import victim_create
 
 VICTIM = "Trần Thị Victimname"
@@ -659,3 +660,106 @@ def test_batches_checked_in_any_order_and_twice_start_the_save_once_all_are_chec
     assert import_check_batch(job_id=job.pk, first=1, last=2) is True  # a retry says it again
     job.refresh_from_db()
     assert job.rows_checked == 4 and job.status == ImportStatus.CHECKING
+
+
+def test_an_import_leaves_what_saving_its_rows_one_by_one_leaves(make_case, alice, partner_users):
+    """The same sightings, values (with their cross-referencing state) and hits after an import
+    as after saving its rows one by one through the service, once the queue is processed: with
+    values another agency held before (hits), values first sighted, and values implied."""
+    from django.db import transaction
+
+    from indicators import services, xref
+    from indicators.models import Hit, IndicatorValue
+    from interchange.services import batch_ranges, import_check_batch, import_finish, import_start
+
+    partner = partner_users["investigator"]
+    theirs = make_case(by=partner, title="Theirs")
+    services.indicators_add_batch(
+        case=theirs,
+        by=partner,
+        rows=[
+            {"kind": "phone", "value": "+84 912 000 111"},
+            {"kind": "domain", "value": "shared-shop.example.com"},
+        ],
+    )
+    xref.sweep()
+    rows = [
+        ("domain", "parent.example.org", ""),
+        ("ip", "192.0.2.77", ""),
+        ("phone", "0912 000 111", ""),
+        ("url", "https://shared-shop.example.com/pay?id=1", ""),
+        ("url", "https://sub.parent.example.org/x", ""),
+        ("email", "A.Agent@Mail.example.org", ""),
+        ("crypto_wallet", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "ethereum"),
+        ("social_handle", "@scam_boss", "telegram"),
+    ]
+    case = make_case()
+
+    def state():
+        xref.sweep()
+        # The agencies' hit tallies kept through the save equal the view (before the rebuild,
+        # which recounts them).
+        assert_kept_equals_view()
+        # What the engine computes from the sightings alone: a rebuild changes nothing.
+        assert xref.rebuild().changed == 0
+        return (
+            sorted(
+                Indicator.objects.filter(case=case).values_list(
+                    "kind", "value__qualifier", "value__normalized", "raw_value", "note"
+                )
+            ),
+            sorted(
+                IndicatorValue.objects.values_list(
+                    "normalized", "case_count", "is_common", "agency_count", "sole_agency_id"
+                )
+            ),
+            sorted(Hit.objects.values_list("case_id", "value__normalized")),
+        )
+
+    point = transaction.savepoint_create()
+    data = "kind,value,qualifier\n" + "".join(f"{k},{v},{q}\n" for k, v, q in rows)
+    job = import_start(case=case, by=alice, data=data.encode(), filename="x.csv")
+    for first, last in batch_ranges(job.rows_total):
+        import_check_batch(job_id=job.pk, first=first, last=last)
+    assert import_finish(job_id=job.pk).status == ImportStatus.DONE
+    imported = state()
+    transaction.savepoint_rollback(point)
+
+    assert not Indicator.objects.filter(case=case).exists()
+    for kind, value, qualifier in rows:
+        extra = {"chain": qualifier} if kind == "crypto_wallet" else {}
+        extra |= {"platform": qualifier} if kind == "social_handle" else {}
+        services.indicator_add(case=case, by=alice, kind=kind, value=value, **extra)
+    one_by_one = state()
+    assert imported == one_by_one
+    sightings, _values, hits = imported
+    assert len(sightings) > len(rows)  # with the host names and domains the rows imply
+    assert (case.pk, "+84912000111") in hits and (case.pk, "shared-shop.example.com") in hits
+
+
+@pytest.mark.parametrize("name", ["indicators.csv", "bundle.stix.json", "event.misp.json"])
+def test_a_row_with_a_value_alone_is_saved_as_the_full_check_gives_it(name):
+    """The save's short way for a row that gives a kind and a value alone
+    (`indicator_line_plain`) gives what the full check gives it, on the sample files' rows."""
+    from pathlib import Path
+
+    from indicators.models import CHAIN_KINDS, PLATFORM_KINDS
+    from indicators.normalize import normalize
+    from indicators.services import indicator_line_check, indicator_line_plain
+    from interchange.services import parse_file
+
+    content = (Path(__file__).parent.parent / "docs" / "samples" / name).read_bytes()
+    _fmt, parsed = parse_file(content, filename=name)
+    compared = 0
+    for row in parsed.rows:
+        if row.error:
+            continue
+        extra = {"chain": row.qualifier} if row.kind in CHAIN_KINDS else {}
+        extra |= {"platform": row.qualifier} if row.kind in PLATFORM_KINDS else {}
+        value = normalize(row.kind, row.value, region="VN", **extra)
+        line = {"kind": row.kind, "value": row.value, **extra}
+        assert indicator_line_plain(value, row.value) == indicator_line_check(
+            line, "VN", checked=value
+        )
+        compared += 1
+    assert compared

@@ -626,21 +626,48 @@ def test_a_reviewed_hit_is_new_again_when_one_more_agency_holds_the_value(
 
 
 def test_a_saved_indicator_waits_in_the_queue_until_processed(cases, alice, partner_users):
-    (ours,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.160"})
+    """A sighting of a value held before waits in the queue. The first sighting of a value is
+    not queued: its save created the value with the state the engine computes for it."""
+    (first,) = add(cases["own"], alice, {"kind": "ip", "value": "192.0.2.160"})
+    assert not Indicator.objects.unprocessed().exists()
+    assert IndicatorValue.objects.filter(
+        pk=first.value_id, case_count=1, agency_count=1, sole_agency=alice.agency
+    ).exists()
     (theirs,) = add(
         cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.160"}
     )
-    assert set(Indicator.objects.unprocessed()) == {ours, theirs}
-    assert Indicator.objects.select_related("pending").get(pk=ours.pk).is_pending
-    result = xref.process_indicators([ours.pk])
-    assert (result.values, result.changed) == (1, 1)
     assert set(Indicator.objects.unprocessed()) == {theirs}
-    assert not Indicator.objects.select_related("pending").get(pk=ours.pk).is_pending
+    assert Indicator.objects.select_related("pending").get(pk=theirs.pk).is_pending
+    result = xref.process_indicators([theirs.pk])
+    assert (result.values, result.changed) == (1, 1)
+    assert not Indicator.objects.unprocessed().exists()
+    assert not Indicator.objects.select_related("pending").get(pk=theirs.pk).is_pending
+    assert hits() == {(cases["own"].pk, "192.0.2.160"), (cases["partner"].pk, "192.0.2.160")}
     # Processed already: taken again, it changes nothing.
-    again = xref.process_indicators([ours.pk])
+    again = xref.process_indicators([theirs.pk])
     assert (again.values, again.changed) == (0, 0)
     xref.sweep()
     assert not PendingIndicator.objects.exists()
+
+
+def test_values_first_sighted_by_a_save_need_no_cross_referencing(cases, alice, partner_users):
+    """What a save leaves unqueued is what the engine would compute: after the queue is
+    processed, a full rebuild from the sightings changes nothing (a silent case's new values
+    included)."""
+    add(cases["partner"], partner_users["investigator"], {"kind": "ip", "value": "192.0.2.180"})
+    silent = case_create(by=alice, title="Silent", silent=True)
+    add(
+        cases["own"],
+        alice,
+        {"kind": "ip", "value": "192.0.2.180"},
+        {"kind": "url", "value": "https://new-180.example.org/x"},
+    )
+    add(silent, alice, {"kind": "ip", "value": "192.0.2.181"})
+    queued = set(PendingIndicator.objects.values_list("indicator__value__normalized", flat=True))
+    assert queued == {"192.0.2.180"}  # the value held before; the partner's first was not
+    xref.sweep()
+    assert xref.rebuild().changed == 0
+    assert (cases["own"].pk, "192.0.2.180") in hits()
 
 
 def test_the_sweep_takes_only_what_is_queued(cases, alice, partner_users):

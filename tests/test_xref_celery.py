@@ -81,7 +81,9 @@ def test_with_the_broker_down_the_save_stands_and_the_sweep_makes_the_hit(
         )
     assert len(callbacks) == 1  # the publish was attempted, and failed
     assert Indicator.objects.filter(pk=indicator.pk).exists()
-    assert Indicator.objects.unprocessed().count() == 3
+    # Queued: the sighting of the domain our case held before (the URL, first sighted, was
+    # cross-referenced by its save).
+    assert Indicator.objects.unprocessed().count() == 1
     # The partner's sighting reads at once as held by our agency; our hit waits for the
     # cross-referencing, which the broker never got.
     assert (ours.pk, "thai-post-parcel.com") not in _hits()
@@ -130,6 +132,9 @@ def test_a_save_with_the_broker_down_tries_the_broker_once(
     connection attempt, then the save answers and the sweep does the work."""
     alice = own_users["investigator"]
     case = case_create(by=alice, title="Phishing domain")
+    # Held by another case before: the save queues its cross-referencing.
+    held = case_create(by=alice, title="Same domain")
+    services.indicator_add(case=held, by=alice, kind="domain", value="thai-post-parcel.com")
     attempts = []
     real_connect = socket.socket.connect
 
@@ -150,6 +155,10 @@ def test_a_save_with_the_broker_down_tries_the_broker_once(
 def test_the_page_says_nothing_is_lost_when_the_broker_is_down(client, own_users):
     alice = own_users["investigator"]
     case = case_create(by=alice, title="Phishing domain")
+    # Held by another case before: the saves below queue their cross-referencing.
+    held = case_create(by=alice, title="Same domains")
+    for value in ("thai-post-parcel.com", "other-parcel.com"):
+        services.indicator_add(case=held, by=alice, kind="domain", value=value)
     client.force_login(alice)
     url = reverse("indicators:batch", args=[case.pk])
     with _broker_down():
