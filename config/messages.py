@@ -50,6 +50,12 @@ class Message:
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
+def _person_explanation(params: dict[str, Any]) -> dict[str, Any]:
+    """A person match's explanation, stored in English parts, in the reader's language."""
+    translated = import_string("persons.explain.translated")
+    return {**params, "explanation": translated(str(params.get("explanation", "")))}
+
+
 def _indicator_change(params: dict[str, Any]) -> dict[str, Any]:
     """An edited indicator's field: its name and values, in the reader's language."""
     try:
@@ -100,7 +106,9 @@ MESSAGES: dict[str, Message] = {
         choices={"kind": INDICATOR_KIND},
         prepare=lambda p: {**p, "kind": str(p.get("kind", "")).lower()},
     ),
-    "access.after_person": Message(_("a person match (%(explanation)s)")),
+    "access.after_person": Message(
+        _("a person match (%(explanation)s)"), prepare=_person_explanation
+    ),
     "access.a_matching_person": Message(_("a matching person")),
     "access.asked_here": Message(
         _("%(agency)s (%(who)s) asked for access to this case after %(after)s. Reason: %(reason)s")

@@ -258,3 +258,40 @@ def test_the_overdue_alert_names_the_stage_in_the_officers_language(
     client.force_login(liaison)
     page = client.get(reverse("notifications:list")).content.decode()
     assert "อยู่ในบ้านพักพิง" in page and victim.reference in page
+
+
+# --- a person match's explanation ------------------------------------------------------------
+
+
+def test_every_part_the_matcher_writes_is_known_to_the_explanation():
+    import inspect
+
+    from persons import explain, matching
+
+    source = inspect.getsource(matching.score)
+    written = set(re.findall(r'parts\.append\("([^"]+)"\)', source))
+    written |= {part.rstrip(", ") for part in re.findall(r'"(same identity document), "', source)}
+    assert "same birth year" in written and "same identity document" in written
+    assert written <= set(explain.PARTS), written - set(explain.PARTS)
+
+
+def test_a_match_explanation_is_shown_in_the_readers_language(compiled_catalogues):  # noqa: F811
+    from persons import explain
+
+    stored = "names 92/100 (phonetic), same birth year, different nationalities"
+    with translation.override("fr"):
+        french = explain.translated(stored)
+    with translation.override("th"):
+        thai = explain.translated(stored)
+    assert explain.translated(stored) == stored  # English: as stored
+    for shown in (french, thai):
+        assert shown != stored and "92/100" in shown
+        assert "same birth year" not in shown and "phonetic" not in shown
+    # A part an older release wrote, unknown here, is shown as stored.
+    assert explain.translated("names 80/100, same shoe size").endswith("same shoe size")
+    # In the timeline's text of an access request made after a person match, too.
+    with translation.override("fr"):
+        text = messages.render(
+            "access.after_person", {"explanation": "same nationality"}, "fallback"
+        )
+    assert "same nationality" not in text
