@@ -1,6 +1,7 @@
 from typing import Any
 
-from django.urls import include, path, re_path
+from django.http import HttpResponsePermanentRedirect
+from django.urls import Resolver404, include, path, re_path, resolve
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.routers import DefaultRouter
@@ -28,15 +29,25 @@ class IdRouter(DefaultRouter):
 
 
 class UnknownPath(APIView):
-    """Any other path under /api/v1/ that ends in a slash: the API's JSON 404 (a detail id out
-    of range, a format no view has), not Django's HTML page. Paths without the slash are left
-    to Django, whose APPEND_SLASH redirect they may need."""
+    """Any other path under /api/v1/: the API's JSON 404 (a detail id out of range, a format
+    no view has, a `.json` suffix), not Django's HTML page. A GET of a path that names a view
+    once its slash is added is redirected there, as APPEND_SLASH does for the pages."""
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
     schema = None
 
     def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        path = request.path_info
+        if request.method in ("GET", "HEAD") and not path.endswith("/"):
+            try:
+                match = resolve(path + "/")
+            except Resolver404:
+                match = None
+            if match is not None and getattr(match.func, "view_class", None) is not UnknownPath:
+                return HttpResponsePermanentRedirect(
+                    request._request.get_full_path(force_append_slash=True)
+                )
         raise NotFound()
 
     options = http_method_not_allowed
@@ -68,5 +79,5 @@ urlpatterns = [
     path("", include("interchange.api_urls")),
     path("", include("registry.api_urls")),
     path("", include(router.urls)),
-    re_path(r"^.*/$", UnknownPath.as_view()),
+    re_path(r"^", UnknownPath.as_view()),
 ]
