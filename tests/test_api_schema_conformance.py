@@ -23,9 +23,13 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+import access
 from agencies.demo import DEMO_AGENCIES
 from agencies.models import Role, User
 from agencies.services import token_create
+from indicators.models import Indicator
+from indicators.selectors import hit_counterparts
+from indicators.services import access_request_create, indicator_delete
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 TAXII = "application/taxii+json;version=2.1"
@@ -174,3 +178,21 @@ def test_every_get_answers_as_the_schema_documents(db, schema, username):
     assert any(re.search(r"/api/v1/[a-z-]+/\d+/$", url) for url in checker.checked)
     if not username.endswith(f".{Role.AGENCY_ADMIN.value}"):
         assert any(re.search(r"/collections/[^/]+/manifest/$", u) for u in checker.checked)
+
+
+def test_an_access_request_whose_sighting_was_removed_answers_as_documented(db, schema):
+    """A request keeps its case when the sighting it was made from is removed (`hit` is then
+    null): the demo has no such request, so one is made and its sighting removed here."""
+    user = User.objects.get(username="vn.investigator")
+    hits = list(access.visible_hits(user).filter(case__agency=user.agency)[:50])
+    counterparts = hit_counterparts(user, hits)
+    hit = next(h for h in hits if counterparts.get(h.pk))
+    (request,) = access_request_create(
+        hit=hit, by=user, agency=counterparts[hit.pk][0], reason="Same value"
+    )[:1]
+    indicator_delete(indicator=Indicator.objects.get(pk=hit.pk), by=user)
+    checker = Checker(schema, user)
+    listed = checker.get("/api/v1/access-requests/")
+    detail = checker.get("/api/v1/access-requests/{id}/", id=request.pk)
+    assert not checker.failures, "\n\n".join(checker.failures)
+    assert detail["hit"] is None and detail["id"] in {r["id"] for r in listed["results"]}
