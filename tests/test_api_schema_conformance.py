@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import override_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -58,13 +60,22 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def schema(demo, django_db_blocker) -> Iterator[Any]:
     """The schema the app serves, its operations called through the app's WSGI handler (whose
-    test client names the host `localhost`); it is served to a signed-in user."""
-    with override_settings(ALLOWED_HOSTS=["localhost"]), django_db_blocker.unblock():
-        yield schemathesis.openapi.from_wsgi(
-            "/api/schema/?format=json",
-            get_wsgi_application(),
-            headers=_auth(User.objects.get(username=USERS[0])),
-        )
+    test client names the host `localhost`); it is served to a signed-in user. As Django's
+    test client does, a request does not close the connection: that would end the test's
+    transaction (PostgreSQL)."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    try:
+        with override_settings(ALLOWED_HOSTS=["localhost"]), django_db_blocker.unblock():
+            yield schemathesis.openapi.from_wsgi(
+                "/api/schema/?format=json",
+                get_wsgi_application(),
+                headers=_auth(User.objects.get(username=USERS[0])),
+            )
+    finally:
+        for signal in signals:
+            signal.connect(close_old_connections)
 
 
 def _auth(user: User) -> dict[str, str]:
