@@ -6,8 +6,10 @@ from agencies.selectors import unread_notification_count
 
 
 def navigation(request: HttpRequest) -> dict:
-    user = request.user
-    if access.agency_id_of(user) is None:
+    # No user on a request refused before the authentication middleware (a Host header not
+    # in ALLOWED_HOSTS answers the 400 page, drawn with this processor).
+    user = getattr(request, "user", None)
+    if user is None or access.agency_id_of(user) is None:
         return {"nav_items": [], "nav_more": []}
     items = nav_items(user)
     return {

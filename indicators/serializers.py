@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -131,8 +132,26 @@ class HitStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=HitStatus.choices)
 
 
+class RequestHitField(ScopedPrimaryKeyField):
+    """The hit a request is made from: required on creation; null in answers once the
+    sighting was removed (the request stands, `on_delete=SET_NULL`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(access.visible_hits, Hit, **kwargs)
+
+
+class RequestHitFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema says so: nullable in answers only."""
+
+    target_class = RequestHitField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "nullable": True} if direction == "response" else schema
+
+
 class AccessRequestSerializer(serializers.ModelSerializer):
-    hit = ScopedPrimaryKeyField(access.visible_hits, Hit, help_text=_("One of your agency's hits."))
+    hit = RequestHitField(help_text=_("One of your agency's hits."))
     agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(),
         write_only=True,

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 
 from interchange import api
 
-FORMATS = "(?P<fmt>stix|misp|csv)"
+FORMATS = "(?P<fmt>(?:stix|misp|csv))"
 
 urlpatterns = [
     re_path(

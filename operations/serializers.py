@@ -190,8 +190,9 @@ class InvitationSerializer(serializers.ModelSerializer):
     operation_name = serializers.CharField(source="operation.name", read_only=True)
     operation_code = serializers.CharField(source="operation.code", read_only=True)
     lead_agency_name = serializers.CharField(source="operation.lead_agency.name", read_only=True)
-    starts_on = serializers.DateField(source="operation.starts_on", read_only=True)
-    ends_on = serializers.DateField(source="operation.ends_on", read_only=True)
+    # An operation's dates are optional.
+    starts_on = serializers.DateField(source="operation.starts_on", read_only=True, allow_null=True)
+    ends_on = serializers.DateField(source="operation.ends_on", read_only=True, allow_null=True)
 
     class Meta:
         model = OperationParticipant

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -99,7 +98,7 @@ class StopPaymentSerializer(serializers.ModelSerializer):
     def _sees_origin(self, obj: StopPaymentRequest) -> bool:
         return access.can_see_origin(self.context["request"].user, obj)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_case(self, obj: StopPaymentRequest) -> int | None:
         return obj.case_id if self._sees_origin(obj) else None
 

@@ -112,3 +112,9 @@ def test_the_api_docs_page_runs_under_the_strict_policy(client, own_users):
     assert init.status_code == 200
     assert init["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in init.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/agencies/"])
+def test_a_host_not_allowed_answers_400_not_500(client, db, path):
+    # Refused by the first middleware, before there is a user: the 400 page draws anyway.
+    assert client.get(path, HTTP_HOST="not-allowed.example").status_code == 400
