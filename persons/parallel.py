@@ -19,7 +19,8 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from django.db import transaction
-from django.db.models import Max, Min, QuerySet
+from django.db.models import F, Max, Min, QuerySet
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from cases.models import Suspect
@@ -62,20 +63,22 @@ def pk_ranges(queryset: QuerySet, size: int) -> list[dict]:
 
 def key_bounds(parts: int) -> list[str]:
     """At most parts - 1 keys cutting the key table into ranges of about as many rows, from a
-    sample of its rows evenly spaced by id. Any bounds give the same matches."""
+    sample of its rows evenly spaced by id, in ascending order as the DATABASE compares keys
+    (its collation, which the ranges' `key__gte` / `key__lt` use: Python's code-point order
+    differs from, say, en_US for the fold letters "N" and "C", and ranges cut in one order and
+    compared in the other overlap). Any bounds give the same matches."""
     span = PersonKey.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
     if parts < 2 or span["lo"] is None:
         return []
     step = max(1, (span["hi"] - span["lo"]) // BOUND_SAMPLE)
-    picked = list(range(span["lo"], span["hi"] + 1, step))
-    sample = sorted(
-        key
-        for start in range(0, len(picked), 500)
-        for key in PersonKey.objects.filter(pk__in=picked[start : start + 500]).values_list(
-            "key", flat=True
-        )
+    sample = list(
+        PersonKey.objects.alias(slot=Mod(F("pk") - span["lo"], step))
+        .filter(slot=0)
+        .order_by("key")
+        .values_list("key", flat=True)
     )
-    return sorted({sample[len(sample) * n // parts] for n in range(1, parts)} - {sample[0]})
+    bounds = dict.fromkeys(sample[len(sample) * n // parts] for n in range(1, parts))
+    return [key for key in bounds if key != sample[0]]
 
 
 def key_ranges(parts: int) -> list[dict]:
@@ -153,10 +156,12 @@ def _advance(run: PersonRebuild) -> None:
 
 
 def _publish(run: PersonRebuild) -> None:
+    """The parts of the run's current phase not done yet, as tasks."""
     from persons.tasks import rebuild_part
 
     for n in range(len(run.parts)):
-        rebuild_part.apply_async(args=[run.pk, run.phase, n])
+        if n not in run.done:
+            rebuild_part.apply_async(args=[run.pk, run.phase, n])
 
 
 def start(
@@ -166,23 +171,36 @@ def start(
     match_parts: int = MATCH_PARTS,
 ) -> PersonRebuild:
     """Begin a parallel rebuild: record it and publish its indexing parts (with no broker,
-    the eager tasks run the whole rebuild before this returns)."""
-    parts = [
-        {"kind": kind, **span}
-        for kind, model in SOURCES
-        for span in pk_ranges(model.objects.all(), index_part)
-    ]
+    the eager tasks run the whole rebuild before this returns). While a run is unfinished no
+    second one starts: that run is resumed instead, the parts of its current phase not done
+    published again (a part lost with its worker, or whose publishing failed, would leave it
+    waiting for ever; a part that is still running and comes twice is counted once)."""
     with transaction.atomic():
-        run = PersonRebuild.objects.create(
-            phase=RebuildPhase.INDEX,
-            parts=parts,
-            index_part=index_part,
-            recheck_part=recheck_part,
-            match_parts=match_parts,
+        unfinished = (
+            PersonRebuild.objects.select_for_update()
+            .exclude(phase=RebuildPhase.DONE)
+            .order_by("-pk")
+            .first()
         )
-        if not parts:
-            _advance(run)
-            run.save()
+        if unfinished is None:
+            parts = [
+                {"kind": kind, **span}
+                for kind, model in SOURCES
+                for span in pk_ranges(model.objects.all(), index_part)
+            ]
+            run = PersonRebuild.objects.create(
+                phase=RebuildPhase.INDEX,
+                parts=parts,
+                index_part=index_part,
+                recheck_part=recheck_part,
+                match_parts=match_parts,
+            )
+            if not parts:
+                _advance(run)
+                run.save()
+    if unfinished is not None:
+        _publish(unfinished)
+        return unfinished
     _publish(run)
     return run
 

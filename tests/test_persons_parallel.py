@@ -179,3 +179,31 @@ def test_the_command_queues_the_parallel_rebuild(stale_index):
     # No broker here: the eager tasks ran every part.
     run = PersonRebuild.objects.get()
     assert run.phase == RebuildPhase.DONE and run.indexed > 0
+
+
+def test_a_run_left_waiting_is_resumed_by_the_next_start_not_doubled(stale_index):
+    """A part lost with its worker (or never published): the run waits in its phase. Starting
+    a rebuild again publishes that phase's parts not done, and the run ends as one would."""
+    before = _person_rows()
+    rebuild.rebuild()
+    one_process = _state()
+    _restore(before)
+    Suspect.objects.update(search_name="")
+    run = PersonRebuild.objects.create(
+        phase=RebuildPhase.INDEX,
+        parts=[
+            {"kind": kind, **span}
+            for kind, model in parallel.SOURCES
+            for span in parallel.pk_ranges(model.objects.all(), 10)
+        ],
+        index_part=10,
+        recheck_part=5,
+        match_parts=3,
+    )
+    assert len(run.parts) > 1
+    parallel.run_part(run.pk, RebuildPhase.INDEX, 0)  # one part ran, the others were lost
+    resumed = parallel.start()
+    assert resumed.pk == run.pk and PersonRebuild.objects.count() == 1
+    run.refresh_from_db()
+    assert run.phase == RebuildPhase.DONE
+    assert _state() == one_process
