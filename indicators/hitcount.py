@@ -138,8 +138,23 @@ def recount(agency_ids: Iterable[int] | None = None) -> int:
     return sum(_recount_one(agency_id) for agency_id in sorted(set(agency_ids)))
 
 
+# The recount and the compaction rewrite tally rows: on PostgreSQL they take turns (a
+# transaction-level advisory lock, then their statements, whose snapshots see what the other
+# committed). Without it, a recount whose snapshot predates a compaction deletes the rows that
+# compaction deleted and not the row it wrote, then adds the true count to the old sum; so
+# would two recounts at once.
+_REWRITE_LOCK = "SELECT pg_advisory_xact_lock(7410001)"
+
+
+def _rewriting() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_REWRITE_LOCK)
+
+
 @transaction.atomic
 def _recount_one(agency_id: int) -> int:
+    _rewriting()
     before = kept([agency_id])
     delete = _DELETE.format(where=" WHERE agency_id = %s")
     insert = _INSERT_COUNTED.format(where=" WHERE c.agency_id = %s")
@@ -167,7 +182,8 @@ SELECT agency_id, sum(new), sum(reviewed), sum(dismissed) FROM gone GROUP BY age
 def compact() -> None:
     """Fold each agency's tally rows into one (the sums unchanged)."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_REWRITE_LOCK)
             cursor.execute(_COMPACT_PG)
         return
     with transaction.atomic():

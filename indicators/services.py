@@ -227,7 +227,9 @@ def _value_ids(
         )
         ids = found()
         return ids, set(ids.values()) - before
-    ordered = list(keys)
+    # In one order for every save: two saves creating the same values wait on each other's
+    # unique keys in the same order, never in a cycle (a deadlock would fail one import).
+    ordered = sorted(keys)
     states = xref.new_value_states(ordered, case)
     now = timezone.now()
     inserted = pgarrays.execute(
@@ -386,6 +388,12 @@ def _save_lines(
     if errors:
         raise BatchError(errors)
 
+    # The state of a value this save creates is final (no engine run checks it later), and it
+    # rests on the case's silence: read it now, the case row locked against a change of it
+    # until this commits (the form's or the job's `case` may be older than a silence set since).
+    case.silent = (
+        Case.objects.select_for_update(no_key=True).values_list("silent", flat=True).get(pk=case.pk)
+    )
     value_ids, created = _value_ids(all_keys, case)
     now = timezone.now()
     handle_kinds = (Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID)

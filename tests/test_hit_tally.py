@@ -140,6 +140,47 @@ def test_the_recount_repairs_a_wrong_tally_and_compact_keeps_the_sums(cases, ali
     assert assert_kept_equals_view() == before
 
 
+def test_a_recount_during_a_compaction_waits_for_it_and_counts_once(
+    transactional_db, cases, alice, partner_users
+):
+    """The recount and the compaction both rewrite an agency's rows: a recount whose snapshot
+    predated the compaction's commit would delete the rows compaction deleted, not the one it
+    wrote, and add the true count to the old sum. They take turns."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from tests.services import sessions_waiting_for_a_lock
+
+    require_postgres()  # concurrent transactions
+    add(cases["own"], alice, PHONE, PHONE2)
+    add(cases["partner"], partner_users["investigator"], PHONE, PHONE2)
+    xref.sweep()
+    own = cases["own"].agency_id
+    HitTally.objects.create(agency_id=own, new=1)
+    HitTally.objects.create(agency_id=own, new=-1)  # two more rows, the same sums
+    compacted, release = threading.Event(), threading.Event()
+
+    def compaction_not_yet_committed() -> None:
+        with transaction.atomic():
+            hitcount.compact()
+            compacted.set()
+            release.wait(10)
+        connection.close()
+
+    compaction = threading.Thread(target=compaction_not_yet_committed)
+    compaction.start()
+    assert compacted.wait(10)
+    recount = threading.Thread(target=lambda: (hitcount.recount([own]), connection.close()))
+    recount.start()
+    waiting = sessions_waiting_for_a_lock()
+    release.set()
+    compaction.join(10)
+    recount.join(10)
+    assert waiting == 1
+    assert_kept_equals_view()
+
+
 def test_the_pages_count_from_the_tally_through_the_access_policy(
     cases, alice, partner_users, outsider_users, client, api
 ):

@@ -62,6 +62,28 @@ def test_a_value_in_cases_of_two_agencies_gives_each_a_hit(cases, alice, partner
     assert selectors.hit_counterparts(alice, [own_hit]) == {own_hit.pk: [cases["partner"].agency]}
 
 
+def test_a_save_reads_the_cases_silence_as_it_is_not_as_the_form_loaded_it(
+    cases, alice, partner_users
+):
+    """A value the save creates gets its final state at once (no engine run checks it later):
+    from the case's silence as committed, not the copy the form or the import job loaded
+    before the case went silent meanwhile."""
+    from cases.models import Case
+    from cases.services import case_update
+
+    loaded = cases["own"]  # as the form's view (or an import job) read it
+    fresh = Case.objects.get(pk=loaded.pk)
+    case_update(case=fresh, by=alice, expected_version=fresh.version, silent=True)
+    assert loaded.silent is False
+    add(loaded, alice, {"kind": "phone", "value": "+84 912 345 678"})
+    value = IndicatorValue.objects.get(normalized="+84912345678")
+    assert value.agency_count == 0  # a silent case speaks for no agency
+    add(cases["partner"], partner_users["investigator"], {"kind": "phone", "value": "0912345678"})
+    xref.sweep()
+    assert hits() == set()
+    assert_kept_equals_view()
+
+
 def test_no_hit_within_one_agency_or_for_a_value_held_once(cases, alice):
     add(cases["own"], alice, {"kind": "ip", "value": "203.0.113.7"})
     add(cases["own2"], alice, {"kind": "ip", "value": "203.0.113.7"})
