@@ -9,7 +9,13 @@ class CaseAdmin(SimpleHistoryAdmin):
     list_display = ["reference", "title", "agency", "status", "sharing_level"]
     list_filter = ["agency", "status", "sharing_level", "fraud_type"]
     search_fields = ["reference", "title"]
-    readonly_fields = ["reference", "version"]
+    # What the cross-referencing, the hit tallies, the access policy and the timeline follow
+    # changes through the services only (the case page, the API, the retention review): shown
+    # here, never edited, and a case is not deleted here.
+    readonly_fields = ["reference", "version", "agency", "silent", "sharing_level"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Suspect)

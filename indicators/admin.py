@@ -8,8 +8,15 @@ class IndicatorValueAdmin(admin.ModelAdmin):
     list_display = ["kind", "qualifier", "normalized", "case_count", "agency_count", "is_common"]
     list_filter = ["kind", "is_common"]
     search_fields = ["normalized"]
-    # Kept by the cross-referencing from the sightings.
-    readonly_fields = ["case_count", "agency_count", "sole_agency", "hit_at"]
+    # Kept by the cross-referencing from the sightings (common values come from the
+    # settings' list and the threshold, applied by the engine).
+    readonly_fields = ["case_count", "agency_count", "sole_agency", "hit_at", "is_common"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Indicator)
@@ -18,7 +25,16 @@ class IndicatorAdmin(admin.ModelAdmin):
     list_filter = ["kind", "takedown_status"]
     list_select_related = ["case", "pending"]
     search_fields = ["raw_value", "value__normalized", "case__reference"]
-    raw_id_fields = ["case", "value", "created_by"]
+    raw_id_fields = ["created_by"]
+    # A sighting is added, moved or removed through the services (the case page, the API, an
+    # import), which cross-reference it and keep the hit tallies: never here.
+    readonly_fields = ["case", "value", "kind", "raw_value"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
     @admin.display(boolean=True)
     def cross_referenced(self, indicator: Indicator) -> bool:

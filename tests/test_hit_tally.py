@@ -242,3 +242,31 @@ def test_the_daily_recount_is_on_the_beat_schedule_and_repairs(settings, cases, 
     HitTally.objects.create(agency=cases["own"].agency, new=3)
     assert tasks.recount_hits() == {"agencies_repaired": 1}
     assert hitcount.kept() == {}
+
+
+def test_the_django_admin_changes_nothing_the_tally_and_the_engine_follow(cases, alice, client):
+    """The admin of operators writes past the services: what the cross-referencing and the hit
+    tallies follow is shown there, never edited, and nothing is added or deleted there."""
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    from agencies.models import User
+    from cases.models import Case
+    from indicators.models import IndicatorValue
+
+    (sighting,) = add(cases["own"], alice, PHONE)
+    operator = User.objects.create_superuser("operator", password="an operator passphrase 42")
+    request = RequestFactory().get("/admin/")
+    request.user = operator
+    case_admin, sighting_admin = site._registry[Case], site._registry[Indicator]
+    value_admin = site._registry[IndicatorValue]
+    assert {"agency", "silent", "sharing_level"} <= set(case_admin.get_readonly_fields(request))
+    assert {"case", "value"} <= set(sighting_admin.get_readonly_fields(request))
+    assert "is_common" in value_admin.get_readonly_fields(request)
+    for model_admin in (case_admin, sighting_admin, value_admin):
+        assert not model_admin.has_delete_permission(request)
+    assert not sighting_admin.has_add_permission(request)
+    # And the change form still opens.
+    client.force_login(operator)
+    assert client.get(f"/admin/cases/case/{cases['own'].pk}/change/").status_code == 200
+    assert client.get(f"/admin/indicators/indicator/{sighting.pk}/change/").status_code == 200
