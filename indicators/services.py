@@ -69,7 +69,11 @@ class BatchError(ValidationError):
     def __init__(self, lines: dict[int, list[str]]) -> None:
         self.lines = lines
         super().__init__(
-            [f"Line {n}: {' '.join(msgs)}" for n, msgs in sorted(lines.items())], code="batch"
+            [
+                _("Line %(line)s: %(errors)s") % {"line": n, "errors": " ".join(map(str, msgs))}
+                for n, msgs in sorted(lines.items())
+            ],
+            code="batch",
         )
 
 
@@ -265,7 +269,7 @@ def indicators_add_batch(
     region = case.agency.country.code
     rows = list(rows)
     if not rows:
-        raise BatchError({1: ["Give at least one indicator."]})
+        raise BatchError({1: [_("Give at least one indicator.")]})
     errors: dict[int, list[str]] = {}
     lines: list[_Line] = []
     for number, row in enumerate(rows, start=1):
@@ -369,7 +373,7 @@ def _save_lines(
     if not access.can_manage_indicators(by, case):
         raise PolicyError(_MANAGE_REFUSED)
     if not lines:
-        raise BatchError({1: ["Give at least one indicator."]})
+        raise BatchError({1: [_("Give at least one indicator.")]})
     region = case.agency.country.code
     errors: dict[int, list[str]] = {}
     memo: dict[tuple[str, str], list[Normalized]] = {}
@@ -381,9 +385,14 @@ def _save_lines(
     for number, line in enumerate(lines, start=1):
         key = line.normalized.key
         if key in held:
-            errors[number] = [f"{line.normalized.value} is already recorded on this case."]
+            errors[number] = [
+                _("%(value)s is already recorded on this case.") % {"value": line.normalized.value}
+            ]
         elif key in seen:
-            errors[number] = [f"{line.normalized.value} is the same value as line {seen[key]}."]
+            errors[number] = [
+                _("%(value)s is the same value as line %(line)s.")
+                % {"value": line.normalized.value, "line": seen[key]}
+            ]
         seen.setdefault(key, number)
     if errors:
         raise BatchError(errors)

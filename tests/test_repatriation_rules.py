@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind
 from config.errors import ConflictError, PolicyError, VersionMissing
+from tests.test_i18n import compiled_catalogues  # noqa: F401  (the .mo files, read afresh)
 from victims import services
 from victims.factories import make_repatriation, make_victim
 from victims.models import HandoverStatus, RepatriationStep, Stage, StepEvent, Victim
@@ -353,3 +354,19 @@ def test_a_step_recorded_afterwards_keeps_the_history_in_order(victim, liaison):
         now - datetime.timedelta(days=9),
         now - datetime.timedelta(days=5),
     ]
+
+
+def test_a_refused_move_is_explained_in_the_users_language(
+    victim,
+    liaison,
+    compiled_catalogues,  # noqa: F811
+):
+    """The reasons are interface text: in the language of the request that asked."""
+    from django.utils import translation
+
+    repatriation = make_repatriation(victim=victim, by=liaison, stage=Stage.IN_SHELTER)
+    with translation.override("fr"), pytest.raises(ValidationError) as refused:
+        services.repatriation_move(
+            by=liaison, repatriation=repatriation, stage=Stage.RESCUED, version=repatriation.version
+        )
+    assert "Un rapatriement ne peut pas passer de" in " ".join(refused.value.messages)

@@ -27,6 +27,7 @@ from tests.services import (
     require_postgres,
     sessions_waiting_for_a_lock,
 )
+from tests.test_i18n import compiled_catalogues  # noqa: F401  (the .mo files, read afresh)
 
 WALLET = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 
@@ -736,3 +737,25 @@ def test_a_new_case_batch_runs_prepared_statements_and_the_sweep_does_not(cases,
     )
     # the sweep's statement (no list of indicators) is planned for its batch, not prepared
     assert not any("indicators_pendingindicator" in s and "= ANY($" not in s for s in prepared)
+
+
+def test_a_refused_batch_names_its_lines_in_the_users_language(
+    cases,
+    alice,
+    compiled_catalogues,  # noqa: F811
+):
+    """Line-numbered errors are interface text: in the language of the request that asked."""
+    from django.utils import translation
+
+    add(cases["own"], alice, {"kind": "phone", "value": "0912 345 678"})
+    with translation.override("es"), pytest.raises(services.BatchError) as refused:
+        add(
+            cases["own"],
+            alice,
+            {"kind": "phone", "value": "+84 912 345 678"},
+            {"kind": "ip", "value": "192.0.2.9"},
+            {"kind": "ip", "value": "192.0.2.9"},
+        )
+    messages = refused.value.messages
+    assert messages[0].startswith("Línea 1:") and "ya está registrado en este caso" in messages[0]
+    assert messages[1] == "Línea 3: 192.0.2.9 es el mismo valor que en la línea 2."

@@ -199,24 +199,32 @@ def has_care_handover(repatriation: Repatriation) -> bool:
 def move_errors(repatriation: Repatriation, stage: str) -> list[str]:
     """Why `repatriation` may not move to `stage` (empty: it may)."""
     if stage not in Stage.values:
-        return [f"{stage!r} is not a repatriation stage."]
+        return [_("%(stage)s is not a repatriation stage.") % {"stage": repr(stage)}]
     current = repatriation.stage
     if stage not in stages.TRANSITIONS[current]:
-        return [f"A repatriation cannot move from {Stage(current).label} to {Stage(stage).label}."]
+        return [
+            _("A repatriation cannot move from %(current)s to %(stage)s.")
+            % {"current": Stage(current).label, "stage": Stage(stage).label}
+        ]
     errors = []
     if (
         stage in stages.NEEDS_TRAVEL_DOCUMENTS
         and not repatriation.steps.filter(to_stage=Stage.TRAVEL_DOCUMENTS_ISSUED).exists()
     ):
-        errors.append(f"{Stage(stage).label} needs the travel documents to have been issued first.")
+        errors.append(
+            _("%(stage)s needs the travel documents to have been issued first.")
+            % {"stage": Stage(stage).label}
+        )
     if (
         stage == Stage.CLOSED
         and repatriation.victim.is_minor
         and not has_care_handover(repatriation)
     ):
         errors.append(
-            "A minor's repatriation is closed only after a hand-over to a care agency "
-            "(accepted by the destination agency, or handed to an NGO/shelter or ministry)."
+            _(
+                "A minor's repatriation is closed only after a hand-over to a care agency "
+                "(accepted by the destination agency, or handed to an NGO/shelter or ministry)."
+            )
         )
     return errors
 
