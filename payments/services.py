@@ -228,7 +228,7 @@ def _file(
             agency=from_agency.name,
             amount=request.amount,
             currency=request.currency,
-            deadline=f"{request.deadline:%Y-%m-%d %H:%M}",
+            deadline=f"{request.deadline.astimezone(datetime.UTC):%Y-%m-%d %H:%M}",
         ),
         url=_url(request),
     )
@@ -534,7 +534,7 @@ def stop_payments_check_deadlines(*, now: datetime.datetime | None = None) -> di
                     "stop_payment.deadline_near",
                     ref=request.reference,
                     agency=request.from_agency.name,
-                    at=f"{request.deadline:%Y-%m-%d %H:%M}",
+                    at=f"{request.deadline.astimezone(datetime.UTC):%Y-%m-%d %H:%M}",
                 ),
                 url=_url(request),
             )

@@ -102,6 +102,20 @@ def answer(stop, by, **fields) -> StopPaymentRequest:
 # --- filing ----------------------------------------------------------------------------------
 
 
+def test_the_arrival_notice_gives_the_deadline_in_utc_as_it_says(case, partner, people, settings):
+    """A deadline entered in the server's time zone (a form, the API) is given in UTC, as the
+    notice says it is."""
+    from zoneinfo import ZoneInfo
+
+    settings.TIME_ZONE = "Asia/Bangkok"
+    bangkok = timezone.now().astimezone(ZoneInfo("Asia/Bangkok")) + datetime.timedelta(days=1)
+    bangkok = bangkok.replace(hour=17, minute=30, second=0, microsecond=0)
+    file(case, partner, people["own"]["investigator"], deadline=bangkok)
+    notice = Notification.objects.filter(user=people["partner"]["investigator"]).latest("pk")
+    assert "10:30 UTC" in notice.display_message  # 17:30 in Bangkok (UTC+7)
+    assert "17:30" not in notice.display_message
+
+
 def test_a_request_is_normalised_and_due_after_the_setting(case, partner, people, settings):
     settings.FORTRESS_STOP_PAYMENT_HOURS = 6
     before = timezone.now()
