@@ -239,29 +239,36 @@ def _label(path: str, code: Any) -> Any:
 
 def _shown(value: Any, separator: str) -> Any:
     if isinstance(value, dict) and "key" in value:
-        return render(value["key"], value.get("params") or {})
+        return _rendered(value["key"], value.get("params") or {})
     if isinstance(value, list):
         return separator.join(str(_shown(v, separator)) for v in value)
     return value
 
 
-def render(key: str, params: Mapping[str, Any] | None, fallback: str = "") -> str:
-    """The text `key` with `params` in the active language; `fallback` (the stored sentence)
-    when there is no key, or the key or parameters no longer fit the registry."""
-    message = MESSAGES.get(key or "")
-    if message is None:
-        return fallback
-    values = {
-        name: _shown(value, message.lists.get(name, "; ")) for name, value in (params or {}).items()
-    }
+def _rendered(key: Any, params: Any) -> str:
+    """The text, or ValueError / KeyError / TypeError / AttributeError when the key or the
+    parameters (or those of a text nested in them) no longer fit the registry."""
+    message = MESSAGES[key] if isinstance(key, str) else None
+    if message is None or not isinstance(params, Mapping):
+        raise ValueError(key)
+    values = {name: _shown(value, message.lists.get(name, "; ")) for name, value in params.items()}
     for name, path in message.choices.items():
         if name in values:
             values[name] = _label(path, values[name])
     if message.prepare is not None:
         values = message.prepare(values)
+    return str(message.template) % values
+
+
+def render(key: str, params: Mapping[str, Any] | None, fallback: str = "") -> str:
+    """The text `key` with `params` in the active language; `fallback` (the stored sentence)
+    when there is no key, or the key or parameters no longer fit the registry."""
+    # A stored row a reader must always see: a key, or parameters, that no longer fit (a nested
+    # text renamed or of another shape, a field renamed) give the stored sentence whole, never
+    # a sentence with a hole in it, nor an error page.
     try:
-        return str(message.template) % values
-    except (KeyError, TypeError, ValueError):
+        return _rendered(key, params if params is not None else {})
+    except (KeyError, TypeError, ValueError, AttributeError):
         return fallback
 
 

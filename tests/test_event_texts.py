@@ -194,6 +194,15 @@ def test_a_key_or_parameters_that_no_longer_fit_show_the_stored_text():
             "stop_payment.answered", {"ref": "SP-1", "agency": "A", "status": "x"}
         )
     assert shown == "Stop-payment request SP-1 to A: x."
+    # Rows of another shape: a nested text whose key is not a string, parameters that are no
+    # mapping, a person explanation that is no text.
+    assert messages.render("lines", {"lines": [{"key": ["x"]}]}, "as stored") == "as stored"
+    assert messages.render("lines", ["not", "a", "mapping"], "as stored") == "as stored"
+    assert messages.render(["a key"], {}, "as stored") == "as stored"
+    # A nested text since renamed: the stored sentence whole, not one with a hole in it.
+    assert messages.render("lines", {"lines": [{"key": "no.such.key"}]}, "as stored") == (
+        "as stored"
+    )
     with pytest.raises(KeyError):
         messages.text("no.such.key")
 
