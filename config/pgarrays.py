@@ -12,9 +12,11 @@ from django.db import connection
 
 def execute(sql: str, params: list[Any]) -> list[tuple]:
     """Run `sql` (placeholders `%b`) on Django's connection, in its current transaction, and
-    return the rows it gives (none for a statement without RETURNING)."""
+    return the rows it gives (none for a statement without RETURNING). psycopg's errors come out
+    as Django's (a deadlock, a lock timeout: django.db.OperationalError, which the tasks' retry
+    policy retries), as from any Django cursor."""
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
 
@@ -25,7 +27,11 @@ def copy_rows(table: str, columns: list[str], types: list[str], rows) -> None:
     code, where binding the same columns as arrays converts each element in Python."""
     connection.ensure_connection()
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
-    with psycopg.Cursor(connection.connection) as cursor, cursor.copy(sql) as copy:
+    with (
+        connection.wrap_database_errors,
+        psycopg.Cursor(connection.connection) as cursor,
+        cursor.copy(sql) as copy,
+    ):
         copy.set_types(types)
         for row in rows:
             copy.write_row(row)

@@ -759,3 +759,16 @@ def test_a_refused_batch_names_its_lines_in_the_users_language(
     messages = refused.value.messages
     assert messages[0].startswith("Línea 1:") and "ya está registrado en este caso" in messages[0]
     assert messages[1] == "Línea 3: 192.0.2.9 es el mismo valor que en la línea 2."
+
+
+def test_a_database_error_of_a_binary_statement_is_djangos(db):
+    """The tasks' retry policy retries Django's OperationalError (a deadlock, a lock timeout):
+    the statements bound in binary (config/pgarrays.py) raise Django's errors too."""
+    require_postgres()
+    from django.db import DatabaseError, transaction
+
+    from config import pgarrays
+
+    with pytest.raises(DatabaseError) as raised, transaction.atomic():
+        pgarrays.execute("SELECT 1 / %b", [0])
+    assert type(raised.value).__module__.startswith("django.db")
