@@ -34,7 +34,9 @@ def browser():
 
 
 def _fresh_page(browser):
-    context = browser.new_context()
+    # Reduced motion: no colour transitions (Bootstrap's buttons), so what axe measures is a
+    # page at rest, not a button caught half-way into its hover colour under the cursor.
+    context = browser.new_context(reduced_motion="reduce")
     yield context.new_page()
     context.close()
 
@@ -80,6 +82,10 @@ def no_serious_violations(axe):
     first offending elements are named when there is one)."""
 
     def check(page) -> None:
+        # The page at rest: no htmx request in flight (its element is dimmed meanwhile) and no
+        # animation or transition running.
+        page.wait_for_function("!document.querySelector('.htmx-request')", timeout=10_000)
+        page.evaluate("Promise.all(document.getAnimations().map((a) => a.finished))")
         results = axe.run(page)
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']} — "
