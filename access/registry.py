@@ -148,9 +148,15 @@ def is_wanted_publishable(user: AnyUser, suspect: Suspect) -> bool:
     return is_own_case(user, suspect.case) and can(user, Action.PUBLISH_WANTED)
 
 
+def can_publish_wanted_from(user: AnyUser, case: Case) -> bool:
+    """The suspects of `case` may be published: the agency's own case, for its supervisors,
+    and not silent (a silent case reveals nothing)."""
+    return is_own_case(user, case) and can(user, Action.PUBLISH_WANTED) and not case.silent
+
+
 def can_publish_wanted(user: AnyUser, suspect: Suspect) -> bool:
-    """Publishable, and the case is not silent: a silent case reveals nothing."""
-    return is_wanted_publishable(user, suspect) and not suspect.case.silent
+    """Publishable, and the case is not silent."""
+    return can_publish_wanted_from(user, suspect.case)
 
 
 def can_withdraw_wanted(user: AnyUser, identity: WantedIdentity) -> bool:

@@ -26,12 +26,12 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        now = timezone.now()
-        if token.expires_at <= now:
+        if token.is_expired:
             raise exceptions.AuthenticationFailed(
                 _("This token expired on %(date)s: obtain a new one at /api/v1/auth/token/.")
                 % {"date": token.expires_at.isoformat(timespec="minutes")}
             )
+        now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token

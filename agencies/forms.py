@@ -74,6 +74,12 @@ def conflict_message(obj: models.Model, changes: dict[str, Any]) -> str:
     ) % {"noun": meta.verbose_name, "changed": changed}
 
 
+def text_lines(text: str | None) -> list[str]:
+    """A textarea of one item a line (aliases, names in other scripts, handles...): its lines,
+    stripped, the blank ones left out."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 def show_service_error(form: forms.Form, exc: ValidationError | ConflictError) -> None:
     """The one way a page shows a service's refusal on its form. Refused input: on the field
     it names when the form has that field, else at the top. A stale version: what changed

@@ -21,6 +21,7 @@ from django_otp import user_has_device
 
 from agencies import security
 from agencies.sessions import expired, reason_message
+from config.messages import offered_language
 
 # Whether the account had a second factor when this session signed in, noted then (or at its
 # first request): a session need not look again, since enrolling one ends the account's other
@@ -105,11 +106,6 @@ class SecondFactorRequiredMiddleware:
             return JsonResponse({"detail": message}, status=403)
         target = "otp_verify" if step == VERIFY else "account_security"
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
-
-
-def offered_language(code: str) -> str | None:
-    """`code` if it is one of the interface languages offered (settings.LANGUAGES)."""
-    return code if code in dict(settings.LANGUAGES) else None
 
 
 class UserLanguageMiddleware:

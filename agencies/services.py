@@ -129,9 +129,7 @@ def user_update(
     managed = access.get_managed_user_for(by, user.pk)
     if managed.pk == by.pk and (role != by.role or not is_active):
         raise PolicyError(_("You cannot change your own role or deactivate your own account."))
-    before = {
-        f: getattr(managed, f) for f in ("role", "is_active", "first_name", "last_name", "email")
-    }
+    before = {f: getattr(managed, f) for f in ACCOUNT_FIELDS}
     managed.role = Role(role)
     managed.is_active = is_active
     managed.first_name = first_name
@@ -214,11 +212,6 @@ def token_revoke(*, token: ApiToken, by: User) -> None:
 # --- the second factor ---------------------------------------------------------------------
 
 
-def second_factor_devices(user: User) -> list:
-    """The account's confirmed second factors (authenticator app, recovery codes, passkeys)."""
-    return list(devices_for_user(user, confirmed=True))
-
-
 @transaction.atomic
 def totp_pending(*, user: User) -> TOTPDevice:
     """The authenticator-app device being set up: unconfirmed until a code from it is typed."""
@@ -294,7 +287,7 @@ def user_set_language(*, user: User, language: str, by: User) -> User:
     the browser. Each user sets their own."""
     if by.pk != user.pk:
         raise PolicyError(_("Each user chooses their own language."))
-    if language and language not in dict(settings.LANGUAGES):
+    if language and not messages.offered_language(language):
         raise ValidationError({"language": _("This language is not offered.")})
     user.language = language
     user.save(update_fields=["language"])

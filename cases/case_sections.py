@@ -22,9 +22,7 @@ def suspects_section(user: User, case: Case) -> dict | None:
         "rows": [(s, flags.get(s.pk, [])) for s in suspects],
         "can_edit": access.can_edit_case(user, case),
         # A supervisor publishes a suspect's identity to the network (registry: wanted).
-        "can_publish_wanted": access.is_own_case(user, case)
-        and access.can(user, access.Action.PUBLISH_WANTED)
-        and not case.silent,
+        "can_publish_wanted": access.can_publish_wanted_from(user, case),
     }
 
 

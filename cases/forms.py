@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 import access
-from agencies.forms import FortressForm, FortressModelForm
+from agencies.forms import FortressForm, FortressModelForm, text_lines
 from agencies.models import Agency, User
 from cases.models import (
     Asset,
@@ -86,10 +86,6 @@ class SharingForm(FortressForm):
         return data
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 class SuspectForm(FortressForm):
     version = _version_field()
     full_name = forms.CharField(max_length=300, label=_("Full name (any script)"))
@@ -138,7 +134,7 @@ class SuspectForm(FortressForm):
         year, month, day = data["date_of_birth"]
         return {
             "full_name": data["full_name"].strip(),
-            "aliases": _lines(data["aliases"]),
+            "aliases": text_lines(data["aliases"]),
             "birth_year": year,
             "birth_month": month,
             "birth_day": day,

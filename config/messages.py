@@ -272,13 +272,17 @@ def render(key: str, params: Mapping[str, Any] | None, fallback: str = "") -> st
         return fallback
 
 
+def offered_language(code: str) -> str | None:
+    """`code` if it is one of the interface languages offered (settings.LANGUAGES)."""
+    return code if code in dict(settings.LANGUAGES) else None
+
+
 @contextmanager
 def read_by(user: Any, *, default: str | None = None) -> Iterator[None]:
     """Texts rendered in here are in `user`'s saved language (when it is one offered), else in
     `default`, else in the active language. For what is read away from a page request: an
     API answer to a token, an e-mail (`default=settings.LANGUAGE_CODE`: not the writer's)."""
-    code = getattr(user, "language", "") or ""
-    code = code if code in dict(settings.LANGUAGES) else default
+    code = offered_language(getattr(user, "language", "") or "") or default
     if code is None:
         yield
         return

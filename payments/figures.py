@@ -170,8 +170,8 @@ def agency_figures(user: User) -> AgencyFigures | None:
         return None
     return AgencyFigures(
         agency=Agency.objects.filter(pk=agency_id).first(),
-        sent=tally(StopPaymentRequest.objects.filter(from_agency_id=agency_id)),
-        received=tally(StopPaymentRequest.objects.filter(to_agency_id=agency_id)),
+        sent=tally(access.visible_stop_payments(user).filter(from_agency_id=agency_id)),
+        received=tally(access.visible_stop_payments(user).filter(to_agency_id=agency_id)),
     )
 
 

@@ -52,6 +52,11 @@ class Proposal:
     country: str
 
 
+def other_agencies(user: User) -> list[Agency]:
+    """The directory but the user's own agency: whom a request is sent to, or moved on to."""
+    return list(Agency.objects.exclude(pk=access.agency_id_of(user) or 0))
+
+
 def propose_agencies(
     user: User, *, account_kind: str, account: str, hit: Hit | None = None
 ) -> Proposal:
@@ -60,7 +65,7 @@ def propose_agencies(
     units, police — first), then the rest. The user's own agency is not in it."""
     holders = {a.pk for a in hit_counterparts(user, [hit]).get(hit.pk, [])} if hit else set()
     country = account_country(account_kind, account) if account else ""
-    agencies = list(Agency.objects.exclude(pk=access.agency_id_of(user) or 0))
+    agencies = other_agencies(user)
 
     def rank(agency: Agency) -> tuple:
         return (

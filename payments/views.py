@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 import access
 from agencies.forms import show_service_error
-from agencies.models import Agency
 from cases.models import AssetKind
 from config.errors import ConflictError, PolicyError
 from payments import figures, selectors, services
@@ -188,7 +187,6 @@ def _detail(
     user = request.user
     stop = access.get_stop_payment_for_user(user, stop.pk)
     can_answer = access.can_answer_stop_payment(user, stop) and stop.is_open
-    others = list(Agency.objects.exclude(pk=access.agency_id_of(user)))
     return render(
         request,
         "payments/detail.html",
@@ -200,7 +198,9 @@ def _detail(
             "can_answer": can_answer,
             "ack_form": ack_form or VersionForm(initial={"version": stop.version}),
             "outcome_form": outcome_form
-            or OutcomeForm(initial={"version": stop.version}, agencies=others),
+            or OutcomeForm(
+                initial={"version": stop.version}, agencies=selectors.other_agencies(user)
+            ),
         },
     )
 
@@ -241,29 +241,13 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     stop = _answerable(request, pk)
-    others = list(Agency.objects.exclude(pk=access.agency_id_of(request.user)))
-    form = OutcomeForm(request.POST, agencies=others)
+    form = OutcomeForm(request.POST, agencies=selectors.other_agencies(request.user))
     if form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
             services.stop_payment_record_outcome(
-                request=stop,
-                by=request.user,
-                version=version,
-                outcome=data["outcome"],
-                amount_frozen=data["amount_frozen"],
-                currency=data["currency"],
-                frozen_on=data["frozen_on"],
-                institution=data["institution"],
-                reason=data["reason"],
-                note=data["note"],
-                onward_account=data["onward_account"],
-                onward_account_kind=data["onward_account_kind"],
-                onward_chain=data["onward_chain"],
-                onward_agency=data["onward_agency"],
-                onward_amount=data["onward_amount"],
-                onward_currency=data["onward_currency"],
+                request=stop, by=request.user, version=version, **data
             )
         except PolicyError:
             raise Http404("No such stop-payment request.") from None

@@ -72,7 +72,7 @@ def _write(
     stale = [pk for pair, (pk, *_) in existing.items() if pair not in found]
     if stale:
         WantedMatch.objects.filter(pk__in=stale).delete()
-    new = []
+    new, changed = [], []
     for (identity_id, person_id), result in found.items():
         explanation = result.explanation[:300]
         if (identity_id, person_id) not in existing:
@@ -85,9 +85,14 @@ def _write(
                 )
             )
         elif existing[(identity_id, person_id)][1:] != (result.value, explanation):
-            WantedMatch.objects.filter(pk=existing[(identity_id, person_id)][0]).update(
-                score=result.value, explanation=explanation
+            changed.append(
+                WantedMatch(
+                    pk=existing[(identity_id, person_id)][0],
+                    score=result.value,
+                    explanation=explanation,
+                )
             )
+    WantedMatch.objects.bulk_update(changed, ["score", "explanation"], batch_size=1000)
     WantedMatch.objects.bulk_create(new, ignore_conflicts=True)
 
 

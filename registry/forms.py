@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from agencies.forms import FortressForm
+from agencies.forms import FortressForm, text_lines
 from cases.models import FraudType
 from config.fields import IdField
 from indicators.normalize.kinds import Kind
@@ -104,10 +104,6 @@ class FeedLogForm(FortressForm):
     token = IdField(required=False, widget=forms.HiddenInput)
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
 class WantedSearchForm(FortressForm):
     q = forms.CharField(required=False, max_length=300, label=_("Name, document or notice"))
     category = forms.ChoiceField(
@@ -152,9 +148,9 @@ class WantedPublishForm(FortressForm):
         return {
             "category": data["category"],
             "description": data["description"],
-            "names": _lines(data.get("names", "")),
-            "handles": _lines(data.get("handles", "")),
-            "notices": _lines(data.get("notices", "")),
+            "names": text_lines(data.get("names", "")),
+            "handles": text_lines(data.get("handles", "")),
+            "notices": text_lines(data.get("notices", "")),
         }
 
 

@@ -127,12 +127,10 @@ class RegistryEntry(models.Model):
         return str(self.value)
 
 
-class RegistrySource(models.Model):
-    entry = models.ForeignKey(RegistryEntry, on_delete=models.CASCADE, related_name="sources")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    confidence = models.CharField(max_length=20, choices=Confidence.choices)
-    fraud_types = models.JSONField(default=list, blank=True)
-    description = models.CharField(max_length=500)
+class Publication(models.Model):
+    """What an agency publishes to the network (a registry source, a wanted identity): who
+    published it and when, and its withdrawal (withdrawn_at None: published)."""
+
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -145,6 +143,17 @@ class RegistrySource(models.Model):
         blank=True,
         related_name="+",
     )
+
+    class Meta:
+        abstract = True
+
+
+class RegistrySource(Publication):
+    entry = models.ForeignKey(RegistryEntry, on_delete=models.CASCADE, related_name="sources")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    confidence = models.CharField(max_length=20, choices=Confidence.choices)
+    fraud_types = models.JSONField(default=list, blank=True)
+    description = models.CharField(max_length=500)
 
     class Meta:
         ordering = ["published_at", "pk"]
@@ -324,7 +333,7 @@ class WantedIdentityQuerySet(models.QuerySet["WantedIdentity"]):
         return self.filter(withdrawn_at=None)
 
 
-class WantedIdentity(models.Model):
+class WantedIdentity(Publication):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     # The suspect published: the publishing agency's alone to see (never serialised).
     suspect = models.ForeignKey(
@@ -343,18 +352,6 @@ class WantedIdentity(models.Model):
     handles = models.JSONField(default=list, blank=True)
     notices = models.JSONField(default=list, blank=True, help_text="Interpol notices, warrants.")
     description = models.CharField(max_length=500)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    published_at = models.DateTimeField(default=timezone.now)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     withdrawal_reason = models.CharField(max_length=500, blank=True)
     # Derived, folded forms (persons/matching.py Profile.as_json), what matching reads.
     profile = models.JSONField(default=dict)

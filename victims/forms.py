@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
-from agencies.forms import FortressForm, FortressModelForm
+from agencies.forms import FortressForm, FortressModelForm, text_lines
 from agencies.models import Agency, User
 from cases.money import currency_choices
 from indicators.normalize import document
@@ -56,7 +56,7 @@ class VictimForm(FortressModelForm):
         super().__init__(*args, instance=instance, **kwargs)
 
     def clean_other_names(self) -> list[str]:
-        return [n.strip() for n in self.cleaned_data["other_names"].splitlines() if n.strip()]
+        return text_lines(self.cleaned_data["other_names"])
 
     def clean_identity_documents(self) -> list[dict[str, str]]:
         return document.parse_document_lines(self.cleaned_data["identity_documents"], complete=True)
