@@ -83,8 +83,9 @@ def no_serious_violations(axe):
 
     def check(page) -> None:
         # The page at rest: no htmx request in flight (its element is dimmed meanwhile) and no
-        # animation or transition running.
-        page.wait_for_function("!document.querySelector('.htmx-request')", timeout=10_000)
+        # animation or transition running. (A selector wait, not wait_for_function: the
+        # latter polls with eval, which the page's Content-Security-Policy refuses.)
+        page.wait_for_selector(".htmx-request", state="detached", timeout=10_000)
         page.evaluate("Promise.all(document.getAnimations().map((a) => a.finished))")
         results = axe.run(page)
         bad = [
