@@ -69,9 +69,20 @@ def main() -> None:
     add_data_arguments(parser, "fortress_page_bench")
     parser.add_argument("--users", type=int, default=10, help="Concurrent users.")
     parser.add_argument("--seconds", type=float, default=10.0, help="Time per page.")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="Only the pages whose name holds TEXT (repeatable; the trivial view always runs).",
+    )
     args = parser.parse_args()
     prepare(args)
-    pages = pages_of(args)
+    pages = [
+        p
+        for p in pages_of(args)
+        if p.name == TRIVIAL or not args.only or any(t in p.name for t in args.only)
+    ]
     print_machine(args)
     queries = {p.name: count_queries(p) for p in pages}
     with gunicorn(args) as server:
