@@ -90,3 +90,19 @@ def test_the_lookups_the_searches_make_read_their_indexes(db, model, lookup, ind
     require_postgres()
     plan = explain(model.objects.filter(**lookup).order_by())
     assert f" {index} " in plan, plan  # "Bitmap Index Scan on x " or "Index Scan using x "
+
+
+def test_the_case_list_counts_each_case_s_suspects(client, make_case, alice, own_users):
+    """The count is a subquery per row of the page now, not a GROUP BY: the same numbers."""
+    two, none = make_case(title="Two suspects"), make_case(title="No suspect")
+    for name in ("A One", "B Two"):
+        suspect_create(case=two, by=alice, full_name=name)
+    client.force_login(alice)
+    page = client.get(reverse("cases:list")).context["page"]
+    assert {c.reference: c.suspect_count for c in page.object_list} == {
+        two.reference: 2,
+        none.reference: 0,
+    }
+    assert page.paginator.count == 2
+    liaison = own_users["liaison"]  # no case file: no count
+    assert not hasattr(case_list(liaison, {}, None).first(), "suspect_count")
