@@ -8,12 +8,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Func, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext, pgettext_lazy
 
 import access
 from agencies.models import User
 from cases.models import Asset, Case, CaseNote, Suspect
+from indicators.models import IndicatorValue
 from indicators.normalize import normalize
 from indicators.normalize.kinds import CHAIN_KINDS, PLATFORM_KINDS, Chain, Kind, Platform
 from persons.search import search_name_q
@@ -26,8 +27,13 @@ def case_list(user: User, params: dict[str, Any], sort: str | None) -> QuerySet[
     """Visible cases, searched and filtered by the list's parameters (already validated)."""
     cases = access.visible_cases(user).select_related("agency", "lead_investigator")
     if access.can(user, access.Action.VIEW_CASE_FILE):
-        # The case file is visible for every visible case to these roles: count it.
-        cases = cases.annotate(suspect_count=Count("suspects", distinct=True))
+        # The case file is visible for every visible case to these roles: count it. A
+        # subquery, not Count() and GROUP BY: PostgreSQL computes it for the rows of the page
+        # only, and the paginator's count drops it.
+        suspects = access.visible_suspects(user).filter(case_id=OuterRef("pk")).order_by()
+        cases = cases.annotate(
+            suspect_count=Subquery(suspects.annotate(n=Func("pk", function="COUNT")).values("n"))
+        )
     query = (params.get("q") or "").strip()
     if query:
         cases = cases.filter(case_search_q(user, query))
@@ -84,12 +90,17 @@ def _indicator_match(user: User, query: str) -> Q | None:
     if not access.can(user, access.Action.VIEW_CASE_FILE):
         return None
     region = user.agency.country.code if user.agency_id and user.agency.country else None
-    match = Q(raw_value__icontains=query) | Q(value__normalized__icontains=query)
-    values = typed_values(query, region=region)
-    if values:
-        match |= Q(value__normalized__in=sorted(values))
-    matching = access.visible_indicators(user).filter(case_id=OuterRef("pk")).filter(match)
-    return Q(Exists(matching))
+    values = Q(normalized__icontains=query)
+    typed = typed_values(query, region=region)
+    if typed:
+        values |= Q(normalized__in=sorted(typed))
+    indicators = access.visible_indicators(user)
+    # The cases of the matching indicators, found once (by the trigram indexes of
+    # cases/migrations/0008 on PostgreSQL), not an EXISTS per case; the value's two tests and
+    # the raw value's apart, so each subquery reads one table's indexes.
+    return Q(pk__in=indicators.filter(raw_value__icontains=query).values("case_id")) | Q(
+        pk__in=indicators.filter(value__in=IndicatorValue.objects.filter(values)).values("case_id")
+    )
 
 
 def _suspect_match(user: User, query: str) -> Q | None:
@@ -101,8 +112,7 @@ def _suspect_match(user: User, query: str) -> Q | None:
     names = search_name_q("search_name", query)
     if names is not None:
         match |= names
-    suspects = access.visible_suspects(user).filter(case_id=OuterRef("pk")).filter(match)
-    return Q(Exists(suspects))
+    return Q(pk__in=access.visible_suspects(user).filter(match).values("case_id"))
 
 
 def case_search_q(user: User, query: str) -> Q:

@@ -68,7 +68,13 @@ def registry_search(
                 normalized = normalize(k, q, region=_region(user))
             except ValidationError:
                 continue
-            match |= Q(value__kind=normalized.kind, value__normalized=normalized.value)
+            # The whole key of the unique index (kind, qualifier, value): one index probe, which
+            # PostgreSQL ORs with the trigram index of the text match.
+            match |= Q(
+                value__kind=normalized.kind,
+                value__qualifier=normalized.qualifier,
+                value__normalized=normalized.value,
+            )
         entries = entries.filter(match)
     return with_sources(entries).order_by("-created_at", "-pk")
 
