@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 import access
@@ -63,8 +63,22 @@ def matches_for(user: User) -> QuerySet[PersonMatch]:
     )
 
 
+def _touching(persons: QuerySet[Person]) -> Q:
+    """The matches with either side among these persons, as the matches' ids on either side
+    (a UNION ALL of one index range on `a` and one on `b` a person): an OR of two joined
+    conditions (`a__case=… | b__case=…`) made PostgreSQL read every match of the network."""
+    ids = persons.order_by().values("pk")
+    sides = (
+        PersonMatch.objects.filter(a__in=ids)
+        .order_by()
+        .values("pk")
+        .union(PersonMatch.objects.filter(b__in=ids).order_by().values("pk"), all=True)
+    )
+    return Q(pk__in=sides)
+
+
 def matches_of_case(user: User, case: Case) -> QuerySet[PersonMatch]:
-    return matches_for(user).filter(a__case=case) | matches_for(user).filter(b__case=case)
+    return matches_for(user).filter(_touching(Person.objects.filter(case=case)))
 
 
 def suspects_needing_a_birth_date(user: User, case: Case) -> list:
@@ -243,8 +257,8 @@ def non_punishment_suspects(user: User, suspects: list) -> dict[int, int]:
         return {}
     matches = _non_punishment_matches(user)
     found: dict[int, int] = {}
-    for pk, a_suspect, b_suspect in (
-        matches.filter(a__suspect__in=ids) | matches.filter(b__suspect__in=ids)
+    for pk, a_suspect, b_suspect in matches.filter(
+        _touching(Person.objects.filter(suspect__in=ids))
     ).values_list("pk", "a__suspect_id", "b__suspect_id"):
         for suspect_id in (a_suspect, b_suspect):
             if suspect_id in ids:
