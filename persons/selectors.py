@@ -64,17 +64,12 @@ def matches_for(user: User) -> QuerySet[PersonMatch]:
 
 
 def _touching(persons: QuerySet[Person]) -> Q:
-    """The matches with either side among these persons, as the matches' ids on either side
-    (a UNION ALL of one index range on `a` and one on `b` a person): an OR of two joined
-    conditions (`a__case=… | b__case=…`) made PostgreSQL read every match of the network."""
-    ids = persons.order_by().values("pk")
-    sides = (
-        PersonMatch.objects.filter(a__in=ids)
-        .order_by()
-        .values("pk")
-        .union(PersonMatch.objects.filter(b__in=ids).order_by().values("pk"), all=True)
-    )
-    return Q(pk__in=sides)
+    """The matches with either side among these (few) persons: their ids read first, then one
+    index range on `a` and one on `b` a person (a bitmap OR on the match table). An OR of two
+    joined conditions (`a__case=… | b__case=…`) made PostgreSQL join every match of the
+    network to both persons first (1,560 ms on the bench data)."""
+    ids = list(persons.order_by().values_list("pk", flat=True))
+    return Q(a__in=ids) | Q(b__in=ids)
 
 
 def matches_of_case(user: User, case: Case) -> QuerySet[PersonMatch]:
