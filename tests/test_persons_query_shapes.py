@@ -8,7 +8,7 @@ from django.db.models import Q
 import access
 from cases.models import Case
 from cases.services import case_create, case_update
-from persons import selectors
+from persons import selectors, views
 from persons.models import PersonMatch
 from tests.test_persons import saved, suspect, trafficked_worker  # noqa: F401
 
@@ -121,3 +121,22 @@ def test_the_queue_and_the_api_list_the_visible_matches(
         assert sorted(listed) == sorted(visible) and len(listed) == len(visible)
         data = api(user).get("/api/v1/person-matches/?page_size=1000").json()
         assert data["count"] == len(visible)
+
+
+def test_the_queue_says_more_than_the_cap_honestly(network, own_users, client, monkeypatch):
+    """Past the cap the queue counts no further: it says "more than …" and offers the pages
+    up to the cap; under it, the exact count as before."""
+    user = own_users["investigator"]
+    visible = by_the_rule(user)
+    client.force_login(user)
+    monkeypatch.setattr(views, "QUEUE_COUNT_CAP", len(visible) - 1)
+    page = client.get("/persons/matches/?status=")
+    paginator = page.context["page"].paginator
+    assert paginator.capped and paginator.count == len(visible)
+    assert paginator.num_pages == -(-(len(visible) - 1) // 25)
+    assert f"more than {len(visible) - 1} in all" in page.content.decode()
+    monkeypatch.setattr(views, "QUEUE_COUNT_CAP", len(visible))
+    page = client.get("/persons/matches/?status=")
+    assert not page.context["page"].paginator.capped
+    assert page.context["page"].paginator.count == len(visible)
+    assert " in all)" not in page.content.decode()
