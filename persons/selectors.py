@@ -72,8 +72,18 @@ def _touching(persons: QuerySet[Person]) -> Q:
     return Q(a__in=ids) | Q(b__in=ids)
 
 
-def matches_of_case(user: User, case: Case) -> QuerySet[PersonMatch]:
-    return matches_for(user).filter(_touching(Person.objects.filter(case=case)))
+def matches_of_case(user: User, case: Case, *, limit: int = 50) -> list[PersonMatch]:
+    """The best `limit` visible matches of the case's persons, best first. Chosen by id and
+    score without ORDER BY … LIMIT in the database: with one, PostgreSQL walks the
+    best-first index of all the matches hoping to meet the case's few early (1 s)."""
+    found = (
+        access.visible_person_matches(user)
+        .filter(_touching(Person.objects.filter(case=case)))
+        .order_by()
+        .values_list("score", "pk")
+    )
+    best = [pk for _, pk in sorted(found, reverse=True)[:limit]]
+    return list(matches_for(user).filter(pk__in=best).order_by("-score", "-id"))
 
 
 def suspects_needing_a_birth_date(user: User, case: Case) -> list:

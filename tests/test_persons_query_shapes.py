@@ -73,10 +73,14 @@ def test_matches_of_a_case_are_the_visible_ones_touching_it(
                 "pk", flat=True
             )
         )
-        got = list(selectors.matches_of_case(user, case).values_list("pk", flat=True))
+        got = [m.pk for m in selectors.matches_of_case(user, case, limit=1000)]
         assert len(got) == len(set(got)), "a match listed twice"
         assert set(got) == visible & touching, (user, case)
         seen += len(got)
+        best = PersonMatch.objects.filter(pk__in=got).order_by("-score", "-id")[:3]
+        assert [m.pk for m in selectors.matches_of_case(user, case, limit=3)] == [
+            m.pk for m in best
+        ]
     assert seen
 
 
