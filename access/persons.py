@@ -16,20 +16,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from access.core import Action, AnyUser, agency_id_of, can, one_or_404
-from persons.models import PersonMatch
+from persons.models import Person, PersonMatch
 from registry.models import WantedMatch
 
 
 def person_match_visibility_q(user: AnyUser) -> Q:
+    """A match with a person of the viewer's agency on either side, unless the other side is
+    another agency's person in a silent case. Shaped to be read on the match row itself (the
+    agency's persons, one hashed set; the silent check, a lookup of the other person), so an
+    ordered page walks the matches' index and stops, and no join of every match to both
+    persons and both cases is needed (750 ms for the queue's count on the bench data)."""
     agency_id = agency_id_of(user)
     if agency_id is None or not can(user, Action.MANAGE_INDICATORS):
         return Q(pk__in=[])
-    return Q(a__agency_id=agency_id) & (Q(b__case__silent=False) | Q(b__agency_id=agency_id)) | Q(
-        b__agency_id=agency_id
-    ) & (Q(a__case__silent=False) | Q(a__agency_id=agency_id))
+    own = Person.objects.filter(agency_id=agency_id).order_by().values("pk")
+
+    def hidden(side: str) -> Exists:
+        return Exists(
+            Person.objects.filter(pk=OuterRef(side), case__silent=True).exclude(agency_id=agency_id)
+        )
+
+    return (Q(a__in=own) | Q(b__in=own)) & ~hidden("a") & ~hidden("b")
 
 
 def visible_person_matches(user: AnyUser) -> QuerySet[PersonMatch]:

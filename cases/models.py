@@ -195,6 +195,9 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["agency", "status"]),
             models.Index(fields=["sharing_level"]),
+            # The few silent cases, for the rules that hide a silent case's matches
+            # (access/persons.py): one small index, not a scan of every case a query.
+            models.Index(fields=["id"], name="case_silent", condition=models.Q(silent=True)),
         ]
         constraints = [
             models.CheckConstraint(

@@ -19,7 +19,7 @@ from persons import selectors, xref
 def person_matches_section(user: User, case: Case) -> dict | None:
     if not access.can_manage_indicators(user, case):
         return None
-    matches = list(selectors.matches_of_case(user, case).order_by("-score", "-id")[:50])
+    matches = selectors.matches_of_case(user, case)
     return {
         "rows": selectors.match_rows(user, matches, where=f"case {case.reference}: matches"),
         "need_birth_date": selectors.suspects_needing_a_birth_date(user, case),

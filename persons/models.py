@@ -61,7 +61,10 @@ class Person(models.Model):
         indexes = [
             models.Index(
                 fields=["matched_at"], name="person_unmatched", condition=Q(matched_at=None)
-            )
+            ),
+            # The persons of an agency as one index-only range: the set the person-match
+            # visibility rule (access/persons.py) hashes once a query.
+            models.Index(fields=["agency", "id"], name="person_agency_id"),
         ]
 
     def __str__(self) -> str:
@@ -198,7 +201,13 @@ class PersonMatch(models.Model):
             models.UniqueConstraint(fields=["a", "b"], name="one_match_per_pair"),
             models.CheckConstraint(condition=Q(a__lt=models.F("b")), name="match_pair_ordered"),
         ]
-        indexes = [models.Index(fields=["b"], name="personmatch_b")]
+        indexes = [
+            models.Index(fields=["b"], name="personmatch_b"),
+            # The queue and the API, best first, with or without a status: an ordered page
+            # walks one of these and stops once it has its visible rows.
+            models.Index(fields=["-score", "-id"], name="personmatch_best"),
+            models.Index(fields=["status", "-score", "-id"], name="personmatch_status_best"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.a_id}~{self.b_id} {self.score} ({self.status})"

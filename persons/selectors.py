@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 import access
@@ -63,8 +63,27 @@ def matches_for(user: User) -> QuerySet[PersonMatch]:
     )
 
 
-def matches_of_case(user: User, case: Case) -> QuerySet[PersonMatch]:
-    return matches_for(user).filter(a__case=case) | matches_for(user).filter(b__case=case)
+def _touching(persons: QuerySet[Person]) -> Q:
+    """The matches with either side among these (few) persons: their ids read first, then one
+    index range on `a` and one on `b` a person (a bitmap OR on the match table). An OR of two
+    joined conditions (`a__case=… | b__case=…`) made PostgreSQL join every match of the
+    network to both persons first (1,560 ms on the bench data)."""
+    ids = list(persons.order_by().values_list("pk", flat=True))
+    return Q(a__in=ids) | Q(b__in=ids)
+
+
+def matches_of_case(user: User, case: Case, *, limit: int = 50) -> list[PersonMatch]:
+    """The best `limit` visible matches of the case's persons, best first. Chosen by id and
+    score without ORDER BY … LIMIT in the database: with one, PostgreSQL walks the
+    best-first index of all the matches hoping to meet the case's few early (1 s)."""
+    found = (
+        access.visible_person_matches(user)
+        .filter(_touching(Person.objects.filter(case=case)))
+        .order_by()
+        .values_list("score", "pk")
+    )
+    best = [pk for _, pk in sorted(found, reverse=True)[:limit]]
+    return list(matches_for(user).filter(pk__in=best).order_by("-score", "-id"))
 
 
 def suspects_needing_a_birth_date(user: User, case: Case) -> list:
@@ -243,8 +262,8 @@ def non_punishment_suspects(user: User, suspects: list) -> dict[int, int]:
         return {}
     matches = _non_punishment_matches(user)
     found: dict[int, int] = {}
-    for pk, a_suspect, b_suspect in (
-        matches.filter(a__suspect__in=ids) | matches.filter(b__suspect__in=ids)
+    for pk, a_suspect, b_suspect in matches.filter(
+        _touching(Person.objects.filter(suspect__in=ids))
     ).values_list("pk", "a__suspect_id", "b__suspect_id"):
         for suspect_id in (a_suspect, b_suspect):
             if suspect_id in ids:

@@ -15,10 +15,15 @@ from django.utils.translation import gettext as _
 import access
 from agencies.forms import show_service_error
 from config.errors import PolicyError
+from config.pagination import CappedPaginator
 from persons import selectors, services
 from persons.forms import AccessRequestForm, DecisionForm, MatchFilterForm
 from persons.index import threshold
 from persons.models import MatchStatus, common_name_threshold
+
+# The queue counts this many matches at most, then says "more than 1,000": an exact count
+# reads every match of the agency (tens of thousands on the bench data) on every page.
+QUEUE_COUNT_CAP = 1000
 
 
 def _reviewer(request: HttpRequest) -> None:
@@ -34,7 +39,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
     status = form.cleaned_data.get("status") if form.is_valid() else MatchStatus.POSSIBLE
     if status:
         matches = matches.filter(status=status)
-    page = Paginator(matches, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(matches, 25, cap=QUEUE_COUNT_CAP).get_page(request.GET.get("page"))
     rows = selectors.match_rows(request.user, list(page), where="person matches: queue")
     template = "persons/_match_table.html" if request.htmx else "persons/match_list.html"
     return render(
