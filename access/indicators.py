@@ -39,11 +39,13 @@ def can_manage_indicators(user: AnyUser, case: Case) -> bool:
 
 
 def visible_hits(user: AnyUser) -> QuerySet[Hit]:
-    """The hits of the user's own agency's cases (for the roles that review hits)."""
+    """The hits of the user's own agency's cases (for the roles that review hits), whose first
+    pages newest first are read from the newest sightings and values (`newest_first`), not a
+    sort of all of them."""
     agency_id = agency_id_of(user)
     if agency_id is None or not can(user, Action.MANAGE_INDICATORS):
         return Hit.objects.none()
-    return Hit.objects.filter(case__agency_id=agency_id)
+    return cast(HitQuerySet, Hit.objects.filter(case__agency_id=agency_id)).newest_first()
 
 
 def visible_hit_counts(user: AnyUser) -> dict[str, int]:

@@ -13,9 +13,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +79,11 @@ class IndicatorValue(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "qualifier", "normalized"], name="one_value_per_kind"
             )
+        ]
+        # The hits newest by their value's new holder (`HitQuerySet.newest_first`). Only the
+        # engine's writes that change `hit_at` (one more agency) miss HOT for it.
+        indexes = [
+            models.Index(fields=["hit_at"], condition=Q(hit_at__isnull=False), name="value_hit_at")
         ]
 
     def __str__(self) -> str:
@@ -140,7 +148,11 @@ class Indicator(models.Model):
                 name="indicator_seen_in_order",
             ),
         ]
-        indexes = [models.Index(fields=["case", "kind"])]
+        indexes = [
+            models.Index(fields=["case", "kind"]),
+            # The hits newest by their sighting (`HitQuerySet.newest_first`).
+            models.Index(fields=["created_at", "id"], name="indicator_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.raw_value}"
@@ -192,6 +204,7 @@ class HitQuerySet(models.QuerySet["Hit"]):
     queryset method: models do not import the policy."""
 
     _known_count: int | None = None
+    _newest_first: bool = False
 
     def with_known_count(self, count: int) -> HitQuerySet:
         """These hits, whose `count()` answers `count` without a query (an agency's tally, set
@@ -200,10 +213,91 @@ class HitQuerySet(models.QuerySet["Hit"]):
         clone._known_count = count
         return clone
 
+    def newest_first(self) -> HitQuerySet:
+        """These hits, whose first pages in the view's order (newest first: `created_at`, the
+        later of the sighting and its value's last new holder, then `id`) are read from two
+        indexed walks instead of a sort of them all; kept by the filters after it.
+
+        The first n hits by the later of two times are among the first n by the sighting's
+        time and the first n by the value's: a hit outside the first n by its own later time,
+        say the sighting's, has n hits before it by that time, each as late or later by its
+        own later time (ties by id alike). So a slice ending at n at most `NEWEST_FIRST_DEPTH`
+        reads the first n by each (the indexes `indicator_newest` and `value_hit_at`) and
+        orders those in the view's order; a deeper one, or another order, sorts them all."""
+        clone = self._chain()
+        clone._newest_first = True
+        return clone
+
+    def _clone(self) -> HitQuerySet:
+        clone = cast(HitQuerySet, super()._clone())
+        clone._newest_first = self._newest_first
+        return clone
+
     def count(self) -> int:
         if self._known_count is not None:
             return self._known_count
         return super().count()
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None and self._first_pages():
+            self._result_cache = self._newest_page()
+        super()._fetch_all()
+
+    def _first_pages(self) -> bool:
+        query = self.query
+        return (
+            self._newest_first
+            and self._iterable_class is ModelIterable
+            and query.default_ordering
+            and not query.order_by
+            and not query.extra_order_by
+            and not query.distinct
+            and not query.combinator
+            and query.high_mark is not None
+            and query.high_mark <= NEWEST_FIRST_DEPTH
+        )
+
+    def _newest_page(self) -> list[Hit]:
+        start, stop = self.query.low_mark, self.query.high_mark
+        hits = self._chain()
+        hits.query.clear_limits()
+        hits._newest_first = False
+        candidates = set(hits.order_by("-sighted_at", "-id").values_list("pk", flat=True)[:stop])
+        candidates |= _newest_by_value(hits, stop)
+        if not candidates:
+            return []
+        return list(hits.filter(pk__in=candidates)[start:stop])
+
+
+def _newest_by_value(hits: HitQuerySet, n: int) -> set[int]:
+    """The ids of the first `n` of `hits` by their value's `hit_at` then id, newest first. The
+    index gives the values by `hit_at` alone, and values share it (one engine statement's
+    time), so: the first `n` by `hit_at` alone, those of them later than the last one's, and the
+    rest from the hits of that last time by id, walking the sightings' ids down in windows
+    growing fourfold (a filter of the hits, their status, hides from the planner that the
+    newest sightings hold them): a query per window, five up to a million sightings."""
+    by_value = hits.filter(value__hit_at__isnull=False)
+    first = list(by_value.order_by("-value__hit_at").values_list("pk", "value__hit_at")[:n])
+    if not first:
+        return set()
+    last = first[-1][1]
+    later = {pk for pk, at in first if at > last}
+    tied = by_value.filter(value__hit_at=last).order_by("-id").values_list("pk", flat=True)
+    need = n - len(later)
+    found: list[int] = []
+    top = Indicator.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    size = 4_096
+    while len(found) < need and top > 0:
+        found += tied.filter(id__gt=top - size, id__lte=top)[: need - len(found)]
+        top -= size
+        size *= 4
+    return later | set(found)
+
+
+# The deepest slice of the hits read from their newest (`HitQuerySet.newest_first`): page 10 of
+# 25, at most twice 250 ids in the last query (page 40 measured slower than the sort: see
+# docs/PERFORMANCE.md).
+NEWEST_FIRST_DEPTH = 250
 
 
 # Altering a column the `indicators_hit` view reads. The view reads indicators_indicator (id,
@@ -213,10 +307,10 @@ class HitQuerySet(models.QuerySet["Hit"]):
 # the type of a column a view uses, and SQLite's table rebuild (Django's AlterField there) breaks
 # the view, so the migration that alters one drops the view first and creates it again after,
 # each step with its reverse. The view's SQL is copied into that migration as it stands (the
-# last migration that created it, today HIT_VIEW in 0009), never imported from live code, and
+# last migration that created it, today HIT_VIEW in 0013), never imported from live code, and
 # changed there if the change of the column needs it:
 #
-#     HIT_VIEW = """CREATE VIEW indicators_hit AS ..."""  # copied from 0009
+#     HIT_VIEW = """CREATE VIEW indicators_hit AS ..."""  # copied from 0013
 #
 #     class Migration(migrations.Migration):
 #         dependencies = [("indicators", "0011_queue_value_required")]
@@ -237,7 +331,7 @@ class Hit(models.Model):
     the value is not common (which agency, and its contact, is read from the value's
     sightings; the other case itself is not named).
 
-    A read-only database view (`HIT_VIEW` in migration indicators/0009): one row per sighting in
+    A read-only database view (`HIT_VIEW` in migration indicators/0013): one row per sighting in
     that state, with the sighting's id, so a hit is stored nowhere and the cross-referencing
     writes nothing per case. Its status is what the agency said in a `HitReview`, unless more
     agencies hold the value than when it said it: then the hit is new again."""
@@ -256,6 +350,7 @@ class Hit(models.Model):
     created_at = models.DateTimeField(
         help_text=_("The later of the sighting and the last time one more agency held the value.")
     )
+    sighted_at = models.DateTimeField(help_text=_("When the sighting was saved."))
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
