@@ -327,8 +327,12 @@ def measure_in_process(args, *, case, user) -> None:
     from interchange import services
     from interchange.models import ImportJob, ImportStatus
 
+    cpu: dict[str, tuple[float, float]] = {}
+
     def step(name: str, work):
         profiler = cProfile.Profile() if args.profile else None
+        backend = backend_pid()
+        py0, pg0 = time.process_time(), pid_cpu_s(backend)
         t0 = time.perf_counter()
         if profiler:
             profiler.enable()
@@ -336,10 +340,17 @@ def measure_in_process(args, *, case, user) -> None:
         if profiler:
             profiler.disable()
         seconds = time.perf_counter() - t0
+        # The same backend still (a step that reconnected would count from zero: said so).
+        same = backend_pid() == backend
+        cpu[name] = (time.process_time() - py0, pid_cpu_s(backend) - pg0 if same else 0.0)
         if profiler:
             Path(args.profile).mkdir(parents=True, exist_ok=True)
             profiler.dump_stats(Path(args.profile) / f"{name}.prof")
-        print(f"[{name}] {seconds:.2f} s")
+        py, pg = cpu[name]
+        print(
+            f"[{name}] {seconds:.2f} s; CPU {py:.2f} s Python + "
+            f"{pg:.2f} s PostgreSQL{'' if same else ' (backend changed: not counted)'}"
+        )
         return result, seconds
 
     data = csv_bytes(args.rows)
@@ -366,6 +377,26 @@ def measure_in_process(args, *, case, user) -> None:
         f"{Indicator.objects.filter(case=case).count():,} hits="
         f"{Hit.objects.filter(case=case).count():,} duplicates={len(job.duplicates):,}"
     )
+    print(
+        "[in-process CPU] "
+        + " ".join(f"{name}={py:.2f}+{pg:.2f}" for name, (py, pg) in cpu.items())
+        + f" total={sum(py + pg for py, pg in cpu.values()):.2f} (CPU-seconds, Python + its "
+        "PostgreSQL backend, from /proc)"
+    )
+
+
+def backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        return cur.fetchone()[0]
+
+
+def pid_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (of this machine's PostgreSQL backend)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

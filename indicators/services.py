@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -81,7 +82,7 @@ class BatchError(ValidationError):
 class _Line:
     normalized: Normalized
     raw: str
-    fields: dict[str, Any]
+    fields: Mapping[str, Any]
 
 
 _TAKEDOWN_STATUSES = frozenset(TakedownStatus.values)
@@ -149,17 +150,19 @@ def indicator_line_check(
 def indicator_line_plain(normalized: Normalized, raw: str) -> _Line:
     """What `indicator_line_check` gives a line of a kind and a value alone, the value
     normalised before (an import's row with no other field): nothing is left to check."""
-    return _Line(
-        normalized=normalized,
-        raw=raw.strip(),
-        fields={
-            "first_seen": None,
-            "last_seen": None,
-            "note": "",
-            "takedown_status": TakedownStatus.ACTIVE,
-            "takedown_date": None,
-        },
-    )
+    return _Line(normalized=normalized, raw=raw.strip(), fields=_PLAIN_FIELDS)
+
+
+# What every plain line's fields are: one read-only mapping for them all.
+_PLAIN_FIELDS = MappingProxyType(
+    {
+        "first_seen": None,
+        "last_seen": None,
+        "note": "",
+        "takedown_status": TakedownStatus.ACTIVE,
+        "takedown_date": None,
+    }
+)
 
 
 def _with_derived(
@@ -191,12 +194,21 @@ INSERT INTO indicators_indicatorvalue (
     created_at)
 SELECT u.kind, u.qualifier, u.normalized, u.is_common, 1, u.agency_count, u.sole_agency_id,
     u.hit_at, %b
-FROM unnest(%b::text[], %b::text[], %b::text[], %b::boolean[], %b::integer[], %b::bigint[],
-    %b::timestamptz[]) AS u(kind, qualifier, normalized, is_common, agency_count,
-    sole_agency_id, hit_at)
+FROM {values}
+ORDER BY u.ord
 ON CONFLICT (kind, qualifier, normalized) DO NOTHING
 RETURNING id, kind, qualifier, normalized
 """
+_VALUE_COLUMNS = [
+    "kind",
+    "qualifier",
+    "normalized",
+    "is_common",
+    "agency_count",
+    "sole_agency_id",
+    "hit_at",
+]
+_VALUE_TYPES = ["text", "text", "text", "boolean", "int4", "int8", "timestamptz"]
 _VALUE_IDS = """
 SELECT v.id, u.kind, u.qualifier, u.normalized
 FROM unnest(%b::text[], %b::text[], %b::text[]) AS u(kind, qualifier, normalized)
@@ -236,16 +248,9 @@ def _value_ids(
     ordered = sorted(keys)
     states = xref.new_value_states(ordered, case)
     now = timezone.now()
-    inserted = pgarrays.execute(
-        _INSERT_VALUES,
-        [
-            now,
-            [k for k, _q, _v in ordered],
-            [q for _k, q, _v in ordered],
-            [v for _k, _q, v in ordered],
-            *(list(column) for column in zip(*states, strict=True)),
-        ],
-    )
+    rows = [(*key, *state) for key, state in zip(ordered, states, strict=True)]
+    with pgarrays.relation("u", _VALUE_COLUMNS, _VALUE_TYPES, rows) as (values, params):
+        inserted = pgarrays.execute(_INSERT_VALUES.format(values=values), [now, *params])
     ids = {(k, q, v): pk for pk, k, q, v in inserted}
     created = set(ids.values())
     missing = [key for key in ordered if key not in ids]
@@ -345,7 +350,9 @@ def indicators_save_lines(*, case: Case, by: User, lines: list[_Line]) -> list[I
     rows, ids = _save_lines(case=case, by=by, lines=lines)
     created = []
     for row, pk in zip(rows, ids, strict=False):
-        fields = {k: v for k, v in row.items() if k not in ("case_id", "created_by_id")}
+        fields = {
+            k: v for k, v in _indicator_fields(row).items() if k not in ("case_id", "created_by_id")
+        }
         indicator = Indicator(pk=pk, case=case, created_by=by, **fields)
         indicator._state.adding = False
         indicator._state.db = connection.alias
@@ -367,9 +374,9 @@ def indicators_save_lines_count(
 
 def _save_lines(
     *, case: Case, by: User, lines: list[_Line], none_held: bool = False, ids: bool = True
-) -> tuple[list[dict[str, Any]], list[int]]:
-    """The save both entries share: the lines' rows as inserted (columns of
-    `_INDICATOR_COLUMNS`) and their ids, in line order (none without `ids`, on PostgreSQL)."""
+) -> tuple[list[tuple], list[int]]:
+    """The save both entries share: the lines' rows as inserted (tuples in
+    `_INDICATOR_COLUMNS` order) and their ids, in line order (none without `ids`, on PostgreSQL)."""
     if not access.can_manage_indicators(by, case):
         raise PolicyError(_MANAGE_REFUSED)
     if not lines:
@@ -407,47 +414,55 @@ def _save_lines(
     now = timezone.now()
     handle_kinds = (Kind.SOCIAL_HANDLE, Kind.MESSAGING_ID)
     case_id, by_id = case.pk, by.pk
-    new = []
+    # Each sighting as a tuple in `_INDICATOR_COLUMNS` order, what the COPY writes (a dict per
+    # row, merged from the line's fields, cost more than writing it).
+    new: list[tuple] = []
     for line in lines:
-        n = line.normalized
+        n, fields = line.normalized, line.fields
+        kind, qualifier = n.kind, n.qualifier
         new.append(
-            {
-                "case_id": case_id,
-                "value_id": value_ids[n.key],
-                "kind": n.kind,
-                "raw_value": line.raw,
-                "chain": n.qualifier if n.kind == Kind.CRYPTO_WALLET else "",
-                "platform": n.qualifier if n.kind in handle_kinds else "",
-                **line.fields,
-                "created_by_id": by_id,
-                "created_at": now,
-            }
+            (
+                case_id,
+                value_ids[kind, qualifier, n.value],
+                kind,
+                line.raw,
+                qualifier if kind == Kind.CRYPTO_WALLET else "",
+                qualifier if kind in handle_kinds else "",
+                fields["first_seen"],
+                fields["last_seen"],
+                fields["note"],
+                fields["takedown_status"],
+                fields["takedown_date"],
+                by_id,
+                now,
+            )
         )
     for d in derived:
-        if d.key not in held and d.key not in seen:
-            seen[d.key] = 0
+        key = d.key
+        if key not in held and key not in seen:
+            seen[key] = 0
             new.append(
-                {
-                    "case_id": case_id,
-                    "value_id": value_ids[d.key],
-                    "kind": d.kind,
-                    "raw_value": d.value,
-                    "chain": "",
-                    "platform": "",
-                    "first_seen": None,
-                    "last_seen": None,
-                    "note": "Recorded from a URL or host name of this case.",
-                    "takedown_status": TakedownStatus.ACTIVE,
-                    "takedown_date": None,
-                    "created_by_id": by_id,
-                    "created_at": now,
-                }
+                (
+                    case_id,
+                    value_ids[key],
+                    d.kind,
+                    d.value,
+                    "",
+                    "",
+                    None,
+                    None,
+                    _IMPLIED_NOTE,
+                    TakedownStatus.ACTIVE,
+                    None,
+                    by_id,
+                    now,
+                )
             )
     # The case's agency's hits of the values that were there before change (a value another
     # agency holds is a hit at once); other agencies' change when the engine recomputes the
     # values. A value this save created is no hit of anyone's: nothing to track.
     with hitcount.tracking(
-        (row["value_id"] for row in new if row["value_id"] not in created),
+        (row[_VALUE_ID] for row in new if row[_VALUE_ID] not in created),
         agency_id=case.agency_id,
     ):
         pks = _insert_indicators(new, ids=ids)
@@ -459,12 +474,12 @@ def _save_lines(
     # registry and queued for cross-referencing: the same hits, without a queue row, a task
     # and two foreign-key checks per new value.
     if pks is None:  # not returned: those of the sightings to queue are read
-        values = _sighting_ids(case, [row["value_id"] for row in new], created)
+        values = _sighting_ids(case, [row[_VALUE_ID] for row in new], created)
     else:
         values = {
-            pk: row["value_id"]
+            pk: row[_VALUE_ID]
             for pk, row in zip(pks, new, strict=True)
-            if row["value_id"] not in created
+            if row[_VALUE_ID] not in created
         }
     # A sighting of a registered value starts at the entry's takedown status, not "active":
     # one UPDATE for the batch (all its rows, implied ones too, share the case and `now`), when
@@ -498,10 +513,10 @@ def _indicator_label(indicator: Indicator) -> messages.Text:
     return messages.text("indicator", kind=indicator.kind, value=indicator.raw_value)
 
 
-def _added_text(created: list[dict[str, Any]]) -> messages.Text:
+def _added_text(created: list[tuple]) -> messages.Text:
     """The timeline's line for a batch of sightings as inserted (`_insert_indicators` rows)."""
     named = [
-        messages.text("indicator", kind=row["kind"], value=row["raw_value"])
+        messages.text("indicator", kind=row[_KIND], value=row[_RAW_VALUE])
         for row in created[:_TIMELINE_NAMED]
     ]
     more = len(created) - len(named)
@@ -530,6 +545,9 @@ _INDICATOR_COLUMNS = [
     "created_by_id",
     "created_at",
 ]
+# Where `_save_lines`' rows hold what is read of them.
+_VALUE_ID, _KIND, _RAW_VALUE = map(_INDICATOR_COLUMNS.index, ("value_id", "kind", "raw_value"))
+_IMPLIED_NOTE = "Recorded from a URL or host name of this case."
 _INDICATOR_TYPES = [
     "int8",
     "int8",
@@ -547,33 +565,33 @@ _INDICATOR_TYPES = [
 ]
 
 
-def _insert_indicators(new: list[dict[str, Any]], *, ids: bool = True) -> list[int] | None:
-    """Insert these sightings (all of one case, each a row of `_INDICATOR_COLUMNS`): with one
-    COPY on PostgreSQL, bulk_create elsewhere. Their ids, in order; None on PostgreSQL without
-    `ids` (the table's default numbers them: no id is taken from the sequence beforehand)."""
+def _insert_indicators(new: list[tuple], *, ids: bool = True) -> list[int] | None:
+    """Insert these sightings (all of one case, each a tuple in `_INDICATOR_COLUMNS` order):
+    with one COPY on PostgreSQL, bulk_create elsewhere. Their ids, in order; None on PostgreSQL
+    without `ids` (the table's default numbers them: no id is taken from the sequence
+    beforehand)."""
     if connection.vendor != "postgresql":
-        created = Indicator.objects.bulk_create([Indicator(**row) for row in new], batch_size=1000)
+        created = Indicator.objects.bulk_create(
+            [Indicator(**_indicator_fields(row)) for row in new], batch_size=1000
+        )
         return [i.pk for i in created]
     table = Indicator._meta.db_table
     if not ids:
-        pgarrays.copy_rows(
-            table,
-            _INDICATOR_COLUMNS,
-            _INDICATOR_TYPES,
-            ([row[name] for name in _INDICATOR_COLUMNS] for row in new),
-        )
+        pgarrays.copy_rows(table, _INDICATOR_COLUMNS, _INDICATOR_TYPES, new)
         return None
     pks = pgarrays.reserve_ids(table, len(new))
     pgarrays.copy_rows(
         table,
         ["id", *_INDICATOR_COLUMNS],
         ["int8", *_INDICATOR_TYPES],
-        (
-            (pk, *(row[name] for name in _INDICATOR_COLUMNS))
-            for pk, row in zip(pks, new, strict=True)
-        ),
+        ((pk, *row) for pk, row in zip(pks, new, strict=True)),
     )
     return pks
+
+
+def _indicator_fields(row: tuple) -> dict[str, Any]:
+    """A row of `_save_lines` as an Indicator's fields, by name."""
+    return dict(zip(_INDICATOR_COLUMNS, row, strict=True))
 
 
 def indicator_add(*, case: Case, by: User, kind: str, value: str, **fields: Any) -> Indicator:

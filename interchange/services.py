@@ -304,8 +304,7 @@ WITH written AS (
     UPDATE interchange_importrow r
     SET state = u.state, error = u.error, normalized_kind = u.kind,
         normalized_qualifier = u.qualifier, normalized = u.normalized
-    FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])
-        AS u(id, state, error, kind, qualifier, normalized)
+    FROM {verdicts}
     WHERE r.id = u.id AND r.state = 'pending'
     RETURNING 1
 )
@@ -313,6 +312,8 @@ UPDATE interchange_importjob SET rows_checked = rows_checked + (SELECT count(*) 
 WHERE id = %b
 RETURNING rows_checked
 """
+_VERDICT_COLUMNS = ["id", "state", "error", "kind", "qualifier", "normalized"]
+_VERDICT_TYPES = ["int8", "text", "text", "text", "text", "text"]
 # What a line is made of (`_line`); the check reads them with the row's id.
 _LINE_FIELDS = ("kind", "value", "qualifier", "note", "first_seen", "last_seen", "takedown_status")
 _CHECK_FIELDS = ("pk", *_LINE_FIELDS)
@@ -335,8 +336,10 @@ def _store_verdicts(job: ImportJob, verdicts: list[tuple]) -> int:
         return checked_count
     if not verdicts:  # a batch checked before: nothing to write
         return ImportJob.objects.values_list("rows_checked", flat=True).get(pk=job.pk)
-    columns = [list(c) for c in zip(*verdicts, strict=True)]
-    ((checked_count,),) = pgarrays.execute(_VERDICTS_SQL, [*columns, job.pk])
+    with pgarrays.relation("u", _VERDICT_COLUMNS, _VERDICT_TYPES, verdicts) as (rows, params):
+        ((checked_count,),) = pgarrays.execute(
+            _VERDICTS_SQL.format(verdicts=rows), [*params, job.pk]
+        )
     return checked_count
 
 

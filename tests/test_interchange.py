@@ -662,12 +662,21 @@ def test_batches_checked_in_any_order_and_twice_start_the_save_once_all_are_chec
     assert job.rows_checked == 4 and job.status == ImportStatus.CHECKING
 
 
-def test_an_import_leaves_what_saving_its_rows_one_by_one_leaves(make_case, alice, partner_users):
+@pytest.mark.parametrize("copy_from_rows", [None, 1])
+def test_an_import_leaves_what_saving_its_rows_one_by_one_leaves(
+    make_case, alice, partner_users, monkeypatch, copy_from_rows
+):
     """The same sightings, values (with their cross-referencing state) and hits after an import
     as after saving its rows one by one through the service, once the queue is processed: with
-    values another agency held before (hits), values first sighted, and values implied."""
+    values another agency held before (hits), values first sighted, and values implied. On
+    PostgreSQL, with the rows of the check's and the save's statements bound as arrays (a short
+    list) and copied into temporary tables (`copy_from_rows=1`: what a large import does)."""
     from django.db import transaction
 
+    from config import pgarrays
+
+    if copy_from_rows:
+        monkeypatch.setattr(pgarrays, "COPY_FROM_ROWS", copy_from_rows)
     from indicators import services, xref
     from indicators.models import Hit, IndicatorValue
     from interchange.services import batch_ranges, import_check_batch, import_finish, import_start
