@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from agencies.models import Agency
 from cases.money import money_errors, validate_currency
 from config import messages
+from config.choices import ChoiceLabels
 from indicators.normalize import document
 from persons.search import search_text
 
@@ -141,7 +142,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
     queryset method: models do not import the policy."""
 
 
-class Case(models.Model):
+class Case(ChoiceLabels):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
@@ -296,7 +297,7 @@ def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
     return numbers[0], numbers[1], numbers[2]
 
 
-class Suspect(models.Model):
+class Suspect(ChoiceLabels):
     """A person suspected in a case. Names in any script; the date of birth may be partial
     (year, year and month, or a full date)."""
 
@@ -409,7 +410,7 @@ class AssetStatus(models.TextChoices):
     RETURNED = "returned", _("Returned to victims")
 
 
-class Asset(models.Model):
+class Asset(ChoiceLabels):
     """Traced funds or property. Each status change is dated (`status_changed_on`) and kept in
     the history, so the date of every step can be read back."""
 
@@ -461,7 +462,7 @@ class NoteKind(models.TextChoices):
     EVENT = "event", _("Event")
 
 
-class CaseNote(models.Model):
+class CaseNote(ChoiceLabels):
     """A timeline entry: a note written by a user, or an event the system records (sharing
     changed, access granted...). An edited note keeps its previous text in the history."""
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from cases.models import Case
+from config.choices import ChoiceLabels
 from indicators.normalize.kinds import CHAIN_KINDS, PLATFORM_KINDS, Chain, Kind, Platform
 
 # Infrastructure that can be reported to its provider and taken down.
@@ -38,7 +39,7 @@ class TakedownStatus(models.TextChoices):
     TAKEN_DOWN = "taken_down", _("Taken down")
 
 
-class IndicatorValue(models.Model):
+class IndicatorValue(ChoiceLabels):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     qualifier = models.CharField(
         max_length=20,
@@ -104,7 +105,7 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
         return self.filter(pending__isnull=False)
 
 
-class Indicator(models.Model):
+class Indicator(ChoiceLabels):
     """A case's sighting of a value: the text as entered, and when and how it was seen."""
 
     # No index of their own: (case, kind) and the (value, case) unique index lead with them,
@@ -326,7 +327,7 @@ NEWEST_FIRST_DEPTH = 250
 #
 # A column of the view itself (a field of `Hit` below) changes the same way, with the model
 # (`managed = False`) changed to match: Django writes no SQL for an unmanaged model.
-class Hit(models.Model):
+class Hit(ChoiceLabels):
     """A value of this case is also held by a case of another agency that is not silent, and
     the value is not common (which agency, and its contact, is read from the value's
     sightings; the other case itself is not named).

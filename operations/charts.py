@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import base64
 import datetime
+from functools import lru_cache
 from itertools import accumulate
+from typing import Any
 
 import pygal
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from pygal.style import Style
@@ -92,42 +95,63 @@ def _every_month(months: list[datetime.date]) -> list[datetime.date]:
 
 def over_time(figures: Figures) -> str:
     """Cumulative totals by month."""
-    chart = pygal.Line(
-        title=str(_("Over time (cumulative, by month)")),
-        x_label_rotation=30,
-        fill=False,
-        **_config(OVER_TIME),
-    )
     months = _every_month(list(figures.over_time))
-    chart.x_labels = [m.strftime("%Y-%m") for m in months]
-    for name in OVER_TIME:
-        chart.add(
-            str(MEASURES[name][0]),
-            list(accumulate(figures.over_time.get(m, {}).get(name, 0) for m in months)),
-        )
-    return _data_uri(chart)
+    series = tuple(
+        (name, tuple(accumulate(figures.over_time.get(m, {}).get(name, 0) for m in months)))
+        for name in OVER_TIME
+    )
+    options = (("x_label_rotation", 30), ("fill", False))
+    labels = tuple(m.strftime("%Y-%m") for m in months)
+    return _drawn("line", str(_("Over time (cumulative, by month)")), options, labels, series)
 
 
 def by_country(figures: Figures) -> str:
     """By the country of the agency holding each case."""
     codes = list(figures.by_country)
-    chart = pygal.Bar(
-        title=str(_("By country of the agency")),
-        x_label_rotation=20 if len(codes) > 4 else 0,
-        **_config(BY_COUNTRY),
+    options = (("x_label_rotation", 20 if len(codes) > 4 else 0),)
+    labels = tuple(str(countries.name(code) or code) for code in codes)
+    series = tuple(
+        (name, tuple(_breakdown(figures.by_country[c], name) for c in codes)) for name in BY_COUNTRY
     )
-    chart.x_labels = [countries.name(code) or code for code in codes]
-    for name in BY_COUNTRY:
-        chart.add(str(MEASURES[name][0]), [_breakdown(figures.by_country[c], name) for c in codes])
-    return _data_uri(chart)
+    return _drawn("bar", str(_("By country of the agency")), options, labels, series)
 
 
 def by_fraud_type(figures: Figures) -> str:
-    chart = pygal.HorizontalBar(title=str(_("By fraud type")), **_config(BY_FRAUD_TYPE))
     rows = figures.fraud_type_labelled
-    chart.x_labels = [str(label) for _, label, _ in rows]
-    for name in BY_FRAUD_TYPE:
-        chart.add(str(MEASURES[name][0]), [_breakdown(b, name) for _, _, b in rows])
+    labels = tuple(str(label) for _, label, _ in rows)
+    series = tuple((name, tuple(_breakdown(b, name) for _, _, b in rows)) for name in BY_FRAUD_TYPE)
+    return _drawn("horizontal_bar", str(_("By fraud type")), (), labels, series)
+
+
+CHARTS = {"line": pygal.Line, "bar": pygal.Bar, "horizontal_bar": pygal.HorizontalBar}
+
+
+# What a chart draws: its kind, title, pygal options, x labels, and (measure, values) series.
+Drawing = tuple[
+    str,
+    str,
+    tuple[tuple[str, object], ...],
+    tuple[str, ...],
+    tuple[tuple[str, tuple[int, ...]], ...],
+]
+
+
+def _drawn(*drawing: Any) -> str:
+    """The chart of exactly these figures, drawn once per process and language (pygal is the
+    dearest part of the operation page): the same figures give the same image to whoever
+    may see them, and the key is the data drawn, so nobody gets a chart of figures they
+    were not given."""
+    return _draw(drawing, translation.get_language())
+
+
+@lru_cache(maxsize=256)
+def _draw(drawing: Drawing, language: str | None) -> str:
+    kind, title, options, x_labels, series = drawing
+    measures = [name for name, _values in series]
+    chart = CHARTS[kind](title=title, **dict(options), **_config(measures))
+    chart.x_labels = list(x_labels)
+    for name, values in series:
+        chart.add(str(MEASURES[name][0]), list(values))
     return _data_uri(chart)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from agencies.forms import FortressForm, FortressModelForm
+from agencies.forms import FortressForm, FortressModelForm, LongSelect
 from agencies.models import Agency, User
 from cases.models import Case, JointOperation
 from cases.money import currency_choices
@@ -17,7 +17,9 @@ from operations.services import OPERATION_FIELDS
 
 
 class OperationForm(FortressModelForm):
-    reporting_currency = forms.ChoiceField(choices=currency_choices(), initial="USD")
+    reporting_currency = forms.ChoiceField(
+        choices=currency_choices(), initial="USD", widget=LongSelect
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -64,7 +66,7 @@ class StatusForm(FortressForm):
 
 
 class RateForm(FortressForm):
-    currency = forms.ChoiceField(choices=currency_choices())
+    currency = forms.ChoiceField(choices=currency_choices(), widget=LongSelect)
     rate = forms.DecimalField(
         max_digits=20,
         decimal_places=8,
@@ -74,7 +76,9 @@ class RateForm(FortressForm):
 
 
 class LinkCaseForm(FortressForm):
-    case = forms.ModelChoiceField(queryset=Case.objects.none(), label=_("Case of your agency"))
+    case = forms.ModelChoiceField(
+        queryset=Case.objects.none(), label=_("Case of your agency"), widget=LongSelect
+    )
     share = forms.BooleanField(
         required=False,
         initial=True,
