@@ -207,6 +207,12 @@ class PersonMatch(models.Model):
             # walks one of these and stops once it has its visible rows.
             models.Index(fields=["-score", "-id"], name="personmatch_best"),
             models.Index(fields=["status", "-score", "-id"], name="personmatch_status_best"),
+            # The home page's non-punishment flags, best first: few rows of many.
+            models.Index(
+                fields=["-score", "-id"],
+                name="personmatch_non_punishment",
+                condition=Q(non_punishment=True),
+            ),
         ]
 
     def __str__(self) -> str:
