@@ -45,7 +45,7 @@ def visible_hits(user: AnyUser) -> QuerySet[Hit]:
     agency_id = agency_id_of(user)
     if agency_id is None or not can(user, Action.MANAGE_INDICATORS):
         return Hit.objects.none()
-    return cast(HitQuerySet, Hit.objects.filter(case__agency_id=agency_id)).newest_first()
+    return Hit.objects.filter(case__agency_id=agency_id).newest_first()
 
 
 def visible_hit_counts(user: AnyUser) -> dict[str, int]:
