@@ -274,9 +274,8 @@ def _newest_by_value(hits: HitQuerySet, n: int) -> set[int]:
     """The ids of the first `n` of `hits` by their value's `hit_at` then id, newest first. The
     index gives the values by `hit_at` alone, and values share it (one engine statement's
     time), so: the first `n` by `hit_at` alone, those of them later than the last one's, and the
-    rest from the hits of that last time by id, walking the sightings' ids down in windows
-    growing fourfold (a filter of the hits, their status, hides from the planner that the
-    newest sightings hold them): a query per window, five up to a million sightings."""
+    rest from the hits of that last time, by id. Two queries whatever the data, so a page's
+    query count does not grow with the sightings."""
     by_value = hits.filter(value__hit_at__isnull=False)
     first = list(by_value.order_by("-value__hit_at").values_list("pk", "value__hit_at")[:n])
     if not first:
@@ -284,15 +283,7 @@ def _newest_by_value(hits: HitQuerySet, n: int) -> set[int]:
     last = first[-1][1]
     later = {pk for pk, at in first if at > last}
     tied = by_value.filter(value__hit_at=last).order_by("-id").values_list("pk", flat=True)
-    need = n - len(later)
-    found: list[int] = []
-    top = Indicator.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    size = 4_096
-    while len(found) < need and top > 0:
-        found += tied.filter(id__gt=top - size, id__lte=top)[: need - len(found)]
-        top -= size
-        size *= 4
-    return later | set(found)
+    return later | set(tied[: n - len(later)])
 
 
 # The deepest slice of the hits read from their newest (`HitQuerySet.newest_first`): page 10 of
