@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from access.core import Action, AnyUser, agency_id_of, can, one_or_404
-from persons.models import Person, PersonMatch
+from persons.models import Person, PersonMatch, either_side
 from registry.models import WantedMatch
 
 
@@ -39,7 +39,7 @@ def person_match_visibility_q(user: AnyUser) -> Q:
             Person.objects.filter(pk=OuterRef(side), case__silent=True).exclude(agency_id=agency_id)
         )
 
-    return (Q(a__in=own) | Q(b__in=own)) & ~hidden("a") & ~hidden("b")
+    return either_side(own) & ~hidden("a") & ~hidden("b")
 
 
 def visible_person_matches(user: AnyUser) -> QuerySet[PersonMatch]:

@@ -8,6 +8,7 @@ through access/."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
@@ -168,6 +169,13 @@ class MatchStatus(models.TextChoices):
     POSSIBLE = "possible", _("Possible")
     CONFIRMED = "confirmed", _("Confirmed")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+def either_side(persons: Any) -> Q:
+    """The matches with a person of `persons` (ids, or a subquery of ids) on either side: one
+    index range on `a` and one on `b` (a bitmap OR on the match table), never an OR of joined
+    conditions, which makes PostgreSQL join every match to both persons first."""
+    return Q(a__in=persons) | Q(b__in=persons)
 
 
 class PersonMatch(models.Model):
