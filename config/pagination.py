@@ -1,5 +1,6 @@
-"""The API's pagination: a page number is a positive number of at most 19 digits (or `last`);
-anything else is 404 before the paginator computes an offset from it."""
+"""Pagination: the API's (a page number is a positive number of at most 19 digits, or `last`;
+anything else is 404 before the paginator computes an offset from it) and the pages' capped
+count (`CappedPaginator`)."""
 
 from math import ceil
 
