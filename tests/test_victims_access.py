@@ -280,3 +280,27 @@ def test_the_access_log_is_paginated(client, world):
     first = client.get(reverse("victims:access_log"))
     assert len(first.context["page"].object_list) == 50
     assert first.context["page"].paginator.num_pages >= 3
+
+
+@pytest.mark.parametrize("handover", ["none", "pending", "accepted", "declined"])
+def test_the_dashboard_counts_read_the_victims_without_joins(world, handover):
+    """The rule is two IN subqueries over the victims, no join: the dashboard's grouped counts
+    read each victim once (an OR across joins to the case and the repatriation made
+    PostgreSQL join all of them first). The same victims as the rule, for every reader."""
+    from access import visible_repatriations, visible_victims
+
+    _set_handover(world, handover)
+    victim = world["victim"]
+    for relation, users in world["users"].items():
+        for role, user in users.items():
+            if role in IDENTITY_READERS:  # for the others the rule is empty: no SQL at all
+                sql = str(visible_victims(user).order_by().values("nationality").query)
+                assert "JOIN" not in sql.upper()
+            assert list(visible_victims(user)) == (
+                [victim] if expected_reader(relation, role, handover) else []
+            )
+            assert list(visible_repatriations(user)) == (
+                [world["repatriation"]]
+                if expected_repatriation_viewer(relation, role, handover)
+                else []
+            )
