@@ -56,3 +56,42 @@ def test_a_chart_is_drawn_once_for_the_same_figures():
     with translation.override("fr"):
         charts.all_charts(figures)
     assert charts._draw.cache_info().misses == 6
+
+
+ID_PATTERNS = [
+    "cases:detail",
+    "indicators:edit",
+    "indicators:delete",
+    "indicators:hit_status",
+    "indicators:request_access",
+    "registry:propose",
+]
+
+
+@pytest.mark.parametrize("view_name", ID_PATTERNS)
+@pytest.mark.parametrize("prefix", ["/", "/fortress/"])
+def test_an_id_url_is_what_reverse_gives(view_name, prefix):
+    from django.template import Context, Template
+    from django.urls import reverse, set_script_prefix
+
+    template = Template("{% load idurls %}{% id_url name pk %}|{% url name pk %}")
+    set_script_prefix(prefix)
+    try:
+        for pk in [1, 7, 42, 10**6, 2**63 - 1]:
+            ours, djangos = template.render(Context({"name": view_name, "pk": pk})).split("|")
+            assert ours == djangos == reverse(view_name, args=[pk])
+            assert ours.startswith(prefix)
+    finally:
+        set_script_prefix("/")
+
+
+def test_an_id_url_refuses_what_is_no_id_or_takes_no_id():
+    from django.urls import NoReverseMatch
+
+    from agencies.templatetags.idurls import id_url
+
+    for bad in [0, -1, "x", None, 2**63]:
+        with pytest.raises(ValueError):
+            id_url("cases:detail", bad)
+    with pytest.raises(NoReverseMatch):  # as {% url %}: the pattern takes no id
+        id_url("indicators:hits", 1)
