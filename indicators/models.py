@@ -282,8 +282,13 @@ def _newest_by_value(hits: HitQuerySet, n: int) -> set[int]:
         return set()
     last = first[-1][1]
     later = {pk for pk, at in first if at > last}
-    tied = by_value.filter(value__hit_at=last).order_by("-id").values_list("pk", flat=True)
-    return later | set(tied[: n - len(later)])
+    # The hits of `first` at the last time are as many of the tied hits as are wanted (or all
+    # of them), so the wanted ones, the tied hits with the highest ids, are none lower than the
+    # lowest of those: a floor for the read of the tie, which may hold tens of thousands (a
+    # rebuild or a sweep gives one time to all the values of its statement).
+    floor = min(pk for pk, at in first if at == last)
+    tied = by_value.filter(value__hit_at=last, pk__gte=floor).order_by("-id")
+    return later | set(tied.values_list("pk", flat=True)[: n - len(later)])
 
 
 # The deepest slice of the hits read from their newest (`HitQuerySet.newest_first`): page 10 of
