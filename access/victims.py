@@ -41,7 +41,8 @@ def victim_visibility_q(user: AnyUser, prefix: str = "") -> Q:
     # them), while two hashed subqueries test each victim once, with no join.
     q = Q(**{f"{prefix}case_id__in": _own_case_ids(agency_id)})
     if can(user, Action.MOVE_REPATRIATION):
-        q |= Q(**{f"{prefix}pk__in": _accepted_handovers(agency_id).values("victim_id")})
+        accepted = Repatriation.objects.filter(_handed_to(agency_id, HandoverStatus.ACCEPTED))
+        q |= Q(**{f"{prefix}pk__in": accepted.values("victim_id")})
     return q
 
 
@@ -49,10 +50,9 @@ def _own_case_ids(agency_id: int) -> QuerySet[Case, Any]:
     return Case.objects.filter(agency_id=agency_id).values("pk")
 
 
-def _accepted_handovers(agency_id: int) -> RepatriationQuerySet:
-    return Repatriation.objects.filter(
-        handed_over_to_id=agency_id, handover_status=HandoverStatus.ACCEPTED
-    )
+def _handed_to(agency_id: int, status: HandoverStatus) -> Q:
+    """A Q over Repatriation: those handed over to the agency, at this status of the hand-over."""
+    return Q(handed_over_to_id=agency_id, handover_status=status)
 
 
 def visible_victims(user: AnyUser) -> VictimQuerySet:
@@ -94,7 +94,7 @@ def repatriation_visibility_q(user: AnyUser) -> Q:
     agency_id = agency_id_of(user)
     q = victim_visibility_q(user, prefix="victim__")
     if agency_id is not None and can(user, Action.MOVE_REPATRIATION):
-        q |= Q(handed_over_to_id=agency_id, handover_status=HandoverStatus.PENDING)
+        q |= _handed_to(agency_id, HandoverStatus.PENDING)
     return q
 
 
@@ -146,7 +146,7 @@ def movable_repatriations(user: AnyUser) -> RepatriationQuerySet:
         return Repatriation.objects.none()
     return Repatriation.objects.filter(
         Q(victim__case_id__in=_own_case_ids(agency_id))
-        | Q(handed_over_to_id=agency_id, handover_status=HandoverStatus.ACCEPTED)
+        | _handed_to(agency_id, HandoverStatus.ACCEPTED)
     )
 
 
@@ -155,9 +155,7 @@ def handovers_awaiting(user: AnyUser) -> RepatriationQuerySet:
     agency_id = agency_id_of(user)
     if agency_id is None or not can(user, Action.MOVE_REPATRIATION):
         return Repatriation.objects.none()
-    return Repatriation.objects.filter(
-        handed_over_to_id=agency_id, handover_status=HandoverStatus.PENDING
-    )
+    return Repatriation.objects.filter(_handed_to(agency_id, HandoverStatus.PENDING))
 
 
 def can_handover(user: AnyUser, repatriation: Repatriation) -> bool:

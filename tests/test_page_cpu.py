@@ -7,9 +7,12 @@ import re
 import pytest
 from django import forms
 from django.db import models
+from django.template import Context, Template
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import translation
 
 from agencies.forms import LongSelect
+from agencies.templatetags.idurls import id_url
 from cases.models import Asset, Case, CaseNote, Suspect
 from config.choices import ChoiceLabels
 from indicators.models import Hit, Indicator, IndicatorValue
@@ -71,9 +74,6 @@ ID_PATTERNS = [
 @pytest.mark.parametrize("view_name", ID_PATTERNS)
 @pytest.mark.parametrize("prefix", ["/", "/fortress/"])
 def test_an_id_url_is_what_reverse_gives(view_name, prefix):
-    from django.template import Context, Template
-    from django.urls import reverse, set_script_prefix
-
     template = Template("{% load idurls %}{% id_url name pk %}|{% url name pk %}")
     set_script_prefix(prefix)
     try:
@@ -86,10 +86,6 @@ def test_an_id_url_is_what_reverse_gives(view_name, prefix):
 
 
 def test_an_id_url_refuses_what_is_no_id_or_takes_no_id():
-    from django.urls import NoReverseMatch
-
-    from agencies.templatetags.idurls import id_url
-
     for bad in [0, -1, "x", None, 2**63]:
         with pytest.raises(ValueError):
             id_url("cases:detail", bad)

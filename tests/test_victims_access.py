@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from access import visible_repatriations, visible_victims
 from cases.models import SharingLevel
 from victims import services
 from victims.factories import make_repatriation, make_victim
@@ -287,8 +288,6 @@ def test_the_dashboard_counts_read_the_victims_without_joins(world, handover):
     """The rule is two IN subqueries over the victims, no join: the dashboard's grouped counts
     read each victim once (an OR across joins to the case and the repatriation made
     PostgreSQL join all of them first). The same victims as the rule, for every reader."""
-    from access import visible_repatriations, visible_victims
-
     _set_handover(world, handover)
     victim = world["victim"]
     for relation, users in world["users"].items():

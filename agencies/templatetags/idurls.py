@@ -21,6 +21,7 @@ _MARKER = "7310942658713094265"
 
 @lru_cache(maxsize=256)
 def _halves(view_name: str, prefix: str, urlconf: str | None) -> tuple[str, str]:
+    # `prefix` is only part of the cache key: reverse() reads the script prefix itself.
     url = reverse(view_name, args=[int(_MARKER)], urlconf=urlconf)
     head, found, tail = url.partition(_MARKER)
     if not found or _MARKER in tail:
