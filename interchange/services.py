@@ -26,6 +26,7 @@ from audit.models import EventKind, Outcome
 from cases.models import Case, JointOperation
 from cases.timeline import case_event_record
 from config import messages, pgarrays
+from config.bulk import collector_paused
 from config.errors import PolicyError
 from indicators.models import CHAIN_KINDS, Kind
 from indicators.normalize import checked
@@ -180,6 +181,7 @@ def check_importer(*, by: User, case: Case) -> None:
         )
 
 
+@collector_paused()
 @transaction.atomic
 def import_start(
     *, case: Case, by: User, data: bytes, filename: str = "", fmt: str = ""
@@ -343,6 +345,7 @@ def _store_verdicts(job: ImportJob, verdicts: list[tuple]) -> int:
     return checked_count
 
 
+@collector_paused()
 def import_check_batch(*, job_id: int, first: int, last: int) -> bool:
     """Normalise rows first..last the way the indicator form does, keeping each row's verdict.
     Running it twice gives the same verdicts. True when every row of the job is checked (this
@@ -415,6 +418,7 @@ def _key(row: Any) -> tuple[str, str, str]:
     return (row.normalized_kind, row.normalized_qualifier, row.normalized)
 
 
+@collector_paused()
 def import_finish(*, job_id: int) -> ImportJob:
     """Save every accepted row, or none: the last step of the job. Idempotent."""
     with transaction.atomic():
