@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Suspect
+from config.bulk import collector_paused
 from persons import matching
 from persons.models import (
     TRAFFICKED_KINDS,
@@ -127,6 +128,7 @@ def _sources(kind: str, ids: Iterable[int]) -> list[Suspect | Victim]:
     )
 
 
+@collector_paused()
 def index_sources(*, kind: str, ids: Iterable[int]) -> list[int]:
     """Index these suspects or victims (missing ones are skipped: deleting a source deletes
     its person). Returns the persons whose profile changed, and so need matching."""

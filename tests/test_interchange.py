@@ -9,7 +9,6 @@ import io
 import json
 import os
 import socket
-import sys
 
 import pytest
 from django.urls import reverse
@@ -23,7 +22,8 @@ from indicators.models import Indicator
 from indicators.services import indicators_add_batch
 from interchange.csv_format import neutralise, restore
 from interchange.models import ImportJob, ImportStatus
-from interchange.services import batch_ranges
+from interchange.services import batch_ranges, import_check_batch, import_finish, import_start
+from tests.collector import passes_inside
 from tests.services import assert_kept_equals_view
 from victims.services import victim_create
 
@@ -782,33 +782,20 @@ def test_a_row_with_a_value_alone_is_saved_as_the_full_check_gives_it(name):
 def test_the_jobs_steps_run_without_the_cyclic_collector(make_case, alice):
     """The collector's passes over every row held alive took a third of a large save's Python
     time: none runs during the request step, the check or the save, and it runs again after."""
-    from interchange.services import import_check_batch, import_finish, import_start
-
     case = make_case()
     data = "kind,value\n" + "".join(f"domain,host{n}.example.com\n" for n in range(3000))
-    collections = []
-
-    def watch(phase, info):
-        # A pass inside a step has the step's own frame (in interchange/services.py) on the
-        # stack; one may start as a step is entered, before the pause: that one is not counted.
-        frame = sys._getframe(1)
-        while phase == "start" and frame is not None:
-            if frame.f_code.co_filename.endswith(os.path.join("interchange", "services.py")):
-                collections.append((frame.f_code.co_name, info["generation"]))
-                break
-            frame = frame.f_back
-
-    gc.callbacks.append(watch)
-    try:
+    steps = [
+        (os.path.join("interchange", "services.py"), name)
+        for name in ("import_start", "import_check_batch", "import_finish")
+    ]
+    with passes_inside(*steps) as passes:
         job = import_start(case=case, by=alice, data=data.encode(), filename="x.csv")
         for first, last in batch_ranges(job.rows_total):
             import_check_batch(job_id=job.pk, first=first, last=last)
         job = import_finish(job_id=job.pk)
-    finally:
-        gc.callbacks.remove(watch)
     assert job.status == ImportStatus.DONE, job.errors
     assert job.rows_accepted == 3000
-    assert collections == []
+    assert passes == []
     assert gc.isenabled()
 
 
