@@ -246,15 +246,15 @@ def _value_ids(
         )
         ids = found()
         return ids, set(ids.values()) - before
-    ordered = list(keys)
-    states = xref.new_value_states(ordered, case)
+    key_list = list(keys)  # in any order: the insert sorts them (_INSERT_VALUES)
+    states = xref.new_value_states(key_list, case)
     now = timezone.now()
-    rows = [(*key, *state) for key, state in zip(ordered, states, strict=True)]
+    rows = [(*key, *state) for key, state in zip(key_list, states, strict=True)]
     with pgarrays.relation("u", _VALUE_COLUMNS, _VALUE_TYPES, rows) as (values, params):
         inserted = pgarrays.execute(_INSERT_VALUES.format(values=values), [now, *params])
     ids = {(k, q, v): pk for pk, k, q, v in inserted}
     created = set(ids.values())
-    missing = [key for key in ordered if key not in ids]
+    missing = [key for key in key_list if key not in ids]
     if missing:
         found = pgarrays.execute(_VALUE_IDS, [list(c) for c in zip(*missing, strict=True)])
         ids.update({(k, q, v): pk for pk, k, q, v in found})
