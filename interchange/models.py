@@ -83,7 +83,17 @@ class RowState(models.TextChoices):
 
 
 class ImportRow(models.Model):
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique (job, number) below leads with it. No foreign-key
+    # constraint either: a job's rows are written once, in the transaction that creates the
+    # job (`import_start`), and deleted with it (by Django's cascade); checking each of
+    # 100,000 rows against that job at commit took most of a second of the upload request.
+    job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.CASCADE,
+        related_name="rows",
+        db_index=False,
+        db_constraint=False,
+    )
     number = models.PositiveIntegerField(help_text=_("Position in the file, from 1."))
     ref = models.CharField(max_length=200, help_text=_("CSV line, STIX object id, MISP uuid."))
     kind = models.CharField(max_length=40)

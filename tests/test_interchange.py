@@ -11,6 +11,7 @@ import os
 import socket
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_instance
@@ -21,10 +22,10 @@ from config.bulk import collector_paused
 from indicators.models import Indicator
 from indicators.services import indicators_add_batch
 from interchange.csv_format import neutralise, restore
-from interchange.models import ImportJob, ImportStatus
+from interchange.models import ImportJob, ImportRow, ImportStatus
 from interchange.services import batch_ranges, import_check_batch, import_finish, import_start
 from tests.collector import passes_inside
-from tests.services import assert_kept_equals_view
+from tests.services import assert_kept_equals_view, require_postgres
 from victims.services import victim_create
 
 VICTIM = "Trần Thị Victimname"
@@ -797,6 +798,50 @@ def test_the_jobs_steps_run_without_the_cyclic_collector(make_case, alice):
     assert job.rows_accepted == 3000
     assert passes == []
     assert gc.isenabled()
+
+
+@pytest.mark.postgres
+def test_the_checks_verdicts_are_written_beside_each_row(make_case, alice):
+    """The check's verdict update of every row fits on the row's own page (a HOT update: no
+    new index entry), as the rows' table keeps room for it (its fillfactor); on full pages
+    every update was a new row version elsewhere and an entry in each index."""
+    require_postgres()
+    case = make_case()
+    data = "kind,value,note\n" + "".join(
+        f"url,https://shop-{n}.example.com/pay/{n:08d},seen in the chat of victim {n}\n"
+        for n in range(3000)
+    )
+    job = import_start(case=case, by=alice, data=data.encode(), filename="x.csv")
+
+    def updates() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
+                " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+                [ImportRow._meta.db_table] * 2,
+            )
+            return cursor.fetchone()
+
+    before = updates()
+    for first, last in batch_ranges(job.rows_total):
+        import_check_batch(job_id=job.pk, first=first, last=last)
+    updated, hot = (a - b for a, b in zip(updates(), before, strict=True))
+    assert updated == 3000
+    assert hot >= 0.95 * updated, (hot, updated)
+
+
+def test_a_deleted_job_takes_its_rows_with_it(make_case, alice):
+    """The rows hold no foreign-key constraint to their job (their check at commit was most
+    of an upload's time): Django's cascade is what deletes them, as a case's retention
+    deletion deletes its jobs."""
+    case = make_case()
+    data = "kind,value\n" + "".join(f"domain,host{n}.example.com\n" for n in range(50))
+    kept = import_start(case=case, by=alice, data=data.encode(), filename="x.csv")
+    job = import_start(case=case, by=alice, data=data.encode(), filename="y.csv")
+    assert ImportRow.objects.filter(job=job).count() == 50
+    ImportJob.objects.filter(pk=job.pk).delete()
+    assert not ImportRow.objects.filter(job_id=job.pk).exists()
+    assert ImportRow.objects.filter(job=kept).count() == 50
 
 
 def test_a_paused_collector_is_restored_even_on_error():

@@ -1,15 +1,6 @@
 from django.db import migrations
 
-
-def set_fillfactor(percent: int | None):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        table = apps.get_model("indicators", "IndicatorValue")._meta.db_table
-        option = f"SET (fillfactor = {percent})" if percent else "RESET (fillfactor)"
-        schema_editor.execute(f"ALTER TABLE {table} {option}")
-
-    return run
+from config.fillfactor import set_fillfactor
 
 
 class Migration(migrations.Migration):
@@ -20,4 +11,9 @@ class Migration(migrations.Migration):
 
     dependencies = [("indicators", "0005_drop_hit_status_index")]
 
-    operations = [migrations.RunPython(set_fillfactor(90), set_fillfactor(None))]
+    operations = [
+        migrations.RunPython(
+            set_fillfactor("indicators", "IndicatorValue", 90),
+            set_fillfactor("indicators", "IndicatorValue", None),
+        )
+    ]
