@@ -114,3 +114,21 @@ def test_login_page_and_static_assets_are_local(client, db):
     assert "/static/bootstrap/css/bootstrap.min.css" in html
     assert "/static/django_htmx/htmx" in html
     assert "http://" not in html and "https://" not in html
+
+
+def test_the_served_application_leaves_what_it_loaded_to_no_collector_pass():
+    """The WSGI entry point freezes what loading the project made: a full pass of the cyclic
+    collector during a request walks only what requests made since."""
+    code = (
+        "import gc; assert gc.get_freeze_count() == 0; import config.wsgi; "
+        "n = gc.get_freeze_count(); tracked = len(gc.get_objects()); print(n > 50_000, tracked < n)"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": STRONG_KEY},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "True True", result.stderr
