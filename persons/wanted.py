@@ -96,13 +96,13 @@ def _write(
     WantedMatch.objects.bulk_create(new, ignore_conflicts=True)
 
 
-def match_persons_to_wanted(persons: PersonProfiles) -> int:
+def match_persons_to_wanted(persons: PersonProfiles, *, common: set[str]) -> int:
     """Recompute the wanted matches of these indexed persons ({person: (profile, keys,
-    birth year)}) against every published identity. Returns the number of matches kept."""
+    birth year)}) against every published identity, `common` being the common keys among
+    theirs (`xref.match_persons` counted them). Returns the number of matches kept."""
     if not persons:
         return 0
     keys = {k for _, ks, _ in persons.values() for k in ks}
-    common = PersonKey.objects.common(keys)
     identity_keys: dict[int, set[str]] = {}
     years: dict[int, int | None] = {}
     for some in chunks(sorted(keys), 2000):

@@ -36,15 +36,20 @@ from persons.models import (
 from victims.models import Victim
 
 
-def _candidates(person_keys: dict[int, list[str]], years: dict[int, int | None]) -> dict:
+def _candidates(
+    person_keys: dict[int, list[str]],
+    years: dict[int, int | None],
+    common: set[str] | None = None,
+) -> dict:
     """For each person, the other persons it may match: those sharing a blocking key that is
     not common (and, when year pruning holds, born the same year or of unknown year), and
     those sharing a common name key and born the same known year. Index probes on (key, birth
     year), never a scan, and never the thousands of persons of a common name without a birth
     year. All of them, however many: the rebuild reads every block whole, and both must find
-    the same pairs."""
+    the same pairs. `common`: the common keys among theirs, when counted already."""
     prune = year_pruning()
-    common = PersonKey.objects.common(k for ks in person_keys.values() for k in ks)
+    if common is None:
+        common = PersonKey.objects.common(k for ks in person_keys.values() for k in ks)
     groups: dict[int | None, list[int]] = {}
     for pid in person_keys:
         groups.setdefault(years.get(pid), []).append(pid)
@@ -181,7 +186,10 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
         "person_id", "key"
     ):
         keys[pid].append(key)
-    candidates = _candidates(keys, {pk: v[1]["birth"][0] for pk, v in rows.items()})
+    # Which of their keys are common, counted once for the candidates and the wanted matches
+    # (each count reads up to the threshold's worth of index entries per key).
+    common = PersonKey.objects.common(k for ks in keys.values() for k in ks)
+    candidates = _candidates(keys, {pk: v[1]["birth"][0] for pk, v in rows.items()}, common)
     others = {c for cs in candidates.values() for c in cs} - rows.keys()
     flags = {pk: (kind, trafficked) for pk, (_, _, kind, trafficked) in rows.items()}
     profiles = {pk: matching.Profile.from_json(v[1]) for pk, v in rows.items()}
@@ -269,7 +277,8 @@ def match_persons(person_ids: Iterable[int]) -> MatchResult:
         PersonMatch.objects.filter(pk__in=stale).delete()
     # The same persons against the published wanted identities of the registry.
     wanted_index.match_persons_to_wanted(
-        {pk: (profiles[pk], frozenset(keys[pk]), profiles[pk].birth_year) for pk in rows}
+        {pk: (profiles[pk], frozenset(keys[pk]), profiles[pk].birth_year) for pk in rows},
+        common=common,
     )
     Person.objects.filter(pk__in=list(rows)).update(matched_at=timezone.now())
     return MatchResult(matched=len(rows), created=len(new), removed=len(stale))

@@ -142,6 +142,23 @@ def test_blocking_reads_only_persons_sharing_a_key(saved, own_case, partner_case
     assert len(many) == len(few)
 
 
+def test_matching_a_person_counts_its_keys_once(saved, own_case, partner_case):
+    """Which of a person's keys are common is counted once, for its candidates and its
+    wanted matches alike (each count reads up to the threshold's worth of index entries)."""
+    target = suspect(saved, own_case, "Nguyễn Văn An", birth_year=1990)
+    suspect(saved, partner_case, "Nguyen An", birth_year=1990)
+    person = Person.objects.get(suspect=target)
+    with CaptureQueriesContext(connection) as queries:
+        result = xref.match_persons([person.pk])
+    assert result.created == 0 and result.matched == 1
+    counts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "persons_personkey" in q["sql"] and "count(" in q["sql"].lower()
+    ]
+    assert len(counts) == 1, counts
+
+
 def test_the_sweep_picks_up_persons_whose_task_was_lost(own_case, partner_case, alice):
     # No on-commit callbacks run here: as if the broker had been down.
     a = suspect_create(case=own_case, by=alice, full_name="Иван Петров", birth_year=1980)
