@@ -426,6 +426,12 @@ CELERY_BEAT_SCHEDULE["victims-flag-overdue-repatriations"] = {
     "schedule": float(env_int("FORTRESS_OVERDUE_CHECK_SECONDS", 3600)),
 }
 
+# Imports: restart the jobs whose task was lost (a worker that died with it), every 5 minutes.
+CELERY_BEAT_SCHEDULE["interchange-sweep-imports"] = {
+    "task": "interchange.tasks.sweep_imports",
+    "schedule": 300.0,
+}
+
 # Stop-payment requests: warn of deadlines near and expire the unanswered ones.
 CELERY_BEAT_SCHEDULE["payments-check-deadlines"] = {
     "task": "payments.tasks.check_stop_payment_deadlines",
@@ -489,6 +495,10 @@ FORTRESS_IMPORT_MAX_BYTES = env_int("FORTRESS_IMPORT_MAX_BYTES", 20_000_000, min
 FORTRESS_IMPORT_MAX_ROWS = env_int("FORTRESS_IMPORT_MAX_ROWS", 200_000, minimum=1)
 FORTRESS_IMPORT_MAX_DEPTH = env_int("FORTRESS_IMPORT_MAX_DEPTH", 32, minimum=1)
 FORTRESS_IMPORT_BATCH_SIZE = env_int("FORTRESS_IMPORT_BATCH_SIZE", 5000, minimum=1)
+# A job that has not moved (no batch checked, no save begun) for this long lost its task: the
+# sweep publishes it again, this many times, then fails it (nothing is saved).
+FORTRESS_IMPORT_STALL_SECONDS = env_int("FORTRESS_IMPORT_STALL_SECONDS", 900, minimum=60)
+FORTRESS_IMPORT_RESTARTS = env_int("FORTRESS_IMPORT_RESTARTS", 3, minimum=0)
 
 # Retention: a closed case is due for review (keep it, or delete its personal data) this many
 # years after it closed (Interpol's rules on the processing of data set 5).

@@ -33,6 +33,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "errors",
             "duplicates",
             "skipped",
+            "restarts",
             "created_at",
             "finished_at",
         ]

@@ -7,6 +7,8 @@ batch: one refused row and nothing is saved, and the report names every refused 
 
 from __future__ import annotations
 
+import datetime
+import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -38,7 +40,14 @@ from indicators.services import (
     indicators_save_lines_count,
 )
 from interchange import csv_format, misp, selectors, stix
-from interchange.models import ImportFormat, ImportJob, ImportRow, ImportStatus, RowState
+from interchange.models import (
+    FINAL_STATUSES,
+    ImportFormat,
+    ImportJob,
+    ImportRow,
+    ImportStatus,
+    RowState,
+)
 from interchange.reading import (
     FileRefused,
     ParsedFile,
@@ -310,7 +319,8 @@ WITH written AS (
     WHERE r.id = u.id AND r.state = 'pending'
     RETURNING 1
 )
-UPDATE interchange_importjob SET rows_checked = rows_checked + (SELECT count(*) FROM written)
+UPDATE interchange_importjob
+SET rows_checked = rows_checked + (SELECT count(*) FROM written), touched_at = now()
 WHERE id = %b
 RETURNING rows_checked
 """
@@ -334,7 +344,9 @@ def _store_verdicts(job: ImportJob, verdicts: list[tuple]) -> int:
                 1000,
             )
             checked_count = job.rows.exclude(state=RowState.PENDING).count()
-            ImportJob.objects.filter(pk=job.pk).update(rows_checked=checked_count)
+            ImportJob.objects.filter(pk=job.pk).update(
+                rows_checked=checked_count, touched_at=timezone.now()
+            )
         return checked_count
     if not verdicts:  # a batch checked before: nothing to write
         return ImportJob.objects.values_list("rows_checked", flat=True).get(pk=job.pk)
@@ -355,7 +367,7 @@ def import_check_batch(*, job_id: int, first: int, last: int) -> bool:
         return False
     if job.status == ImportStatus.QUEUED:
         ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-            status=ImportStatus.CHECKING
+            status=ImportStatus.CHECKING, touched_at=timezone.now()
         )
     region = str(job.case.agency.country)  # a Country's str is its code
     rows = job.rows.filter(number__gte=first, number__lte=last, state=RowState.PENDING)
@@ -433,7 +445,8 @@ def import_finish(*, job_id: int) -> ImportJob:
             _finish(job, ImportStatus.REFUSED, errors=errors)
             return job
         job.status = ImportStatus.SAVING
-        job.save(update_fields=["status"])
+        job.touched_at = timezone.now()
+        job.save(update_fields=["status", "touched_at"])
     with transaction.atomic():
         job = (
             ImportJob.objects.select_for_update(of=("self",))
@@ -532,6 +545,48 @@ def _checked_lines(rows: list[Any], region: str) -> list:
 class _Refused(Exception):
     def __init__(self, errors: list[dict[str, str]]) -> None:
         self.errors = errors
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    restarted: int
+    failed: int
+
+
+def import_sweep(*, now: Any = None) -> SweepResult:
+    """Jobs that have not moved for FORTRESS_IMPORT_STALL_SECONDS lost their task (a worker
+    that died with it, a message the broker dropped): each is published again (every step
+    is idempotent), and failed, nothing saved, once it was restarted FORTRESS_IMPORT_RESTARTS
+    times. A job whose save is running holds its row locked and is passed over."""
+    from interchange import tasks
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.FORTRESS_IMPORT_STALL_SECONDS)
+    restarted = failed = 0
+    with transaction.atomic():
+        stalled = (
+            ImportJob.objects.select_for_update(skip_locked=True)
+            .exclude(status__in=FINAL_STATUSES)
+            .filter(touched_at__lt=cutoff)
+            .order_by("pk")
+        )
+        for job in stalled:
+            if job.restarts >= settings.FORTRESS_IMPORT_RESTARTS:
+                minutes = settings.FORTRESS_IMPORT_STALL_SECONDS // 60
+                reason = _(
+                    "The import stopped making progress (restarted %(restarts)d times, "
+                    "%(minutes)d minutes each): nothing was imported. Upload the file again."
+                ) % {"restarts": job.restarts, "minutes": minutes}
+                _finish(job, ImportStatus.FAILED, errors=[{"ref": "", "reason": reason}])
+                failed += 1
+                continue
+            job.restarts += 1
+            job.touched_at = now
+            job.save(update_fields=["restarts", "touched_at"])
+            log.warning("import %s made no progress: restart %s", job.pk, job.restarts)
+            transaction.on_commit(functools.partial(tasks.queue_import, job.pk))
+            restarted += 1
+    return SweepResult(restarted=restarted, failed=failed)
 
 
 def import_fail(*, job_id: int, reason: str) -> None:

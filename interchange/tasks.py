@@ -47,6 +47,13 @@ def run_import(job_id: int) -> None:
     group(check_batch.si(job_id, a, b) for a, b in ranges).apply_async()
 
 
+@shared_task(**RETRY_POLICY)
+def sweep_imports() -> dict:
+    """The beat job: restart (or, in the end, fail) the jobs whose task was lost."""
+    result = services.import_sweep()
+    return {"restarted": result.restarted, "failed": result.failed}
+
+
 def _publish(task: Task, job_id: int) -> None:
     try:
         task.apply_async(args=[job_id], retry=False)

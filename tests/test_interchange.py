@@ -4,6 +4,7 @@ Every STIX bundle produced here passes the OASIS validator; every MISP export lo
 pymisp and back; each format re-imports into an empty case as the same indicator set. Nothing
 may open a network connection while exporting, validating or importing (`no_network`)."""
 
+import datetime
 import gc
 import io
 import json
@@ -13,6 +14,7 @@ import socket
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_instance
 
@@ -23,7 +25,14 @@ from indicators.models import Indicator
 from indicators.services import indicators_add_batch
 from interchange.csv_format import neutralise, restore
 from interchange.models import ImportJob, ImportRow, ImportStatus
-from interchange.services import batch_ranges, import_check_batch, import_finish, import_start
+from interchange.services import (
+    SweepResult,
+    batch_ranges,
+    import_check_batch,
+    import_finish,
+    import_start,
+    import_sweep,
+)
 from tests.collector import passes_inside
 from tests.services import assert_kept_equals_view, require_postgres
 from victims.services import victim_create
@@ -666,6 +675,89 @@ def test_batches_checked_in_any_order_and_twice_start_the_save_once_all_are_chec
     assert import_check_batch(job_id=job.pk, first=1, last=2) is True  # a retry says it again
     job.refresh_from_db()
     assert job.rows_checked == 4 and job.status == ImportStatus.CHECKING
+
+
+def _stalled(job, settings, minutes=1):
+    """As if the job had not moved for the stall time and `minutes` more."""
+    seconds = settings.FORTRESS_IMPORT_STALL_SECONDS + 60 * minutes
+    ImportJob.objects.filter(pk=job.pk).update(
+        touched_at=timezone.now() - datetime.timedelta(seconds=seconds)
+    )
+
+
+def test_a_job_whose_task_was_lost_is_restarted_by_the_sweep(
+    make_case, alice, settings, django_capture_on_commit_callbacks
+):
+    """The test's transaction never commits: the job's task is never published, as when a
+    worker died with it. The sweep leaves it alone while it is recent, then restarts it and it
+    runs to the end (tasks run in process here)."""
+    case = make_case()
+    data = b"kind,value\n" + b"".join(f"domain,lost{n}.example.com\n".encode() for n in range(12))
+    job = import_start(case=case, by=alice, data=data, filename="lost.csv")
+    assert import_sweep() == SweepResult(restarted=0, failed=0)
+    _stalled(job, settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_sweep() == SweepResult(restarted=1, failed=0)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert (job.rows_accepted, job.restarts) == (12, 1)
+    assert {("domain", "", f"lost{n}.example.com") for n in range(12)} <= indicator_set(case)
+    _stalled(job, settings)
+    assert import_sweep() == SweepResult(restarted=0, failed=0)  # a finished job stays so
+
+
+def test_each_checked_batch_keeps_a_job_from_the_sweep(make_case, alice, settings):
+    settings.FORTRESS_IMPORT_BATCH_SIZE = 2
+    case = make_case()
+    data = b"kind,value\ndomain,a.example.com\ndomain,b.example.com\ndomain,c.example.com\n"
+    job = import_start(case=case, by=alice, data=data, filename="x.csv")
+    _stalled(job, settings)
+    import_check_batch(job_id=job.pk, first=1, last=2)
+    assert import_sweep() == SweepResult(restarted=0, failed=0)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKING and job.restarts == 0
+
+
+def test_a_job_restarted_in_vain_fails_and_saves_nothing(client, make_case, alice, settings):
+    settings.FORTRESS_IMPORT_RESTARTS = 2
+    case = make_case()
+    held = Indicator.objects.filter(case=case).count()
+    job = import_start(case=case, by=alice, data=b"kind,value\ndomain,x.example.com\n")
+    for _ in range(2):
+        _stalled(job, settings)
+        assert import_sweep() == SweepResult(restarted=1, failed=0)  # never committed: lost
+    _stalled(job, settings)
+    assert import_sweep() == SweepResult(restarted=0, failed=1)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and job.restarts == 2
+    assert "restarted 2 times" in job.errors[0]["reason"]
+    assert "Upload the file again" in job.errors[0]["reason"]
+    assert not ImportRow.objects.filter(job_id=job.pk).exists()
+    assert Indicator.objects.filter(case=case).count() == held
+    client.force_login(alice)
+    page = client.get(reverse("interchange:import_detail", args=[job.pk])).content.decode()
+    assert "Why it failed" in page and "Upload the file again" in page
+    assert "row refused" not in page
+
+
+def test_a_lost_job_is_restarted_on_a_real_worker(worker, make_case, alice, settings, monkeypatch):
+    """On Redis with a real Celery worker: a job whose message was lost is published again by
+    the sweep, and the worker runs it to the end."""
+    from interchange import tasks
+    from tests.celery_worker import wait_for
+
+    case = make_case()
+    content = b"kind,value\n" + b"".join(f"domain,r{n}.example.com\n".encode() for n in range(20))
+    with monkeypatch.context() as lose:
+        lose.setattr(tasks, "queue_import", lambda job_id: None)  # the message never arrives
+        job = import_start(case=case, by=alice, data=content, filename="r.csv")
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.QUEUED
+    _stalled(job, settings)
+    assert import_sweep() == SweepResult(restarted=1, failed=0)
+    wait_for(lambda: ImportJob.objects.get(pk=job.pk).is_final)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert job.rows_accepted == 20
 
 
 @pytest.mark.parametrize("copy_from_rows", [None, 1])
