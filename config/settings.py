@@ -496,8 +496,15 @@ FORTRESS_IMPORT_MAX_ROWS = env_int("FORTRESS_IMPORT_MAX_ROWS", 200_000, minimum=
 FORTRESS_IMPORT_MAX_DEPTH = env_int("FORTRESS_IMPORT_MAX_DEPTH", 32, minimum=1)
 FORTRESS_IMPORT_BATCH_SIZE = env_int("FORTRESS_IMPORT_BATCH_SIZE", 5000, minimum=1)
 # A job that has not moved (no batch checked, no save begun) for this long lost its task: the
-# sweep publishes it again, this many times, then fails it (nothing is saved).
-FORTRESS_IMPORT_STALL_SECONDS = env_int("FORTRESS_IMPORT_STALL_SECONDS", 900, minimum=60)
+# sweep publishes it again, up to this many times in a row without progress, then fails it
+# (nothing is saved).
+# Longer than any task may run (CELERY_TASK_TIME_LIMIT), so a batch still running is never
+# taken for lost.
+FORTRESS_IMPORT_STALL_SECONDS = env_int(
+    "FORTRESS_IMPORT_STALL_SECONDS",
+    max(900, CELERY_TASK_TIME_LIMIT + 60),
+    minimum=CELERY_TASK_TIME_LIMIT + 60,
+)
 FORTRESS_IMPORT_RESTARTS = env_int("FORTRESS_IMPORT_RESTARTS", 3, minimum=0)
 
 # Retention: a closed case is due for review (keep it, or delete its personal data) this many

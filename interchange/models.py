@@ -54,12 +54,12 @@ class ImportJob(models.Model):
     # [{"ref": ..., "reason": ...}]: entries of the file that are not indicators (a MISP comment).
     skipped = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # When the job last moved (created, a batch checked, the save begun, restarted): a job
-    # that has not moved for FORTRESS_IMPORT_STALL_SECONDS lost its task (a worker that died
-    # with it) and the sweep restarts it, FORTRESS_IMPORT_RESTARTS times at most.
+    # When the job last moved (created, published, a batch checked, the save begun,
+    # restarted): a job that has not moved for FORTRESS_IMPORT_STALL_SECONDS lost its task and
+    # the sweep restarts it, up to FORTRESS_IMPORT_RESTARTS times in a row without progress.
     touched_at = models.DateTimeField(default=timezone.now)
     restarts = models.PositiveSmallIntegerField(
-        default=0, help_text=_("Times the job was queued again after its task was lost.")
+        default=0, help_text=_("Restarts in a row without progress, after its task was lost.")
     )
     finished_at = models.DateTimeField(null=True, blank=True)
 

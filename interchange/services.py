@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 import access
 import audit
@@ -320,7 +321,8 @@ WITH written AS (
     RETURNING 1
 )
 UPDATE interchange_importjob
-SET rows_checked = rows_checked + (SELECT count(*) FROM written), touched_at = now()
+SET rows_checked = rows_checked + (SELECT count(*) FROM written), touched_at = now(),
+    restarts = CASE WHEN EXISTS (SELECT FROM written) THEN 0 ELSE restarts END
 WHERE id = %b
 RETURNING rows_checked
 """
@@ -344,9 +346,9 @@ def _store_verdicts(job: ImportJob, verdicts: list[tuple]) -> int:
                 1000,
             )
             checked_count = job.rows.exclude(state=RowState.PENDING).count()
-            ImportJob.objects.filter(pk=job.pk).update(
-                rows_checked=checked_count, touched_at=timezone.now()
-            )
+            # Progress: the job moved, and its restarts count from 0 again.
+            moved = {"touched_at": timezone.now(), "restarts": 0} if verdicts else {}
+            ImportJob.objects.filter(pk=job.pk).update(rows_checked=checked_count, **moved)
         return checked_count
     if not verdicts:  # a batch checked before: nothing to write
         return ImportJob.objects.values_list("rows_checked", flat=True).get(pk=job.pk)
@@ -445,8 +447,8 @@ def import_finish(*, job_id: int) -> ImportJob:
             _finish(job, ImportStatus.REFUSED, errors=errors)
             return job
         job.status = ImportStatus.SAVING
-        job.touched_at = timezone.now()
-        job.save(update_fields=["status", "touched_at"])
+        job.touched_at, job.restarts = timezone.now(), 0
+        job.save(update_fields=["status", "touched_at", "restarts"])
     with transaction.atomic():
         job = (
             ImportJob.objects.select_for_update(of=("self",))
@@ -553,16 +555,49 @@ class SweepResult:
     failed: int
 
 
+def import_ranges(*, job_id: int) -> list[tuple[int, int]] | None:
+    """The batches to publish for a job (None: the job is over; none: it may be saved), marking
+    it as moved: every batch at first, after a restart only those with rows still unchecked."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.is_final:
+        return None
+    ImportJob.objects.filter(pk=job_id).update(touched_at=timezone.now())
+    if job.rows_checked >= job.rows_total:
+        return []  # checked already (or every row refused by its reading): the save
+    ranges = batch_ranges(job.rows_total)
+    if not job.restarts:
+        return ranges
+    size = settings.FORTRESS_IMPORT_BATCH_SIZE
+    pending = {
+        (n - 1) // size
+        for n in job.rows.filter(state=RowState.PENDING).values_list("number", flat=True)
+    }
+    return [r for i, r in enumerate(ranges) if i in pending]
+
+
+def _gave_up(restarts: int) -> str:
+    if not restarts:
+        return _("The import made no progress: nothing was imported. Upload the file again.")
+    return ngettext(
+        "The import made no progress after %(count)d restart: nothing was imported. "
+        "Upload the file again.",
+        "The import made no progress after %(count)d restarts: nothing was imported. "
+        "Upload the file again.",
+        restarts,
+    ) % {"count": restarts}
+
+
 def import_sweep(*, now: Any = None) -> SweepResult:
-    """Jobs that have not moved for FORTRESS_IMPORT_STALL_SECONDS lost their task (a worker
-    that died with it, a message the broker dropped): each is published again (every step
-    is idempotent), and failed, nothing saved, once it was restarted FORTRESS_IMPORT_RESTARTS
-    times. A job whose save is running holds its row locked and is passed over."""
+    """Jobs that have not moved for FORTRESS_IMPORT_STALL_SECONDS (longer than any task may
+    run) lost their task (a message the broker dropped, a worker that died with it): each is
+    published again (every step is idempotent), and failed, nothing saved, when it has not
+    moved through FORTRESS_IMPORT_RESTARTS restarts in a row (progress counts them from 0
+    again). A job whose save is running holds its row locked and is passed over."""
     from interchange import tasks
 
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=settings.FORTRESS_IMPORT_STALL_SECONDS)
-    restarted = failed = 0
+    restarted, failed = 0, []
     with transaction.atomic():
         stalled = (
             ImportJob.objects.select_for_update(skip_locked=True)
@@ -572,13 +607,11 @@ def import_sweep(*, now: Any = None) -> SweepResult:
         )
         for job in stalled:
             if job.restarts >= settings.FORTRESS_IMPORT_RESTARTS:
-                minutes = settings.FORTRESS_IMPORT_STALL_SECONDS // 60
-                reason = _(
-                    "The import stopped making progress (restarted %(restarts)d times, "
-                    "%(minutes)d minutes each): nothing was imported. Upload the file again."
-                ) % {"restarts": job.restarts, "minutes": minutes}
-                _finish(job, ImportStatus.FAILED, errors=[{"ref": "", "reason": reason}])
-                failed += 1
+                job.status = ImportStatus.FAILED
+                job.errors = [{"ref": "", "reason": _gave_up(job.restarts)}]
+                job.finished_at = now
+                job.save(update_fields=["status", "errors", "finished_at"])
+                failed.append(job.pk)
                 continue
             job.restarts += 1
             job.touched_at = now
@@ -586,7 +619,10 @@ def import_sweep(*, now: Any = None) -> SweepResult:
             log.warning("import %s made no progress: restart %s", job.pk, job.restarts)
             transaction.on_commit(functools.partial(tasks.queue_import, job.pk))
             restarted += 1
-    return SweepResult(restarted=restarted, failed=failed)
+    # The failed jobs' rows, once their status is committed: a batch storing its verdicts
+    # locks rows and then the job, so deleting rows under the job's lock could deadlock.
+    ImportRow.objects.filter(job_id__in=failed).delete()
+    return SweepResult(restarted=restarted, failed=len(failed))
 
 
 def import_fail(*, job_id: int, reason: str) -> None:

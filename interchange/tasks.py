@@ -12,7 +12,6 @@ from celery import Task, group, shared_task
 
 from config.celery import PUBLISH_ERRORS, RETRY_POLICY
 from interchange import services
-from interchange.models import ImportJob
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +38,10 @@ def finish_import(job_id: int) -> str:
 def run_import(job_id: int) -> None:
     """Fan the job out: a task per batch, all at once; the last one checked starts the save (a
     file whose rows are all refused by their reading has no batch to wait for)."""
-    job = ImportJob.objects.get(pk=job_id)
-    ranges = services.batch_ranges(job.rows_total)
-    if job.rows_checked >= job.rows_total or not ranges:
+    ranges = services.import_ranges(job_id=job_id)
+    if ranges is None:
+        return
+    if not ranges:
         finish_import.delay(job_id)
         return
     group(check_batch.si(job_id, a, b) for a, b in ranges).apply_async()

@@ -10,9 +10,10 @@ import io
 import json
 import os
 import socket
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from pymisp import MISPEvent
@@ -30,6 +31,7 @@ from interchange.services import (
     batch_ranges,
     import_check_batch,
     import_finish,
+    import_ranges,
     import_start,
     import_sweep,
 )
@@ -700,22 +702,94 @@ def test_a_job_whose_task_was_lost_is_restarted_by_the_sweep(
         assert import_sweep() == SweepResult(restarted=1, failed=0)
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE, job.errors
-    assert (job.rows_accepted, job.restarts) == (12, 1)
+    assert (job.rows_accepted, job.restarts) == (12, 0)  # it moved: restarts count from 0
     assert {("domain", "", f"lost{n}.example.com") for n in range(12)} <= indicator_set(case)
     _stalled(job, settings)
     assert import_sweep() == SweepResult(restarted=0, failed=0)  # a finished job stays so
 
 
 def test_each_checked_batch_keeps_a_job_from_the_sweep(make_case, alice, settings):
+    """A batch's verdicts move the job (its restarts count from 0 again); the sweep restarts
+    only a job that did not move."""
     settings.FORTRESS_IMPORT_BATCH_SIZE = 2
     case = make_case()
     data = b"kind,value\ndomain,a.example.com\ndomain,b.example.com\ndomain,c.example.com\n"
     job = import_start(case=case, by=alice, data=data, filename="x.csv")
-    _stalled(job, settings)
     import_check_batch(job_id=job.pk, first=1, last=2)
+    _stalled(job, settings)
+    assert import_sweep() == SweepResult(restarted=1, failed=0)
+    _stalled(job, settings)
+    import_check_batch(job_id=job.pk, first=3, last=3)  # the batch's verdicts, no new state
     assert import_sweep() == SweepResult(restarted=0, failed=0)
     job.refresh_from_db()
     assert job.status == ImportStatus.CHECKING and job.restarts == 0
+
+
+def test_a_restarted_job_publishes_only_its_batches_left(make_case, alice, settings):
+    settings.FORTRESS_IMPORT_BATCH_SIZE = 2
+    case = make_case()
+    data = b"kind,value\n" + b"".join(f"domain,p{n}.example.com\n".encode() for n in range(5))
+    job = import_start(case=case, by=alice, data=data, filename="p.csv")
+    assert import_ranges(job_id=job.pk) == [(1, 2), (3, 4), (5, 5)]
+    import_check_batch(job_id=job.pk, first=3, last=4)
+    _stalled(job, settings)
+    import_sweep()
+    assert import_ranges(job_id=job.pk) == [(1, 2), (5, 5)]
+    import_check_batch(job_id=job.pk, first=1, last=2)
+    import_check_batch(job_id=job.pk, first=5, last=5)
+    assert import_ranges(job_id=job.pk) == []  # all checked: the save is next
+
+
+def test_a_job_lost_while_saving_is_restarted_and_saved(
+    make_case, alice, settings, django_capture_on_commit_callbacks
+):
+    """As if the worker died after the save began: the sweep restarts the job, not fails it."""
+    case = make_case()
+    job = import_start(case=case, by=alice, data=b"kind,value\ndomain,s.example.com\n")
+    assert import_check_batch(job_id=job.pk, first=1, last=1) is True
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.SAVING)
+    _stalled(job, settings)
+    settings.FORTRESS_IMPORT_RESTARTS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_sweep() == SweepResult(restarted=1, failed=0)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.rows_accepted == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_passes_over_a_job_whose_save_holds_it(make_case, alice, settings, monkeypatch):
+    """A job whose save runs holds its row locked: the sweep neither waits for it nor restarts
+    it."""
+    require_postgres()
+    from interchange import tasks
+
+    case = make_case()
+    with monkeypatch.context() as lose:
+        lose.setattr(tasks, "queue_import", lambda job_id: None)
+        job = import_start(case=case, by=alice, data=b"kind,value\ndomain,h.example.com\n")
+    _stalled(job, settings)
+    held, release = threading.Event(), threading.Event()
+
+    def save_running() -> None:
+        try:
+            with transaction.atomic():
+                ImportJob.objects.select_for_update().get(pk=job.pk)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    saver = threading.Thread(target=save_running)
+    saver.start()
+    try:
+        assert held.wait(30)
+        assert import_sweep() == SweepResult(restarted=0, failed=0)
+    finally:
+        release.set()
+        saver.join(30)
+    assert import_sweep() == SweepResult(restarted=1, failed=0)  # ran in process: done
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE
 
 
 def test_a_job_restarted_in_vain_fails_and_saves_nothing(client, make_case, alice, settings):
@@ -730,7 +804,7 @@ def test_a_job_restarted_in_vain_fails_and_saves_nothing(client, make_case, alic
     assert import_sweep() == SweepResult(restarted=0, failed=1)
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED and job.restarts == 2
-    assert "restarted 2 times" in job.errors[0]["reason"]
+    assert "after 2 restarts" in job.errors[0]["reason"]
     assert "Upload the file again" in job.errors[0]["reason"]
     assert not ImportRow.objects.filter(job_id=job.pk).exists()
     assert Indicator.objects.filter(case=case).count() == held

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
             model_name="importjob",
             name="restarts",
             field=models.PositiveSmallIntegerField(
-                default=0, help_text="Times the job was queued again after its task was lost."
+                default=0, help_text="Restarts in a row without progress, after its task was lost."
             ),
         ),
         migrations.AddField(
