@@ -17,6 +17,7 @@ from agencies.models import Agency, AgencyKind, Role, User
 from cases.models import Case, SharingLevel
 from cases.services import case_create
 from config import appendonly
+from tests.live_server import take_turns_on_sqlite
 
 # The `worker` fixture: a real Celery worker on the real Redis broker.
 pytest_plugins = ["tests.celery_worker"]
@@ -35,6 +36,8 @@ def _flush_append_only_too(self: BaseDatabaseOperations, sql_list: list[str]) ->
 
 
 BaseDatabaseOperations.execute_sql_flush = _flush_append_only_too  # type: ignore[method-assign]
+# The live server's requests share the in-memory SQLite test database's one connection.
+take_turns_on_sqlite(connection.vendor)
 # Property tests (hypothesis): bounded runs so the suite stays fast; no deadline, since the
 # machine is shared. HYPOTHESIS_PROFILE=ci runs more examples, derandomised so a CI run is
 # reproducible.
