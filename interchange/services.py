@@ -607,11 +607,7 @@ def import_sweep(*, now: Any = None) -> SweepResult:
         )
         for job in stalled:
             if job.restarts >= settings.FORTRESS_IMPORT_RESTARTS:
-                job.status = ImportStatus.FAILED
-                job.errors = [{"ref": "", "reason": _gave_up(job.restarts)}]
-                job.finished_at = now
-                job.save(update_fields=["status", "errors", "finished_at"])
-                failed.append(job.pk)
+                failed.append((job.pk, _gave_up(job.restarts)))
                 continue
             job.restarts += 1
             job.touched_at = now
@@ -619,9 +615,11 @@ def import_sweep(*, now: Any = None) -> SweepResult:
             log.warning("import %s made no progress: restart %s", job.pk, job.restarts)
             transaction.on_commit(functools.partial(tasks.queue_import, job.pk))
             restarted += 1
-    # The failed jobs' rows, once their status is committed: a batch storing its verdicts
-    # locks rows and then the job, so deleting rows under the job's lock could deadlock.
-    ImportRow.objects.filter(job_id__in=failed).delete()
+    # Failed as any job that cannot run to its end, once the lock is released: a batch
+    # storing its verdicts locks rows and then the job, so deleting the rows under the job's
+    # lock could deadlock.
+    for pk, reason in failed:
+        import_fail(job_id=pk, reason=reason)
     return SweepResult(restarted=restarted, failed=len(failed))
 
 

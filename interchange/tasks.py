@@ -7,6 +7,7 @@ errors; a job whose task fails for good is marked failed."""
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from celery import Task, group, shared_task
 
@@ -50,8 +51,7 @@ def run_import(job_id: int) -> None:
 @shared_task(**RETRY_POLICY)
 def sweep_imports() -> dict:
     """The beat job: restart (or, in the end, fail) the jobs whose task was lost."""
-    result = services.import_sweep()
-    return {"restarted": result.restarted, "failed": result.failed}
+    return asdict(services.import_sweep())
 
 
 def _publish(task: Task, job_id: int) -> None:
