@@ -290,7 +290,7 @@ def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
     if not text:
         return None, None, None
     parts = text.split("-")
-    if len(parts) > 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+    if len(parts) > 3 or not all(p.isascii() and p.isdigit() for p in parts) or len(parts[0]) != 4:
         raise ValidationError(_("Write the date of birth as YYYY, YYYY-MM or YYYY-MM-DD."))
     numbers = [int(p) for p in parts] + [None] * (3 - len(parts))
     check_partial_date(*numbers)

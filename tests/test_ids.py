@@ -133,3 +133,27 @@ def test_there_are_no_format_suffix_routes(api, alice, make_case):
     case = make_case()
     assert api(alice).get(f"/api/v1/cases/{case.pk}.json").status_code == 404
     assert api(alice).post("/api/v1/operations/1/status.json", {}).status_code == 404
+
+
+# A search box reads a number typed as a reference (V-12) as an id by the same rule: "³" passes
+# str.isdigit() but not int(), and a number past 64 bits is no id — both were a 500 (fuzzing
+# found `?search=³` on the victims API).
+@pytest.mark.parametrize("query", ["³", "V-³", "v-١٢", TOO_BIG, "V-" + HUGE])
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("liaison", "/api/v1/victims/?search="),
+        ("liaison", "/api/v1/repatriations/?search="),
+        ("liaison", "/victims/?q="),
+        ("supervisor", "/victims/access-log/?q="),
+    ],
+)
+def test_a_search_for_a_number_that_is_no_id_answers(client, api, own_users, role, path, query):
+    user = own_users[role]
+    if path.startswith("/api/"):
+        answer = api(user).get(path + query)
+        assert answer.status_code == 200, answer.content
+        assert answer.json()["results"] == []
+    else:
+        client.force_login(user)
+        assert client.get(path + query).status_code == 200

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, F, Q, QuerySet
 
 import access
+from config.ids import parse_id
 from persons.search import search_name_q
 from victims.models import (
     AccessAction,
@@ -74,9 +75,9 @@ def victim_search_q(query: str, *, via: str = "") -> Q:
     names = search_name_q(f"{via}search_name", query)
     if names is not None:
         q |= names
-    number = query.upper().removeprefix("V-")
-    if number.isdigit():
-        q |= Q(**{f"{via}pk": int(number)})
+    number = parse_id(query.upper().removeprefix("V-"))
+    if number is not None:
+        q |= Q(**{f"{via}pk": number})
     return q
 
 
