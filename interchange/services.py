@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -384,14 +383,24 @@ def import_check_batch(*, job_id: int, first: int, last: int) -> bool:
     return _store_verdicts(job, verdicts) >= job.rows_total
 
 
-def _finish(job: ImportJob, status: str, *, errors: list | None = None, accepted: int = 0) -> None:
+def _finish(
+    job: ImportJob,
+    status: str,
+    *,
+    errors: list | None = None,
+    accepted: int = 0,
+    rows: bool = True,
+) -> None:
+    """The job's end, its audit event; and its rows deleted, unless `rows=False` (the caller
+    deletes them once the job's lock is released)."""
     job.status = status
     job.rows_accepted = accepted
     if errors is not None:
         job.errors = errors
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "rows_accepted", "errors", "duplicates", "finished_at"])
-    job.rows.all().delete()
+    if rows:
+        job.rows.all().delete()
     audit.record(
         EventKind.IMPORT,
         by=job.created_by,
@@ -615,20 +624,30 @@ def import_sweep(*, now: Any = None) -> SweepResult:
             log.warning("import %s made no progress: restart %s", job.pk, job.restarts)
             transaction.on_commit(functools.partial(tasks.queue_import, job.pk))
             restarted += 1
-    # Failed as any job that cannot run to its end, once the lock is released: a batch
-    # storing its verdicts locks rows and then the job, so deleting the rows under the job's
-    # lock could deadlock.
-    for pk, reason in failed:
-        import_fail(job_id=pk, reason=reason)
-    return SweepResult(restarted=restarted, failed=len(failed))
+    # Failed as any job that cannot run to its end, after this lock is released; unless it
+    # moved meanwhile (a restart of an earlier sweep that ran at last).
+    gave_up = sum(import_fail(job_id=pk, reason=r, still_before=cutoff) for pk, r in failed)
+    return SweepResult(restarted=restarted, failed=gave_up)
 
 
-def import_fail(*, job_id: int, reason: str) -> None:
-    """A job that could not run to its end (an unexpected error): nothing was saved."""
-    job = (
-        ImportJob.objects.filter(pk=job_id)
-        .exclude(Q(status=ImportStatus.DONE) | Q(status=ImportStatus.REFUSED))
-        .first()
-    )
-    if job is not None:
-        _finish(job, ImportStatus.FAILED, errors=[{"ref": "", "reason": reason}])
+def import_fail(*, job_id: int, reason: str, still_before: Any = None) -> bool:
+    """A job that could not run to its end (an unexpected error): nothing was saved. Decided
+    under the job's lock, so a save that is running ends first and its job is left as it
+    ended; with `still_before` (the sweep), a job that has moved since is left alone too.
+    True when the job was failed.
+
+    The job's rows are deleted after its lock is released: a batch storing its verdicts locks
+    rows and then the job, so deleting them under the job's lock could deadlock (the batch
+    then finds its rows gone and its job final)."""
+    with transaction.atomic():
+        job = (
+            ImportJob.objects.select_for_update()
+            .filter(pk=job_id)
+            .exclude(status__in=FINAL_STATUSES)
+            .first()
+        )
+        if job is None or (still_before is not None and job.touched_at >= still_before):
+            return False
+        _finish(job, ImportStatus.FAILED, errors=[{"ref": "", "reason": reason}], rows=False)
+    ImportRow.objects.filter(job_id=job_id).delete()
+    return True

@@ -4,6 +4,7 @@ Every STIX bundle produced here passes the OASIS validator; every MISP export lo
 pymisp and back; each format re-imports into an empty case as the same indicator set. Nothing
 may open a network connection while exporting, validating or importing (`no_network`)."""
 
+import contextlib
 import datetime
 import gc
 import io
@@ -11,6 +12,7 @@ import json
 import os
 import socket
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -19,6 +21,7 @@ from django.utils import timezone
 from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_instance
 
+from audit.models import AuditEvent, EventKind, Outcome
 from cases.models import CaseNote, NoteKind, SharingLevel
 from cases.services import suspect_create
 from config.bulk import collector_paused
@@ -30,6 +33,7 @@ from interchange.services import (
     SweepResult,
     batch_ranges,
     import_check_batch,
+    import_fail,
     import_finish,
     import_ranges,
     import_start,
@@ -756,6 +760,32 @@ def test_a_job_lost_while_saving_is_restarted_and_saved(
     assert job.status == ImportStatus.DONE and job.rows_accepted == 1
 
 
+@contextlib.contextmanager
+def _save_running(job, meanwhile):
+    """As a save does, another connection holds the job's row locked while `meanwhile()` runs
+    (in that connection's transaction); the block runs once the lock is held."""
+    held, ended = threading.Event(), threading.Event()
+
+    def save() -> None:
+        try:
+            with transaction.atomic():
+                ImportJob.objects.select_for_update().get(pk=job.pk)
+                held.set()
+                meanwhile()
+            ended.set()
+        finally:
+            connection.close()
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    try:
+        assert held.wait(30)
+        yield
+    finally:
+        saver.join(60)
+    assert ended.is_set()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_passes_over_a_job_whose_save_holds_it(make_case, alice, settings, monkeypatch):
@@ -769,25 +799,12 @@ def test_the_sweep_passes_over_a_job_whose_save_holds_it(make_case, alice, setti
         lose.setattr(tasks, "queue_import", lambda job_id: None)
         job = import_start(case=case, by=alice, data=b"kind,value\ndomain,h.example.com\n")
     _stalled(job, settings)
-    held, release = threading.Event(), threading.Event()
-
-    def save_running() -> None:
+    release = threading.Event()
+    with _save_running(job, lambda: release.wait(30)):
         try:
-            with transaction.atomic():
-                ImportJob.objects.select_for_update().get(pk=job.pk)
-                held.set()
-                release.wait(30)
+            assert import_sweep() == SweepResult(restarted=0, failed=0)
         finally:
-            connection.close()
-
-    saver = threading.Thread(target=save_running)
-    saver.start()
-    try:
-        assert held.wait(30)
-        assert import_sweep() == SweepResult(restarted=0, failed=0)
-    finally:
-        release.set()
-        saver.join(30)
+            release.set()
     assert import_sweep() == SweepResult(restarted=1, failed=0)  # ran in process: done
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE
 
@@ -812,6 +829,62 @@ def test_a_job_restarted_in_vain_fails_and_saves_nothing(client, make_case, alic
     page = client.get(reverse("interchange:import_detail", args=[job.pk])).content.decode()
     assert "Why it failed" in page and "Upload the file again" in page
     assert "row refused" not in page
+    events = AuditEvent.objects.filter(kind=EventKind.IMPORT, object_id=str(job.pk))
+    assert list(events.order_by("seq").values_list("outcome", "detail__stage")) == [
+        (Outcome.SUCCESS, "started"),
+        (Outcome.FAILURE, ImportStatus.FAILED),
+    ]
+
+
+def test_the_sweep_fails_no_job_that_moved_since_it_looked(make_case, alice, settings):
+    """The sweep decides under the jobs' locks and fails them after: a job that moved in
+    between (a restart that ran at last) is left to run, and is not counted as failed."""
+    case = make_case()
+    job = import_start(case=case, by=alice, data=b"kind,value\ndomain,m.example.com\n")
+    cutoff = timezone.now() - datetime.timedelta(minutes=5)
+    assert import_fail(job_id=job.pk, reason="lost", still_before=cutoff) is False
+    job.refresh_from_db()
+    assert job.status == ImportStatus.QUEUED and job.rows.count() == 1
+    assert import_fail(job_id=job.pk, reason="lost") is True
+    assert import_fail(job_id=job.pk, reason="lost again") is False  # the first reason stays
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and job.errors == [{"ref": "", "reason": "lost"}]
+    assert not job.rows.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_save_ends_while_it_is_failed_stays_as_its_save_left_it(
+    make_case, alice, monkeypatch
+):
+    """A task that fails for good (or the sweep) while the job's save still runs: the failure
+    waits for the save's lock and then leaves the job as the save ended it. Before, it read the
+    job unlocked and wrote "failed" over a job whose indicators were saved."""
+    require_postgres()
+    from interchange import tasks
+
+    case = make_case()
+    with monkeypatch.context() as lose:
+        lose.setattr(tasks, "queue_import", lambda job_id: None)
+        job = import_start(case=case, by=alice, data=b"kind,value\ndomain,f.example.com\n")
+
+    def save_ends() -> None:
+        with connection.cursor() as cursor:  # once the failure waits for the job's lock
+            for _ in range(300):
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.1)
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, rows_accepted=1)
+
+    with _save_running(job, save_ends):
+        failed = import_fail(job_id=job.pk, reason="The import stopped: worker lost")
+    job.refresh_from_db()
+    assert (job.status, job.rows_accepted, job.errors) == (ImportStatus.DONE, 1, [])
+    assert failed is False
 
 
 def test_a_lost_job_is_restarted_on_a_real_worker(worker, make_case, alice, settings, monkeypatch):
