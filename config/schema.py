@@ -1,9 +1,21 @@
-"""Post-processing of the OpenAPI schema, where the shape alone cannot say what the API does."""
+"""The OpenAPI schema where the shape alone cannot say what the API does: the schema class of
+every view, and post-processing."""
 
 from copy import deepcopy
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
+
 REF = "#/components/schemas/"
+
+
+class FortressAutoSchema(AutoSchema):
+    """DRF paginates only the GET of a list: a POST that answers several objects (the
+    agencies an operation invited, the access requests one hit made) answers them as a plain
+    list, and the schema says so (drf-spectacular documented them as a page)."""
+
+    def _get_paginator(self) -> Any:
+        return super()._get_paginator() if self.method == "GET" else None
 
 
 def require_version_on_update(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

@@ -207,3 +207,36 @@ def test_an_access_request_whose_sighting_was_removed_answers_as_documented(db, 
     detail = checker.get("/api/v1/access-requests/{id}/", id=request.pk)
     assert not checker.failures, "\n\n".join(checker.failures)
     assert detail["hit"] is None and detail["id"] in {r["id"] for r in listed["results"]}
+
+
+def test_a_post_that_answers_several_objects_answers_as_documented(db, schema):
+    """An operation's invitations and the access requests one hit makes answer a plain list:
+    DRF paginates only the GET of a list. The schema called them a page (fuzzing found the
+    invitations' answer "not of type object")."""
+    from agencies.models import Agency
+    from cases.models import JointOperation, OperationStatus
+
+    operation = JointOperation.objects.exclude(status=OperationStatus.CONCLUDED).first()
+    runner = User.objects.get(agency=operation.lead_agency, role=Role.SUPERVISOR)
+    others = list(Agency.objects.exclude(pk=operation.lead_agency_id).values_list("pk", flat=True))
+    investigator = User.objects.get(username="vn.investigator")
+    hits = list(access.visible_hits(investigator).filter(case__agency=investigator.agency)[:50])
+    counterparts = hit_counterparts(investigator, hits)
+    hit = next(h for h in hits if counterparts.get(h.pk))
+    calls = [
+        (runner, "/api/v1/operations/{id}/invite/", {"id": operation.pk}, {"agencies": others}),
+        (
+            investigator,
+            "/api/v1/access-requests/",
+            None,
+            {"hit": hit.pk, "agency": counterparts[hit.pk][0].pk, "reason": "Same value"},
+        ),
+    ]
+    for user, path, path_parameters, body in calls:
+        case = schema[path]["POST"].Case(
+            path_parameters=path_parameters, body=body, media_type="application/json"
+        )
+        response = case.call(headers=_auth(user))
+        case.validate_response(response, checks=CHECKS)
+        assert 200 <= response.status_code < 300, response.text
+        assert isinstance(response.json(), list) and response.json(), response.text
