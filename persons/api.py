@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 import access
@@ -42,6 +44,9 @@ class PersonMatchViewSet(viewsets.GenericViewSet):
         queryset = self.get_queryset()
         status = request.query_params.get("status")
         if status:
+            if status not in MatchStatus.values:  # as the other lists' filters answer
+                message = forms.ChoiceField.default_error_messages["invalid_choice"]
+                raise ValidationError({"status": [message % {"value": status}]})
             queryset = queryset.filter(status=status)
         page = self.paginate_queryset(queryset)
         matches = list(page if page is not None else queryset)
