@@ -627,6 +627,9 @@ def import_sweep(*, now: Any = None) -> SweepResult:
     # Failed as any job that cannot run to its end, after this lock is released; unless it
     # moved meanwhile (a restart of an earlier sweep that ran at last).
     gave_up = sum(import_fail(job_id=pk, reason=r, still_before=cutoff) for pk, r in failed)
+    # The rows of a job failed when its rows' delete did not run (the worker died between the
+    # two): they hold case data, and nothing else would delete them.
+    ImportRow.objects.filter(job__status__in=FINAL_STATUSES).delete()
     return SweepResult(restarted=restarted, failed=gave_up)
 
 
@@ -634,14 +637,16 @@ def import_fail(*, job_id: int, reason: str, still_before: Any = None) -> bool:
     """A job that could not run to its end (an unexpected error): nothing was saved. Decided
     under the job's lock, so a save that is running ends first and its job is left as it
     ended; with `still_before` (the sweep), a job that has moved since is left alone too.
-    True when the job was failed.
+    True when the job was failed. The sweep does not wait for a job locked by a save: a job
+    being saved is moving.
 
     The job's rows are deleted after its lock is released: a batch storing its verdicts locks
     rows and then the job, so deleting them under the job's lock could deadlock (the batch
-    then finds its rows gone and its job final)."""
+    then finds its rows gone and its job final). Hence no caller holds a transaction open
+    around this call; rows a failed delete left are deleted by the next sweep."""
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update()
+            ImportJob.objects.select_for_update(skip_locked=still_before is not None)
             .filter(pk=job_id)
             .exclude(status__in=FINAL_STATUSES)
             .first()

@@ -803,6 +803,9 @@ def test_the_sweep_passes_over_a_job_whose_save_holds_it(make_case, alice, setti
     with _save_running(job, lambda: release.wait(30)):
         try:
             assert import_sweep() == SweepResult(restarted=0, failed=0)
+            # Nor does the sweep's failure wait for it (a job being saved is moving).
+            later = timezone.now() + datetime.timedelta(days=1)
+            assert import_fail(job_id=job.pk, reason="lost", still_before=later) is False
         finally:
             release.set()
     assert import_sweep() == SweepResult(restarted=1, failed=0)  # ran in process: done
@@ -836,6 +839,17 @@ def test_a_job_restarted_in_vain_fails_and_saves_nothing(client, make_case, alic
     ]
 
 
+def test_the_sweep_deletes_the_rows_a_failed_job_left(make_case, alice):
+    """As if the worker died between failing a job and deleting its rows."""
+    case = make_case()
+    job = import_start(case=case, by=alice, data=b"kind,value\ndomain,left.example.com\n")
+    other = import_start(case=case, by=alice, data=b"kind,value\ndomain,on.example.com\n")
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED)
+    import_sweep()
+    assert not ImportRow.objects.filter(job_id=job.pk).exists()
+    assert ImportRow.objects.filter(job_id=other.pk).count() == 1  # still running: kept
+
+
 def test_the_sweep_fails_no_job_that_moved_since_it_looked(make_case, alice, settings):
     """The sweep decides under the jobs' locks and fails them after: a job that moved in
     between (a restart that ran at last) is left to run, and is not counted as failed."""
@@ -867,17 +881,18 @@ def test_a_job_whose_save_ends_while_it_is_failed_stays_as_its_save_left_it(
     with monkeypatch.context() as lose:
         lose.setattr(tasks, "queue_import", lambda job_id: None)
         job = import_start(case=case, by=alice, data=b"kind,value\ndomain,f.example.com\n")
+    connection.ensure_connection()
+    failing = connection.connection.info.backend_pid  # this thread's connection
 
     def save_ends() -> None:
         with connection.cursor() as cursor:  # once the failure waits for the job's lock
             for _ in range(300):
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                )
+                cursor.execute("SELECT cardinality(pg_blocking_pids(%s)) > 0", [failing])
                 if cursor.fetchone()[0]:
                     break
                 time.sleep(0.1)
+            else:
+                raise AssertionError("the failure never waited for the save's lock")
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, rows_accepted=1)
 
     with _save_running(job, save_ends):
