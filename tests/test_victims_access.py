@@ -254,6 +254,11 @@ def test_counts_without_names_in_the_api(api, world, make_case):
     assert outsider.get("/api/v1/victims/counts/").json() == {"count": 0, "by_kind": {}}
     assert outsider.get("/api/v1/victims/counts/", {"case": case.pk}).status_code == 404
     assert not VictimAccessLog.objects.filter(user=analyst).exists()
+    # The case's id in other digits is no id (config/ids.py): 404, not that case.
+    other_digits = str(case.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for malformed in (other_digits, "-1", "1e3"):
+        answer = api(analyst).get("/api/v1/victims/counts/", {"case": malformed})
+        assert answer.status_code == 404, malformed
 
 
 def test_the_holding_agency_log_shows_reads_by_the_accepting_agency(client, world):
