@@ -40,7 +40,7 @@ MESSAGING_PLATFORMS = frozenset(
     {"telegram", "whatsapp", "wechat", "line", "zalo", "viber", "signal"}
 )
 DOCUMENT_TYPE = "x-fortress-identity-document"
-IBAN_PATTERN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{8,30}$")
+IBAN_PATTERN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$")
 
 
 def _quote(value: str) -> str:

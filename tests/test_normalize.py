@@ -240,6 +240,8 @@ def test_handles_per_platform():
         )
         == "1000123"
     )
+    with pytest.raises(ValidationError):  # an id in other digits is not read as the id
+        value("social_handle", "https://facebook.com/profile.php?id=١٢٣", platform="facebook")
     assert value("social_handle", "https://line.me/ti/p/~Scammer1", platform="line") == "scammer1"
     assert value("messaging_id", "WxID_Abc", platform="wechat") == "WxID_Abc"
 

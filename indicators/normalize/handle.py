@@ -71,7 +71,8 @@ def _strip_link(text: str, platform: str) -> str:
         phone = re.search(r"phone=([+\d]+)", parts.query or "")
         return phone.group(1) if phone else ""
     if linked == "facebook" and segments[:1] == ["profile.php"]:
-        ident = re.search(r"id=(\d+)", parts.query or "")
+        # ASCII digits only: "١٢٣" would be stored apart from the same account's "123".
+        ident = re.search(r"id=([0-9]+)", parts.query or "")
         return ident.group(1) if ident else ""
     return segments[0] if segments else ""
 
