@@ -52,6 +52,28 @@ class ParsedFile:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
 
+_ROW_TEXT = ("ref", "kind", "value", "qualifier", "note", "takedown_status", "error")
+
+
+def without_nul(parsed: ParsedFile) -> ParsedFile:
+    """Each row holding a NUL character (U+0000, written `\\u0000` in JSON, or in a CSV past
+    the part read for the binary check) is refused, named in the report, with the NUL removed
+    so the row can be stored: no field holds one, and PostgreSQL refuses it in text."""
+    message = _("This row holds a NUL character (U+0000), which no field can hold.")
+    for row in parsed.rows:
+        texts = {name: getattr(row, name) for name in _ROW_TEXT}
+        held = {name: t for name, t in texts.items() if isinstance(t, str) and "\x00" in t}
+        if held:
+            for name, text in held.items():
+                setattr(row, name, text.replace("\x00", ""))
+            row.error = row.error or message
+    parsed.skipped = [
+        {key: str(text).replace("\x00", "") for key, text in entry.items()}
+        for entry in parsed.skipped
+    ]
+    return parsed
+
+
 def check_size(size: int) -> None:
     limit = settings.FORTRESS_IMPORT_MAX_BYTES
     if size > limit:

@@ -56,6 +56,7 @@ from interchange.reading import (
     decode,
     detect_format,
     load_json,
+    without_nul,
 )
 
 log = logging.getLogger(__name__)
@@ -175,11 +176,12 @@ def parse_file(data: bytes, *, filename: str = "", fmt: str = "") -> tuple[str, 
             % {"claimed": FORMAT_NAMES[fmt], "found": FORMAT_NAMES[detected]}
         )
     if fmt == ImportFormat.CSV:
-        return fmt, csv_format.parse_csv(text)
-    data_json = load_json(text)
-    return fmt, stix.parse_stix(data_json) if fmt == ImportFormat.STIX else misp.parse_misp(
-        data_json
-    )
+        parsed = csv_format.parse_csv(text)
+    else:
+        data_json = load_json(text)
+        parsed = (stix.parse_stix if fmt == ImportFormat.STIX else misp.parse_misp)(data_json)
+    # A NUL in a row (rare: looked for only when the text may hold one).
+    return fmt, without_nul(parsed) if "\x00" in text or "\\u0000" in text else parsed
 
 
 def check_importer(*, by: User, case: Case) -> None:
@@ -204,7 +206,7 @@ def import_start(
         case=case,
         created_by=by,
         format=fmt,
-        filename=os.path.basename(filename)[:255],
+        filename=os.path.basename(filename).replace("\x00", "")[:255],
         rows_total=len(parsed.rows),
         # A row the file itself made unreadable is checked already (its verdict is stored
         # with it): the check batches count on from there.

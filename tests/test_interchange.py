@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -129,6 +130,9 @@ def validate_stix(text: str) -> None:
     result = validate_instance(json.loads(text), ValidationOptions(version="2.1"))
     errors = [str(e) for e in result.errors]
     assert result.is_valid and not errors, errors
+
+
+SAMPLES = Path(__file__).parent.parent / "docs" / "samples"
 
 
 def export(api, user, case, fmt: str):
@@ -363,6 +367,42 @@ def test_every_refused_row_is_named_with_the_forms_reason(
     assert "Unknown kind" in refs["line 4"]
     assert "future" in refs["line 5"]
     assert "not a date" in refs["line 6"]
+    assert not Indicator.objects.filter(case=case).exists()
+
+
+def _nul_files() -> list[tuple[str, bytes, str]]:
+    """A file of each format with a NUL in one row (name, content, the row's reference)."""
+    event = json.loads((SAMPLES / "event.misp.json").read_text())
+    attribute = event["Event"]["Attribute"][0]
+    attribute["comment"] = "a\u0000b"
+    bundle = json.loads((SAMPLES / "bundle.stix.json").read_text())
+    observable = next(o for o in bundle["objects"] if o["type"] == "domain-name")
+    observable["value"] = "nul\u0000.example.com"
+    # Past the first 64 KB, which the binary check reads.
+    lines = ["kind,value,note"] + [f"domain,pad-{n}.example.com,{'x' * 60}" for n in range(1200)]
+    lines.append("domain,late.example.com,with a \x00 inside")
+    return [
+        ("e.json", json.dumps(event).encode(), attribute["uuid"]),
+        ("b.json", json.dumps(bundle).encode(), observable["id"]),
+        ("n.csv", "\n".join(lines).encode(), "line 1202"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_a_row_holding_a_nul_is_refused_and_named(
+    api, make_case, alice, django_capture_on_commit_callbacks, index
+):
+    """PostgreSQL refuses NUL in text: the upload of such a file answered 500 there. The row
+    is refused as any unreadable row, named in the report; nothing is imported."""
+    name, content, ref = _nul_files()[index]
+    case = make_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api, alice, case, content, name)
+    assert response.status_code == 202, response.content
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert job.status == ImportStatus.REFUSED
+    assert [e["ref"] for e in job.errors] == [ref]
+    assert "NUL character" in job.errors[0]["reason"]
     assert not Indicator.objects.filter(case=case).exists()
 
 
@@ -628,9 +668,8 @@ def test_upload_page_shows_a_refused_file(client, make_case, alice):
 def test_the_sample_files_import_into_a_case(
     api, make_case, alice, name, django_capture_on_commit_callbacks, no_network
 ):
-    from pathlib import Path
 
-    content = (Path(__file__).parent.parent / "docs" / "samples" / name).read_bytes()
+    content = (SAMPLES / name).read_bytes()
     if name.endswith(".stix.json"):
         validate_stix(content.decode())
     case = make_case()
@@ -1010,14 +1049,13 @@ def test_an_import_leaves_what_saving_its_rows_one_by_one_leaves(
 def test_a_row_with_a_value_alone_is_saved_as_the_full_check_gives_it(name):
     """The save's short way for a row that gives a kind and a value alone
     (`indicator_line_plain`) gives what the full check gives it, on the sample files' rows."""
-    from pathlib import Path
 
     from indicators.models import CHAIN_KINDS, PLATFORM_KINDS
     from indicators.normalize import normalize
     from indicators.services import indicator_line_check, indicator_line_plain
     from interchange.services import parse_file
 
-    content = (Path(__file__).parent.parent / "docs" / "samples" / name).read_bytes()
+    content = (SAMPLES / name).read_bytes()
     _fmt, parsed = parse_file(content, filename=name)
     compared = 0
     for row in parsed.rows:
