@@ -176,7 +176,10 @@ _WALLET_RELATIONS = {"address", "address-crypto", "address-xmr"}
 def _tags(attribute: dict[str, Any]) -> dict[str, str]:
     """fortress:kind="x" tags as {"kind": "x"}."""
     out = {}
-    for tag in attribute.get("Tag") or []:
+    tags = attribute.get("Tag") or []
+    if not isinstance(tags, list):
+        raise FileRefused(_("A MISP Tag list must hold JSON objects."))
+    for tag in tags:
         name = str(tag.get("name", "")) if isinstance(tag, dict) else ""
         if name.startswith("fortress:") and "=" in name:
             key, _sep, value = name[len("fortress:") :].partition("=")

@@ -511,6 +511,9 @@ MALFORMED = [
     (b'{"type": "bundle", "objects": [1, 2]}', "x.json", "stix", "JSON object"),
     (b"[" * 5000 + b"]" * 5000, "x.json", "stix", "nested"),
     (b'{"Event": {"Attribute": "nope"}}', "x.json", "misp", "Attribute"),
+    # A Tag that is no list was a TypeError (500).
+    (b'{"Event": {"Attribute": [{"type": "email", "Tag": 7}]}}', "x.json", "misp", "Tag list"),
+    (b'{"Event": {"Attribute": [{"type": "email", "Tag": true}]}}', "x.json", "misp", "Tag list"),
     (b'{"Event": {"info": "no attributes"}}', "x.json", "misp", "must be an event"),
     (b'{"Event": {"Attribute": [', "x.json", "misp", "broken"),
     (b'{"type": "bundle", "objects": []}', "x.json", "misp", "not MISP"),
