@@ -12,6 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from agencies.models import Role, User
+from config.ids import parse_id
 
 AnyUser: TypeAlias = User | AnonymousUser
 
@@ -107,7 +108,13 @@ def can(user: AnyUser, action: Action) -> bool:
 
 def one_or_404(queryset: QuerySet[M], what: str, **lookup: Any) -> M:
     """The one object of `queryset` matching `lookup`, or 404: "not yours", "not there" and a
-    malformed id all give the same answer."""
+    malformed id all give the same answer. An id (`pk`, `…_id`) is read by the one rule of
+    config/ids.py: "١٢" or "-1" is no id, whatever int() makes of it."""
+    for key, value in lookup.items():
+        if key == "pk" or key.endswith("_id"):
+            lookup[key] = parse_id(value)
+            if lookup[key] is None:
+                raise Http404(f"No such {what}.")
     try:
         return queryset.get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):

@@ -118,7 +118,6 @@ def _suspect_match(user: User, query: str) -> Q | None:
 def case_search_q(user: User, query: str) -> Q:
     """Reference, title, an indicator value of the case (as written, or as its kind
     normalises it) or a suspect's name (folded)."""
-    query = query.replace("\x00", "")  # PostgreSQL refuses NUL in text
     match = Q(reference__icontains=query) | Q(title__icontains=query)
     for part in (_indicator_match(user, query), _suspect_match(user, query)):
         if part is not None:

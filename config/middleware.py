@@ -45,11 +45,7 @@ class QueryWithoutNul:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "%00" in request.META.get("QUERY_STRING", ""):
-            cleaned = QueryDict(mutable=True)
-            for key, values in request.GET.lists():
-                for value in values:
-                    cleaned.appendlist(key.replace("\x00", ""), value.replace("\x00", ""))
-            cleaned._mutable = False
-            request.GET = cleaned
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query:  # how a NUL reaches a query string; request.GET is read lazily
+            request.GET = QueryDict(query.replace("%00", ""), encoding=request.encoding)
         return self.get_response(request)

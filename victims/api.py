@@ -18,7 +18,6 @@ from agencies.models import Agency
 from config.errors import ConflictError
 from config.exception_handler import ConflictSerializer, answers_conflicts
 from config.fields import IdFilterBackend
-from config.ids import parse_id
 from victims import selectors, services
 from victims.models import Repatriation, Stage, Victim
 from victims.serializers import (
@@ -140,9 +139,8 @@ class VictimViewSet(
         analysts and agencies a case is shared with get)."""
         victims = access.countable_victims(request.user)
         case = request.query_params.get("case")
-        if case is not None:  # an id by the one rule (config/ids.py): "١٢" is none
-            case_id = parse_id(case)
-            victims = victims.filter(case=access.get_case_for_user(request.user, case_id))
+        if case is not None:
+            victims = victims.filter(case=access.get_case_for_user(request.user, case))
         by_kind = dict(
             victims.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
         )

@@ -18,6 +18,7 @@ from django_countries.fields import CountryField
 from agencies.models import Agency
 from cases.models import Case
 from cases.money import validate_currency
+from config.ids import parse_id
 from indicators.normalize import document
 from persons.search import search_text
 
@@ -188,6 +189,11 @@ class Victim(models.Model):
     @property
     def reference(self) -> str:
         return f"V-{self.pk}"
+
+    @staticmethod
+    def id_of_reference(text: str) -> int | None:
+        """The id `text` names as a reference ("V-12", "v-12", "12"), or None."""
+        return parse_id(text.strip().upper().removeprefix("V-"))
 
     @property
     def repatriation_or_none(self) -> Repatriation | None:

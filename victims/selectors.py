@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, F, Q, QuerySet
 
 import access
-from config.ids import parse_id
 from persons.search import search_name_q
 from victims.models import (
     AccessAction,
@@ -69,16 +68,23 @@ def victim_search_q(query: str, *, via: str = "") -> Q:
     ("victim__" from a repatriation). A name matches when every word typed, folded as the
     names are (any script, no case, no diacritics), starts a word of its full or other names;
     the name as written still matches as it did."""
-    query = query.replace("\x00", "")  # PostgreSQL refuses NUL in text
     q = Q(**{f"{via}full_name__icontains": query})
     q |= Q(**{f"{via}current_facility__icontains": query})
     names = search_name_q(f"{via}search_name", query)
     if names is not None:
         q |= names
-    number = parse_id(query.upper().removeprefix("V-"))
+    number = Victim.id_of_reference(query)
     if number is not None:
         q |= Q(**{f"{via}pk": number})
     return q
+
+
+def access_log_search_q(query: str) -> Q:
+    """Entries of the victim access log by who read (user name), where, or the victim's
+    reference (V-12)."""
+    q = Q(user__username__icontains=query) | Q(where__icontains=query)
+    victim_id = Victim.id_of_reference(query)
+    return q | Q(victim_id=victim_id) if victim_id is not None else q
 
 
 def repatriation_for_read(user: User, pk: Any, *, where: str) -> Repatriation:

@@ -20,7 +20,6 @@ import access
 from agencies.forms import show_service_error
 from agencies.models import Agency
 from config.errors import ConflictError, PolicyError
-from config.ids import parse_id
 from persons.selectors import wanted_matches_of_victim
 from victims import selectors, services, stages
 from victims.forms import (
@@ -460,10 +459,6 @@ def access_log(request: HttpRequest) -> HttpResponse:
     entries = access.visible_victim_access_log(request.user).select_related("user", "user_agency")
     query = request.GET.get("q", "").strip()
     if query:
-        victim_pk = parse_id(query.upper().removeprefix("V-"))
-        q = Q(user__username__icontains=query) | Q(where__icontains=query)
-        if victim_pk is not None:
-            q |= Q(victim_id=victim_pk)
-        entries = entries.filter(q)
+        entries = entries.filter(selectors.access_log_search_q(query))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "victims/access_log.html", {"page": page, "query": query})
